@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ClinicConfig(AppConfig):
+    """The project package: site-wide pages, template tags and the demo data command."""
+
+    name = "clinic"
+    verbose_name = "Clinic"

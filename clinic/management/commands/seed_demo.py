@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from treatments import demo as treatments_demo
+
+DEMO_ADMIN_USERNAME = "admin"
+DEMO_ADMIN_PASSWORD = "exosome-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue, clinicians and education pages, and a demo admin. Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even though DEBUG is off (never on a real clinic's database).",
+        )
+
+    def handle(self, *args: object, allow_production: bool, **options: object) -> None:
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo adds a demo admin with a published password, so it only runs with "
+                "DEBUG on. Pass --allow-production if you really mean it."
+            )
+        indications, protocols = treatments_demo.seed()
+        self.stdout.write(f"Catalogue: {indications} indications, {protocols} protocols.")
+
+        user, _ = get_user_model().objects.get_or_create(
+            username=DEMO_ADMIN_USERNAME,
+            defaults={"email": "admin@example.com", "first_name": "Demo", "last_name": "Admin"},
+        )
+        user.is_staff = user.is_superuser = True
+        user.set_password(DEMO_ADMIN_PASSWORD)
+        user.save()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo admin: http://127.0.0.1:8000/admin/  "
+                f"username {DEMO_ADMIN_USERNAME!r}  password {DEMO_ADMIN_PASSWORD!r}"
+            )
+        )

@@ -1,0 +1,77 @@
+"""Site-wide pages: home, language prefixes, error pages."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.factories import ProtocolFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_root_redirects_to_a_language_prefixed_home(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/"
+
+
+def test_german_visitors_are_sent_to_the_german_home(client):
+    response = client.get("/", headers={"accept-language": "de-DE,de;q=0.9"})
+
+    assert response["Location"] == "/de/"
+
+
+def test_home_explains_the_treatment_and_leads_to_the_catalog(client):
+    ProtocolFactory(name="Skin renewal course")
+
+    response = client.get(reverse("home"))
+
+    assert "no exosome product is approved as a medicine" in response.text
+    assert f'href="{reverse("treatments:protocol-list")}"' in response.text
+    assert "Skin renewal course" in response.text
+
+
+def test_every_page_has_the_clinic_footer_and_language_switcher(client, settings):
+    settings.CLINIC_NAME = "Test Clinic Berlin"
+    settings.CLINIC_PHONE = "+49 30 555"
+
+    response = client.get(reverse("treatments:protocol-list"))
+
+    assert "Test Clinic Berlin" in response.text
+    assert 'href="tel:+4930555"' in response.text
+    assert 'href="/de/treatments/"' in response.text
+    assert 'href="/tr/treatments/"' in response.text
+
+
+def test_language_switcher_keeps_the_page(client):
+    protocol = ProtocolFactory(slug="acne-laser")
+
+    response = client.get(f"/de/treatments/{protocol.slug}/")
+
+    assert response.status_code == 200
+    assert '<html lang="de">' in response.text
+    assert 'href="/en/treatments/acne-laser/"' in response.text
+
+
+def test_unknown_page_shows_a_friendly_not_found_page(client):
+    response = client.get("/en/no-such-page/")
+
+    assert response.status_code == 404
+    assert "We could not find that page" in response.text
+
+
+@override_settings(DEBUG=False)
+def test_server_error_shows_no_traceback(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("clinic.views.render", broken)
+    client.raise_request_exception = False
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text

@@ -1,0 +1,36 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from treatments.forms import CatalogFilterForm
+from treatments.models import Indication, Protocol, Source
+
+
+def protocol_list(request: HttpRequest) -> HttpResponse:
+    indications = list(Indication.objects.with_published_protocols())
+    form = CatalogFilterForm(request.GET, indications=indications)
+    protocols = Protocol.objects.published().for_listing()
+    form.is_valid()
+    # A bad value in one filter is reported and dropped; the other filter still applies.
+    selected_indication = form.cleaned_data.get("indication", "")
+    selected_source = form.cleaned_data.get("source", "")
+    if selected_indication:
+        protocols = protocols.for_indication(selected_indication)
+    if selected_source:
+        protocols = protocols.from_source(selected_source)
+    return render(
+        request,
+        "treatments/protocol_list.html",
+        {
+            "protocols": protocols,
+            "indications": indications,
+            "sources": Source.choices,
+            "selected_indication": selected_indication,
+            "selected_source": selected_source,
+            "filter_errors": [error for errors in form.errors.values() for error in errors],
+        },
+    )
+
+
+def protocol_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    protocol = get_object_or_404(Protocol.objects.published().for_listing(), slug=slug)
+    return render(request, "treatments/protocol_detail.html", {"protocol": protocol})
