@@ -1,0 +1,320 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from treatments.models import Procedure, Protocol
+
+
+class ClinicianQuerySet(models.QuerySet["Clinician"]):
+    def active(self) -> ClinicianQuerySet:
+        return self.filter(active=True)
+
+    def performing(self, protocol: Protocol) -> ClinicianQuerySet:
+        return self.active().filter(protocols=protocol)
+
+
+class Clinician(models.Model):
+    """A member of staff who treats patients, reviews plans and may review education pages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clinician"
+    )
+    display_name = models.CharField(_("display name"), max_length=120)
+    qualification = models.CharField(_("qualification"), max_length=160, blank=True)
+    protocols = models.ManyToManyField(
+        Protocol, related_name="clinicians", blank=True, verbose_name=_("protocols performed")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ClinicianQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("clinician")
+        verbose_name_plural = _("clinicians")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class DeviceQuerySet(models.QuerySet["Device"]):
+    def for_procedure(self, procedure: str) -> DeviceQuerySet:
+        return self.filter(active=True, procedure=procedure)
+
+
+class Device(models.Model):
+    """A scarce machine (a fractional laser) that a session reserves for its whole length."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    procedure = models.CharField(_("procedure"), max_length=32, choices=Procedure.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WorkingHours(models.Model):
+    """A clinician's regular shift in the clinic's local wall-clock time; several a day allowed."""
+
+    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["clinician", "weekday", "start"]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        constraints = [
+            models.CheckConstraint(
+                name="working_hours_start_before_end",
+                condition=Q(start__lt=F("end")),
+                violation_error_message=_("A shift must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": _("A shift must end after it starts.")})
+
+
+class TimeOffQuerySet(models.QuerySet["TimeOff"]):
+    def overlapping(self, start: datetime, end: datetime) -> TimeOffQuerySet:
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class TimeOff(models.Model):
+    """Leave for one clinician, or a closure of the whole clinic when no clinician is set."""
+
+    clinician = models.ForeignKey(
+        Clinician,
+        on_delete=models.CASCADE,
+        related_name="time_off",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to close the whole clinic (public holiday)."),
+    )
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    objects = TimeOffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                name="time_off_start_before_end",
+                condition=Q(start__lt=F("end")),
+                violation_error_message=_("Time off must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.clinician or _("Whole clinic")
+        return f"{who}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": _("Time off must end after it starts.")})
+
+
+class Patient(models.Model):
+    full_name = models.CharField(_("full name"), max_length=160)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class PlanStatus(models.TextChoices):
+    HELD = "held", _("Held (being completed)")
+    AWAITING_REVIEW = "awaiting_review", _("Awaiting clinician review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+
+
+# A plan in one of these states keeps its appointments in the calendar.
+OPEN_PLAN_STATUSES = (
+    PlanStatus.HELD.value,
+    PlanStatus.AWAITING_REVIEW.value,
+    PlanStatus.CONFIRMED.value,
+)
+
+
+class Plan(models.Model):
+    """A patient's booked course of one protocol: its appointments and their review."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="plans")
+    clinician = models.ForeignKey(
+        Clinician,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text=_("The clinician responsible for the course."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.HELD
+    )
+    hold_expires_at = models.DateTimeField(
+        _("hold expires at"),
+        null=True,
+        blank=True,
+        help_text=_("A held plan that is not completed by then frees its times."),
+    )
+    reviewed_by = models.ForeignKey(
+        Clinician,
+        on_delete=models.PROTECT,
+        related_name="reviewed_plans",
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.CheckConstraint(
+                name="plan_held_has_expiry",
+                condition=~Q(status=PlanStatus.HELD) | Q(hold_expires_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} – {self.patient}"
+
+
+class AppointmentKind(models.TextChoices):
+    PREPARATION = "preparation", _("Preparation visit")
+    SESSION = "session", _("Session")
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def active(self) -> AppointmentQuerySet:
+        """Appointments that occupy their clinician and device (everything but cancelled)."""
+        return self.exclude(status=AppointmentStatus.CANCELLED)
+
+    def overlapping(self, start: datetime, end: datetime) -> AppointmentQuerySet:
+        return self.filter(start__lt=end, end__gt=start)
+
+    def blocking(self, now: datetime) -> AppointmentQuerySet:
+        """Active appointments, minus those of held plans whose hold has run out."""
+        return self.active().exclude(plan__status=PlanStatus.HELD, plan__hold_expires_at__lte=now)
+
+
+class Appointment(models.Model):
+    """One visit: a preparation visit (sequence 0) or session 1–3 of a plan.
+
+    On PostgreSQL, exclusion constraints (migration 0002) make overlapping active appointments
+    of one clinician, or of one device, impossible whatever the application does.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(_("kind"), max_length=16, choices=AppointmentKind.choices)
+    sequence = models.PositiveSmallIntegerField(
+        _("sequence"), help_text=_("0 for the preparation visit, then 1, 2, 3 for the sessions.")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="appointments")
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="appointments", null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.BOOKED,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["clinician", "start"], name="appointment_clinician_start"),
+            models.Index(fields=["device", "start"], name="appointment_device_start"),
+            models.Index(fields=["start"], name="appointment_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="appointment_start_before_end", condition=Q(start__lt=F("end"))
+            ),
+            models.CheckConstraint(
+                name="appointment_kind_matches_sequence",
+                condition=Q(kind=AppointmentKind.PREPARATION, sequence=0)
+                | Q(kind=AppointmentKind.SESSION, sequence__gte=1, sequence__lte=3),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "sequence"],
+                condition=~Q(status=AppointmentStatus.CANCELLED),
+                name="appointment_one_active_per_plan_sequence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sequence} – {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != AppointmentStatus.CANCELLED
