@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bookings import demo as bookings_demo
 from treatments import demo as treatments_demo
 
 DEMO_ADMIN_USERNAME = "admin"
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             )
         indications, protocols = treatments_demo.seed()
         self.stdout.write(f"Catalogue: {indications} indications, {protocols} protocols.")
+        clinicians = bookings_demo.seed()
+        self.stdout.write(f"Clinic: {len(clinicians)} clinicians with working hours, 1 laser.")
 
         user, _ = get_user_model().objects.get_or_create(
             username=DEMO_ADMIN_USERNAME,
