@@ -168,6 +168,19 @@ CLINIC_EMAIL = env_str("CLINIC_EMAIL", "hello@lumen-skin.example")
 CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "Beispielstraße 12, 10115 Berlin")
 CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "EUR")
 
+# --- Booking rules ------------------------------------------------------------------------------
+# How far ahead patients may book online, and how soon: staff (reception) bookings skip the lead time.
+BOOKING_LEAD_TIME_HOURS = env_int("BOOKING_LEAD_TIME_HOURS", 24)
+BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 90, minimum=1, maximum=730)
+BOOKING_GRANULARITY_MINUTES = env_int("BOOKING_GRANULARITY_MINUTES", 15, minimum=5, maximum=120)
+# Cleaning and notes time kept free after every appointment of a clinician or a device.
+BOOKING_BUFFER_MINUTES = env_int("BOOKING_BUFFER_MINUTES", 10, maximum=120)
+BOOKING_CANCELLATION_NOTICE_HOURS = env_int("BOOKING_CANCELLATION_NOTICE_HOURS", 24)
+# How long a course stays reserved while the patient completes screening and consent.
+BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 20, minimum=1)
+# A booking waits at most this long for another booking's lock, then says "busy, try again".
+BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -61,3 +61,49 @@ class ProtocolFactory(factory.django.DjangoModelFactory):
     def indications(self, create: bool, extracted: list[Indication] | None, **kwargs: object):
         if create and extracted:
             self.indications.set(extracted)
+
+
+class ClinicianFactory(factory.django.DjangoModelFactory):
+    """A clinician; pass `protocols=[…]` for what they perform, `hours=[…]` for their shifts."""
+
+    class Meta:
+        model = "bookings.Clinician"
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    display_name = factory.Sequence(lambda n: f"Dr. Clinician {n}")
+    qualification = "Dermatologist"
+
+    @factory.post_generation
+    def protocols(self, create: bool, extracted: list[Protocol] | None, **kwargs: object):
+        if create and extracted:
+            self.protocols.set(extracted)
+
+    @factory.post_generation
+    def hours(self, create: bool, extracted: list[tuple] | None, **kwargs: object):
+        """Shifts as (weekday, "HH:MM", "HH:MM") tuples."""
+        if create and extracted:
+            from bookings.models import WorkingHours
+
+            WorkingHours.objects.bulk_create(
+                WorkingHours(clinician=self, weekday=day, start=start, end=end)
+                for day, start, end in extracted
+            )
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Device"
+
+    name = factory.Sequence(lambda n: f"Fractional laser {n}")
+    procedure = Procedure.FRACTIONAL_LASER
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Patient"
+
+    full_name = factory.Sequence(lambda n: f"Patient {n}")
+    email = factory.Sequence(lambda n: f"patient{n}@example.com")
+    phone = "+49 30 1234567"
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=20, maximum_age=70)

@@ -1,0 +1,367 @@
+"""Booking services: whole courses or nothing, holds, review, cancel and reschedule."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError
+
+from bookings import services
+from bookings.errors import (
+    ClinicBusy,
+    InvalidPlanState,
+    SlotTaken,
+    SlotUnavailable,
+    TooLateToChange,
+)
+from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
+from bookings.planner import ProposedVisit, course_propose
+from bookings.services import (
+    appointment_cancel,
+    appointment_reschedule,
+    plan_book,
+    plan_cancel,
+    plan_confirm,
+    plan_decline,
+    plan_release_expired_holds,
+    plan_request_review,
+)
+from tests.bookings.conftest import MONDAY, NOW, at, days_after
+
+pytestmark = pytest.mark.django_db
+
+TUESDAY = days_after(MONDAY, 1)
+
+
+def single_visit(clinician, start, sequence=1, minutes=60) -> list[ProposedVisit]:
+    return [
+        ProposedVisit(sequence=sequence, start=start, clinician_id=clinician.pk, minutes=minutes)
+    ]
+
+
+@pytest.fixture
+def one_session(protocol):
+    protocol.session_count = 1
+    protocol.save()
+    return protocol
+
+
+def test_a_booked_plan_is_held_while_the_patient_completes_it(one_session, clinician, patient):
+    plan = plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(clinician, at(TUESDAY, "10:00")),
+        now=NOW,
+    )
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.HELD
+    assert plan.hold_expires_at == NOW + timedelta(minutes=20)
+    assert plan.clinician == clinician
+    appointment = plan.appointments.get()
+    assert (appointment.start, appointment.end) == (at(TUESDAY, "10:00"), at(TUESDAY, "11:00"))
+    assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_reception_can_confirm_a_booking_at_once(one_session, clinician, patient):
+    plan = plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(clinician, at(MONDAY, "11:00")),
+        online=False,
+        hold=False,
+        now=NOW,
+    )
+
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.CONFIRMED
+
+
+def test_the_second_booking_of_the_same_slot_is_refused(
+    one_session, clinician, patient, another_patient
+):
+    visits = single_visit(clinician, at(TUESDAY, "10:00"))
+    plan_book(patient=patient, protocol=one_session, visits=visits, now=NOW)
+
+    with pytest.raises(SlotTaken) as refusal:
+        plan_book(patient=another_patient, protocol=one_session, visits=visits, now=NOW)
+
+    assert refusal.value.message == "That time was just taken. Please choose another time."
+    assert not another_patient.plans.exists()
+    assert Appointment.objects.count() == 1
+
+
+def test_an_overlapping_slot_with_the_same_clinician_is_refused(
+    one_session, clinician, patient, another_patient
+):
+    plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(clinician, at(TUESDAY, "10:00")),
+        now=NOW,
+    )
+
+    with pytest.raises(SlotTaken):
+        plan_book(
+            patient=another_patient,
+            protocol=one_session,
+            visits=single_visit(clinician, at(TUESDAY, "10:30")),
+            now=NOW,
+        )
+
+
+def test_a_course_whose_third_slot_was_taken_leaves_no_rows(
+    protocol, clinician, patient, another_patient, occupy
+):
+    proposal = course_propose(protocol=protocol, now=NOW)
+    occupy(clinician, proposal[2].start)
+
+    with pytest.raises(SlotTaken):
+        plan_book(patient=patient, protocol=protocol, visits=proposal, now=NOW)
+
+    assert not patient.plans.exists()
+    assert Appointment.objects.filter(plan__patient=patient).count() == 0
+
+
+def test_a_time_outside_working_hours_is_unavailable_not_taken(one_session, clinician, patient):
+    with pytest.raises(SlotUnavailable):
+        plan_book(
+            patient=patient,
+            protocol=one_session,
+            visits=single_visit(clinician, at(TUESDAY, "19:00")),
+            now=NOW,
+        )
+    assert not Plan.objects.exists()
+
+
+def test_a_laser_session_reserves_a_free_laser(laser_protocol, clinician, laser, patient):
+    laser_protocol.session_count = 1
+    laser_protocol.save()
+
+    plan = plan_book(
+        patient=patient,
+        protocol=laser_protocol,
+        visits=single_visit(clinician, at(TUESDAY, "10:00")),
+        now=NOW,
+    )
+
+    assert plan.appointments.get().device == laser
+
+
+def test_an_expired_hold_gives_its_time_to_the_next_patient(
+    one_session, clinician, patient, another_patient
+):
+    visits = single_visit(clinician, at(TUESDAY, "10:00"))
+    abandoned = plan_book(patient=patient, protocol=one_session, visits=visits, now=NOW)
+
+    later = NOW + timedelta(minutes=21)
+    plan = plan_book(patient=another_patient, protocol=one_session, visits=visits, now=later)
+
+    abandoned.refresh_from_db()
+    assert abandoned.status == PlanStatus.CANCELLED
+    assert abandoned.appointments.get().status == AppointmentStatus.CANCELLED
+    assert plan.appointments.get().status == AppointmentStatus.BOOKED
+
+
+def test_releasing_expired_holds_frees_only_expired_ones(
+    one_session, clinician, second_clinician, patient
+):
+    expired = plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(clinician, at(TUESDAY, "10:00")),
+        now=NOW - timedelta(hours=1),
+    )
+    live = plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(second_clinician, at(TUESDAY, "14:00")),
+        now=NOW,
+    )
+
+    assert plan_release_expired_holds(now=NOW) == 1
+
+    assert Plan.objects.get(pk=expired.pk).status == PlanStatus.CANCELLED
+    assert Plan.objects.get(pk=live.pk).status == PlanStatus.HELD
+
+
+@pytest.fixture
+def held_plan(one_session, clinician, patient):
+    return plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(clinician, at(TUESDAY, "10:00")),
+        now=NOW,
+    )
+
+
+def test_confirming_a_held_plan(held_plan):
+    plan_confirm(plan=held_plan, now=NOW + timedelta(minutes=5))
+
+    held_plan.refresh_from_db()
+    assert held_plan.status == PlanStatus.CONFIRMED
+    assert held_plan.hold_expires_at is None
+
+
+def test_a_hold_that_ran_out_cannot_be_confirmed(held_plan):
+    with pytest.raises(InvalidPlanState, match="ran out"):
+        plan_confirm(plan=held_plan, now=NOW + timedelta(minutes=25))
+
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.HELD
+
+
+def test_a_plan_awaiting_review_needs_a_clinician_to_confirm_it(held_plan, clinician):
+    plan_request_review(plan=held_plan)
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.AWAITING_REVIEW
+
+    with pytest.raises(InvalidPlanState, match=r"A clinician must review this plan first\."):
+        plan_confirm(plan=held_plan, now=NOW)
+
+    plan_confirm(plan=held_plan, reviewer=clinician, note="Stop aspirin 3 days before.", now=NOW)
+    held_plan.refresh_from_db()
+    assert held_plan.status == PlanStatus.CONFIRMED
+    assert held_plan.reviewed_by == clinician
+    assert held_plan.review_note == "Stop aspirin 3 days before."
+    assert held_plan.reviewed_at == NOW
+
+
+def test_a_plan_awaiting_review_keeps_its_times_past_the_hold(held_plan, clinician):
+    plan_request_review(plan=held_plan)
+
+    plan_confirm(plan=held_plan, reviewer=clinician, now=NOW + timedelta(days=1))
+
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.CONFIRMED
+
+
+def test_declining_a_plan_frees_its_times(held_plan, clinician):
+    plan_request_review(plan=held_plan)
+
+    plan_decline(plan=held_plan, reviewer=clinician, note="Active eczema at the site.", now=NOW)
+
+    held_plan.refresh_from_db()
+    assert held_plan.status == PlanStatus.DECLINED
+    assert held_plan.review_note == "Active eczema at the site."
+    assert not held_plan.appointments.active().exists()
+
+
+def test_a_declined_plan_cannot_be_confirmed(held_plan, clinician):
+    plan_decline(plan=held_plan, reviewer=clinician, now=NOW)
+
+    with pytest.raises(InvalidPlanState):
+        plan_confirm(plan=held_plan, reviewer=clinician, now=NOW)
+
+
+@pytest.fixture
+def confirmed_course(protocol, clinician, patient):
+    plan = plan_book(
+        patient=patient,
+        protocol=protocol,
+        visits=course_propose(protocol=protocol, now=NOW),
+        now=NOW,
+    )
+    return plan_confirm(plan=plan, now=NOW)
+
+
+def test_cancelling_one_session_frees_its_slot(confirmed_course, protocol, another_patient):
+    third = confirmed_course.appointments.get(sequence=3)
+
+    appointment_cancel(appointment=third, now=NOW)
+
+    third.refresh_from_db()
+    assert third.status == AppointmentStatus.CANCELLED
+    assert Plan.objects.get(pk=confirmed_course.pk).status == PlanStatus.CONFIRMED
+    protocol.session_count = 1
+    protocol.save()
+    other = plan_book(
+        patient=another_patient,
+        protocol=protocol,
+        visits=[ProposedVisit(1, third.start, third.clinician_id, 60)],
+        now=NOW,
+    )
+    assert other.appointments.get().start == third.start
+
+
+def test_cancelling_the_last_active_session_cancels_the_plan(confirmed_course):
+    for appointment in confirmed_course.appointments.order_by("sequence"):
+        appointment_cancel(appointment=appointment, now=NOW)
+
+    assert Plan.objects.get(pk=confirmed_course.pk).status == PlanStatus.CANCELLED
+
+
+def test_patients_cannot_cancel_online_within_the_notice_period(confirmed_course):
+    first = confirmed_course.appointments.get(sequence=1)
+    shortly_before = first.start - timedelta(hours=23)
+
+    with pytest.raises(TooLateToChange) as refusal:
+        appointment_cancel(appointment=first, now=shortly_before)
+
+    assert "up to 24 hours before" in refusal.value.message
+    assert Appointment.objects.get(pk=first.pk).status == AppointmentStatus.BOOKED
+
+    appointment_cancel(appointment=first, online=False, now=shortly_before)
+    assert Appointment.objects.get(pk=first.pk).status == AppointmentStatus.CANCELLED
+
+
+def test_the_preparation_visit_cannot_be_cancelled_on_its_own(prp_protocol, clinician, patient):
+    plan = plan_book(
+        patient=patient,
+        protocol=prp_protocol,
+        visits=course_propose(protocol=prp_protocol, now=NOW),
+        now=NOW,
+    )
+
+    with pytest.raises(InvalidPlanState, match="cannot be cancelled on its own"):
+        appointment_cancel(appointment=plan.appointments.get(sequence=0), now=NOW)
+
+
+def test_cancelling_a_plan_frees_every_upcoming_visit(confirmed_course):
+    plan_cancel(plan=confirmed_course, now=NOW)
+
+    confirmed_course.refresh_from_db()
+    assert confirmed_course.status == PlanStatus.CANCELLED
+    assert not confirmed_course.appointments.active().exists()
+
+
+def test_rescheduling_onto_a_taken_time_is_refused(confirmed_course, occupy, clinician):
+    third = confirmed_course.appointments.get(sequence=3)
+    taken = third.start + timedelta(days=1)
+    occupy(clinician, taken)
+
+    with pytest.raises(SlotTaken):
+        appointment_reschedule(appointment=third, new_start=taken, now=NOW)
+
+    assert Appointment.objects.get(pk=third.pk).start == third.start
+
+
+def test_rescheduling_may_move_a_session_to_another_clinician(confirmed_course, second_clinician):
+    third = confirmed_course.appointments.get(sequence=3)
+    new_start = third.start + timedelta(days=1, hours=2)
+
+    appointment_reschedule(
+        appointment=third, new_start=new_start, clinician=second_clinician, now=NOW
+    )
+
+    third.refresh_from_db()
+    assert (third.start, third.clinician) == (new_start, second_clinician)
+
+
+def test_rescheduling_online_within_the_notice_period_is_refused(confirmed_course):
+    first = confirmed_course.appointments.get(sequence=1)
+
+    with pytest.raises(TooLateToChange):
+        appointment_reschedule(
+            appointment=first,
+            new_start=first.start + timedelta(days=1),
+            now=first.start - timedelta(hours=2),
+        )
+
+
+def test_a_lock_failure_becomes_a_friendly_busy_error(held_plan, monkeypatch):
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_lock_plan", locked)
+
+    with pytest.raises(ClinicBusy) as refusal:
+        plan_cancel(plan=held_plan, now=NOW)
+
+    assert "please try again" in refusal.value.message
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.HELD
