@@ -86,29 +86,68 @@ PROTOCOLS = [
         "session_minutes": 75,
         "price": Decimal("1650.00"),
         "display_order": 10,
-        "name": {"en": "Acne scar course: fractional laser with ready-made MSC exosomes"},
+        "name": {
+            "en": "Acne scar course: fractional laser with ready-made MSC exosomes",
+            "de": "Aknenarben-Serie: fraktionierter Laser mit fertigen MSC-Exosomen",
+            "tr": "Akne izi kürü: hazır MSC eksozomlarıyla fraksiyonel lazer",
+        },
         "summary": {
             "en": "Three fractional laser sessions about a month apart, each followed by a "
             "ready-made MSC exosome preparation on the treated skin.",
+            "de": "Drei Sitzungen mit fraktioniertem Laser im Abstand von etwa einem Monat, "
+            "jeweils gefolgt von einem fertigen MSC-Exosomen-Präparat auf der behandelten "
+            "Haut.",
+            "tr": "Yaklaşık birer ay arayla üç fraksiyonel lazer seansı; her seansın ardından "
+            "tedavi edilen cilde hazır bir MSC eksozom preparatı uygulanır.",
         },
         "description": {
             "en": "This course is built for depressed acne scars. The laser creates a fine grid "
             "of tiny treatment zones; the exosome preparation is applied straight afterwards.\n\n"
             "The best study so far is small: 25 people, three laser sessions, one half of the "
-            "face with exosome gel and the other without. The exosome side improved somewhat "
+            "face with exosome gel and the other with a plain control gel. The exosome side "
+            "improved somewhat "
             "more and settled faster. One study is not proof, and some of its authors worked "
             "with the manufacturer. We will tell you honestly whether we think your scars are "
             "likely to respond.",
+            "de": "Diese Serie ist für eingesunkene Aknenarben gedacht. Der Laser erzeugt ein "
+            "feines Raster winziger Behandlungszonen; das Exosomen-Präparat wird direkt danach "
+            "aufgetragen.\n\n"
+            "Die beste Studie bisher ist klein: 25 Personen, drei Lasersitzungen, eine "
+            "Gesichtshälfte mit Exosomen-Gel und die andere mit einem Kontroll-Gel. Die "
+            "Exosomen-Seite "
+            "verbesserte sich etwas stärker und beruhigte sich schneller. Eine einzelne Studie "
+            "ist kein Beweis, und einige ihrer Autoren arbeiteten mit dem Hersteller zusammen. "
+            "Wir sagen Ihnen ehrlich, ob Ihre Narben unserer Einschätzung nach wahrscheinlich "
+            "ansprechen.",
+            "tr": "Bu kür çukur akne izleri için tasarlanmıştır. Lazer, ince bir ızgara şeklinde "
+            "minik tedavi alanları oluşturur; eksozom preparatı hemen ardından uygulanır.\n\n"
+            "Şimdiye kadarki en iyi çalışma küçüktür: 25 kişi, üç lazer seansı, yüzün bir "
+            "yarısına eksozom jeli, diğer yarısına ise kontrol jeli. Eksozom tarafı biraz daha "
+            "fazla iyileşti ve daha hızlı toparlandı. Tek bir çalışma kanıt sayılmaz ve "
+            "yazarlarının bir kısmı üreticiyle birlikte çalışmıştı. İzlerinizin tedaviye yanıt "
+            "verme olasılığı hakkındaki görüşümüzü size dürüstçe söyleriz.",
         },
         "what_to_expect": {
             "en": "A numbing cream is applied 45 minutes before the laser. The skin feels hot "
             "for a few hours and is red and slightly swollen for 2 to 3 days; fine crusts can "
             "flake for up to a week.",
+            "de": "45 Minuten vor dem Laser wird eine betäubende Creme aufgetragen. Die Haut fühlt "
+            "sich einige Stunden lang heiß an und ist 2 bis 3 Tage gerötet und leicht "
+            "geschwollen; feine Krusten können bis zu einer Woche lang abschuppen.",
+            "tr": "Lazerden 45 dakika önce uyuşturma kremi sürülür. Cilt birkaç saat sıcak "
+            "hissedilir ve 2 ila 3 gün kırmızı ve hafif şiş olur; ince kabuklar bir haftaya "
+            "kadar dökülebilir.",
         },
         "aftercare": {
             "en": "Keep the skin clean and use the bland moisturiser we give you. Avoid direct "
             "sun and use SPF 50 for one to two months. No retinoids, peels or saunas for one "
             "week.",
+            "de": "Halten Sie die Haut sauber und verwenden Sie die milde Feuchtigkeitspflege, die "
+            "wir Ihnen mitgeben. Meiden Sie ein bis zwei Monate lang direkte Sonne und "
+            "verwenden Sie LSF 50. Eine Woche lang keine Retinoide, Peelings oder Saunagänge.",
+            "tr": "Cildinizi temiz tutun ve size verdiğimiz sade nemlendiriciyi kullanın. Bir ila "
+            "iki ay boyunca doğrudan güneşten kaçının ve SPF 50 kullanın. Bir hafta boyunca "
+            "retinoid, peeling ve sauna yok.",
         },
     },
     {
@@ -122,10 +161,18 @@ PROTOCOLS = [
         "session_minutes": 60,
         "price": Decimal("1200.00"),
         "display_order": 20,
-        "name": {"en": "Skin renewal: microneedling with ready-made MSC exosomes"},
+        "name": {
+            "en": "Skin renewal: microneedling with ready-made MSC exosomes",
+            "de": "Hauterneuerung: Microneedling mit fertigen MSC-Exosomen",
+            "tr": "Cilt yenileme: hazır MSC eksozomlarıyla mikroiğneleme",
+        },
         "summary": {
             "en": "Three microneedling sessions three to four weeks apart, with a ready-made MSC "
             "exosome preparation applied straight after each one.",
+            "de": "Drei Microneedling-Sitzungen im Abstand von drei bis vier Wochen; nach jeder "
+            "Sitzung wird direkt ein fertiges MSC-Exosomen-Präparat aufgetragen.",
+            "tr": "Üç ila dört hafta arayla üç mikroiğneleme seansı; her seansın hemen ardından "
+            "hazır bir MSC eksozom preparatı uygulanır.",
         },
         "description": {
             "en": "For fine lines, tired-looking skin, visible pores and uneven tone. "
@@ -134,14 +181,38 @@ PROTOCOLS = [
             "In a split-face study of 28 people treated this way three times, three weeks apart, "
             "the exosome side did better on wrinkles, elasticity and hydration than the side "
             "treated with salt water. That is encouraging, but it is one small study.",
+            "de": "Für feine Linien, müde wirkende Haut, sichtbare Poren und ungleichmäßigen "
+            "Hautton. Microneedling allein regt bereits die Reparatur der Haut an; das "
+            "Exosomen-Präparat kommt zusätzlich hinzu.\n\n"
+            "In einer Split-Face-Studie mit 28 Personen, die dreimal im Abstand von drei "
+            "Wochen so behandelt wurden, schnitt die Exosomen-Seite bei Falten, Elastizität "
+            "und Feuchtigkeit besser ab als die mit Kochsalzlösung behandelte Seite. Das ist "
+            "ermutigend, aber es ist nur eine kleine Studie.",
+            "tr": "İnce çizgiler, yorgun görünen cilt, belirgin gözenekler ve düzensiz cilt tonu "
+            "için. Mikroiğneleme tek başına da cildin onarımını uyarır; eksozom preparatı "
+            "bunun üzerine eklenir.\n\n"
+            "Bu şekilde üç hafta arayla üç kez tedavi edilen 28 kişilik bir split-face "
+            "çalışmada, eksozom tarafı kırışıklık, esneklik ve nem açısından tuzlu su "
+            "uygulanan taraftan daha iyi sonuç verdi. Bu umut verici, ancak yalnızca tek bir "
+            "küçük çalışmadır.",
         },
         "what_to_expect": {
             "en": "After a numbing cream, the session takes about 30 minutes of needling. Your "
             "skin will look like a mild sunburn; the redness usually settles within 72 hours.",
+            "de": "Nach dem Auftragen einer betäubenden Creme dauert das Needling etwa 30 Minuten. "
+            "Ihre Haut sieht danach aus wie nach einem leichten Sonnenbrand; die Rötung klingt "
+            "meist innerhalb von 72 Stunden ab.",
+            "tr": "Uyuşturma kremi sürüldükten sonra iğneleme yaklaşık 30 dakika sürer. Cildiniz "
+            "hafif bir güneş yanığı geçirmiş gibi görünür; kızarıklık genellikle 72 saat "
+            "içinde geçer.",
         },
         "aftercare": {
             "en": "No make-up for 24 hours. Wash gently, moisturise, and use SPF 50. Pause "
             "retinoids and acids for five days.",
+            "de": "24 Stunden lang kein Make-up. Sanft reinigen, eincremen und LSF 50 verwenden. "
+            "Retinoide und Säuren fünf Tage lang pausieren.",
+            "tr": "24 saat makyaj yapmayın. Nazikçe yıkayın, nemlendirin ve SPF 50 kullanın. "
+            "Retinoidlere ve asitlere beş gün ara verin.",
         },
     },
     {
@@ -155,10 +226,19 @@ PROTOCOLS = [
         "session_minutes": 45,
         "price": Decimal("420.00"),
         "display_order": 30,
-        "name": {"en": "Single session: gentle microneedling with ready-made MSC exosomes"},
+        "name": {
+            "en": "Single session: gentle microneedling with ready-made MSC exosomes",
+            "de": "Einzelsitzung: sanftes Microneedling mit fertigen MSC-Exosomen",
+            "tr": "Tek seans: hazır MSC eksozomlarıyla nazik mikroiğneleme",
+        },
         "summary": {
             "en": "One gentle, shallow microneedling session with a ready-made MSC exosome "
             "preparation, for people who want to try a single treatment first.",
+            "de": "Eine sanfte, oberflächliche Microneedling-Sitzung mit einem fertigen "
+            "MSC-Exosomen-Präparat für alle, die zunächst eine einzelne Behandlung "
+            "ausprobieren möchten.",
+            "tr": "Önce tek bir tedaviyi denemek isteyenler için, hazır bir MSC eksozom "
+            "preparatıyla yapılan nazik ve yüzeysel tek bir mikroiğneleme seansı.",
         },
         "description": {
             "en": "A single, low-depth session. It suits people who want to see how their skin "
@@ -166,13 +246,33 @@ PROTOCOLS = [
             "For dermatitis-prone skin we only treat between flares and never over active "
             "eczema. Be aware that the evidence for exosomes in atopic dermatitis comes mostly "
             "from laboratory and animal studies; there is no controlled trial in people yet.",
+            "de": "Eine einzelne Sitzung mit geringer Nadeltiefe. Sie eignet sich für alle, die "
+            "sehen möchten, wie ihre Haut reagiert, bevor sie sich für eine Serie "
+            "entscheiden.\n\n"
+            "Bei zu Dermatitis neigender Haut behandeln wir nur zwischen den Schüben und "
+            "niemals auf akutem Ekzem. Bitte beachten Sie: Die Daten zu Exosomen bei "
+            "atopischer Dermatitis stammen überwiegend aus Labor- und Tierstudien; eine "
+            "kontrollierte Studie am Menschen gibt es bisher nicht.",
+            "tr": "Düşük derinlikte, tek bir seans. Bir küre başlamadan önce cildinin nasıl tepki "
+            "verdiğini görmek isteyenler için uygundur.\n\n"
+            "Dermatite yatkın ciltlerde yalnızca atak aralarında tedavi uyguluyoruz ve aktif "
+            "egzama üzerine asla uygulama yapmıyoruz. Atopik dermatitte eksozomlarla ilgili "
+            "kanıtların çoğunlukla laboratuvar ve hayvan çalışmalarından geldiğini bilmenizi "
+            "isteriz; insanlarda henüz kontrollü bir çalışma yok.",
         },
         "what_to_expect": {
             "en": "Mild redness for a day or two. Sensitive skin can feel tight for a few days.",
+            "de": "Ein bis zwei Tage leichte Rötung. Empfindliche Haut kann sich einige Tage lang "
+            "gespannt anfühlen.",
+            "tr": "Bir iki gün hafif kızarıklık. Hassas cilt birkaç gün gergin hissedilebilir.",
         },
         "aftercare": {
             "en": "Use your usual gentle, fragrance-free moisturiser and SPF 50. If your skin "
             "flares, call us.",
+            "de": "Verwenden Sie Ihre gewohnte milde, parfümfreie Feuchtigkeitspflege und LSF 50. "
+            "Wenn Ihre Haut einen Schub bekommt, rufen Sie uns an.",
+            "tr": "Alışık olduğunuz nazik, parfümsüz nemlendiriciyi ve SPF 50'yi kullanın. "
+            "Cildinizde alevlenme olursa bizi arayın.",
         },
     },
     {
@@ -188,25 +288,55 @@ PROTOCOLS = [
         "lab_lead_days": 14,
         "price": Decimal("1900.00"),
         "display_order": 40,
-        "name": {"en": "Your own PRP exosomes with RF microneedling"},
+        "name": {
+            "en": "Your own PRP exosomes with RF microneedling",
+            "de": "Ihre eigenen PRP-Exosomen mit RF-Microneedling",
+            "tr": "RF mikroiğneleme ile kendi PRP eksozomlarınız",
+        },
         "summary": {
             "en": "A blood draw first; two weeks later the first of three RF microneedling "
             "sessions with exosomes made from your own platelets.",
+            "de": "Zuerst eine Blutentnahme; zwei Wochen später die erste von drei "
+            "RF-Microneedling-Sitzungen mit Exosomen aus Ihren eigenen Blutplättchen.",
+            "tr": "Önce kan alınır; iki hafta sonra, kendi trombositlerinizden üretilen "
+            "eksozomlarla üç RF mikroiğneleme seansının ilki yapılır.",
         },
         "description": {
             "en": "Exosomes made from your own blood, applied after radio-frequency "
             "microneedling, for firmness, texture and shallow acne scars.\n\n"
             "A recent split-face study compared exosomes with plain PRP after three RF "
             "microneedling sessions and found both sides improved about equally. So this course "
-            "is a choice, not a guaranteed upgrade over PRP alone.",
+            "is a choice, not a proven upgrade over PRP alone.",
+            "de": "Exosomen aus Ihrem eigenen Blut, aufgetragen nach Radiofrequenz-Microneedling, "
+            "für Festigkeit, Hautstruktur und flache Aknenarben.\n\n"
+            "Eine aktuelle Split-Face-Studie verglich nach drei RF-Microneedling-Sitzungen "
+            "Exosomen mit einfachem PRP und stellte fest, dass sich beide Seiten etwa gleich "
+            "stark verbesserten. Diese Serie ist also eine Wahlmöglichkeit und keine sichere "
+            "Verbesserung gegenüber PRP allein.",
+            "tr": "Kendi kanınızdan üretilen eksozomlar; sıkılık, cilt dokusu ve yüzeysel akne "
+            "izleri için radyofrekanslı mikroiğnelemeden sonra uygulanır.\n\n"
+            "Yakın tarihli bir split-face çalışma, üç RF mikroiğneleme seansından sonra "
+            "eksozomları tek başına PRP ile karşılaştırdı ve her iki tarafın da yaklaşık aynı "
+            "ölçüde iyileştiğini buldu. Yani bu kür bir seçenektir; tek başına PRP'ye göre "
+            "kesin bir üstünlük sunmaz.",
         },
         "what_to_expect": {
             "en": "The blood draw takes a few minutes. The RF microneedling sessions are done "
             "under numbing cream; redness and small marks usually fade within 2 to 3 days.",
+            "de": "Die Blutentnahme dauert wenige Minuten. Die RF-Microneedling-Sitzungen erfolgen "
+            "unter betäubender Creme; Rötung und kleine Spuren verblassen meist innerhalb von "
+            "2 bis 3 Tagen.",
+            "tr": "Kan alımı birkaç dakika sürer. RF mikroiğneleme seansları uyuşturma kremi "
+            "altında yapılır; kızarıklık ve küçük izler genellikle 2 ila 3 gün içinde "
+            "kaybolur.",
         },
         "aftercare": {
             "en": "No make-up for 24 hours, SPF 50 daily, no sauna or sport for 48 hours, pause "
             "retinoids for a week.",
+            "de": "24 Stunden lang kein Make-up, täglich LSF 50, 48 Stunden lang keine Sauna und "
+            "kein Sport, Retinoide eine Woche lang pausieren.",
+            "tr": "24 saat makyaj yok, her gün SPF 50, 48 saat sauna ve spor yok, retinoidlere bir "
+            "hafta ara verin.",
         },
     },
     {
@@ -222,10 +352,18 @@ PROTOCOLS = [
         "lab_lead_days": 14,
         "price": Decimal("1500.00"),
         "display_order": 50,
-        "name": {"en": "Scalp course: your own PRP exosomes with microneedling"},
+        "name": {
+            "en": "Scalp course: your own PRP exosomes with microneedling",
+            "de": "Kopfhaut-Serie: Ihre eigenen PRP-Exosomen mit Microneedling",
+            "tr": "Saçlı deri kürü: mikroiğneleme ile kendi PRP eksozomlarınız",
+        },
         "summary": {
             "en": "A blood draw, then three monthly scalp microneedling sessions with exosomes "
             "made from your own platelets.",
+            "de": "Eine Blutentnahme, danach drei monatliche Microneedling-Sitzungen an der "
+            "Kopfhaut mit Exosomen aus Ihren eigenen Blutplättchen.",
+            "tr": "Bir kan alımı, ardından kendi trombositlerinizden üretilen eksozomlarla ayda "
+            "bir yapılan üç saçlı deri mikroiğneleme seansı.",
         },
         "description": {
             "en": "For thinning hair. Two small studies from 2024 reported more hair density "
@@ -233,14 +371,33 @@ PROTOCOLS = [
             "result hard to judge.\n\n"
             "Only minoxidil and finasteride are approved medicines for hair loss. We will talk "
             "about them with you, and this course can be combined with them.",
+            "de": "Bei dünner werdendem Haar. Zwei kleine Studien aus dem Jahr 2024 berichteten "
+            "über eine höhere Haardichte nach einer Exosomen-Behandlung, doch keine hatte eine "
+            "Vergleichsgruppe, was das Ergebnis schwer beurteilbar macht.\n\n"
+            "Nur Minoxidil und Finasterid sind zugelassene Arzneimittel gegen Haarausfall. Wir "
+            "sprechen mit Ihnen darüber, und diese Serie lässt sich mit ihnen kombinieren.",
+            "tr": "Seyrelen saçlar için. 2024'te yayımlanan iki küçük çalışma, eksozom "
+            "tedavisinden sonra saç yoğunluğunun arttığını bildirdi; ancak ikisinde de "
+            "karşılaştırma grubu olmadığı için sonucu değerlendirmek zordur.\n\n"
+            "Saç dökülmesi için onaylı ilaçlar yalnızca minoksidil ve finasteriddir. Bunları "
+            "sizinle konuşuruz; bu kür onlarla birlikte uygulanabilir.",
         },
         "what_to_expect": {
             "en": "The scalp is numbed; needling takes about 20 minutes. The scalp can be red "
             "and tender for a day. You can wash your hair the next day.",
+            "de": "Die Kopfhaut wird betäubt; das Needling dauert etwa 20 Minuten. Die Kopfhaut "
+            "kann einen Tag lang gerötet und empfindlich sein. Am nächsten Tag dürfen Sie Ihre "
+            "Haare waschen.",
+            "tr": "Saçlı deri uyuşturulur; iğneleme yaklaşık 20 dakika sürer. Saçlı deri bir gün "
+            "kırmızı ve hassas olabilir. Ertesi gün saçınızı yıkayabilirsiniz.",
         },
         "aftercare": {
             "en": "No hair dye, styling products or swimming for 48 hours. Keep using any hair "
             "loss medicine you have been prescribed.",
+            "de": "48 Stunden lang keine Haarfarbe, keine Stylingprodukte und kein Schwimmen. "
+            "Wenden Sie verordnete Mittel gegen Haarausfall weiter an.",
+            "tr": "48 saat boyunca saç boyası, şekillendirici ürün ve yüzme yok. Size reçete "
+            "edilen saç dökülmesi ilaçlarını kullanmaya devam edin.",
         },
     },
     {
@@ -256,10 +413,18 @@ PROTOCOLS = [
         "lab_lead_days": 21,
         "price": Decimal("3400.00"),
         "display_order": 60,
-        "name": {"en": "Personal MSC exosomes from your own fat tissue, with fractional laser"},
+        "name": {
+            "en": "Personal MSC exosomes from your own fat tissue, with fractional laser",
+            "de": "Persönliche MSC-Exosomen aus Ihrem eigenen Fettgewebe, mit fraktioniertem Laser",
+            "tr": "Kendi yağ dokunuzdan kişisel MSC eksozomları, fraksiyonel lazer ile",
+        },
         "summary": {
             "en": "A small lipoaspiration, three weeks of lab work, then two fractional laser "
             "sessions with exosomes grown from your own stem cells.",
+            "de": "Eine kleine Lipoaspiration, drei Wochen Laborarbeit, danach zwei Sitzungen mit "
+            "fraktioniertem Laser und Exosomen aus Ihren eigenen Stammzellen.",
+            "tr": "Küçük bir lipoaspirasyon, üç haftalık laboratuvar çalışması, ardından kendi kök "
+            "hücrelerinizden elde edilen eksozomlarla iki fraksiyonel lazer seansı.",
         },
         "description": {
             "en": "A small amount of fat is taken under local anaesthetic. A laboratory grows "
@@ -267,15 +432,38 @@ PROTOCOLS = [
             "after two fractional laser sessions.\n\n"
             "Using your own cells avoids donor material, but it does not mean the treatment is "
             "proven: doses and methods are not standardised, and the clinical studies are small.",
+            "de": "Unter örtlicher Betäubung wird eine kleine Menge Fett entnommen. Ein Labor "
+            "züchtet daraus Stammzellen und sammelt die Exosomen, die sie abgeben; diese "
+            "werden dann nach zwei Sitzungen mit fraktioniertem Laser aufgetragen.\n\n"
+            "Eigene Zellen vermeiden Spendermaterial, das heißt aber nicht, dass die "
+            "Behandlung bewiesen ist: Dosis und Methoden sind nicht standardisiert, und die "
+            "klinischen Studien sind klein.",
+            "tr": "Lokal anestezi altında az miktarda yağ alınır. Laboratuvar bundan kök hücre "
+            "çoğaltır ve hücrelerin saldığı eksozomları toplar; bunlar daha sonra iki "
+            "fraksiyonel lazer seansının ardından uygulanır.\n\n"
+            "Kendi hücrelerinizi kullanmak donör materyalini ortadan kaldırır, ancak bu, "
+            "tedavinin kanıtlanmış olduğu anlamına gelmez: Doz ve yöntemler standart değildir "
+            "ve klinik çalışmalar küçüktür.",
         },
         "what_to_expect": {
             "en": "The lipoaspiration visit takes about 90 minutes; the small site can be "
             "bruised for a week. After each laser session the skin is red and swollen for 2 to "
             "3 days.",
+            "de": "Der Termin für die Lipoaspiration dauert etwa 90 Minuten; die kleine "
+            "Entnahmestelle kann eine Woche lang einen Bluterguss zeigen. Nach jeder "
+            "Lasersitzung ist die Haut 2 bis 3 Tage gerötet und geschwollen.",
+            "tr": "Lipoaspirasyon randevusu yaklaşık 90 dakika sürer; küçük işlem bölgesinde bir "
+            "hafta morluk olabilir. Her lazer seansından sonra cilt 2 ila 3 gün kırmızı ve şiş "
+            "olur.",
         },
         "aftercare": {
             "en": "Wear the compression dressing for 48 hours after the lipoaspiration. After "
             "the laser: bland moisturiser, no direct sun for one to two months, SPF 50.",
+            "de": "Tragen Sie den Kompressionsverband nach der Lipoaspiration 48 Stunden lang. "
+            "Nach dem Laser: milde Feuchtigkeitspflege, ein bis zwei Monate keine direkte "
+            "Sonne, LSF 50.",
+            "tr": "Lipoaspirasyondan sonra kompresyon bandajını 48 saat boyunca takın. Lazerden "
+            "sonra: sade nemlendirici, bir ila iki ay doğrudan güneş yok, SPF 50.",
         },
     },
 ]
