@@ -1,0 +1,228 @@
+"""No double booking under real concurrency, and the database's own guarantee behind it.
+
+These need PostgreSQL: its row locks and exclusion constraints are what is being proven. CI runs
+the whole suite on PostgreSQL too; on SQLite (one writer at a time) they are skipped.
+"""
+
+import threading
+import time as clock
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from bookings.availability import Calendar
+from bookings.errors import BookingError, ClinicBusy, SlotTaken
+from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
+from bookings.planner import ProposedVisit, course_propose
+from bookings.services import plan_book
+from tests.bookings.conftest import MONDAY, NOW, at, days_after
+from tests.factories import PatientFactory
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row locks and exclusion constraints exist only on PostgreSQL (CI runs them)",
+    ),
+]
+
+TUESDAY = days_after(MONDAY, 1)
+THREADS = 12
+
+
+def run_at_once(count: int, work) -> list[tuple[str, object]]:
+    """Run work(i) in `count` threads released together by a barrier."""
+    barrier = threading.Barrier(count)
+    outcomes: list[tuple[str, object]] = [("missing", None)] * count
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = ("booked", work(index))
+        except BookingError as refusal:
+            outcomes[index] = (type(refusal).__name__, refusal)
+        except Exception as error:  # any other exception is a failure the test reports
+            outcomes[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def one_session(protocol):
+    protocol.session_count = 1
+    protocol.save()
+    return protocol
+
+
+def test_only_one_of_many_simultaneous_bookings_of_a_slot_succeeds(one_session, clinician):
+    patients = [PatientFactory() for _ in range(THREADS)]
+    visit = [ProposedVisit(1, at(TUESDAY, "10:00"), clinician.pk, 60)]
+
+    outcomes = run_at_once(
+        THREADS,
+        lambda i: plan_book(patient=patients[i], protocol=one_session, visits=visit, now=NOW),
+    )
+
+    kinds = Counter(kind for kind, _ in outcomes)
+    assert kinds == {"booked": 1, "SlotTaken": THREADS - 1}, outcomes
+    refusals = [value.message for kind, value in outcomes if kind == "SlotTaken"]
+    assert set(refusals) == {"That time was just taken. Please choose another time."}
+    assert Appointment.objects.active().filter(clinician=clinician).count() == 1
+    assert Plan.objects.count() == 1
+
+
+def test_simultaneous_laser_bookings_by_two_clinicians_get_one_laser(
+    laser_protocol, clinician, second_clinician, laser
+):
+    laser_protocol.session_count = 1
+    laser_protocol.save()
+    patients = [PatientFactory() for _ in range(THREADS)]
+    clinicians = [clinician, second_clinician]
+
+    def book(index: int):
+        visit = [ProposedVisit(1, at(TUESDAY, "10:00"), clinicians[index % 2].pk, 60)]
+        return plan_book(patient=patients[index], protocol=laser_protocol, visits=visit, now=NOW)
+
+    outcomes = run_at_once(THREADS, book)
+
+    assert Counter(kind for kind, _ in outcomes) == {"booked": 1, "SlotTaken": THREADS - 1}
+    assert Appointment.objects.active().filter(device=laser).count() == 1
+
+
+def test_simultaneous_courses_sharing_only_their_third_slot_leave_one_whole_course(
+    protocol, clinician
+):
+    proposal = course_propose(protocol=protocol, now=NOW)
+    # Every competitor wants the same third session, on different first and second days.
+    courses = [
+        [
+            ProposedVisit(1, proposal[0].start + timedelta(hours=index % 7), clinician.pk, 60),
+            ProposedVisit(2, proposal[1].start + timedelta(hours=index % 7), clinician.pk, 60),
+            proposal[2],
+        ]
+        for index in range(7)
+    ]
+    patients = [PatientFactory() for _ in courses]
+
+    outcomes = run_at_once(
+        len(courses),
+        lambda i: plan_book(patient=patients[i], protocol=protocol, visits=courses[i], now=NOW),
+    )
+
+    assert Counter(kind for kind, _ in outcomes) == {"booked": 1, "SlotTaken": 6}, outcomes
+    assert Plan.objects.count() == 1
+    assert Appointment.objects.count() == 3
+
+
+def test_a_booking_that_waits_too_long_for_a_lock_is_told_to_try_again(
+    one_session, clinician, patient, settings
+):
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 1
+    locked = threading.Event()
+
+    def hold_the_clinician() -> None:
+        with transaction.atomic():
+            Clinician.objects.select_for_update().get(pk=clinician.pk)
+            locked.set()
+            clock.sleep(3)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_clinician)
+    holder.start()
+    locked.wait(timeout=10)
+    try:
+        with pytest.raises(ClinicBusy) as refusal:
+            plan_book(
+                patient=patient,
+                protocol=one_session,
+                visits=[ProposedVisit(1, at(TUESDAY, "10:00"), clinician.pk, 60)],
+                now=NOW,
+            )
+    finally:
+        holder.join()
+
+    assert "please try again" in refusal.value.message
+    assert not Plan.objects.exists()
+
+
+def test_the_database_refuses_an_overlap_the_recheck_missed(
+    one_session, clinician, patient, another_patient, monkeypatch
+):
+    visit = [ProposedVisit(1, at(TUESDAY, "10:00"), clinician.pk, 60)]
+    plan_book(patient=patient, protocol=one_session, visits=visit, now=NOW)
+    # Simulate a bug in the availability re-check: the constraint must still hold the line.
+    monkeypatch.setattr(Calendar, "problem_with", lambda self, *args: None)
+
+    with pytest.raises(SlotTaken):
+        plan_book(patient=another_patient, protocol=one_session, visits=visit, now=NOW)
+
+    assert Appointment.objects.count() == 1
+
+
+# --- the exclusion constraints, with the services bypassed ---------------------------------
+
+
+def insert(clinician, start: str, end: str, *, device=None, status="booked") -> Appointment:
+    plan = Plan.objects.create(
+        patient=PatientFactory(),
+        protocol=clinician.protocols.first(),
+        clinician=clinician,
+        status=PlanStatus.CONFIRMED,
+    )
+    return Appointment.objects.create(
+        plan=plan,
+        kind=AppointmentKind.SESSION,
+        sequence=1,
+        start=at(TUESDAY, start),
+        end=at(TUESDAY, end),
+        clinician=clinician,
+        device=device,
+        status=status,
+    )
+
+
+def test_a_direct_insert_overlapping_the_same_clinician_is_rejected(clinician):
+    insert(clinician, "10:00", "11:00")
+
+    with pytest.raises(IntegrityError, match="appointment_no_clinician_overlap"):
+        insert(clinician, "10:30", "11:30")
+
+
+def test_a_direct_insert_overlapping_the_same_device_is_rejected(
+    clinician, second_clinician, laser
+):
+    insert(clinician, "10:00", "11:00", device=laser)
+
+    with pytest.raises(IntegrityError, match="appointment_no_device_overlap"):
+        insert(second_clinician, "10:59", "12:00", device=laser)
+
+
+def test_back_to_back_appointments_are_allowed(clinician, laser):
+    insert(clinician, "10:00", "11:00", device=laser)
+    insert(clinician, "11:00", "12:00", device=laser)
+
+    assert Appointment.objects.filter(clinician=clinician).count() == 2
+
+
+def test_a_cancelled_appointment_frees_its_slot_in_the_database(clinician):
+    insert(clinician, "10:00", "11:00", status="cancelled")
+    insert(clinician, "10:00", "11:00")
+
+    assert Appointment.objects.active().count() == 1
+
+
+def test_different_clinicians_may_overlap_without_a_shared_device(clinician, second_clinician):
+    insert(clinician, "10:00", "11:00")
+    insert(second_clinician, "10:00", "11:00")
+
+    assert Appointment.objects.count() == 2
