@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import FloatField, Func, Q
 from django.utils import timezone
 
 from bookings.errors import BookingError, SlotTaken, SlotUnavailable
@@ -25,6 +25,30 @@ from bookings.rules import BookingRules, clinic_zone, local_date
 from treatments.models import Protocol
 
 MINUTE = 60
+
+
+class EpochSeconds(Func):
+    """A datetime column as POSIX seconds, computed by the database.
+
+    Availability reads thousands of start/end pairs; letting the database hand over plain
+    numbers skips building two aware datetimes per row in Python (the bulk of the load time).
+    """
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django stores SQLite datetimes as UTC text; julianday() reads it as UTC. Rounding
+        # to whole seconds removes the floating-point noise of the day fraction.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8"
+        )
 
 
 @dataclass(frozen=True)
@@ -141,9 +165,9 @@ class Calendar:
         for clinician_id, start, end in (
             TimeOff.objects.overlapping(span_start, span_end)
             .filter(Q(clinician_id__in=self.clinician_ids) | Q(clinician__isnull=True))
-            .values_list("clinician_id", "start", "end")
+            .values_list("clinician_id", EpochSeconds("start"), EpochSeconds("end"))
         ):
-            clinician_busy[clinician_id].append((start.timestamp(), end.timestamp()))
+            clinician_busy[clinician_id].append((start, end))
         closures = clinician_busy.pop(None, [])
 
         device_busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
@@ -152,11 +176,11 @@ class Calendar:
             .overlapping(span_start - self.rules.buffer, span_end + self.rules.buffer)
             .filter(Q(clinician_id__in=self.clinician_ids) | Q(device_id__in=self.device_ids))
             .exclude(pk__in=list(ignore_ids))
-            .values_list("clinician_id", "device_id", "start", "end")
+            .values_list("clinician_id", "device_id", EpochSeconds("start"), EpochSeconds("end"))
         )
         for clinician_id, device_id, start, end in appointments:
             # The buffer after an appointment also keeps the next one from ending inside it.
-            interval = (start.timestamp() - buffer, end.timestamp() + buffer)
+            interval = (start - buffer, end + buffer)
             clinician_busy[clinician_id].append(interval)
             if device_id is not None:
                 device_busy[device_id].append(interval)
