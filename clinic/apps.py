@@ -6,3 +6,6 @@ class ClinicConfig(AppConfig):
 
     name = "clinic"
     verbose_name = "Clinic"
+
+    def ready(self) -> None:
+        from clinic import checks  # noqa: F401  (registers the deploy checks)

@@ -110,3 +110,15 @@ def env_database(name: str, default: str) -> dict:
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={value!r} names no database. Use {accepted}.")
     return config
+
+
+def env_cache(name: str) -> dict:
+    """Redis when `name` holds a redis:// URL, else a per-process memory cache."""
+    value = env_str(name)
+    if not value:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clinic"}
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a Redis URL. Use redis://host:6379/0 (or rediss://…)."
+        )
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}

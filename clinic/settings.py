@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.env import (
     env_bool,
+    env_cache,
     env_choice,
     env_database,
     env_int,
@@ -103,12 +104,9 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "clinic",
-    }
-}
+# Education pages are cached and invalidated on edit; with more than one process the cache must
+# be shared (Redis), or other workers keep serving the old page. The deploy check insists.
+CACHES = {"default": env_cache("REDIS_URL")}
 
 # --- Passwords ----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -169,7 +167,8 @@ CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "Beispielstraße 12, 10115 Berlin")
 CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "EUR")
 
 # --- Booking rules ------------------------------------------------------------------------------
-# How far ahead patients may book online, and how soon: staff (reception) bookings skip the lead time.
+# How far ahead patients may book online, and how soon; staff (reception) bookings skip the
+# lead time.
 BOOKING_LEAD_TIME_HOURS = env_int("BOOKING_LEAD_TIME_HOURS", 24)
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 90, minimum=1, maximum=730)
 BOOKING_GRANULARITY_MINUTES = env_int("BOOKING_GRANULARITY_MINUTES", 15, minimum=5, maximum=120)

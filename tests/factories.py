@@ -1,5 +1,6 @@
 """Factories for the test personas and the catalogue."""
 
+from datetime import date
 from decimal import Decimal
 
 import factory
@@ -107,3 +108,43 @@ class PatientFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"patient{n}@example.com")
     phone = "+49 30 1234567"
     date_of_birth = factory.Faker("date_of_birth", minimum_age=20, maximum_age=70)
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published education page in English; pass `related_protocols=[…]` to link treatments."""
+
+    class Meta:
+        model = "education.Article"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Guide {n}")
+    slug = factory.Sequence(lambda n: f"guide-{n}")
+    summary = "What this guide explains, in two sentences."
+    body = "## What it is\n\nPlain words.\n"
+    reviewed_by = factory.SubFactory(ClinicianFactory)
+    last_reviewed = date(2026, 11, 16)
+    published = True
+
+    @factory.post_generation
+    def related_protocols(self, create: bool, extracted: list[Protocol] | None, **kwargs: object):
+        if create and extracted:
+            self.related_protocols.set(extracted)
+
+    @factory.post_generation
+    def related_indications(
+        self, create: bool, extracted: list[Indication] | None, **kwargs: object
+    ):
+        if create and extracted:
+            self.related_indications.set(extracted)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "education.Source"
+
+    article = factory.SubFactory(ArticleFactory)
+    title = factory.Sequence(lambda n: f"A split-face study of exosomes, part {n}")
+    publisher = "Journal of Cosmetic Dermatology"
+    year = 2023
+    url = factory.Sequence(lambda n: f"https://doi.org/10.1111/jocd.{n}")
+    order = factory.Sequence(lambda n: n)

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from education.admin import ClearsEducationCacheAdmin
 from treatments.models import Indication, Protocol
 
 
 @admin.register(Indication)
-class IndicationAdmin(TranslationAdmin):
+class IndicationAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
+    # Indication names appear on cached education pages.
     list_display = ["name", "slug", "display_order"]
     list_editable = ["display_order"]
     search_fields = ["name", "slug"]
@@ -14,7 +16,8 @@ class IndicationAdmin(TranslationAdmin):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(TranslationAdmin):
+class ProtocolAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
+    # Protocol names appear on cached education pages ("Treatments this page is about").
     list_display = [
         "name",
         "source",

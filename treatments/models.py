@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from clinic.search import text_search
+
 MIN_SESSIONS = 1
 MAX_SESSIONS = 3
 
@@ -111,6 +113,11 @@ class ProtocolQuerySet(models.QuerySet["Protocol"]):
 
     def for_listing(self) -> ProtocolQuerySet:
         return self.prefetch_related("indications")
+
+    def search(self, query: str, language: str) -> ProtocolQuerySet:
+        return text_search(
+            self, query, language, weighted_fields=("name", "summary", "description")
+        )
 
 
 class Protocol(models.Model):

@@ -1,6 +1,8 @@
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from education.models import Article
 from treatments.forms import CatalogFilterForm
 from treatments.models import Indication, Protocol, Source
 
@@ -32,5 +34,9 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 
 
 def protocol_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    protocol = get_object_or_404(Protocol.objects.published().for_listing(), slug=slug)
+    protocols = Protocol.objects.published().for_listing()
+    read_first = Prefetch(
+        "articles", queryset=Article.objects.published(), to_attr="published_articles"
+    )
+    protocol = get_object_or_404(protocols.prefetch_related(read_first), slug=slug)
     return render(request, "treatments/protocol_detail.html", {"protocol": protocol})

@@ -85,3 +85,38 @@ def test_secret_can_come_from_a_file(tmp_path):
     )
 
     assert result.stdout.strip() == "from-a-file", result.stderr
+
+
+def test_a_cache_url_that_is_not_redis_stops_start_up():
+    result = start_django(REDIS_URL="memcached://127.0.0.1:11211")
+
+    assert result.returncode != 0
+    assert "REDIS_URL='memcached://127.0.0.1:11211' is not a Redis URL" in result.stderr
+
+
+def test_the_deploy_check_asks_for_a_shared_cache():
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    environment = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "a-long-random-secret-key-for-this-test-only-0123456789abcdefghijk",
+        "ALLOWED_HOSTS": "clinic.example.com",
+        "SECURE_SSL_REDIRECT": "true",
+    }
+    environment.pop("REDIS_URL", None)
+
+    without_redis = subprocess.run(
+        command, cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    with_redis = subprocess.run(
+        command,
+        cwd=PROJECT,
+        env={**environment, "REDIS_URL": "redis://127.0.0.1:6379/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert without_redis.returncode != 0
+    assert "clinic.W001" in without_redis.stderr
+    assert with_redis.returncode == 0, with_redis.stderr

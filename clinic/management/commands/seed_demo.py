@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bookings import demo as bookings_demo
+from education import demo as education_demo
+from education.services import content_cache_clear
 from treatments import demo as treatments_demo
 
 DEMO_ADMIN_USERNAME = "admin"
@@ -29,6 +31,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Catalogue: {indications} indications, {protocols} protocols.")
         clinicians = bookings_demo.seed()
         self.stdout.write(f"Clinic: {len(clinicians)} clinicians with working hours, 1 laser.")
+        pages = education_demo.seed(reviewer=bookings_demo.lead_clinician())
+        content_cache_clear()
+        self.stdout.write(f"Education: {pages} pages in English, German and Turkish.")
 
         user, _ = get_user_model().objects.get_or_create(
             username=DEMO_ADMIN_USERNAME,

@@ -1,0 +1,11 @@
+"""Page text is written once per language (title_en, title_de, title_tr…); English is required."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from education.models import Article
+
+
+@register(Article)
+class ArticleTranslation(TranslationOptions):
+    fields = ("title", "summary", "body")
+    required_languages = ("en",)

@@ -1,0 +1,84 @@
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from education import seo
+from education.forms import SearchForm
+from education.models import Article
+from education.rendering import render_markdown
+from education.services import PAGE_CACHE_SECONDS, page_cache_key
+from treatments.models import Protocol
+
+
+def _cached_page(
+    request: HttpRequest, *, page: str, render_page: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Serve a page from the cache (no queries), or render it and cache it.
+
+    Cached pages must hold nothing per visitor: no messages, no CSRF token, no user name.
+    """
+    key = page_cache_key(
+        page=page, language=get_language(), origin=f"{request.scheme}://{request.get_host()}"
+    )
+    content = cache.get(key)
+    if content is not None:
+        return HttpResponse(content)
+    response = render_page()
+    # The language switcher links carry the query string, so only a plain URL's page is kept.
+    if response.status_code == 200 and not request.GET:
+        cache.set(key, response.content, PAGE_CACHE_SECONDS)
+    return response
+
+
+@require_GET
+def article_list(request: HttpRequest) -> HttpResponse:
+    def render_page() -> HttpResponse:
+        articles = Article.objects.published().for_listing()
+        return render(
+            request, "education/article_list.html", {"articles": articles, "form": SearchForm()}
+        )
+
+    return _cached_page(request, page="index", render_page=render_page)
+
+
+@require_GET
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    def render_page() -> HttpResponse:
+        article = get_object_or_404(Article.objects.published().for_page(), slug=slug)
+        url = request.build_absolute_uri(article.get_absolute_url())
+        structured_data = seo.medical_web_page(article=article, url=url, language=get_language())
+        return render(
+            request,
+            "education/article_detail.html",
+            {
+                "article": article,
+                "body": render_markdown(article.body),
+                "json_ld": seo.json_ld(structured_data),
+            },
+        )
+
+    return _cached_page(request, page=f"article:{slug}", render_page=render_page)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    language = get_language()
+    articles = list(Article.objects.published().search(query, language)) if query else []
+    protocols = list(Protocol.objects.published().search(query, language)) if query else []
+    return render(
+        request,
+        "education/search.html",
+        {
+            "form": form,
+            "query": query,
+            "articles": articles,
+            "protocols": protocols,
+            "result_count": len(articles) + len(protocols),
+        },
+    )
