@@ -5,8 +5,10 @@ through bookings.services (lock, re-check, write). The reception agenda comes wi
 """
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from bookings.models import Clinician, Device, TimeOff, WorkingHours
+from education.admin import ClearsEducationCacheAdmin
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -15,7 +17,8 @@ class WorkingHoursInline(admin.TabularInline):
 
 
 @admin.register(Clinician)
-class ClinicianAdmin(admin.ModelAdmin):
+class ClinicianAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
+    # Name and qualification appear on cached education pages ("medically reviewed by").
     list_display = ["display_name", "qualification", "active"]
     list_filter = ["active", "protocols"]
     search_fields = ["display_name", "user__username", "user__email"]

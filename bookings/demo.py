@@ -20,7 +20,7 @@ CLINICIANS = [
         "first_name": "Anna",
         "last_name": "Weber",
         "display_name": "Dr. med. Anna Weber",
-        "qualification": "Dermatologist",
+        "qualification": {"en": "Dermatologist", "de": "Dermatologin", "tr": "Dermatolog"},
         "protocols": "all",
         # A split shift: mornings and afternoons with a lunch break.
         "hours": [(day, time(9), time(13)) for day in WEEKDAYS]
@@ -31,7 +31,11 @@ CLINICIANS = [
         "first_name": "Mehmet",
         "last_name": "Yılmaz",
         "display_name": "Dr. Mehmet Yılmaz",
-        "qualification": "Aesthetic physician",
+        "qualification": {
+            "en": "Aesthetic physician",
+            "de": "Arzt für ästhetische Medizin",
+            "tr": "Estetik hekim",
+        },
         "protocols": "all",
         "hours": [(day, time(10), time(18)) for day in [*WEEKDAYS[1:], Weekday.SATURDAY]],
     },
@@ -40,7 +44,11 @@ CLINICIANS = [
         "first_name": "Lena",
         "last_name": "Hoffmann",
         "display_name": "Lena Hoffmann",
-        "qualification": "Nurse specialist in aesthetic dermatology",
+        "qualification": {
+            "en": "Nurse specialist in aesthetic dermatology",
+            "de": "Fachpflegekraft für ästhetische Dermatologie",
+            "tr": "Estetik dermatoloji uzman hemşiresi",
+        },
         # Microneedling and blood draws, but neither lasers nor lipoaspiration.
         "protocols": "no_laser_no_lipo",
         "hours": [
@@ -87,7 +95,10 @@ def seed() -> list[Clinician]:
             user=user,
             defaults={
                 "display_name": data["display_name"],
-                "qualification": data["qualification"],
+                **{
+                    f"qualification_{language}": text
+                    for language, text in data["qualification"].items()
+                },
                 "active": True,
             },
         )

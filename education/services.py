@@ -12,8 +12,8 @@ from uuid import uuid4
 from django.core.cache import cache
 
 GENERATION_KEY = "education:content-generation"
-# Edits clear the cache at once; the timeout only bounds how long rows edited outside these
-# admins (a clinician's name or qualification) can stay stale.
+# Edits in the admin clear the cache at once; the timeout only bounds how long rows changed in
+# other ways (a shell, a data migration) can stay stale.
 PAGE_CACHE_SECONDS = 60 * 60
 
 

@@ -44,7 +44,7 @@ def test_a_shift_ending_before_it_starts_is_refused_with_a_message(receptionist_
     data = {
         "user": clinician.user.pk,
         "display_name": clinician.display_name,
-        "qualification": clinician.qualification,
+        "qualification_en": clinician.qualification,
         "active": "on",
         "protocols": [p.pk for p in clinician.protocols.all()],
         "working_hours-TOTAL_FORMS": "1",

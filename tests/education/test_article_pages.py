@@ -179,3 +179,16 @@ def test_learn_is_marked_as_the_current_section(client):
     html = client.get(article.get_absolute_url()).text
 
     assert 'href="/en/learn/" aria-current="page">Learn</a>' in html
+
+
+def test_the_reviewers_qualification_is_shown_in_the_page_language(client, reviewer):
+    reviewer.qualification_de = "Dermatologin"
+    reviewer.save()
+    article = ArticleFactory(reviewed_by=reviewer)
+
+    german = client.get(f"/de/learn/{article.slug}/").text
+    turkish = client.get(f"/tr/learn/{article.slug}/").text
+
+    assert "Dr. med. Anna Weber (Dermatologin)" in german
+    # No Turkish text yet: the English qualification stands in.
+    assert "Dr. med. Anna Weber (Dermatologist)" in turkish

@@ -1,0 +1,10 @@
+"""A clinician's qualification is shown to patients (as the reviewer of education pages)."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from bookings.models import Clinician
+
+
+@register(Clinician)
+class ClinicianTranslation(TranslationOptions):
+    fields = ("qualification",)
