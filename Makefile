@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_ENV := DEBUG=true
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-not-secret SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test lint bench install messages clean
+.PHONY: run test lint bench install messages check-messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,17 @@ bench: $(STAMP)
 
 # Regenerate and compile the interface translations (needs GNU gettext).
 messages: $(STAMP)
-	$(RUN_ENV) $(BIN)/python manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(RUN_ENV) $(BIN)/python manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=benchmarks --ignore=tests
 	$(RUN_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
+
+# CI: regenerate the catalogues from the code; fail if a string is new, untranslated or fuzzy.
+check-messages: $(STAMP)
+	$(RUN_ENV) $(BIN)/python manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=benchmarks --ignore=tests
+	@for po in locale/*/LC_MESSAGES/django.po; do \
+	  missing=$$(msgattrib --untranslated --no-obsolete "$$po"; msgattrib --only-fuzzy --no-obsolete "$$po"); \
+	  if [ -n "$$missing" ]; then echo "$$po has untranslated or fuzzy strings:"; echo "$$missing"; exit 1; fi; \
+	done
+	@echo "Every interface string is translated."
 
 clean:
 	rm -rf $(VENV) staticfiles

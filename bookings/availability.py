@@ -65,12 +65,10 @@ class VisitSpec:
         return cls(minutes=protocol.session_minutes, needs_device=protocol.needs_device)
 
 
-@dataclass(frozen=True, order=True)
-class Opening:
-    """A free start time: `minutes` long, with this clinician (and a free device if needed)."""
+class Timed:
+    """A visit's `end` and local `day`, from its `start` and `minutes`."""
 
     start: datetime
-    clinician_id: int
     minutes: int
 
     @property
@@ -80,6 +78,15 @@ class Opening:
     @property
     def day(self) -> date:
         return local_date(self.start)
+
+
+@dataclass(frozen=True, order=True)
+class Opening(Timed):
+    """A free start time: `minutes` long, with this clinician (and a free device if needed)."""
+
+    start: datetime
+    clinician_id: int
+    minutes: int
 
 
 class _Busy:

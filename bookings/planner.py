@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings.availability import Calendar, Opening, VisitSpec
+from bookings.availability import Calendar, Opening, Timed, VisitSpec
 from bookings.errors import NoCourseFits, SlotTaken
 from bookings.models import Clinician
 from bookings.rules import (
@@ -37,7 +37,7 @@ from treatments.models import Protocol
 
 
 @dataclass(frozen=True)
-class ProposedVisit:
+class ProposedVisit(Timed):
     sequence: int
     start: datetime
     clinician_id: int
@@ -46,14 +46,6 @@ class ProposedVisit:
     @property
     def kind(self) -> str:
         return visit_kind(self.sequence)
-
-    @property
-    def end(self) -> datetime:
-        return self.start + timedelta(minutes=self.minutes)
-
-    @property
-    def day(self) -> date:
-        return local_date(self.start)
 
 
 def course_propose(
