@@ -168,14 +168,14 @@ class Calendar:
                 .values_list("pk", flat=True)
             )
 
-        clinician_busy: dict[int | None, list[tuple[float, float]]] = defaultdict(list)
+        leave: dict[int | None, list[tuple[float, float]]] = defaultdict(list)
         for clinician_id, start, end in (
             TimeOff.objects.overlapping(span_start, span_end)
             .filter(Q(clinician_id__in=self.clinician_ids) | Q(clinician__isnull=True))
             .values_list("clinician_id", EpochSeconds("start"), EpochSeconds("end"))
         ):
-            clinician_busy[clinician_id].append((start, end))
-        closures = clinician_busy.pop(None, [])
+            leave[clinician_id].append((start, end))
+        closures = leave.pop(None, [])
 
         device_busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
         appointments = (
@@ -185,15 +185,21 @@ class Calendar:
             .exclude(pk__in=list(ignore_ids))
             .values_list("clinician_id", "device_id", EpochSeconds("start"), EpochSeconds("end"))
         )
+        booked: dict[int, list[tuple[float, float]]] = defaultdict(list)
         for clinician_id, device_id, start, end in appointments:
             # The buffer after an appointment also keeps the next one from ending inside it.
             interval = (start - buffer, end + buffer)
-            clinician_busy[clinician_id].append(interval)
+            booked[clinician_id].append(interval)
             if device_id is not None:
                 device_busy[device_id].append(interval)
 
+        # Kept apart as well, to tell "not offered" from "taken" when a chosen time is refused.
+        self.time_off = {
+            clinician_id: _Busy([*leave[clinician_id], *closures])
+            for clinician_id in self.clinician_ids
+        }
         self.clinician_busy = {
-            clinician_id: _Busy([*clinician_busy[clinician_id], *closures])
+            clinician_id: _Busy([*leave[clinician_id], *closures, *booked[clinician_id]])
             for clinician_id in self.clinician_ids
         }
         self.device_busy = {
@@ -219,12 +225,16 @@ class Calendar:
             length = spec.minutes * MINUTE
             midnight = datetime.combine(day, time.min)
             step = self._granularity
+            changes_clock = self._changes_clock(day)
             for shift_start, shift_end in self.shifts.get((clinician_id, day.weekday()), ()):
                 shift_close = self._instant(midnight, shift_end)
                 first = -(-(shift_start.hour * 60 + shift_start.minute) // step) * step
                 for offset in range(first, 24 * 60, step):
                     # Wall-clock arithmetic first, then the zone: 10:00 stays 10:00 after DST.
-                    start = (midnight + timedelta(minutes=offset)).replace(tzinfo=self.zone)
+                    wall_clock = midnight + timedelta(minutes=offset)
+                    start = wall_clock.replace(tzinfo=self.zone)
+                    if changes_clock and not _exists(start, wall_clock):
+                        continue  # skipped by the spring change: it would repeat a later start
                     start_ts = start.timestamp()
                     end_ts = start_ts + length
                     if end_ts > shift_close:
@@ -237,6 +247,12 @@ class Calendar:
                         starts.append(start_ts)
         self._cache[key] = starts
         return starts
+
+    def _changes_clock(self, day: date) -> bool:
+        """Does the clinic's clock jump on this local day (a daylight-saving change)?"""
+        midnight = datetime.combine(day, time.min, tzinfo=self.zone)
+        next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.zone)
+        return midnight.utcoffset() != next_midnight.utcoffset()
 
     def _instant(self, midnight: datetime, wall_time: time) -> float:
         return datetime.combine(midnight.date(), wall_time, tzinfo=self.zone).timestamp()
@@ -283,23 +299,28 @@ class Calendar:
         if start_ts in self._free_starts(clinician_id, day, spec):
             return None
         # Tell "someone else has it" apart from "the clinic does not offer that time".
-        if not self._is_offered(clinician_id, day, start, spec.minutes):
+        if not self._is_offered(clinician_id, day, start, spec):
             return SlotUnavailable()
         return SlotTaken()
 
-    def _is_offered(self, clinician_id: int, day: date, start: datetime, minutes: int) -> bool:
+    def _is_offered(self, clinician_id: int, day: date, start: datetime, spec: VisitSpec) -> bool:
+        """Would the clinic offer this start if no other patient had booked anything?"""
         if not (self.first_day <= day <= self.last_day) or start.timestamp() < self.earliest:
             return False
         local = start.astimezone(self.zone)
         if (local.hour * 60 + local.minute) % self._granularity or local.second:
             return False
+        if spec.needs_device and not self.device_ids:
+            return False
         midnight = datetime.combine(day, time.min)
-        end_ts = start.timestamp() + minutes * MINUTE
-        return any(
-            self._instant(midnight, shift_start) <= start.timestamp()
+        start_ts = start.timestamp()
+        end_ts = start_ts + spec.minutes * MINUTE
+        in_a_shift = any(
+            self._instant(midnight, shift_start) <= start_ts
             and end_ts <= self._instant(midnight, shift_end)
             for shift_start, shift_end in self.shifts.get((clinician_id, day.weekday()), ())
         )
+        return in_a_shift and self.time_off[clinician_id].is_free(start_ts, end_ts)
 
     def free_device(self, start: datetime, spec: VisitSpec) -> int | None:
         start_ts = start.timestamp()
@@ -316,6 +337,11 @@ class Calendar:
         if device_id is not None:
             self.device_busy[device_id].add(*interval)
         self._cache.clear()
+
+
+def _exists(start: datetime, wall_clock: datetime) -> bool:
+    """Is this wall-clock time real in the clinic's zone (not skipped by a spring change)?"""
+    return start.astimezone(UTC).astimezone(start.tzinfo).replace(tzinfo=None) == wall_clock
 
 
 def free_start_times(

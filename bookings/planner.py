@@ -84,6 +84,7 @@ class _Planner:
         self.protocol = protocol
         self.calendar = calendar
         self.rules = rules
+        self.preferred = preferred
         self.preferred_id = preferred.pk if preferred else None
         self.sequences = expected_sequences(protocol)
         self.specs = [VisitSpec.for_visit(protocol, sequence) for sequence in self.sequences]
@@ -139,12 +140,16 @@ class _Planner:
                 raise NoCourseFits(self._why_not_from(day))
             return self._visit(0, matching[0])
 
+        course_fits = False
         for day in self.calendar.days():
             if not self._completable_from(0, day):
                 continue
+            course_fits = True
             openings = self.calendar.openings(day, spec, clinician_id=self.preferred_id)
             if openings:
                 return self._visit(0, openings[0])
+        if course_fits and self.preferred is not None:
+            raise NoCourseFits(self._why_not_with_preferred())
         raise NoCourseFits(self._why_nothing_fits())
 
     def _next_visit(
@@ -249,6 +254,12 @@ class _Planner:
             "horizon": self.rules.horizon_days,
             "rule": self._course_rule_in_words(),
         }
+
+    def _why_not_with_preferred(self) -> str:
+        return _(
+            "%(clinician)s has no free time to start this course within the next %(horizon)s "
+            "days. Choose any clinician to see other times, or call us."
+        ) % {"clinician": self.preferred, "horizon": self.rules.horizon_days}
 
     def _why_nothing_fits(self) -> str:
         count = len(self.sequences)

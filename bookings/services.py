@@ -9,12 +9,13 @@ every transaction starts with BEGIN IMMEDIATE (settings), so writers run one at 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,9 +182,14 @@ def appointment_cancel(
             )
         current.status = AppointmentStatus.CANCELLED
         current.save(update_fields=["status", "updated_at"])
-        if not plan.appointments.active().exists():
+        if not plan.appointments.active().filter(kind=AppointmentKind.SESSION).exists():
+            # No session left: a preparation visit still to come would serve nothing.
+            plan.appointments.filter(status=AppointmentStatus.BOOKED, start__gt=now).update(
+                status=AppointmentStatus.CANCELLED, updated_at=now
+            )
             plan.status = PlanStatus.CANCELLED
-            plan.save(update_fields=["status"])
+            plan.hold_expires_at = None
+            plan.save(update_fields=["status", "hold_expires_at"])
         return current
 
     return _run_locked(cancel, rules)
@@ -251,14 +257,11 @@ def plan_decline(
 def plan_release_expired_holds(*, now: datetime | None = None) -> int:
     """Cancel held plans whose hold ran out (also done lazily inside every booking)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        expired = list(
-            Plan.objects.select_for_update()
-            .filter(status=PlanStatus.HELD, hold_expires_at__lte=now)
-            .values_list("pk", flat=True)
-        )
-        _cancel_plans(expired, now)
-    return len(expired)
+    expired = Plan.objects.filter(status=PlanStatus.HELD, hold_expires_at__lte=now)
+    return _run_locked(
+        lambda: _cancel_expired_plans(expired.values_list("pk", flat=True), now),
+        BookingRules.from_settings(),
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -282,10 +285,7 @@ def _plan_transition(
             raise InvalidPlanState()
         if locked.status == PlanStatus.AWAITING_REVIEW and reviewer is None:
             raise InvalidPlanState(_("A clinician must review this plan first."))
-        if locked.status == PlanStatus.HELD and locked.hold_expires_at <= now:
-            raise InvalidPlanState(
-                _("The times held for this course ran out. Please choose times again.")
-            )
+        _require_live_hold(locked, now)
         locked.status = status
         locked.hold_expires_at = None
         fields = ["status", "hold_expires_at"]
@@ -357,32 +357,35 @@ def _lock_clinicians_and_devices(
             .values_list("pk", flat=True)
         )
     # Expired holds still occupy their rows (and the exclusion constraint): free them first.
-    expired_plans = set(
-        Appointment.objects.filter(plan__status=PlanStatus.HELD, plan__hold_expires_at__lte=now)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .filter(clinician_id__in=locked_clinicians)
-        .values_list("plan_id", flat=True)
+    on_locked_rows = Q(clinician_id__in=locked_clinicians) | Q(device_id__in=device_ids)
+    _cancel_expired_plans(
+        Appointment.objects.active()
+        .filter(on_locked_rows, plan__status=PlanStatus.HELD, plan__hold_expires_at__lte=now)
+        .values_list("plan_id", flat=True),
+        now,
     )
-    if device_ids:
-        expired_plans.update(
-            Appointment.objects.filter(
-                plan__status=PlanStatus.HELD,
-                plan__hold_expires_at__lte=now,
-                device_id__in=device_ids,
-            )
-            .exclude(status=AppointmentStatus.CANCELLED)
-            .values_list("plan_id", flat=True)
+
+
+def _cancel_expired_plans(plan_ids: Iterable[int], now: datetime) -> int:
+    """Cancel these plans if their hold has run out; returns how many were cancelled.
+
+    The plans are locked before their appointments are touched, in id order, as every other
+    workflow does; the hold is checked again under the lock.
+    """
+    expired = list(
+        Plan.objects.select_for_update()
+        .filter(pk__in=list(plan_ids), status=PlanStatus.HELD, hold_expires_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if expired:
+        Appointment.objects.active().filter(plan_id__in=expired).update(
+            status=AppointmentStatus.CANCELLED, updated_at=now
         )
-    _cancel_plans(sorted(expired_plans), now)
-
-
-def _cancel_plans(plan_ids: Sequence[int], now: datetime) -> None:
-    if not plan_ids:
-        return
-    Appointment.objects.filter(plan_id__in=plan_ids).exclude(
-        status=AppointmentStatus.CANCELLED
-    ).update(status=AppointmentStatus.CANCELLED, updated_at=now)
-    Plan.objects.filter(pk__in=plan_ids).update(status=PlanStatus.CANCELLED, hold_expires_at=None)
+        Plan.objects.filter(pk__in=expired).update(
+            status=PlanStatus.CANCELLED, hold_expires_at=None
+        )
+    return len(expired)
 
 
 def _calendar_for(
@@ -407,10 +410,19 @@ def _require_changeable(
 ) -> None:
     if plan.status not in OPEN_PLAN_STATUSES or appointment.status != AppointmentStatus.BOOKED:
         raise InvalidPlanState()
+    _require_live_hold(plan, now)
     if appointment.start <= now:
         raise TooLateToChange(_("This appointment has already started or passed."))
     if online and appointment.start - now < rules.cancellation_notice:
         raise TooLateToChange(_cancellation_notice_message(rules))
+
+
+def _require_live_hold(plan: Plan, now: datetime) -> None:
+    """A held plan whose hold ran out has lost its times (the next booking frees them)."""
+    if plan.status == PlanStatus.HELD and plan.hold_expires_at <= now:
+        raise InvalidPlanState(
+            _("The times held for this course ran out. Please choose times again.")
+        )
 
 
 def _cancellation_notice_message(rules: BookingRules) -> str:

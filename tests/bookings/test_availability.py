@@ -234,6 +234,16 @@ def test_a_shift_spanning_the_autumn_dst_change_keeps_wall_clock_starts(protocol
     assert all(opening.end - opening.start == timedelta(hours=1) for opening in openings)
 
 
+def test_the_hour_skipped_by_the_spring_change_offers_no_start(protocol):
+    # 28 March 2027: clocks jump from 02:00 to 03:00, so a 01:00–05:00 shift is three hours.
+    ClinicianFactory(protocols=[protocol], hours=[(Weekday.SUNDAY, time(1), time(5))])
+
+    openings = free_start_times(protocol=protocol, day=date.fromisoformat("2027-03-28"), now=NOW)
+
+    assert hhmm(openings) == [*quarter_hours("01:00", "01:45"), *quarter_hours("03:00", "04:00")]
+    assert len({opening.start for opening in openings}) == len(openings)
+
+
 @pytest.mark.parametrize("appointments", [0, 9, 18, 36])
 def test_listing_a_day_runs_the_same_few_queries_however_full_the_day(
     protocol, laser_protocol, laser, occupy, appointments, settings

@@ -16,7 +16,7 @@ from bookings.availability import Calendar
 from bookings.errors import BookingError, ClinicBusy, SlotTaken
 from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
 from bookings.planner import ProposedVisit, course_propose
-from bookings.services import plan_book
+from bookings.services import plan_book, plan_release_expired_holds
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 from tests.factories import PatientFactory
 
@@ -102,15 +102,17 @@ def test_simultaneous_laser_bookings_by_two_clinicians_get_one_laser(
 def test_simultaneous_courses_sharing_only_their_third_slot_leave_one_whole_course(
     protocol, clinician
 ):
-    proposal = course_propose(protocol=protocol, now=NOW)
-    # Every competitor wants the same third session, on different first and second days.
+    # Eight courses, each with its own free first and second sessions (Tuesday to Friday,
+    # morning or afternoon, 21 days apart), all wanting the same third session.
+    shared_third = ProposedVisit(3, at(days_after(MONDAY, 50), "10:00"), clinician.pk, 60)
     courses = [
         [
-            ProposedVisit(1, proposal[0].start + timedelta(hours=index % 7), clinician.pk, 60),
-            ProposedVisit(2, proposal[1].start + timedelta(hours=index % 7), clinician.pk, 60),
-            proposal[2],
+            ProposedVisit(1, at(days_after(MONDAY, 1 + day), hour), clinician.pk, 60),
+            ProposedVisit(2, at(days_after(MONDAY, 22 + day), hour), clinician.pk, 60),
+            shared_third,
         ]
-        for index in range(7)
+        for day in range(4)
+        for hour in ("09:00", "13:00")
     ]
     patients = [PatientFactory() for _ in courses]
 
@@ -119,8 +121,10 @@ def test_simultaneous_courses_sharing_only_their_third_slot_leave_one_whole_cour
         lambda i: plan_book(patient=patients[i], protocol=protocol, visits=courses[i], now=NOW),
     )
 
-    assert Counter(kind for kind, _ in outcomes) == {"booked": 1, "SlotTaken": 6}, outcomes
-    assert Plan.objects.count() == 1
+    assert Counter(kind for kind, _ in outcomes) == {"booked": 1, "SlotTaken": 7}, outcomes
+    winner = next(plan for kind, plan in outcomes if kind == "booked")
+    assert list(Plan.objects.values_list("pk", flat=True)) == [winner.pk]
+    assert Appointment.objects.filter(plan=winner).count() == 3
     assert Appointment.objects.count() == 3
 
 
@@ -167,6 +171,65 @@ def test_the_database_refuses_an_overlap_the_recheck_missed(
         plan_book(patient=another_patient, protocol=one_session, visits=visit, now=NOW)
 
     assert Appointment.objects.count() == 1
+
+
+def test_a_course_the_database_refuses_at_its_third_session_leaves_no_rows(
+    protocol, clinician, patient, another_patient, monkeypatch
+):
+    course = course_propose(protocol=protocol, now=NOW)
+    protocol.session_count = 1
+    protocol.save()
+    third = course[2]
+    taken = plan_book(
+        patient=patient,
+        protocol=protocol,
+        visits=[ProposedVisit(1, third.start, third.clinician_id, third.minutes)],
+        now=NOW,
+    )
+    protocol.session_count = 3
+    protocol.save()
+    monkeypatch.setattr(Calendar, "problem_with", lambda self, *args: None)
+
+    with pytest.raises(SlotTaken):
+        plan_book(patient=another_patient, protocol=protocol, visits=course, now=NOW)
+
+    assert list(Plan.objects.values_list("pk", flat=True)) == [taken.pk]
+    assert Appointment.objects.count() == 1
+
+
+def test_the_hold_release_job_and_a_booking_of_the_freed_time_do_not_deadlock(
+    one_session, clinician, patient, another_patient
+):
+    visit = [ProposedVisit(1, at(TUESDAY, "10:00"), clinician.pk, 60)]
+    abandoned = plan_book(patient=patient, protocol=one_session, visits=visit, now=NOW)
+    later = NOW + timedelta(minutes=30)
+    job_has_the_plan = threading.Event()
+    job_outcome: list[object] = []
+
+    def release_job() -> None:
+        # The job holds the expired plan while the booking reaches for the same rows.
+        try:
+            with transaction.atomic():
+                Plan.objects.select_for_update().get(pk=abandoned.pk)
+                job_has_the_plan.set()
+                clock.sleep(1)
+                job_outcome.append(plan_release_expired_holds(now=later))
+        except Exception as error:  # reported by the assertion below
+            job_outcome.append(error)
+        finally:
+            connection.close()
+
+    job = threading.Thread(target=release_job)
+    job.start()
+    job_has_the_plan.wait(timeout=10)
+    try:
+        plan = plan_book(patient=another_patient, protocol=one_session, visits=visit, now=later)
+    finally:
+        job.join()
+
+    assert job_outcome == [1]
+    assert Plan.objects.get(pk=abandoned.pk).status == PlanStatus.CANCELLED
+    assert Appointment.objects.active().get().plan == plan
 
 
 # --- the exclusion constraints, with the services bypassed ---------------------------------

@@ -157,6 +157,49 @@ def test_moving_a_session_too_far_from_the_next_one_is_refused(booked_course):
     )
 
 
+def test_moving_the_last_session_past_the_maximum_interval_is_refused(booked_course):
+    third = booked_course.appointments.get(sequence=3)
+
+    with pytest.raises(CourseRuleBroken) as refusal:
+        appointment_reschedule(
+            appointment=third, new_start=at(days_after(TUESDAY, 64), "10:00"), now=NOW
+        )
+
+    assert refusal.value.message == (
+        "Session 3 must be at most 35 days after session 2; these are 36 days apart."
+    )
+    third.refresh_from_db()
+    assert third.start == at(days_after(TUESDAY, 50), "10:00")
+
+
+def test_moving_the_preparation_visit_too_close_to_session_one_is_refused(
+    prp_protocol, clinician, patient
+):
+    visits = course(
+        clinician,
+        (TUESDAY, "09:00"),
+        (days_after(TUESDAY, 14), "10:00"),
+        (days_after(TUESDAY, 35), "10:00"),
+        (days_after(TUESDAY, 56), "10:00"),
+        first_sequence=0,
+        minutes=(30, 60),
+    )
+    preparation = plan_book(
+        patient=patient, protocol=prp_protocol, visits=visits, now=NOW
+    ).appointments.get(sequence=0)
+
+    with pytest.raises(CourseRuleBroken) as refusal:
+        appointment_reschedule(
+            appointment=preparation, new_start=at(days_after(TUESDAY, 1), "09:00"), now=NOW
+        )
+
+    assert refusal.value.message.startswith(
+        "Session 1 must be at least 14 days after the preparation visit"
+    )
+    preparation.refresh_from_db()
+    assert preparation.start == at(TUESDAY, "09:00")
+
+
 def test_moving_a_session_within_its_window_keeps_the_course(booked_course):
     second = booked_course.appointments.get(sequence=2)
 

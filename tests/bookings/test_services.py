@@ -13,7 +13,7 @@ from bookings.errors import (
     SlotUnavailable,
     TooLateToChange,
 )
-from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
+from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus, TimeOff
 from bookings.planner import ProposedVisit, course_propose
 from bookings.services import (
     appointment_cancel,
@@ -132,6 +132,40 @@ def test_a_time_outside_working_hours_is_unavailable_not_taken(one_session, clin
     assert not Plan.objects.exists()
 
 
+@pytest.mark.parametrize("leave", ["clinician", "whole clinic"])
+def test_a_time_during_time_off_is_unavailable_not_taken(one_session, clinician, patient, leave):
+    TimeOff.objects.create(
+        clinician=clinician if leave == "clinician" else None,
+        start=at(TUESDAY, "00:00"),
+        end=at(days_after(TUESDAY, 1), "00:00"),
+    )
+
+    with pytest.raises(SlotUnavailable):
+        plan_book(
+            patient=patient,
+            protocol=one_session,
+            visits=single_visit(clinician, at(TUESDAY, "10:00")),
+            now=NOW,
+        )
+    assert not Plan.objects.exists()
+
+
+def test_a_laser_session_with_no_working_laser_is_unavailable_not_taken(
+    laser_protocol, clinician, patient
+):
+    laser_protocol.session_count = 1
+    laser_protocol.save()
+
+    with pytest.raises(SlotUnavailable):
+        plan_book(
+            patient=patient,
+            protocol=laser_protocol,
+            visits=single_visit(clinician, at(TUESDAY, "10:00")),
+            now=NOW,
+        )
+    assert not Plan.objects.exists()
+
+
 def test_a_laser_session_reserves_a_free_laser(laser_protocol, clinician, laser, patient):
     laser_protocol.session_count = 1
     laser_protocol.save()
@@ -191,6 +225,24 @@ def held_plan(one_session, clinician, patient):
         visits=single_visit(clinician, at(TUESDAY, "10:00")),
         now=NOW,
     )
+
+
+@pytest.mark.parametrize("change", ["reschedule", "cancel"])
+def test_a_hold_that_ran_out_cannot_be_changed(held_plan, change):
+    appointment = held_plan.appointments.get()
+    later = NOW + timedelta(minutes=21)
+
+    with pytest.raises(InvalidPlanState, match="ran out"):
+        if change == "reschedule":
+            appointment_reschedule(
+                appointment=appointment, new_start=at(TUESDAY, "14:00"), now=later
+            )
+        else:
+            appointment_cancel(appointment=appointment, now=later)
+
+    untouched = Appointment.objects.get(pk=appointment.pk)
+    assert (untouched.start, untouched.status) == (at(TUESDAY, "10:00"), AppointmentStatus.BOOKED)
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.HELD
 
 
 def test_confirming_a_held_plan(held_plan):
@@ -284,6 +336,25 @@ def test_cancelling_the_last_active_session_cancels_the_plan(confirmed_course):
         appointment_cancel(appointment=appointment, now=NOW)
 
     assert Plan.objects.get(pk=confirmed_course.pk).status == PlanStatus.CANCELLED
+
+
+def test_cancelling_every_session_of_an_autologous_course_cancels_its_preparation_visit(
+    prp_protocol, clinician, patient
+):
+    plan = plan_book(
+        patient=patient,
+        protocol=prp_protocol,
+        visits=course_propose(protocol=prp_protocol, now=NOW),
+        now=NOW,
+        hold=False,
+    )
+
+    for session in plan.appointments.filter(sequence__gte=1).order_by("sequence"):
+        appointment_cancel(appointment=session, now=NOW)
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.CANCELLED
+    assert not plan.appointments.active().exists()
 
 
 def test_patients_cannot_cancel_online_within_the_notice_period(confirmed_course):
