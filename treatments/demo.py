@@ -369,17 +369,21 @@ PROTOCOLS = [
             "en": "For thinning hair. Two small studies from 2024 reported more hair density "
             "after exosome treatment, but neither had a comparison group, which makes the "
             "result hard to judge.\n\n"
-            "Only minoxidil and finasteride are approved medicines for hair loss. We will talk "
+            "For pattern hair loss (androgenetic alopecia), minoxidil and finasteride are the "
+            "only FDA-approved medicines; finasteride is approved for men only. We will talk "
             "about them with you, and this course can be combined with them.",
             "de": "Bei dünner werdendem Haar. Zwei kleine Studien aus dem Jahr 2024 berichteten "
             "über eine höhere Haardichte nach einer Exosomen-Behandlung, doch keine hatte eine "
             "Vergleichsgruppe, was das Ergebnis schwer beurteilbar macht.\n\n"
-            "Nur Minoxidil und Finasterid sind zugelassene Arzneimittel gegen Haarausfall. Wir "
-            "sprechen mit Ihnen darüber, und diese Serie lässt sich mit ihnen kombinieren.",
+            "Gegen erblich bedingten Haarausfall (androgenetische Alopezie) sind Minoxidil und "
+            "Finasterid die einzigen von der FDA zugelassenen Arzneimittel; Finasterid ist nur "
+            "für Männer zugelassen. Wir sprechen mit Ihnen darüber, und diese Serie lässt sich "
+            "mit ihnen kombinieren.",
             "tr": "Seyrelen saçlar için. 2024'te yayımlanan iki küçük çalışma, eksozom "
             "tedavisinden sonra saç yoğunluğunun arttığını bildirdi; ancak ikisinde de "
             "karşılaştırma grubu olmadığı için sonucu değerlendirmek zordur.\n\n"
-            "Saç dökülmesi için onaylı ilaçlar yalnızca minoksidil ve finasteriddir. Bunları "
+            "Kalıtsal saç dökülmesi (androgenetik alopesi) için FDA onaylı ilaçlar yalnızca "
+            "minoksidil ve finasteriddir; finasterid yalnızca erkekler için onaylıdır. Bunları "
             "sizinle konuşuruz; bu kür onlarla birlikte uygulanabilir.",
         },
         "what_to_expect": {
