@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Clinician, Device, TimeOff, Weekday, WorkingHours
+from clinic.seeding import demo_row
 from treatments.models import Procedure, Protocol
 
 WEEKDAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
@@ -78,11 +79,13 @@ def _protocols_for(rule: str) -> list[Protocol]:
 
 
 @transaction.atomic
-def seed() -> list[Clinician]:
-    """Create or refresh the demo clinicians, devices and closures; returns the clinicians."""
+def seed(*, refresh: bool = False) -> list[Clinician]:
+    """Create the missing demo clinicians, devices and closures (all again when refreshing)."""
     clinicians = []
     for data in CLINICIANS:
-        user, _ = get_user_model().objects.update_or_create(
+        user, _ = demo_row(
+            get_user_model(),
+            refresh=refresh,
             username=data["username"],
             defaults={
                 "first_name": data["first_name"],
@@ -91,7 +94,9 @@ def seed() -> list[Clinician]:
                 "is_staff": True,
             },
         )
-        clinician, _ = Clinician.objects.update_or_create(
+        clinician, created = demo_row(
+            Clinician,
+            refresh=refresh,
             user=user,
             defaults={
                 "display_name": data["display_name"],
@@ -102,22 +107,25 @@ def seed() -> list[Clinician]:
                 "active": True,
             },
         )
-        clinician.protocols.set(_protocols_for(data["protocols"]))
-        clinician.working_hours.all().delete()
-        WorkingHours.objects.bulk_create(
-            WorkingHours(clinician=clinician, weekday=day, start=start, end=end)
-            for day, start, end in data["hours"]
-        )
+        if created or refresh:
+            clinician.protocols.set(_protocols_for(data["protocols"]))
+            clinician.working_hours.all().delete()
+            WorkingHours.objects.bulk_create(
+                WorkingHours(clinician=clinician, weekday=day, start=start, end=end)
+                for day, start, end in data["hours"]
+            )
         clinicians.append(clinician)
 
     for name, procedure in DEVICES:
-        Device.objects.update_or_create(
-            name=name, defaults={"procedure": procedure, "active": True}
+        demo_row(
+            Device, refresh=refresh, name=name, defaults={"procedure": procedure, "active": True}
         )
 
     zone = timezone.get_current_timezone()
     for first_day, day_after, reason in CLINIC_CLOSURES:
-        TimeOff.objects.update_or_create(
+        demo_row(
+            TimeOff,
+            refresh=refresh,
             clinician=None,
             start=datetime.combine(first_day, time.min, tzinfo=zone),
             defaults={

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 
 from bookings.models import Clinician
+from clinic.seeding import demo_row
 from education.models import SUMMARY_MAX_LENGTH, Article, Source
 from treatments.models import Indication, Protocol
 
@@ -90,8 +91,10 @@ def _by_slug(model: type[Protocol] | type[Indication], slugs: list[str], page: s
 
 
 @transaction.atomic
-def seed(*, reviewer: Clinician, content_dir: Path = CONTENT_DIR) -> int:
-    """Create or refresh every page in pages.toml, published; returns how many were loaded.
+def seed(*, reviewer: Clinician, content_dir: Path = CONTENT_DIR, refresh: bool = False) -> int:
+    """Create the missing pages of pages.toml, published (all again when refreshing).
+
+    Returns how many pages the content holds; every file is read and checked either way.
 
     English is required for each page; a missing German or Turkish file leaves that language
     empty, and the page falls back to English.
@@ -114,7 +117,9 @@ def seed(*, reviewer: Clinician, content_dir: Path = CONTENT_DIR) -> int:
             page = read_page_file(path)
             texts.update({f"{field}_{language}": text for field, text in page.items()})
 
-        article, _ = Article.objects.update_or_create(
+        article, created = demo_row(
+            Article,
+            refresh=refresh,
             slug=slug,
             defaults={
                 **texts,
@@ -124,8 +129,12 @@ def seed(*, reviewer: Clinician, content_dir: Path = CONTENT_DIR) -> int:
                 "published": True,
             },
         )
-        article.related_protocols.set(_by_slug(Protocol, data.get("protocols", []), slug))
-        article.related_indications.set(_by_slug(Indication, data.get("indications", []), slug))
+        protocols = _by_slug(Protocol, data.get("protocols", []), slug)
+        indications = _by_slug(Indication, data.get("indications", []), slug)
+        if not (created or refresh):
+            continue
+        article.related_protocols.set(protocols)
+        article.related_indications.set(indications)
         article.sources.all().delete()
         Source.objects.bulk_create(
             Source(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from clinic.seeding import demo_row
 from treatments.models import Indication, Procedure, Protocol, Source
 
 INDICATIONS = [
@@ -474,11 +475,13 @@ PROTOCOLS = [
 
 
 @transaction.atomic
-def seed() -> tuple[int, int]:
-    """Create or refresh the demo indications and protocols; returns how many of each exist."""
+def seed(*, refresh: bool = False) -> tuple[int, int]:
+    """Create the missing demo indications and protocols (all of them again when refreshing)."""
     indications = {}
     for order, data in enumerate(INDICATIONS, start=1):
-        indication, _ = Indication.objects.update_or_create(
+        indication, _ = demo_row(
+            Indication,
+            refresh=refresh,
             slug=data["slug"],
             defaults={"display_order": order, **_translated(data, "name", "description")},
         )
@@ -490,7 +493,9 @@ def seed() -> tuple[int, int]:
             for key, value in data.items()
             if key not in {"slug", "indications", *TRANSLATED_PROTOCOL_FIELDS}
         }
-        protocol, _ = Protocol.objects.update_or_create(
+        protocol, created = demo_row(
+            Protocol,
+            refresh=refresh,
             slug=data["slug"],
             defaults={
                 "published": True,
@@ -498,7 +503,8 @@ def seed() -> tuple[int, int]:
                 **_translated(data, *TRANSLATED_PROTOCOL_FIELDS),
             },
         )
-        protocol.indications.set([indications[slug] for slug in data["indications"]])
+        if created or refresh:
+            protocol.indications.set([indications[slug] for slug in data["indications"]])
     return len(indications), len(PROTOCOLS)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +60,42 @@ def test_seed_demo_refuses_to_run_in_production(settings):
         call_command("seed_demo")
 
     assert not apps.get_model("treatments", "Protocol").objects.exists()
+
+
+def test_seeding_again_keeps_what_the_clinic_changed_in_the_admin(settings, capsys):
+    from treatments.models import Protocol
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    protocol = Protocol.objects.get(slug="acne-scars-laser-msc")
+    Protocol.objects.filter(pk=protocol.pk).update(price=999, published=False)
+    protocol.indications.clear()
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("the-clinic-own-password")
+    admin.save()
+
+    call_command("seed_demo")
+
+    protocol.refresh_from_db()
+    assert (protocol.price, protocol.published) == (999, False)
+    assert not protocol.indications.exists()
+    assert authenticate(username="admin", password="the-clinic-own-password") is not None
+    assert "password (changed since seeding" in capsys.readouterr().out
+
+
+def test_seeding_with_refresh_restores_the_demo_values(settings):
+    from treatments.models import Protocol
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    Protocol.objects.filter(slug="acne-scars-laser-msc").update(price=999, published=False)
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("the-clinic-own-password")
+    admin.save()
+
+    call_command("seed_demo", "--refresh")
+
+    protocol = Protocol.objects.get(slug="acne-scars-laser-msc")
+    assert protocol.published and protocol.price != 999
+    assert protocol.indications.exists()
+    assert authenticate(username="admin", password="exosome-demo-2026") is not None
