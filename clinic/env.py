@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -87,6 +88,18 @@ def env_timezone(name: str, default: str) -> str:
         raise ImproperlyConfigured(
             f"{name}={value!r} is not a time zone. Use an IANA name such as Europe/Berlin."
         ) from exc
+    return value
+
+
+def env_class(name: str, default: str, *, base: str, what: str) -> str:
+    """A dotted path to a subclass of `base` (also a dotted path); `what` describes it."""
+    value = env_str(name, default)
+    try:
+        found = import_string(value)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"{name}={value!r} cannot be imported. Use {what}.") from exc
+    if not (isinstance(found, type) and issubclass(found, import_string(base))):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a subclass of {base}. Use {what}.")
     return value
 
 

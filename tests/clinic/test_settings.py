@@ -1,24 +1,29 @@
 """A bad configuration value stops start-up with a message naming the variable."""
 
+import ast
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError, connections, transaction
 
 PROJECT = Path(__file__).resolve().parents[2]
+START = "import django; django.setup()"
 
 
-def start_django(**env: str) -> subprocess.CompletedProcess:
+def start_django(*, code: str = START, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DEBUG", "TIME_ZONE"}
+        if key
+        not in {"DATABASE_URL", "DEBUG", "TIME_ZONE", "EMAIL_BACKEND", "TRUST_X_FORWARDED_PROTO"}
     }
     environment.update({"SECRET_KEY": "test-only", **env})
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", code],
         cwd=PROJECT,
         env={**environment, "DJANGO_SETTINGS_MODULE": "clinic.settings"},
         capture_output=True,
@@ -27,10 +32,27 @@ def start_django(**env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_valid_configuration_starts():
-    result = start_django(DEBUG="false", DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
-
+def setting_at_start_up(expression: str, **env: str) -> object:
+    """The value of `settings.<expression>` in a fresh process started with `env`."""
+    result = start_django(
+        code=f"{START}; from django.conf import settings; print(repr(settings.{expression}))",
+        **env,
+    )
     assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip())
+
+
+def test_a_postgres_url_selects_postgresql_with_persistent_checked_connections():
+    database = setting_at_start_up(
+        'DATABASES["default"]',
+        DEBUG="false",
+        DATABASE_URL="postgres://clinic:secret@db.internal:5433/clinic",
+    )
+
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["NAME"], database["HOST"], database["PORT"]) == ("clinic", "db.internal", 5433)
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True
 
 
 @pytest.mark.parametrize(
@@ -120,3 +142,93 @@ def test_the_deploy_check_asks_for_a_shared_cache():
     assert without_redis.returncode != 0
     assert "clinic.W001" in without_redis.stderr
     assert with_redis.returncode == 0, with_redis.stderr
+
+
+def test_an_email_backend_that_cannot_be_imported_stops_start_up():
+    result = start_django(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackendd")
+
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: EMAIL_BACKEND='django.core.mail.backends.smtp.EmailBackendd' "
+        "cannot be imported. Use a dotted path to an email backend class" in result.stderr
+    )
+
+
+def test_an_email_backend_that_is_not_an_email_backend_stops_start_up():
+    result = start_django(EMAIL_BACKEND="django.core.mail.EmailMessage")
+
+    assert result.returncode != 0
+    assert "EMAIL_BACKEND='django.core.mail.EmailMessage' is not a subclass of" in result.stderr
+    assert "Use a dotted path to an email backend class" in result.stderr
+
+
+def test_a_real_email_backend_is_accepted():
+    backend = setting_at_start_up(
+        "EMAIL_BACKEND", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend"
+    )
+
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_x_forwarded_proto_is_not_trusted_unless_asked_for():
+    # Without a proxy that overwrites it, any client could claim "https" in this header.
+    assert setting_at_start_up("SECURE_PROXY_SSL_HEADER", DEBUG="false") is None
+    assert (
+        setting_at_start_up("SECURE_PROXY_SSL_HEADER", DEBUG="false", TRUST_X_FORWARDED_PROTO="no")
+        is None
+    )
+
+
+def test_x_forwarded_proto_is_trusted_behind_a_proxy_that_sets_it():
+    header = setting_at_start_up(
+        "SECURE_PROXY_SSL_HEADER", DEBUG="false", TRUST_X_FORWARDED_PROTO="true"
+    )
+
+    assert header == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_trust_x_forwarded_proto_must_be_a_yes_no_value():
+    result = start_django(TRUST_X_FORWARDED_PROTO="proxy")
+
+    assert result.returncode != 0
+    assert "TRUST_X_FORWARDED_PROTO='proxy' is not a yes/no value." in result.stderr
+
+
+@pytest.mark.skipif(
+    connections["default"].vendor != "sqlite",
+    reason="BEGIN IMMEDIATE is SQLite's stand-in for row locks; PostgreSQL locks rows instead",
+)
+def test_on_sqlite_a_transaction_takes_the_write_lock_when_it_begins(tmp_path, django_db_blocker):
+    """Two bookings must never both read "free": the second waits at BEGIN, not at its write."""
+    path = tmp_path / "clinic.sqlite3"
+    configured = connections["default"].settings_dict
+    probe = type(connections["default"])(
+        {
+            **configured,
+            "NAME": str(path),
+            # The project's options (transaction mode, WAL), with a short wait for the test.
+            "OPTIONS": {**configured["OPTIONS"], "timeout": 0.2},
+        },
+        "sqlite_begin_probe",
+    )
+    connections["sqlite_begin_probe"] = probe
+    other_booking = None
+    try:
+        with django_db_blocker.unblock():
+            probe.ensure_connection()
+            other_booking = sqlite3.connect(path, isolation_level=None)
+            other_booking.execute("BEGIN IMMEDIATE")
+
+            entered = False
+            with (
+                pytest.raises(OperationalError, match="database is locked"),
+                transaction.atomic(using="sqlite_begin_probe"),
+            ):
+                entered = True
+
+            assert not entered
+    finally:
+        if other_booking is not None:
+            other_booking.close()
+        probe.close()
+        del connections["sqlite_begin_probe"]

@@ -1,6 +1,7 @@
 """A protocol's course rules hold in forms (clear messages) and in the database (constraints)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms import modelform_factory
 
@@ -74,7 +75,10 @@ def test_form_refuses_a_course_of_zero_or_four_sessions(sessions):
 
 @pytest.mark.parametrize("sessions", [0, 4])
 def test_database_refuses_a_course_of_zero_or_four_sessions(sessions):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="protocol_session_count_1_to_3"),
+        transaction.atomic(),
+    ):
         ProtocolFactory(session_count=sessions)
     assert not Protocol.objects.exists()
 
@@ -89,8 +93,12 @@ def test_form_refuses_a_minimum_interval_above_the_maximum():
 
 
 def test_database_refuses_a_minimum_interval_above_the_maximum():
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="protocol_interval_min_le_max"),
+        transaction.atomic(),
+    ):
         ProtocolFactory(min_interval_days=30, max_interval_days=20)
+    assert not Protocol.objects.exists()
 
 
 def test_form_refuses_an_autologous_protocol_without_preparation():
@@ -107,7 +115,10 @@ def test_form_refuses_an_autologous_protocol_without_preparation():
 def test_database_refuses_an_autologous_protocol_without_preparation(
     preparation_minutes, lab_lead_days
 ):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="protocol_autologous_needs_preparation"),
+        transaction.atomic(),
+    ):
         ProtocolFactory(
             source=Source.MSC_OWN_ADIPOSE,
             preparation_minutes=preparation_minutes,
@@ -116,8 +127,12 @@ def test_database_refuses_an_autologous_protocol_without_preparation(
 
 
 def test_database_refuses_a_preparation_visit_for_ready_made_exosomes():
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="protocol_autologous_needs_preparation"),
+        transaction.atomic(),
+    ):
         ProtocolFactory(source=Source.MSC_READY_MADE, preparation_minutes=30, lab_lead_days=14)
+    assert not Protocol.objects.exists()
 
 
 def test_an_autologous_protocol_with_preparation_and_lab_time_is_accepted():
@@ -132,7 +147,20 @@ def test_an_autologous_protocol_with_preparation_and_lab_time_is_accepted():
 def test_a_model_validation_error_names_the_rule_not_a_database_error():
     protocol = ProtocolFactory.build(session_count=3, min_interval_days=40, max_interval_days=10)
 
-    with pytest.raises(Exception) as excinfo:
+    with pytest.raises(ValidationError) as excinfo:
         protocol.full_clean()
 
-    assert "must not be less than the minimum (40)" in str(excinfo.value)
+    assert excinfo.value.message_dict == {
+        "max_interval_days": [
+            "The maximum days between sessions must not be less than the minimum (40)."
+        ]
+    }
+
+
+def test_model_validation_of_an_autologous_protocol_names_both_missing_fields():
+    protocol = ProtocolFactory.build(source=Source.PRP_OWN, preparation_minutes=0, lab_lead_days=0)
+
+    with pytest.raises(ValidationError) as excinfo:
+        protocol.full_clean()
+
+    assert set(excinfo.value.message_dict) == {"preparation_minutes", "lab_lead_days"}
