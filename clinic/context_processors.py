@@ -1,24 +1,24 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import translate_url
 from django.utils.translation import get_language
 
 # Open Graph wants a language_TERRITORY locale; these are the clinic's audiences.
 OG_LOCALES = {"en": "en_GB", "de": "de_DE", "tr": "tr_TR"}
 
+# The default picture when a page is shared; 1200×630 is what the large link previews expect.
+SHARE_IMAGE = {"path": "img/share-default.png", "width": 1200, "height": 630}
 
-def clinic(request: HttpRequest) -> dict[str, object]:
-    """Contact details for the footer, and this page in every language (switcher, hreflang)."""
-    path = request.get_full_path()
-    language = get_language()
+
+def page_in_every_language(path: str) -> dict[str, object]:
+    """This page in every language, for the language switcher and the hreflang links.
+
+    A query string in `path` is kept, so a filtered catalogue stays filtered in another language.
+    Cached pages pass `request.path` instead: one visitor's ?utm_source=… must not be stored in
+    the page every later visitor gets.
+    """
     return {
-        "clinic": {
-            "name": settings.CLINIC_NAME,
-            "phone": settings.CLINIC_PHONE,
-            "email": settings.CLINIC_EMAIL,
-            "address": settings.CLINIC_ADDRESS,
-        },
-        "currency": settings.CLINIC_CURRENCY,
         "language_alternates": [
             {"code": code, "name": name, "url": translate_url(path, code)}
             for code, name in settings.LANGUAGES
@@ -28,8 +28,28 @@ def clinic(request: HttpRequest) -> dict[str, object]:
         "x_default_url": translate_url(path, settings.LANGUAGE_CODE).replace(
             f"/{settings.LANGUAGE_CODE}/", "/", 1
         ),
+    }
+
+
+def clinic(request: HttpRequest) -> dict[str, object]:
+    """Contact details for the footer, this page in every language, and sharing defaults."""
+    language = get_language()
+    return {
+        "clinic": {
+            "name": settings.CLINIC_NAME,
+            "phone": settings.CLINIC_PHONE,
+            "email": settings.CLINIC_EMAIL,
+            "address": settings.CLINIC_ADDRESS,
+        },
+        "currency": settings.CLINIC_CURRENCY,
+        **page_in_every_language(request.get_full_path()),
         "og_locale": OG_LOCALES.get(language, language),
         "og_locale_alternates": [
             OG_LOCALES.get(code, code) for code, _name in settings.LANGUAGES if code != language
         ],
+        # Absolute, as Open Graph requires; build_absolute_uri keeps a CDN's STATIC_URL as it is.
+        "share_image": {
+            **SHARE_IMAGE,
+            "url": request.build_absolute_uri(static(SHARE_IMAGE["path"])),
+        },
     }

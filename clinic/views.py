@@ -1,9 +1,7 @@
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from education.models import Article
 from treatments.models import Protocol
@@ -19,19 +17,13 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    # Search result pages are endless combinations of the same content: keep crawlers out.
-    search_paths = []
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            search_paths.append(reverse("education:search"))
+    # Search pages are not disallowed: they carry <meta name="robots" content="noindex, follow">,
+    # which a crawler only sees if it may fetch them.
     return render(
         request,
         "robots.txt",
-        {
-            "search_paths": search_paths,
-            "sitemap_url": request.build_absolute_uri(reverse("sitemap")),
-        },
+        {"sitemap_url": request.build_absolute_uri(reverse("sitemap"))},
         content_type="text/plain",
     )

@@ -6,12 +6,14 @@ tags Markdown itself produces. Nothing a staff account types can run script on a
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
 
 import markdown
 import nh3
+from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions.toc import TocExtension, slugify_unicode
 
@@ -51,8 +53,12 @@ ALLOWED_ATTRIBUTES = {
 # Relative links (to other pages of the site) pass; absolute ones only with these schemes, so
 # javascript: and data: links are dropped.
 URL_SCHEMES = {"https", "mailto"}
-# Ids the page template uses itself; a heading that would take one gets a suffix instead.
-RESERVED_IDS = {"main", "toc-title", "sources-title", "related-title"}
+# The templates a body is rendered into. Every id they use is reserved: a heading that would take
+# one gets a suffix instead, so the skip link and aria-labelledby keep pointing at the right
+# element and the page has no duplicate id.
+PAGE_TEMPLATES = ("base.html", "education/article_detail.html")
+# A literal id="…"; ids built from variables are the body's own headings (the table of contents).
+_TEMPLATE_ID = re.compile(r'\bid="([^"{}]+)"')
 
 # The page title is the only h1, and the sanitiser allows h2–h4: move other levels into range
 # so a stray "#" or "#####" keeps its text as a heading instead of losing the tag.
@@ -76,9 +82,19 @@ class RenderedBody:
         return len(self.sections) >= TOC_MIN_SECTIONS
 
 
+@functools.cache
+def reserved_ids() -> frozenset[str]:
+    """Every literal id in the page templates, read from the templates themselves."""
+    return frozenset(
+        identifier
+        for name in PAGE_TEMPLATES
+        for identifier in _TEMPLATE_ID.findall(get_template(name).template.source)
+    )
+
+
 def _slugify(value: str, separator: str) -> str:
     slug = slugify_unicode(value, separator) or "section"
-    return f"{slug}-section" if slug in RESERVED_IDS else slug
+    return f"{slug}-section" if slug in reserved_ids() else slug
 
 
 def _heading_in_range(match: re.Match[str]) -> str:

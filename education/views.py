@@ -4,8 +4,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from clinic.context_processors import page_in_every_language
 from education import seo
 from education.forms import SearchForm
 from education.models import Article
@@ -19,7 +20,10 @@ def _cached_page(
 ) -> HttpResponse:
     """Serve a page from the cache (no queries), or render it and cache it.
 
-    Cached pages must hold nothing per visitor: no messages, no CSRF token, no user name.
+    Cached pages must hold nothing per visitor: no messages, no CSRF token, no user name, and
+    nothing of the query string (their switcher and hreflang links are built from the path
+    alone). The key ignores the query string, so a shared link with ?utm_source=… or ?fbclid=…
+    is served from the cache like the plain URL.
     """
     key = page_cache_key(
         page=page, language=get_language(), origin=f"{request.scheme}://{request.get_host()}"
@@ -28,24 +32,25 @@ def _cached_page(
     if content is not None:
         return HttpResponse(content)
     response = render_page()
-    # The language switcher links carry the query string, so only a plain URL's page is kept.
-    if response.status_code == 200 and not request.GET:
+    if response.status_code == 200:
         cache.set(key, response.content, PAGE_CACHE_SECONDS)
     return response
 
 
-@require_GET
+@require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
     def render_page() -> HttpResponse:
         articles = Article.objects.published().for_listing()
         return render(
-            request, "education/article_list.html", {"articles": articles, "form": SearchForm()}
+            request,
+            "education/article_list.html",
+            {"articles": articles, "form": SearchForm(), **page_in_every_language(request.path)},
         )
 
     return _cached_page(request, page="index", render_page=render_page)
 
 
-@require_GET
+@require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     def render_page() -> HttpResponse:
         article = get_object_or_404(Article.objects.published().for_page(), slug=slug)
@@ -58,13 +63,14 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "article": article,
                 "body": render_markdown(article.body),
                 "json_ld": seo.json_ld(structured_data),
+                **page_in_every_language(request.path),
             },
         )
 
     return _cached_page(request, page=f"article:{slug}", render_page=render_page)
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""

@@ -1,10 +1,12 @@
 """Site-wide pages: home, language prefixes, error pages."""
 
+import re
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.factories import ProtocolFactory
+from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +54,43 @@ def test_language_switcher_keeps_the_page(client):
     assert response.status_code == 200
     assert '<html lang="de">' in response.text
     assert 'href="/en/treatments/acne-laser/"' in response.text
+
+
+def test_language_switcher_on_the_catalog_keeps_the_filter(client):
+    acne = IndicationFactory(slug="acne-scars", name="Acne scars")
+    ProtocolFactory(indications=[acne])
+
+    html = client.get("/en/treatments/?indication=acne-scars").text
+
+    assert 'href="/de/treatments/?indication=acne-scars" hreflang="de"' in html
+    assert 'href="/tr/treatments/?indication=acne-scars" hreflang="tr"' in html
+
+
+@pytest.mark.parametrize(
+    "page", ["home", "catalog", "protocol", "learn", "article", "search", "not found"]
+)
+def test_the_skip_link_leads_to_the_main_content(client, page):
+    protocol = ProtocolFactory()
+    article = ArticleFactory()
+    url = {
+        "home": reverse("home"),
+        "catalog": reverse("treatments:protocol-list"),
+        "protocol": protocol.get_absolute_url(),
+        "learn": reverse("education:article-list"),
+        "article": article.get_absolute_url(),
+        "search": f"{reverse('education:search')}?q=exosome",
+        "not found": "/en/no-such-page/",
+    }[page]
+
+    html = client.get(url).text
+
+    # The first link on the page, so a keyboard user reaches it with the first Tab.
+    first_link = re.search(r"<a\b[^>]*>.*?</a>", html, re.DOTALL)[0]
+    assert "Skip to main content" in first_link
+    target = re.search(r'href="#([^"]+)"', first_link)[1]
+    assert len(re.findall(rf'\sid="{re.escape(target)}"', html)) == 1
+    # It leads to the page's <main>, which can take focus, and not to some other element.
+    assert re.search(rf'<main id="{re.escape(target)}"[^>]*\stabindex="-1"', html)
 
 
 def test_unknown_page_shows_a_friendly_not_found_page(client):

@@ -33,3 +33,13 @@ def page_text(path: str) -> dict[str, str]:
 
 def json_ld_blocks(html: str) -> list[str]:
     return re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
+
+
+def heading_levels(html: str) -> list[int]:
+    """The levels of the page's headings, in document order (1 for <h1>, 2 for <h2>, …)."""
+    return [int(level) for level in re.findall(r"<h([1-6])\b", html)]
+
+
+def element_ids(html: str) -> list[str]:
+    """Every id="…" on the page, duplicates included."""
+    return re.findall(r'\sid="([^"]*)"', html)

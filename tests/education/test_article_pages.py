@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.education.conftest import LANGUAGES
+from tests.education.conftest import LANGUAGES, element_ids, heading_levels
 from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +53,55 @@ def test_headings_are_in_order_with_one_h1(client):
 
     html = client.get(article.get_absolute_url()).text
 
-    main = html[html.index("<main") : html.index("</main>")]
-    levels = [int(level) for level in re.findall(r"<h([1-6])\b", main)]
+    levels = heading_levels(html)
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(levels))
+
+
+def test_a_heading_named_like_a_page_element_does_not_take_its_id(client):
+    # Every id the page template uses, from a page that shows all its parts.
+    indication = IndicationFactory()
+    related = {"related_protocols": [ProtocolFactory()], "related_indications": [indication]}
+    reference = ArticleFactory(body=LONG_BODY, **related)
+    SourceFactory(article=reference)
+    template_ids = set(element_ids(client.get(reference.get_absolute_url()).text))
+    assert {"main", "article-title", "toc-title", "sources-title"} <= template_ids
+    # An author who happens to title sections "Article title", "Main", "Sources title", …
+    body = "".join(
+        f"## {identifier.replace('-', ' ').title()}\n\nText.\n\n" for identifier in template_ids
+    )
+    article = ArticleFactory(title="Exosomes in plain words", body=body, **related)
+    SourceFactory(article=article)
+
+    html = client.get(article.get_absolute_url()).text
+
+    ids = element_ids(html)
+    assert sorted(ids) == sorted(set(ids)), "no id appears twice on the page"
+    assert '<h1 id="article-title" class="mb-3">Exosomes in plain words</h1>' in html
+    assert '<h2 id="article-title-section">Article Title</h2>' in html
+    assert '<a href="#article-title-section">Article Title</a>' in html
+    assert '<main id="main"' in html
+
+
+def test_a_head_request_is_answered_and_the_page_it_caches_is_whole(client):
+    article = ArticleFactory(title="What is an exosome?")
+
+    head = client.head(article.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        after = client.get(article.get_absolute_url())
+
+    assert head.status_code == 200
+    assert head["Content-Type"] == "text/html; charset=utf-8"
+    assert head.content == b""
+    assert len(queries) == 0, "the HEAD request warmed the cache"
+    assert '<h1 id="article-title" class="mb-3">What is an exosome?</h1>' in after.text
+    assert client.head(reverse("education:article-list")).status_code == 200
+
+
+def test_a_post_to_an_article_page_is_refused(client):
+    article = ArticleFactory()
+
+    assert client.post(article.get_absolute_url()).status_code == 405
 
 
 def test_long_pages_get_a_table_of_contents_short_pages_do_not(client):

@@ -207,11 +207,31 @@ def test_a_cached_page_holds_nothing_of_the_visitor_who_warmed_it(receptionist_c
     assert "csrfmiddlewaretoken" not in seen_by_visitor
 
 
-def test_a_url_with_a_query_string_is_served_but_never_cached(client):
-    article = ArticleFactory(slug="faq")
+def test_a_shared_link_with_tracking_parameters_is_served_from_the_cache(client):
+    article = ArticleFactory(slug="faq", title="Questions and answers")
+    SourceFactory(article=article)
 
-    client.get("/en/learn/faq/?utm_source=newsletter")
-    html = client.get("/en/learn/faq/").text
+    cold_html, cold = get_counting_queries(client, "/en/learn/faq/?utm_source=newsletter")
+    warm_html, warm = get_counting_queries(client, "/en/learn/faq/?fbclid=abc123")
+    _, plain = get_counting_queries(client, "/en/learn/faq/")
 
-    assert "utm_source" not in html
-    assert article.title in html
+    assert (cold, warm, plain) == (COLD_ARTICLE_QUERIES, 0, 0)
+    assert warm_html == cold_html
+    assert "Questions and answers" in warm_html
+    for leaked in ("utm_source", "newsletter", "fbclid", "abc123"):
+        assert leaked not in warm_html, leaked
+    assert 'href="/de/learn/faq/" hreflang="de"' in warm_html
+    assert 'hreflang="de" href="http://testserver/de/learn/faq/"' in warm_html
+    assert 'hreflang="x-default" href="http://testserver/learn/faq/"' in warm_html
+    assert '<link rel="canonical" href="http://testserver/en/learn/faq/">' in warm_html
+
+
+def test_the_learn_index_ignores_the_query_string_too(client):
+    ArticleFactory(title="Questions and answers")
+
+    _, cold = get_counting_queries(client, "/de/learn/?utm_source=newsletter")
+    warm_html, warm = get_counting_queries(client, "/de/learn/?fbclid=abc123")
+
+    assert (cold, warm) == (1, 0)
+    assert "utm_source" not in warm_html and "fbclid" not in warm_html
+    assert 'href="/en/learn/" hreflang="en"' in warm_html

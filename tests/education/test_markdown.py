@@ -88,3 +88,12 @@ def test_sections_for_the_table_of_contents_are_the_h2_headings():
 
 def test_short_pages_have_no_table_of_contents():
     assert not render_markdown("## One\n\n## Two\n").has_table_of_contents
+
+
+def test_a_heading_never_takes_an_id_the_page_template_uses():
+    html = render_markdown("## Article title\n\n## On this page\n\n## Site search q\n").html
+
+    # "article-title" is the page's <h1>, "site-search-q" the header's search box.
+    assert '<h2 id="article-title-section">Article title</h2>' in html
+    assert '<h2 id="on-this-page">On this page</h2>' in html
+    assert '<h2 id="site-search-q-section">Site search q</h2>' in html

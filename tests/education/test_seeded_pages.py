@@ -1,5 +1,6 @@
 """The real education content loads, and every page reads well in English, German and Turkish."""
 
+import itertools
 import re
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,13 @@ from django.utils.html import escape
 
 from education import demo as education_demo
 from education.models import Article, Source
-from tests.education.conftest import LANGUAGES, SEEDED_PAGES, page_text
+from tests.education.conftest import (
+    LANGUAGES,
+    SEEDED_PAGES,
+    element_ids,
+    heading_levels,
+    page_text,
+)
 from tests.factories import IndicationFactory, ProtocolFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +51,22 @@ def test_every_seeded_page_renders_with_its_sources_and_review_date(
     assert "Dermatologist" in review_line
     assert shown_date in review_line
     assert f'<time datetime="{reviewed_on.isoformat()}">{shown_date}</time>' in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("page", SEEDED_PAGES, ids=lambda page: page["slug"])
+def test_every_seeded_page_has_one_h1_and_headings_in_order(client, seeded_site, page, language):
+    html = client.get(f"/{language}/learn/{page['slug']}/").text
+
+    levels = heading_levels(html)
+    assert levels[0] == 1, "the page title comes first"
+    assert levels.count(1) == 1, "one h1"
+    jumps = [
+        (earlier, later) for earlier, later in itertools.pairwise(levels) if later - earlier > 1
+    ]
+    assert not jumps, f"headings skip a level going down: {jumps}"
+    ids = element_ids(html)
+    assert sorted(ids) == sorted(set(ids)), "no id appears twice"
 
 
 def test_every_seeded_page_has_its_own_text_in_every_language():

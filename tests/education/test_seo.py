@@ -5,7 +5,9 @@ import re
 from xml.etree import ElementTree
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
+from PIL import Image
 
 from tests.education.conftest import json_ld_blocks
 from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory, SourceFactory
@@ -152,18 +154,46 @@ def test_unpublished_pages_are_absent_from_the_sitemap(client, article):
     assert "/search/" not in locations
 
 
-def test_robots_txt_names_the_sitemap_and_keeps_crawlers_out_of_admin_and_search(client):
+def test_robots_txt_names_the_sitemap_and_keeps_crawlers_out_of_admin_only(client):
     response = client.get("/robots.txt")
 
     assert response["Content-Type"].startswith("text/plain")
     lines = response.text.splitlines()
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert "Disallow: /admin/" in lines
-    for language in ("en", "de", "tr"):
-        assert f"Disallow: /{language}/search/" in lines
+    # Crawlers may fetch the search pages, or they would never see their noindex.
+    assert [line for line in lines if line.startswith("Disallow:")] == ["Disallow: /admin/"]
+
+
+def test_robots_txt_answers_a_head_request(client):
+    response = client.head("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content == b""
 
 
 def test_search_results_ask_not_to_be_indexed(client):
     html = client.get(reverse("education:search"), {"q": "exosome"}).text
 
     assert '<meta name="robots" content="noindex, follow">' in html
+
+
+def test_pages_share_a_default_image_with_its_size_and_description(client, article):
+    html = client.get("/de/learn/what-is-an-exosome/").text
+    home = client.get(reverse("home")).text
+
+    image_url = meta(html, "property", "og:image")
+    assert image_url == "http://testserver/static/img/share-default.png"
+    assert meta(home, "property", "og:image") == image_url
+    assert (
+        meta(html, "property", "og:image:width"),
+        meta(html, "property", "og:image:height"),
+    ) == (
+        "1200",
+        "630",
+    )
+    # The tagline the image shows, in the page's language.
+    assert meta(html, "property", "og:image:alt") == "Exosom-Behandlungen, ehrlich erklärt"
+    with Image.open(finders.find("img/share-default.png")) as image:
+        assert (image.format, image.size) == ("PNG", (1200, 630))
