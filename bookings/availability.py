@@ -1,7 +1,7 @@
 """Availability: which start times are free, computed from the calendar, never stored.
 
 `Calendar` loads everything that decides availability for one protocol over a span of days in a
-fixed number of queries (at most five, whatever the number of appointments), then answers in
+fixed number of queries (at most three, whatever the number of appointments), then answers in
 memory: working hours (split shifts too), clinician time off and clinic closures, active
 appointments with the buffer after each, a free device for laser protocols, the online lead
 time and the booking horizon. Wall-clock times live in the clinic's zone, so a 10:00 start stays
@@ -12,43 +12,92 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import FloatField, Func, Q
+from django.db import connection
 from django.utils import timezone
 
 from bookings.errors import BookingError, SlotTaken, SlotUnavailable
-from bookings.models import Appointment, Clinician, Device, TimeOff, WorkingHours
+from bookings.models import (
+    Appointment,
+    AppointmentStatus,
+    Clinician,
+    Device,
+    Plan,
+    PlanStatus,
+    TimeOff,
+    WorkingHours,
+)
 from bookings.rules import BookingRules, clinic_zone, local_date
 from treatments.models import Protocol
 
 MINUTE = 60
 
 
-class EpochSeconds(Func):
-    """A datetime column as POSIX seconds, computed by the database.
+def _busy_rows(
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    clinician_ids: list[int],
+    device_ids: list[int],
+    ignore_ids: list[int],
+) -> list[tuple[str, int | None, int | None, float, float]]:
+    """Time off and blocking appointments that touch [start, end), in one query.
 
-    Availability reads thousands of start/end pairs; letting the database hand over plain
-    numbers skips building two aware datetimes per row in Python (the bulk of the load time).
+    Rows are (kind, clinician id, device id, start, end) with kind "off" (clinician time off,
+    or a clinic closure when the clinician is None) or "booked", and times as POSIX seconds
+    computed by the database, so no datetime is built per row.
+
+    Raw SQL on purpose: this is the product's hottest read (every listing, every proposal,
+    every booking's re-check), and building the equivalent querysets cost more than running
+    them (PRODUCT.md: a day's listing under 5 ms). Every appointment blocks its clinician and
+    device except cancelled ones and those of held plans whose hold ran out.
     """
+    params: list[object] = []
 
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Django stores SQLite datetimes as UTC text; julianday() reads it as UTC. Rounding
-        # to whole seconds removes the floating-point noise of the day fraction.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+    def value(item: object) -> str:
+        params.append(
+            connection.ops.adapt_datetimefield_value(item) if isinstance(item, datetime) else item
         )
+        return "%s"
 
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8"
-        )
+    def among(column: str, ids: list[int]) -> str:
+        return f"{column} IN ({', '.join(value(i) for i in ids)})" if ids else "1 = 0"
+
+    quote = connection.ops.quote_name
+    time_off, appointment, plan = (
+        quote(model._meta.db_table) for model in (TimeOff, Appointment, Plan)
+    )
+    sql = f"""
+        SELECT 'off', clinician_id, NULL, {_epoch("start")}, {_epoch(quote("end"))}
+        FROM {time_off}
+        WHERE start < {value(end)} AND {quote("end")} > {value(start)}
+          AND (clinician_id IS NULL OR {among("clinician_id", clinician_ids)})
+        UNION ALL
+        SELECT 'booked', a.clinician_id, a.device_id, {_epoch("a.start")}, {_epoch('a."end"')}
+        FROM {appointment} a JOIN {plan} p ON p.id = a.plan_id
+        WHERE a.start < {value(end)} AND a.{quote("end")} > {value(start)}
+          AND a.status <> {value(AppointmentStatus.CANCELLED.value)}
+          AND NOT (p.status = {value(PlanStatus.HELD.value)}
+                   AND p.hold_expires_at IS NOT NULL AND p.hold_expires_at <= {value(now)})
+          AND ({among("a.clinician_id", clinician_ids)} OR {among("a.device_id", device_ids)})
+          AND NOT ({among("a.id", ignore_ids)})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _epoch(column: str) -> str:
+    """SQL for a datetime column as POSIX seconds."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::float8"
+    # Django stores SQLite datetimes as UTC text, which julianday() reads as UTC; rounding to
+    # whole seconds removes the floating-point noise of the day fraction.
+    return f"ROUND((julianday({column}) - 2440587.5) * 86400.0)"
 
 
 @dataclass(frozen=True)
@@ -147,18 +196,18 @@ class Calendar:
         span_end = datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=self.zone)
         buffer = self.rules.buffer.total_seconds()
 
-        clinicians = Clinician.objects.performing(self.protocol)
+        # One query for clinicians and their shifts: one without working hours offers nothing.
+        hours = WorkingHours.objects.filter(
+            clinician__active=True, clinician__protocols=self.protocol
+        )
         if clinician_ids is not None:
-            clinicians = clinicians.filter(pk__in=list(clinician_ids))
-        self.clinician_ids: list[int] = list(clinicians.order_by("pk").values_list("pk", flat=True))
-
+            hours = hours.filter(clinician_id__in=list(clinician_ids))
         self.shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-        for clinician_id, weekday, start, end in (
-            WorkingHours.objects.filter(clinician_id__in=self.clinician_ids)
-            .order_by("start")
-            .values_list("clinician_id", "weekday", "start", "end")
+        for clinician_id, weekday, start, end in hours.order_by("start").values_list(
+            "clinician_id", "weekday", "start", "end"
         ):
             self.shifts[clinician_id, weekday].append((start, end))
+        self.clinician_ids: list[int] = sorted({clinician_id for clinician_id, _ in self.shifts})
 
         self.device_ids: list[int] = []
         if self.protocol.needs_device:
@@ -169,29 +218,25 @@ class Calendar:
             )
 
         leave: dict[int | None, list[tuple[float, float]]] = defaultdict(list)
-        for clinician_id, start, end in (
-            TimeOff.objects.overlapping(span_start, span_end)
-            .filter(Q(clinician_id__in=self.clinician_ids) | Q(clinician__isnull=True))
-            .values_list("clinician_id", EpochSeconds("start"), EpochSeconds("end"))
-        ):
-            leave[clinician_id].append((start, end))
-        closures = leave.pop(None, [])
-
-        device_busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
-        appointments = (
-            Appointment.objects.blocking(self.now)
-            .overlapping(span_start - self.rules.buffer, span_end + self.rules.buffer)
-            .filter(Q(clinician_id__in=self.clinician_ids) | Q(device_id__in=self.device_ids))
-            .exclude(pk__in=list(ignore_ids))
-            .values_list("clinician_id", "device_id", EpochSeconds("start"), EpochSeconds("end"))
-        )
         booked: dict[int, list[tuple[float, float]]] = defaultdict(list)
-        for clinician_id, device_id, start, end in appointments:
+        device_busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for kind, clinician_id, device_id, start, end in _busy_rows(
+            start=span_start - self.rules.buffer,
+            end=span_end + self.rules.buffer,
+            now=self.now,
+            clinician_ids=self.clinician_ids,
+            device_ids=self.device_ids,
+            ignore_ids=list(ignore_ids),
+        ):
+            if kind == "off":
+                leave[clinician_id].append((start, end))
+                continue
             # The buffer after an appointment also keeps the next one from ending inside it.
             interval = (start - buffer, end + buffer)
             booked[clinician_id].append(interval)
             if device_id is not None:
                 device_busy[device_id].append(interval)
+        closures = leave.pop(None, [])
 
         # Kept apart as well, to tell "not offered" from "taken" when a chosen time is refused.
         self.time_off = {
@@ -225,17 +270,10 @@ class Calendar:
             length = spec.minutes * MINUTE
             midnight = datetime.combine(day, time.min)
             step = self._granularity
-            changes_clock = self._changes_clock(day)
             for shift_start, shift_end in self.shifts.get((clinician_id, day.weekday()), ()):
                 shift_close = self._instant(midnight, shift_end)
                 first = -(-(shift_start.hour * 60 + shift_start.minute) // step) * step
-                for offset in range(first, 24 * 60, step):
-                    # Wall-clock arithmetic first, then the zone: 10:00 stays 10:00 after DST.
-                    wall_clock = midnight + timedelta(minutes=offset)
-                    start = wall_clock.replace(tzinfo=self.zone)
-                    if changes_clock and not _exists(start, wall_clock):
-                        continue  # skipped by the spring change: it would repeat a later start
-                    start_ts = start.timestamp()
+                for start_ts in self._wall_clock_instants(day, first):
                     end_ts = start_ts + length
                     if end_ts > shift_close:
                         break
@@ -248,11 +286,28 @@ class Calendar:
         self._cache[key] = starts
         return starts
 
-    def _changes_clock(self, day: date) -> bool:
-        """Does the clinic's clock jump on this local day (a daylight-saving change)?"""
-        midnight = datetime.combine(day, time.min, tzinfo=self.zone)
-        next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.zone)
-        return midnight.utcoffset() != next_midnight.utcoffset()
+    def _wall_clock_instants(self, day: date, first_minute: int) -> Iterator[float]:
+        """POSIX seconds of the local times first_minute, +granularity, … that exist on `day`.
+
+        Wall-clock steps first, then the zone, so 10:00 stays 10:00 after a daylight-saving
+        change. On most days the zone's offset holds all day and this is plain arithmetic; on a
+        change day every time goes through the zone, and the hour the spring change skips is
+        left out (its times would repeat the starts an hour later).
+        """
+        midnight = datetime.combine(day, time.min)
+        minutes = range(first_minute, 24 * 60, self._granularity)
+        start_of_day = midnight.replace(tzinfo=self.zone)
+        start_of_next = (midnight + timedelta(days=1)).replace(tzinfo=self.zone)
+        if start_of_day.utcoffset() == start_of_next.utcoffset():
+            base = start_of_day.timestamp()
+            for minute in minutes:
+                yield base + minute * MINUTE
+            return
+        for minute in minutes:
+            wall_clock = midnight + timedelta(minutes=minute)
+            start = wall_clock.replace(tzinfo=self.zone)
+            if start.astimezone(UTC).astimezone(self.zone).replace(tzinfo=None) == wall_clock:
+                yield start.timestamp()
 
     def _instant(self, midnight: datetime, wall_time: time) -> float:
         return datetime.combine(midnight.date(), wall_time, tzinfo=self.zone).timestamp()
@@ -271,17 +326,21 @@ class Calendar:
     ) -> list[Opening]:
         """Free start times on a local day, earliest first."""
         clinician_ids = self.clinician_ids if clinician_id is None else [clinician_id]
-        openings = [
+        # Sorting plain tuples, then building, is several times faster than sorting Openings.
+        free = sorted(
+            (start_ts, candidate)
+            for candidate in clinician_ids
+            if candidate in self.clinician_busy
+            for start_ts in self._free_starts(candidate, day, spec)
+        )
+        return [
             Opening(
                 start=datetime.fromtimestamp(start_ts, tz=UTC),
                 clinician_id=candidate,
                 minutes=spec.minutes,
             )
-            for candidate in clinician_ids
-            if candidate in self.clinician_busy
-            for start_ts in self._free_starts(candidate, day, spec)
+            for start_ts, candidate in free
         ]
-        return sorted(openings)
 
     def has_opening(self, day: date, spec: VisitSpec) -> bool:
         return any(
@@ -339,11 +398,6 @@ class Calendar:
         self._cache.clear()
 
 
-def _exists(start: datetime, wall_clock: datetime) -> bool:
-    """Is this wall-clock time real in the clinic's zone (not skipped by a spring change)?"""
-    return start.astimezone(UTC).astimezone(start.tzinfo).replace(tzinfo=None) == wall_clock
-
-
 def free_start_times(
     *,
     protocol: Protocol,
@@ -353,7 +407,7 @@ def free_start_times(
     now: datetime | None = None,
     online: bool = True,
 ) -> list[Opening]:
-    """Free start times on one local day for visit `sequence` of `protocol` (5 queries at most)."""
+    """Free start times on one local day for visit `sequence` of `protocol` (3 queries at most)."""
     calendar = Calendar(
         protocol=protocol,
         first_day=day,

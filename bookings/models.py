@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -104,11 +102,6 @@ class WorkingHours(models.Model):
             raise ValidationError({"end": _("A shift must end after it starts.")})
 
 
-class TimeOffQuerySet(models.QuerySet["TimeOff"]):
-    def overlapping(self, start: datetime, end: datetime) -> TimeOffQuerySet:
-        return self.filter(start__lt=end, end__gt=start)
-
-
 class TimeOff(models.Model):
     """Leave for one clinician, or a closure of the whole clinic when no clinician is set."""
 
@@ -123,8 +116,6 @@ class TimeOff(models.Model):
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=120, blank=True)
-
-    objects = TimeOffQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]
@@ -250,12 +241,6 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         """Appointments that occupy their clinician and device (everything but cancelled)."""
         return self.exclude(status=AppointmentStatus.CANCELLED)
 
-    def overlapping(self, start: datetime, end: datetime) -> AppointmentQuerySet:
-        return self.filter(start__lt=end, end__gt=start)
-
-    def blocking(self, now: datetime) -> AppointmentQuerySet:
-        """Active appointments, minus those of held plans whose hold has run out."""
-        return self.active().exclude(plan__status=PlanStatus.HELD, plan__hold_expires_at__lte=now)
 
 
 class Appointment(models.Model):

@@ -266,4 +266,4 @@ def test_listing_a_day_runs_the_same_few_queries_however_full_the_day(
     with CaptureQueriesContext(connection) as queries:
         free_start_times(protocol=laser_protocol, day=WEDNESDAY, now=NOW)
 
-    assert len(queries) == 5
+    assert len(queries) == 3
