@@ -242,7 +242,6 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.exclude(status=AppointmentStatus.CANCELLED)
 
 
-
 class Appointment(models.Model):
     """One visit: a preparation visit (sequence 0) or session 1–3 of a plan.
 
