@@ -135,3 +135,16 @@ def env_cache(name: str) -> dict:
             f"{name}={value!r} is not a Redis URL. Use redis://host:6379/0 (or rediss://…)."
         )
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
+
+
+def require_secret_key() -> None:
+    """Stop a server from starting without SECRET_KEY (settings allow it for other commands)."""
+    from django.conf import settings
+
+    try:
+        settings.SECRET_KEY  # noqa: B018 - Django raises when it is empty
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY (or SECRET_KEY_FILE) "
+            "to a long random string, or set DEBUG=true for local development."
+        ) from None

@@ -5,7 +5,6 @@ See README.md ("Configuration") for the table of variables.
 
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from clinic.env import (
@@ -24,14 +23,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
 
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY (or SECRET_KEY_FILE) "
-            "to a long random string, or set DEBUG=true for local development."
-        )
-    SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"
+# Serving always needs a secret (sessions, CSRF, signed links): clinic/wsgi.py and asgi.py refuse
+# to start without one when DEBUG is off. Management commands that sign nothing (migrate,
+# makemigrations, collectstatic) may run without it; anything that signs fails with Django's own
+# "SECRET_KEY setting must not be empty".
+SECRET_KEY = env_str("SECRET_KEY") or (
+    "insecure-development-key-only-used-when-DEBUG-is-on" if DEBUG else ""
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

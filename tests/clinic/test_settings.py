@@ -74,11 +74,26 @@ def test_debug_maybe_stops_start_up_with_a_clear_message():
     assert "true" in result.stderr.splitlines()[-1]
 
 
-def test_missing_secret_key_stops_start_up_when_debug_is_off():
-    result = start_django(DEBUG="false", SECRET_KEY="")
+@pytest.mark.parametrize("server", ["wsgi", "asgi"])
+def test_missing_secret_key_stops_the_server_when_debug_is_off(server):
+    result = start_django(code=f"import clinic.{server}", DEBUG="false", SECRET_KEY="")
 
     assert result.returncode != 0
     assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_management_commands_that_sign_nothing_run_without_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=PROJECT,
+        env={**os.environ, "DEBUG": "false", "SECRET_KEY": "", "SECRET_KEY_FILE": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_unknown_time_zone_stops_start_up():
