@@ -68,6 +68,7 @@ def _busy_rows(
         return f"{column} IN ({', '.join(value(i) for i in ids)})" if ids else "1 = 0"
 
     quote = connection.ops.quote_name
+    a_end = f"a.{quote('end')}"
     time_off, appointment, plan = (
         quote(model._meta.db_table) for model in (TimeOff, Appointment, Plan)
     )
@@ -77,9 +78,9 @@ def _busy_rows(
         WHERE start < {value(end)} AND {quote("end")} > {value(start)}
           AND (clinician_id IS NULL OR {among("clinician_id", clinician_ids)})
         UNION ALL
-        SELECT 'booked', a.clinician_id, a.device_id, {_epoch("a.start")}, {_epoch('a."end"')}
+        SELECT 'booked', a.clinician_id, a.device_id, {_epoch("a.start")}, {_epoch(a_end)}
         FROM {appointment} a JOIN {plan} p ON p.id = a.plan_id
-        WHERE a.start < {value(end)} AND a.{quote("end")} > {value(start)}
+        WHERE a.start < {value(end)} AND {a_end} > {value(start)}
           AND a.status <> {value(AppointmentStatus.CANCELLED.value)}
           AND NOT (p.status = {value(PlanStatus.HELD.value)}
                    AND p.hold_expires_at IS NOT NULL AND p.hold_expires_at <= {value(now)})
@@ -197,9 +198,7 @@ class Calendar:
         buffer = self.rules.buffer.total_seconds()
 
         # One query for clinicians and their shifts: one without working hours offers nothing.
-        hours = WorkingHours.objects.filter(
-            clinician__active=True, clinician__protocols=self.protocol
-        )
+        hours = WorkingHours.objects.of_clinicians_performing(self.protocol)
         if clinician_ids is not None:
             hours = hours.filter(clinician_id__in=list(clinician_ids))
         self.shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
@@ -326,7 +325,7 @@ class Calendar:
     ) -> list[Opening]:
         """Free start times on a local day, earliest first."""
         clinician_ids = self.clinician_ids if clinician_id is None else [clinician_id]
-        # Sorting plain tuples, then building, is several times faster than sorting Openings.
+        # Sort plain tuples, then build: comparing dataclasses is much slower on this hot path.
         free = sorted(
             (start_ts, candidate)
             for candidate in clinician_ids

@@ -9,14 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from treatments.models import Procedure, Protocol
 
 
-class ClinicianQuerySet(models.QuerySet["Clinician"]):
-    def active(self) -> ClinicianQuerySet:
-        return self.filter(active=True)
-
-    def performing(self, protocol: Protocol) -> ClinicianQuerySet:
-        return self.active().filter(protocols=protocol)
-
-
 class Clinician(models.Model):
     """A member of staff who treats patients, reviews plans and may review education pages."""
 
@@ -29,8 +21,6 @@ class Clinician(models.Model):
         Protocol, related_name="clinicians", blank=True, verbose_name=_("protocols performed")
     )
     active = models.BooleanField(_("active"), default=True)
-
-    objects = ClinicianQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name"]
@@ -74,6 +64,12 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
+class WorkingHoursQuerySet(models.QuerySet["WorkingHours"]):
+    def of_clinicians_performing(self, protocol: Protocol) -> WorkingHoursQuerySet:
+        """The shifts of the active clinicians who perform this protocol."""
+        return self.filter(clinician__active=True, clinician__protocols=protocol)
+
+
 class WorkingHours(models.Model):
     """A clinician's regular shift in the clinic's local wall-clock time; several a day allowed."""
 
@@ -81,6 +77,8 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
+
+    objects = WorkingHoursQuerySet.as_manager()
 
     class Meta:
         ordering = ["clinician", "weekday", "start"]

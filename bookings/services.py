@@ -9,13 +9,13 @@ every transaction starts with BEGIN IMMEDIATE (settings), so writers run one at 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,10 +257,8 @@ def plan_decline(
 def plan_release_expired_holds(*, now: datetime | None = None) -> int:
     """Cancel held plans whose hold ran out (also done lazily inside every booking)."""
     now = now or timezone.now()
-    expired = Plan.objects.filter(status=PlanStatus.HELD, hold_expires_at__lte=now)
     return _run_locked(
-        lambda: _cancel_expired_plans(expired.values_list("pk", flat=True), now),
-        BookingRules.from_settings(),
+        lambda: _cancel_expired_plans(Plan.objects.all(), now), BookingRules.from_settings()
     )
 
 
@@ -358,23 +356,21 @@ def _lock_clinicians_and_devices(
         )
     # Expired holds still occupy their rows (and the exclusion constraint): free them first.
     on_locked_rows = Q(clinician_id__in=locked_clinicians) | Q(device_id__in=device_ids)
-    _cancel_expired_plans(
-        Appointment.objects.active()
-        .filter(on_locked_rows, plan__status=PlanStatus.HELD, plan__hold_expires_at__lte=now)
-        .values_list("plan_id", flat=True),
-        now,
+    holding_locked_rows = Appointment.objects.active().filter(
+        on_locked_rows, plan__status=PlanStatus.HELD, plan__hold_expires_at__lte=now
     )
+    _cancel_expired_plans(Plan.objects.filter(pk__in=holding_locked_rows.values("plan_id")), now)
 
 
-def _cancel_expired_plans(plan_ids: Iterable[int], now: datetime) -> int:
-    """Cancel these plans if their hold has run out; returns how many were cancelled.
+def _cancel_expired_plans(plans: QuerySet[Plan], now: datetime) -> int:
+    """Cancel those of `plans` whose hold has run out; returns how many were cancelled.
 
     The plans are locked before their appointments are touched, in id order, as every other
-    workflow does; the hold is checked again under the lock.
+    workflow does; the hold is checked under the lock.
     """
     expired = list(
-        Plan.objects.select_for_update()
-        .filter(pk__in=list(plan_ids), status=PlanStatus.HELD, hold_expires_at__lte=now)
+        plans.select_for_update()
+        .filter(status=PlanStatus.HELD, hold_expires_at__lte=now)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
