@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from treatments.models import Procedure, Protocol
+from treatments.models import Procedure, Protocol, Source
 
 
 class Clinician(models.Model):
@@ -204,6 +204,16 @@ class Plan(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
+    consent_text = models.ForeignKey(
+        "ConsentText",
+        on_delete=models.PROTECT,
+        related_name="plans",
+        null=True,
+        blank=True,
+        verbose_name=_("consent accepted"),
+    )
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
+    consent_language = models.CharField(_("consent language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -300,3 +310,184 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != AppointmentStatus.CANCELLED
+
+
+# --- Screening and consent ------------------------------------------------------------------------
+
+
+class ScreeningOutcome(models.TextChoices):
+    """What a "yes" to a screening question means for online booking."""
+
+    FINE = "fine", _("Fine: no action")
+    REVIEW = "review", _("Needs clinician review")
+    BLOCK = "block", _("Cannot be booked online")
+
+
+class ScreeningQuestionQuerySet(models.QuerySet["ScreeningQuestion"]):
+    def for_protocol(self, protocol: Protocol) -> ScreeningQuestionQuerySet:
+        """The active questions that apply to this protocol's source and procedure."""
+        return self.filter(
+            Q(source="") | Q(source=protocol.source),
+            Q(procedure="") | Q(procedure=protocol.procedure),
+            active=True,
+        )
+
+
+class ScreeningQuestion(models.Model):
+    """A yes/no health question asked before a course is booked (text translated en/de/tr)."""
+
+    text = models.CharField(_("question"), max_length=300)
+    explanation = models.CharField(
+        _("why we ask"),
+        max_length=400,
+        blank=True,
+        help_text=_("Shown to the patient under the question."),
+    )
+    source = models.CharField(
+        _("only for source"),
+        max_length=32,
+        blank=True,
+        choices=Source.choices,
+        help_text=_("Leave empty to ask for every source."),
+    )
+    procedure = models.CharField(
+        _("only for procedure"),
+        max_length=32,
+        blank=True,
+        choices=Procedure.choices,
+        help_text=_("Leave empty to ask for every combined procedure."),
+    )
+    yes_outcome = models.CharField(
+        _("if the answer is yes"),
+        max_length=16,
+        choices=ScreeningOutcome.choices,
+        default=ScreeningOutcome.REVIEW,
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ScreeningQuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("screening question")
+        verbose_name_plural = _("screening questions")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ScreeningAnswer(models.Model):
+    """One answer of a plan's screening, with the question as the patient saw it.
+
+    The text and outcome are copied, so editing or deleting a question never rewrites history.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="screening_answers")
+    question = models.ForeignKey(
+        ScreeningQuestion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+    )
+    question_text = models.CharField(_("question as asked"), max_length=300)
+    answer = models.BooleanField(_("answer"))
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=ScreeningOutcome.choices,
+        help_text=_("What this answer meant when it was given."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        verbose_name = _("screening answer")
+        verbose_name_plural = _("screening answers")
+
+    def __str__(self) -> str:
+        return self.question_text
+
+    @property
+    def is_flagged(self) -> bool:
+        """A "yes" whose outcome is not fine: the clinician reads these first."""
+        return self.answer and self.outcome != ScreeningOutcome.FINE
+
+
+class ConsentText(models.Model):
+    """A versioned consent text in one language. A new version never rewrites an accepted one."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), help_text=_("Markdown."))
+    published_at = models.DateTimeField(_("published at"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["language", "-version"]
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "version"], name="consent_text_one_per_language_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language}, v{self.version})"
+
+
+# --- Outgoing email (an outbox: written in the booking's transaction, sent by the tasks worker) ---
+
+
+class OutgoingEmailStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Gave up")
+
+
+class OutgoingEmail(models.Model):
+    """One email to a patient, kept until it is sent so that a mail server outage loses nothing.
+
+    The body (which may carry a manage link) is cleared once the email has been sent; the subject,
+    recipient, template and times stay as the record of what was sent.
+    """
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="emails", null=True, blank=True
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.SET_NULL, related_name="emails", null=True, blank=True
+    )
+    template = models.CharField(_("template"), max_length=80)
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[{filename, content_type, content (base64)}]; cleared once sent.",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=OutgoingEmailStatus.choices,
+        default=OutgoingEmailStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.to}"

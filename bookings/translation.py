@@ -2,9 +2,14 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from bookings.models import Clinician
+from bookings.models import Clinician, ScreeningQuestion
 
 
 @register(Clinician)
 class ClinicianTranslation(TranslationOptions):
     fields = ("qualification",)
+
+
+@register(ScreeningQuestion)
+class ScreeningQuestionTranslation(TranslationOptions):
+    fields = ("text", "explanation")

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "clinic",
     "treatments",
     "bookings",
@@ -163,6 +165,22 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clinic@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Background tasks -----------------------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport). "database" queues tasks in the database for
+# `manage.py db_worker`; "immediate" runs them in the request (development, tests).
+# At scale the same task code runs on the RQ or Celery backend of the same API.
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ["database", "immediate"])
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+    }
+}
+# A patient email that fails is retried with growing pauses, then given up and shown in the admin.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 
 # --- The clinic ---------------------------------------------------------------------------------
 CLINIC_NAME = env_str("CLINIC_NAME", "Lumen Skin Clinic")

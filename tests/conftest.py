@@ -8,6 +8,12 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Argon2 costs about half a second per test user; production keeps it (settings.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Tests do not run collectstatic, so use unhashed static file names instead of the manifest."""
     settings.STORAGES = {
