@@ -8,7 +8,7 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from bookings.models import Clinician, Device, TimeOff, WorkingHours
-from education.admin import ClearsEducationCacheAdmin
+from clinic.content_cache import ClearsEducationCacheAdmin
 
 
 class WorkingHoursInline(admin.TabularInline):

@@ -1,39 +1,10 @@
 from django.contrib import admin
-from django.db import models, transaction
-from django.db.models import Model, QuerySet
-from django.forms import ModelForm
-from django.http import HttpRequest
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from clinic.content_cache import ClearsEducationCacheAdmin
 from education.models import Article, Source
-from education.services import content_cache_clear
-
-
-class ClearsEducationCacheAdmin(admin.ModelAdmin):
-    """For every admin whose rows appear on cached education pages: an edit shows at once.
-
-    The cache is cleared after the admin's transaction commits; clearing it earlier would let a
-    visitor re-cache the old text in between.
-    """
-
-    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(content_cache_clear)
-
-    def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
-    ) -> None:
-        super().save_related(request, form, formsets, change)
-        transaction.on_commit(content_cache_clear)
-
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        super().delete_model(request, obj)
-        transaction.on_commit(content_cache_clear)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(content_cache_clear)
 
 
 class SourceInline(admin.TabularInline):

@@ -7,29 +7,12 @@ cached page is stale at once without having to know which pages showed the edite
 from __future__ import annotations
 
 import hashlib
-from uuid import uuid4
 
-from django.core.cache import cache
+from clinic.content_cache import content_generation
 
-GENERATION_KEY = "education:content-generation"
 # Edits in the admin clear the cache at once; the timeout only bounds how long rows changed in
 # other ways (a shell, a data migration) can stay stale.
 PAGE_CACHE_SECONDS = 60 * 60
-
-
-def content_generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # A random value, not a counter from 0: if the cache ever evicts this key, a restarted
-        # count could meet pages cached under an earlier generation and serve them again.
-        cache.add(GENERATION_KEY, uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
-
-
-def content_cache_clear() -> None:
-    """Make every cached education page stale (they are rebuilt on their next visit)."""
-    cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
 
 
 def page_cache_key(*, page: str, language: str, origin: str) -> str:

@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bookings import demo as bookings_demo
+from clinic.content_cache import content_cache_clear
 from education import demo as education_demo
-from education.services import content_cache_clear
 from treatments import demo as treatments_demo
 
 DEMO_ADMIN_USERNAME = "admin"
