@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML; Django pads gzip output with random bytes (BREACH mitigation) and CSRF
+    # tokens are masked per response. Static files come pre-compressed from WhiteNoise.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,6 +191,13 @@ CLINIC_PHONE = env_str("CLINIC_PHONE", "+49 30 1234 5678")
 CLINIC_EMAIL = env_str("CLINIC_EMAIL", "hello@lumen-skin.example")
 CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "Beispielstraße 12, 10115 Berlin")
 CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "EUR")
+# For complications outside opening hours; the aftercare text and the contact page name it.
+CLINIC_AFTER_HOURS_PHONE = env_str("CLINIC_AFTER_HOURS_PHONE", "+49 30 1234 5699")
+# A link to the clinic on a map (any https map service); empty hides the link.
+CLINIC_MAP_URL = env_str(
+    "CLINIC_MAP_URL",
+    "https://www.openstreetmap.org/search?query=Beispielstra%C3%9Fe%2012%2C%2010115%20Berlin",
+)
 
 # --- Booking rules ------------------------------------------------------------------------------
 # How far ahead patients may book online, and how soon; staff (reception) bookings skip the
