@@ -89,12 +89,9 @@ class Article(models.Model):
         return reverse("education:article-detail", kwargs={"slug": self.slug})
 
 
-class Source(models.Model):
-    """A study, review or official notice a page is based on; cited as written, not translated."""
+class Citation(models.Model):
+    """A study, review or official notice; cited as published, not translated."""
 
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="sources", verbose_name=_("page")
-    )
     title = models.CharField(_("title"), max_length=400)
     publisher = models.CharField(_("publisher or journal"), max_length=200)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -102,9 +99,101 @@ class Source(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        abstract = True
         ordering = ["order", "pk"]
-        verbose_name = _("source")
-        verbose_name_plural = _("sources")
 
     def __str__(self) -> str:
         return f"{self.title} ({self.publisher}, {self.year})"
+
+
+class Source(Citation):
+    """A source an education page is based on."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="sources", verbose_name=_("page")
+    )
+
+    class Meta(Citation.Meta):
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+
+class ProtocolReview(models.Model):
+    """Who medically reviewed a protocol's patient text, when, and the sources it rests on.
+
+    Kept here rather than on `Protocol`: the reviewer is a `bookings.Clinician`, and the
+    catalogue app must not depend on the booking app (treatments ← bookings ← education).
+    """
+
+    protocol = models.OneToOneField(
+        Protocol, on_delete=models.CASCADE, related_name="review", verbose_name=_("protocol")
+    )
+    reviewed_by = models.ForeignKey(
+        "bookings.Clinician",
+        on_delete=models.PROTECT,
+        related_name="reviewed_protocols",
+        verbose_name=_("medically reviewed by"),
+    )
+    last_reviewed = models.DateField(_("last reviewed"))
+
+    class Meta:
+        ordering = ["protocol__display_order", "protocol__name"]
+        verbose_name = _("protocol review")
+        verbose_name_plural = _("protocol reviews")
+
+    def __str__(self) -> str:
+        return str(self.protocol)
+
+
+class ProtocolSource(Citation):
+    """A source a protocol page's medical statements rest on."""
+
+    review = models.ForeignKey(
+        ProtocolReview,
+        on_delete=models.CASCADE,
+        related_name="sources",
+        verbose_name=_("protocol review"),
+    )
+
+    class Meta(Citation.Meta):
+        verbose_name = _("protocol source")
+        verbose_name_plural = _("protocol sources")
+
+
+class InfoPageKind(models.TextChoices):
+    IMPRESSUM = "impressum", _("Legal notice (Impressum)")
+    PRIVACY = "privacy", _("Privacy notice")
+    CONTACT = "contact", _("Contact and opening hours")
+
+
+class InfoPageQuerySet(models.QuerySet["InfoPage"]):
+    def of_kind(self, kind: str) -> InfoPage | None:
+        return self.filter(kind=kind).first()
+
+
+class InfoPage(models.Model):
+    """A practical or legal page the clinic writes itself: Impressum, privacy notice, contact.
+
+    One row per kind, one Markdown text per language; the contact page adds the opening hours
+    computed from the clinicians' working hours.
+    """
+
+    kind = models.CharField(_("page"), max_length=20, choices=InfoPageKind.choices, unique=True)
+    title = models.CharField(_("title"), max_length=160)
+    body = models.TextField(
+        _("text"), help_text=_("Markdown. Start sections with ## (the title is the main heading).")
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = InfoPageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("practical or legal page")
+        verbose_name_plural = _("practical and legal pages")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"education:{self.kind}")

@@ -173,6 +173,18 @@ class Protocol(models.Model):
     description = models.TextField(_("description"))
     what_to_expect = models.TextField(_("what to expect and downtime"))
     aftercare = models.TextField(_("aftercare"))
+    # What the clinic applies, as the clinic enters it: patients have a right to know the
+    # product and that it is not an approved medicine.
+    product_name = models.CharField(_("product name"), max_length=160, blank=True)
+    product_maker = models.CharField(_("product maker"), max_length=160, blank=True)
+    product_legal_status = models.TextField(
+        _("product's legal status"),
+        blank=True,
+        help_text=_(
+            "In plain words: how the product is placed on the market (for example as a "
+            "cosmetic) and that it is not approved as a medicine."
+        ),
+    )
     published = models.BooleanField(_("published"), default=False)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)

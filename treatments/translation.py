@@ -13,5 +13,12 @@ class IndicationTranslation(TranslationOptions):
 
 @register(Protocol)
 class ProtocolTranslation(TranslationOptions):
-    fields = ("name", "summary", "description", "what_to_expect", "aftercare")
+    fields = (
+        "name",
+        "summary",
+        "description",
+        "what_to_expect",
+        "aftercare",
+        "product_legal_status",
+    )
     required_languages = ("en",)
