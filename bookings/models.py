@@ -491,3 +491,57 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} → {self.to}"
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "day_before", _("Day-before reminder")
+
+
+class SentReminder(models.Model):
+    """A reminder claimed for one appointment at one start time: the guard against sending twice.
+
+    The row is inserted in the same transaction as the reminder's outbox email, and the unique
+    constraint lets only one of two concurrent runs insert it. The start is part of the key, so a
+    rescheduled appointment gets a fresh reminder for its new time.
+    """
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="sent_reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    appointment_start = models.DateTimeField(_("for the visit at"))
+    email = models.ForeignKey(
+        OutgoingEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("email"),
+    )
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "appointment_start"],
+                name="sent_reminder_once_per_appointment_kind_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.appointment_start:%Y-%m-%d %H:%M}"
+
+
+class AgendaDay(Appointment):
+    """No table of its own: gives the day's agenda its place on the admin index (bookings/admin.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("agenda")
+        verbose_name_plural = _("agenda of the day")
