@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 import operator
+import unicodedata
 from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, Model, Q, QuerySet, TextField, Value
+from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from modeltranslation.utils import build_localized_fieldname
 
@@ -26,8 +27,44 @@ WEIGHTS = ("A", "B", "C", "D")
 ModelT = TypeVar("ModelT", bound=Model)
 
 
+# Invisible characters that can sit inside a pasted word: soft hyphen, zero-width space,
+# non-joiner and joiner, word joiner, byte-order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Turkish has a dotted and a dotless i in both cases; Python's lower() maps "I" to "i" and "İ"
+# to "i" plus a combining dot, so these are folded by hand.
+_TURKISH_LOWER = str.maketrans({"I": "ı", "İ": "i"})
+_TURKISH_UPPER = str.maketrans({"i": "İ", "ı": "I"})
+
+
+def normalize_query(query: str) -> str:
+    """The query as the plain word: compatibility-composed (NFKC), invisible characters removed.
+
+    NFKC turns a fullwidth "ａｃｎｅ" into "acne" and a decomposed "u" + "¨" into "ü".
+    """
+    return unicodedata.normalize("NFKC", query.translate(_INVISIBLE))
+
+
+def turkish_lower(text: str) -> str:
+    return text.translate(_TURKISH_LOWER).lower()
+
+
 def search_words(query: str) -> list[str]:
-    return query[:QUERY_MAX_LENGTH].split()[:QUERY_MAX_WORDS]
+    return normalize_query(query[:QUERY_MAX_LENGTH]).split()[:QUERY_MAX_WORDS]
+
+
+def spellings(word: str) -> set[str]:
+    """Case variants of a word for databases that fold ASCII letters only (SQLite).
+
+    Both the usual and the Turkish rules: "IŞIK" is tried as "ışık" and "Işık", "ilaç" as "İlaç".
+    """
+    lower, tr_lower = word.lower(), turkish_lower(word)
+    variants = {word, lower, word.capitalize(), tr_lower, word.upper()}
+    variants.add(tr_lower[:1].translate(_TURKISH_UPPER).upper() + tr_lower[1:])
+    variants.add(tr_lower.translate(_TURKISH_UPPER).upper())
+    # Python's "İ".lower() leaves a combining dot (U+0307) that no page text contains.
+    return {
+        v for v in map(lambda v: unicodedata.normalize("NFC", v), variants) if "\u0307" not in v
+    }
 
 
 def shown_text(field: str, language: str) -> Coalesce | F:
@@ -62,6 +99,11 @@ def text_search(
 
     if connections[queryset.db].vendor == "postgresql":
         config = SEARCH_CONFIGS[language]
+        if language == "tr":
+            # PostgreSQL lower-cases "I" to "i" whatever the language, so "IŞIK" would never
+            # meet "ışık": fold the dotted and dotless capitals the Turkish way on both sides.
+            texts = {name: _turkish_fold(text) for name, text in texts.items()}
+            words = [turkish_lower(word) for word in words]
         vector = functools.reduce(
             operator.add,
             (
@@ -78,12 +120,20 @@ def text_search(
         )
 
     # SQLite folds case for ASCII letters only, so also try the word as a German noun or
-    # sentence start would spell it ("übersicht" → "Übersicht").
+    # sentence start would spell it ("übersicht" → "Übersicht"), and with Turkish i's.
     condition = Q()
     for word in words:
-        spellings = {word, word.lower(), word.capitalize()}
         condition &= functools.reduce(
             operator.or_,
-            (Q(**{f"{name}__icontains": spelling}) for name in texts for spelling in spellings),
+            (
+                Q(**{f"{name}__icontains": spelling})
+                for name in texts
+                for spelling in sorted(spellings(word))
+            ),
         )
     return queryset.alias(**texts).filter(condition)
+
+
+def _turkish_fold(text: Coalesce | F) -> Func:
+    """`text` with "I" as "ı" and "İ" as "i" (PostgreSQL's translate()), as turkish_lower does."""
+    return Func(text, Value("Iİ"), Value("ıi"), function="translate", output_field=TextField())

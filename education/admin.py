@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from clinic.content_cache import ClearsEducationCacheAdmin
-from education.models import Article, Source
+from education.models import Article, InfoPage, ProtocolReview, ProtocolSource, Source
 
 
 class SourceInline(admin.TabularInline):
@@ -41,3 +41,38 @@ class ArticleAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
         (_("Publishing"), {"fields": ["published", "order"]}),
         (_("Related"), {"fields": ["related_protocols", "related_indications"]}),
     ]
+
+
+class ProtocolSourceInline(SourceInline):
+    model = ProtocolSource
+
+
+@admin.register(ProtocolReview)
+class ProtocolReviewAdmin(ClearsEducationCacheAdmin):
+    list_display = ["protocol", "last_reviewed", "reviewed_by"]
+    list_filter = ["reviewed_by"]
+    list_select_related = ["protocol", "reviewed_by"]
+    search_fields = ["protocol__name", "protocol__slug"]
+    autocomplete_fields = ["protocol"]
+    date_hierarchy = "last_reviewed"
+    inlines = [ProtocolSourceInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["protocol", "reviewed_by", "last_reviewed"],
+                "description": _(
+                    "Shown on the protocol page with its sources. Change the date only after a "
+                    "clinician has re-read the protocol's text in every language."
+                ),
+            },
+        ),
+    ]
+
+
+@admin.register(InfoPage)
+class InfoPageAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
+    # Impressum and privacy notice are legal duties: the clinic keeps them current here.
+    list_display = ["kind", "title", "updated_at"]
+    readonly_fields = ["updated_at"]
+    fields = ["kind", "title", "body", "updated_at"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import markdown
@@ -93,7 +94,10 @@ def reserved_ids() -> frozenset[str]:
 
 
 def _slugify(value: str, separator: str) -> str:
-    slug = slugify_unicode(value, separator) or "section"
+    # "İ".lower() is "i" plus a combining dot (U+0307), which would leave a decomposed character
+    # in Turkish anchors; the Turkish lower case of "İ" is a plain "i". NFC composes the rest.
+    value = unicodedata.normalize("NFC", value.replace("İ", "i"))
+    slug = unicodedata.normalize("NFC", slugify_unicode(value, separator)) or "section"
     return f"{slug}-section" if slug in reserved_ids() else slug
 
 

@@ -66,6 +66,16 @@ class ProtocolAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
             _("Patient information"),
             {"fields": ["summary", "description", "what_to_expect", "aftercare"]},
         ),
+        (
+            _("Product"),
+            {
+                "fields": ["product_name", "product_maker", "product_legal_status"],
+                "description": _(
+                    "Shown on the protocol page as you enter it: the exosome product applied, "
+                    "who makes it, and its legal status."
+                ),
+            },
+        ),
     ]
 
     @admin.display(description=_("days between sessions"))
