@@ -62,9 +62,8 @@ def spellings(word: str) -> set[str]:
     variants.add(tr_lower[:1].translate(_TURKISH_UPPER).upper() + tr_lower[1:])
     variants.add(tr_lower.translate(_TURKISH_UPPER).upper())
     # Python's "İ".lower() leaves a combining dot (U+0307) that no page text contains.
-    return {
-        v for v in map(lambda v: unicodedata.normalize("NFC", v), variants) if "\u0307" not in v
-    }
+    composed = {unicodedata.normalize("NFC", variant) for variant in variants}
+    return {variant for variant in composed if "\u0307" not in variant}
 
 
 def shown_text(field: str, language: str) -> Coalesce | F:
