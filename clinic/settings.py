@@ -212,6 +212,8 @@ BOOKING_CANCELLATION_NOTICE_HOURS = env_int("BOOKING_CANCELLATION_NOTICE_HOURS",
 BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 20, minimum=1)
 # A booking waits at most this long for another booking's lock, then says "busy, try again".
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+# Patients are reminded of a visit once, this many hours before it (`manage.py send_reminders`).
+REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24, minimum=1, maximum=168)
 
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
