@@ -1,4 +1,5 @@
-"""Demo clinic staff and calendar: clinicians, their working hours, one laser, holidays.
+"""Demo clinic staff and calendar: clinicians, their working hours, one laser, holidays; the
+health screening questions and the consent text patients accept when they book online.
 
 Idempotent: every row is found by a natural key and refreshed.
 """
@@ -9,9 +10,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Clinician, Device, TimeOff, Weekday, WorkingHours
+from bookings.models import (
+    Clinician,
+    ConsentText,
+    Device,
+    ScreeningOutcome,
+    ScreeningQuestion,
+    TimeOff,
+    Weekday,
+    WorkingHours,
+)
 from clinic.seeding import demo_row
-from treatments.models import Procedure, Protocol
+from treatments.models import Procedure, Protocol, Source
 
 WEEKDAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
 
@@ -133,9 +143,286 @@ def seed(*, refresh: bool = False) -> list[Clinician]:
                 "reason": reason,
             },
         )
+    seed_screening(refresh=refresh)
+    seed_consent()
     return clinicians
 
 
 def lead_clinician() -> Clinician:
     """The dermatologist who medically reviews the demo education pages."""
     return Clinician.objects.get(user__username=CLINICIANS[0]["username"])
+
+
+# --- Screening and consent ------------------------------------------------------------------------
+# From shared/DOMAIN.md ("Screening before treatment"). BLOCK: cannot be booked online (the patient
+# is asked to call); REVIEW: booked, but a clinician confirms the plan first.
+
+BLOCK, REVIEW = ScreeningOutcome.BLOCK, ScreeningOutcome.REVIEW
+
+SCREENING_QUESTIONS = [
+    {
+        "position": 10,
+        "yes_outcome": BLOCK,
+        "text": {
+            "en": "Are you pregnant, trying to become pregnant, or breastfeeding?",
+            "de": "Sind Sie schwanger, planen Sie eine Schwangerschaft oder stillen Sie?",
+            "tr": "Hamile misiniz, hamilelik planlıyor musunuz veya emziriyor musunuz?",
+        },
+        "explanation": {
+            "en": "These treatments have not been studied in pregnancy or while breastfeeding.",
+            "de": "Diese Behandlungen wurden in Schwangerschaft und Stillzeit nicht untersucht.",
+            "tr": "Bu tedaviler hamilelikte ve emzirme döneminde araştırılmamıştır.",
+        },
+    },
+    {
+        "position": 20,
+        "yes_outcome": BLOCK,
+        "text": {
+            "en": "Do you have an active skin infection, or cold sores (herpes), where you want "
+            "to be treated?",
+            "de": "Haben Sie an der zu behandelnden Stelle eine akute Hautinfektion oder "
+            "Lippenherpes?",
+            "tr": "Tedavi edilecek bölgede aktif bir cilt enfeksiyonu veya uçuk (herpes) var mı?",
+        },
+        "explanation": {
+            "en": "Needles or a laser could spread an infection; it must heal first.",
+            "de": "Nadeln oder ein Laser könnten eine Infektion verbreiten; sie muss erst "
+            "abheilen.",
+            "tr": "İğneler veya lazer enfeksiyonu yayabilir; önce iyileşmesi gerekir.",
+        },
+    },
+    {
+        "position": 30,
+        "yes_outcome": BLOCK,
+        "text": {
+            "en": "Do you have skin cancer, or a mole or growth that a doctor is watching, in "
+            "the area to be treated?",
+            "de": "Haben Sie im Behandlungsbereich Hautkrebs oder ein Muttermal bzw. eine "
+            "Veränderung, die ärztlich beobachtet wird?",
+            "tr": "Tedavi edilecek bölgede cilt kanseri ya da doktorun takip ettiği bir ben "
+            "veya kitle var mı?",
+        },
+        "explanation": {
+            "en": "That area must be seen by a dermatologist in person first.",
+            "de": "Diese Stelle muss zuerst persönlich dermatologisch untersucht werden.",
+            "tr": "Bu bölgenin önce bir dermatolog tarafından yüz yüze görülmesi gerekir.",
+        },
+    },
+    {
+        "position": 40,
+        "yes_outcome": REVIEW,
+        "text": {
+            "en": "Do you take blood thinners (anticoagulants), or do you have a bleeding "
+            "disorder?",
+            "de": "Nehmen Sie blutverdünnende Medikamente oder haben Sie eine "
+            "Blutgerinnungsstörung?",
+            "tr": "Kan sulandırıcı ilaç kullanıyor musunuz veya bir kanama bozukluğunuz var mı?",
+        },
+        "explanation": {
+            "en": "You may bruise or bleed more; a clinician checks whether the course is safe.",
+            "de": "Es kann stärker bluten oder blaue Flecken geben; eine Ärztin oder ein Arzt "
+            "prüft, ob die Behandlung sicher ist.",
+            "tr": "Daha fazla morarma veya kanama olabilir; bir hekim kürün güvenli olup "
+            "olmadığını kontrol eder.",
+        },
+    },
+    {
+        "position": 50,
+        "yes_outcome": REVIEW,
+        "text": {
+            "en": "Are you being treated for cancer (chemotherapy or radiotherapy), or do you "
+            "take medicines that weaken the immune system?",
+            "de": "Werden Sie wegen Krebs behandelt (Chemo- oder Strahlentherapie) oder nehmen "
+            "Sie Medikamente, die das Immunsystem schwächen?",
+            "tr": "Kanser tedavisi (kemoterapi veya radyoterapi) görüyor musunuz ya da bağışıklık "
+            "sistemini baskılayan ilaçlar kullanıyor musunuz?",
+        },
+        "explanation": {
+            "en": "Healing and the risk of infection can differ; a clinician reads this first.",
+            "de": "Heilung und Infektionsrisiko können anders sein; eine Ärztin oder ein Arzt "
+            "liest dies zuerst.",
+            "tr": "İyileşme ve enfeksiyon riski farklı olabilir; bunu önce bir hekim okur.",
+        },
+    },
+    {
+        "position": 60,
+        "yes_outcome": REVIEW,
+        "text": {
+            "en": "Do you have an autoimmune or connective tissue disease (for example lupus or "
+            "scleroderma)?",
+            "de": "Haben Sie eine Autoimmun- oder Bindegewebserkrankung (zum Beispiel Lupus "
+            "oder Sklerodermie)?",
+            "tr": "Otoimmün veya bağ dokusu hastalığınız (örneğin lupus veya skleroderma) var mı?",
+        },
+        "explanation": {"en": "", "de": "", "tr": ""},
+    },
+    {
+        "position": 70,
+        "yes_outcome": REVIEW,
+        "text": {
+            "en": "Do you form raised scars (keloids), or is acne, eczema or psoriasis flaring "
+            "where you want to be treated?",
+            "de": "Neigen Sie zu wulstigen Narben (Keloiden) oder haben Sie an der Stelle "
+            "gerade einen Schub von Akne, Ekzem oder Schuppenflechte?",
+            "tr": "Kabarık iz (keloid) oluşturma eğiliminiz var mı ya da tedavi bölgesinde "
+            "akne, egzama veya sedef alevlenmesi var mı?",
+        },
+        "explanation": {"en": "", "de": "", "tr": ""},
+    },
+    {
+        "position": 80,
+        "yes_outcome": REVIEW,
+        "text": {
+            "en": "Are you allergic to local anaesthetics or to any ingredient of skin treatments?",
+            "de": "Sind Sie allergisch gegen örtliche Betäubungsmittel oder Inhaltsstoffe von "
+            "Hautbehandlungen?",
+            "tr": "Lokal anesteziklere veya cilt tedavisi ürünlerinin bir bileşenine alerjiniz "
+            "var mı?",
+        },
+        "explanation": {"en": "", "de": "", "tr": ""},
+    },
+    *[
+        {
+            "position": 90,
+            "procedure": procedure,
+            "yes_outcome": REVIEW,
+            "text": {
+                "en": "Have you taken isotretinoin (for example Roaccutane) in the last 6 months?",
+                "de": "Haben Sie in den letzten 6 Monaten Isotretinoin (zum Beispiel "
+                "Roaccutan) eingenommen?",
+                "tr": "Son 6 ayda izotretinoin (örneğin Roaccutane) kullandınız mı?",
+            },
+            "explanation": {
+                "en": "Skin heals differently after isotretinoin; treatment may need to wait.",
+                "de": "Nach Isotretinoin heilt die Haut anders; die Behandlung muss eventuell "
+                "warten.",
+                "tr": "İzotretinoin sonrası cilt farklı iyileşir; tedavinin beklemesi gerekebilir.",
+            },
+        }
+        for procedure in Procedure.values
+    ],
+    {
+        "position": 100,
+        "source": Source.PRP_OWN,
+        "yes_outcome": REVIEW,
+        "text": {
+            "en": "Have you been told you have low platelets or a platelet disorder?",
+            "de": "Wurde bei Ihnen ein Mangel an Blutplättchen oder eine Störung der "
+            "Blutplättchen festgestellt?",
+            "tr": "Size düşük trombosit veya bir trombosit bozukluğu tanısı kondu mu?",
+        },
+        "explanation": {
+            "en": "Your exosomes are made from your own platelets.",
+            "de": "Ihre Exosomen werden aus Ihren eigenen Blutplättchen gewonnen.",
+            "tr": "Eksozomlarınız kendi trombositlerinizden elde edilir.",
+        },
+    },
+    {
+        "position": 110,
+        "source": Source.PRP_OWN,
+        "yes_outcome": REVIEW,
+        "text": {
+            "en": "Do you have a blood-borne infection (such as hepatitis B or C, or HIV), or "
+            "have you taken steroid tablets or injections in the last 2 weeks?",
+            "de": "Haben Sie eine über das Blut übertragbare Infektion (etwa Hepatitis B oder C "
+            "oder HIV) oder haben Sie in den letzten 2 Wochen Kortison als Tabletten oder "
+            "Spritze bekommen?",
+            "tr": "Kan yoluyla bulaşan bir enfeksiyonunuz (hepatit B veya C ya da HIV gibi) var "
+            "mı veya son 2 haftada tablet ya da iğne şeklinde kortizon kullandınız mı?",
+        },
+        "explanation": {"en": "", "de": "", "tr": ""},
+    },
+]
+
+CONSENT_TEXTS = {
+    "en": {
+        "title": "Consent to an exosome treatment course",
+        "body": (
+            "I have read the treatment page and understand that:\n\n"
+            "- exosome products are **not approved** as medicines by the FDA or the EMA, and "
+            "the evidence comes from small studies;\n"
+            "- no result can be promised, and results differ from person to person;\n"
+            "- the combined procedure (microneedling or laser) can cause redness, swelling, "
+            "bruising, darker patches of skin and, rarely, infection or scarring;\n"
+            "- my answers to the health questions are true and complete, and I will tell the "
+            "clinic if anything changes before a session;\n"
+            "- a clinician may review my answers and may decline the course;\n"
+            "- I can cancel free of charge until 24 hours before each visit.\n\n"
+            "The clinic stores my details and answers to plan and document my treatment."
+        ),
+    },
+    "de": {
+        "title": "Einwilligung in eine Exosomen-Behandlungsserie",
+        "body": (
+            "Ich habe die Behandlungsseite gelesen und verstehe, dass:\n\n"
+            "- Exosomen-Produkte weder von der FDA noch von der EMA als Arzneimittel "
+            "**zugelassen** sind und die Belege aus kleinen Studien stammen;\n"
+            "- kein Ergebnis versprochen werden kann und Ergebnisse von Mensch zu Mensch "
+            "verschieden sind;\n"
+            "- das kombinierte Verfahren (Microneedling oder Laser) Rötung, Schwellung, blaue "
+            "Flecken, dunklere Hautstellen und selten Infektionen oder Narben verursachen kann;\n"
+            "- meine Antworten auf die Gesundheitsfragen wahr und vollständig sind und ich die "
+            "Praxis informiere, wenn sich vor einer Sitzung etwas ändert;\n"
+            "- eine Ärztin oder ein Arzt meine Antworten prüfen und die Behandlung ablehnen "
+            "kann;\n"
+            "- ich bis 24 Stunden vor jedem Termin kostenlos absagen kann.\n\n"
+            "Die Praxis speichert meine Angaben und Antworten, um meine Behandlung zu planen "
+            "und zu dokumentieren."
+        ),
+    },
+    "tr": {
+        "title": "Eksozom tedavi kürü için onam",
+        "body": (
+            "Tedavi sayfasını okudum ve şunları anlıyorum:\n\n"
+            "- eksozom ürünleri FDA veya EMA tarafından ilaç olarak **onaylanmamıştır** ve "
+            "kanıtlar küçük çalışmalardan gelmektedir;\n"
+            "- hiçbir sonuç garanti edilemez ve sonuçlar kişiden kişiye değişir;\n"
+            "- birlikte uygulanan işlem (mikroiğneleme veya lazer) kızarıklık, şişlik, morarma, "
+            "ciltte koyulaşma ve nadiren enfeksiyon veya iz bırakabilir;\n"
+            "- sağlık sorularına verdiğim yanıtlar doğru ve eksiksizdir; bir seanstan önce bir "
+            "şey değişirse kliniğe bildireceğim;\n"
+            "- bir hekim yanıtlarımı inceleyebilir ve kürü reddedebilir;\n"
+            "- her randevudan 24 saat öncesine kadar ücretsiz iptal edebilirim.\n\n"
+            "Klinik, tedavimi planlamak ve belgelemek için bilgilerimi ve yanıtlarımı saklar."
+        ),
+    },
+}
+
+
+def seed_screening(*, refresh: bool = False) -> int:
+    """The demo questions, when the clinic has none yet (or when refreshing).
+
+    Once the clinic has its own questions, they are the clinic's: a restart adds nothing back.
+    """
+    if ScreeningQuestion.objects.exists() and not refresh:
+        return 0
+    for data in SCREENING_QUESTIONS:
+        defaults = {
+            "yes_outcome": data["yes_outcome"],
+            "active": True,
+            **{f"text_{language}": text for language, text in data["text"].items()},
+            **{f"explanation_{language}": text for language, text in data["explanation"].items()},
+        }
+        ScreeningQuestion.objects.update_or_create(
+            position=data["position"],
+            source=data.get("source", ""),
+            procedure=data.get("procedure", ""),
+            defaults=defaults,
+        )
+    return len(SCREENING_QUESTIONS)
+
+
+def seed_consent() -> int:
+    """Version 1 of the consent text in each language, if missing.
+
+    Never overwritten, even with --refresh: patients accepted exactly this text.
+    """
+    created = 0
+    for language, data in CONSENT_TEXTS.items():
+        _, was_created = ConsentText.objects.get_or_create(
+            language=language,
+            version=1,
+            defaults={**data, "published_at": timezone.now()},
+        )
+        created += was_created
+    return created

@@ -1,0 +1,210 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Shared by every area's end-to-end tests (`tests/e2e/test_*.py`). What you get:
+
+- every test here is marked `e2e` and skipped, with a plain reason, when /usr/bin/chromium is
+  missing (`.ci/run` installs it; `make test` says so when it is not there);
+- `browser` (one Chromium per test session) and `page` (a fresh desktop-sized context per test,
+  1280×900), `phone_page` (390×844), or `new_page(width=…, height=…, javascript=…)` for more;
+- `small_clinic`: a small clinic in the database the live server reads (two protocols, two
+  clinicians working every day, the demo screening questions and consent texts);
+- `axe_check(page, name)`: runs axe-core on the page and fails on any serious or critical
+  violation, naming the rule and the elements;
+- `screenshot(page, name)`: saves docs/screenshots/<name>.png when E2E_SCREENSHOTS=1 (for the
+  README), and does nothing otherwise, so a CI run never changes the working tree.
+
+Playwright's sync API runs an event loop in the test's thread, which Django's ORM refuses to be
+called from; the tests only call the ORM between browser steps, so that check is switched off
+for this directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+E2E_DIR = Path(__file__).resolve().parent
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def chromium_missing_reason() -> str | None:
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return None
+    return (
+        f"browser tests skipped: Chromium is not installed at {CHROMIUM} "
+        "(install it with `apt-get install -y chromium`; .ci/run does)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = chromium_missing_reason()
+    for item in items:
+        if E2E_DIR not in Path(str(item.fspath)).resolve().parents:
+            continue
+        item.add_marker(pytest.mark.e2e)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _cookies_over_plain_http(settings) -> None:
+    """The live server speaks plain HTTP; production's secure-only cookies would be dropped."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def new_page(browser, live_server) -> Iterator[Callable[..., object]]:
+    """Open a page in a fresh context: `new_page(width=390, javascript=False)`."""
+    contexts = []
+
+    def open_page(
+        *, width: int = 1280, height: int = 900, javascript: bool = True, locale: str = "en-GB"
+    ):
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+            locale=locale,
+            base_url=live_server.url,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def phone_page(new_page):
+    return new_page(width=390, height=844)
+
+
+# --- Accessibility and screenshots -----------------------------------------------------------
+
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """The serious and critical axe-core violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        violation
+        for violation in results.response["violations"]
+        if violation.get("impact") in BLOCKING_IMPACTS
+    ]
+
+
+def axe_check(page, name: str = "") -> None:
+    """Fail with the rule, its help text and the offending elements when axe finds a problem."""
+    violations = axe_violations(page)
+    if violations:
+        lines = [f"axe-core found serious/critical violations on {name or page.url}:"]
+        for violation in violations:
+            targets = ", ".join(
+                " ".join(node.get("target", [])) for node in violation.get("nodes", [])[:5]
+            )
+            lines.append(
+                f"- {violation['id']} ({violation['impact']}): {violation['help']} → {targets}"
+            )
+        pytest.fail("\n".join(lines))
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page PNG for the README, only when E2E_SCREENSHOTS=1."""
+    if os.environ.get("E2E_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# --- A small clinic ----------------------------------------------------------------------------
+
+
+@dataclass
+class SmallClinic:
+    protocol: object  # ready-made MSC + microneedling, 3 sessions, for acne scars
+    prp_protocol: object  # own PRP: a blood draw, lab time, 2 sessions
+    clinicians: list
+    indication: object
+
+
+def seed_small_clinic() -> SmallClinic:
+    """Two protocols and two clinicians working every day 08:00–20:00, with the demo
+    screening questions and consent texts. Call it inside a test with database access."""
+    from bookings import demo
+    from bookings.models import WorkingHours
+    from tests.factories import ClinicianFactory, IndicationFactory, ProtocolFactory
+
+    acne = IndicationFactory(slug="acne-scars", name="Acne scars")
+    protocol = ProtocolFactory(
+        name="Acne scar renewal",
+        slug="acne-scar-renewal",
+        session_count=3,
+        min_interval_days=21,
+        max_interval_days=35,
+        price=Decimal("1350.00"),
+        summary="Three microneedling sessions with ready-made exosomes for acne scars.",
+        aftercare="Avoid make-up for 24 hours and use sun protection.",
+        indications=[acne],
+    )
+    prp_protocol = ProtocolFactory(
+        name="Own PRP renewal",
+        slug="own-prp-renewal",
+        autologous_prp=True,
+        session_count=2,
+        min_interval_days=21,
+        max_interval_days=35,
+        indications=[acne],
+    )
+    clinicians = [
+        ClinicianFactory(display_name=name, protocols=[protocol, prp_protocol])
+        for name in ("Dr. Anna Weber", "Dr. Mehmet Yılmaz")
+    ]
+    WorkingHours.objects.bulk_create(
+        WorkingHours(clinician=clinician, weekday=day, start=time(8), end=time(20))
+        for clinician in clinicians
+        for day in range(7)
+    )
+    demo.seed_screening()
+    demo.seed_consent()
+    return SmallClinic(
+        protocol=protocol, prp_protocol=prp_protocol, clinicians=clinicians, indication=acne
+    )
+
+
+@pytest.fixture
+def small_clinic(live_server) -> SmallClinic:
+    # live_server brings a transactional database the server thread can read.
+    return seed_small_clinic()
