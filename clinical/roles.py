@@ -1,0 +1,114 @@
+"""The staff roles: one group per role and exactly the permissions it holds.
+
+The data migrations `0002_staff_roles` (and any later one that changes this table) apply it;
+tests/clinical/test_roles.py checks the groups in the database against it.
+
+"Can see medical data" means `user.has_perm("bookings.view_screeninganswer")`: the Clinician and
+Clinic manager roles (and superusers), never Reception. "Sees every patient" means
+`clinical.view_all_patients`: only the Clinic manager; a clinician sees the patients of the plans
+and appointments they are assigned to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.apps.registry import Apps
+
+RECEPTION = "Reception"
+CLINICIAN = "Clinician"
+CLINIC_MANAGER = "Clinic manager"
+
+MEDICAL_DATA_PERMISSION = "bookings.view_screeninganswer"
+ALL_PATIENTS_PERMISSION = "clinical.view_all_patients"
+
+_RECEPTION = {
+    "bookings.view_patient",
+    "bookings.add_patient",
+    "bookings.change_patient",
+    "bookings.view_plan",
+    "bookings.add_plan",
+    "bookings.change_plan",
+    "bookings.view_appointment",
+    "bookings.add_appointment",
+    "bookings.change_appointment",
+    "bookings.view_clinician",
+    "bookings.view_device",
+    "bookings.view_workinghours",
+    "bookings.view_timeoff",
+    "bookings.add_timeoff",
+    "bookings.change_timeoff",
+    "bookings.delete_timeoff",
+    "bookings.view_outgoingemail",
+    "treatments.view_protocol",
+}
+
+_CLINICIAN = {
+    "bookings.view_patient",
+    "bookings.view_plan",
+    "bookings.view_appointment",
+    "bookings.view_screeninganswer",
+    "bookings.view_consenttext",
+    "bookings.view_clinician",
+    "clinical.view_treatmentrecord",
+    "clinical.add_treatmentrecord",
+    "clinical.change_treatmentrecord",
+    "clinical.view_photo",
+    "clinical.add_photo",
+}
+
+# django-axes (failed sign-in attempts) is not installed yet; when it is, add its view
+# permissions here and in a new data migration.
+_MANAGER_ONLY = {
+    # Deleting a patient is how the clinic merges a duplicate; only the manager may.
+    "bookings.delete_patient",
+    "bookings.add_screeningquestion",
+    "bookings.change_screeningquestion",
+    "bookings.delete_screeningquestion",
+    "bookings.add_consenttext",
+    "bookings.change_consenttext",
+    "bookings.delete_consenttext",
+    "clinical.view_auditentry",
+    "clinical.view_all_patients",
+}
+
+ROLES: dict[str, frozenset[str]] = {
+    RECEPTION: frozenset(_RECEPTION),
+    CLINICIAN: frozenset(_CLINICIAN),
+    CLINIC_MANAGER: frozenset(_RECEPTION | _CLINICIAN | _MANAGER_ONLY),
+}
+
+
+def roles_apply(apps: Apps) -> None:
+    """Give each role's group exactly its permissions (creating the group if needed).
+
+    Called by data migrations with the historical `apps`. Permissions of an app that is not in
+    the migration state at that point (an app installed later, such as django-axes) are left for
+    the later migration that depends on that app and calls this again; any other missing
+    permission is an error.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations ran (post_migrate); create them now
+    # so the groups can be given them on a fresh database.
+    present = set()
+    for app_config in apps.get_app_configs():
+        present.add(app_config.label)
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLES.items():
+        wanted = []
+        for dotted in sorted(codenames):
+            app_label, codename = dotted.split(".")
+            if app_label not in present:
+                continue
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(wanted)
