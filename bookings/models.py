@@ -545,3 +545,36 @@ class AgendaDay(Appointment):
         proxy = True
         verbose_name = _("agenda")
         verbose_name_plural = _("agenda of the day")
+
+
+# --- Manage links (online booking) ----------------------------------------------------------------
+
+
+class ManageLinkQuerySet(models.QuerySet["ManageLink"]):
+    def usable(self) -> ManageLinkQuerySet:
+        """Not revoked. Whether it has expired depends on the plan's visits (bookings.tokens)."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class ManageLink(models.Model):
+    """A patient's link to see, move or cancel a plan. Only a hash of the token is stored.
+
+    The token itself exists only in the email that carries it; anyone who reads this table
+    cannot rebuild a working link. It works until the plan's last visit plus a margin
+    (`BOOKING_MANAGE_LINK_DAYS_AFTER`), and stops working when revoked (a new link was asked for).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="manage_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ManageLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("manage link")
+        verbose_name_plural = _("manage links")
+
+    def __str__(self) -> str:
+        return f"{self.plan} ({self.created_at:%Y-%m-%d})"
