@@ -1,0 +1,190 @@
+"""Reception's workflows on the day: check in, complete, no-show, and cancelling for the clinic.
+
+The status changes follow the booking services' pattern: one transaction that locks the plan
+(the first lock every booking workflow takes, so these queue behind a booking but never
+deadlock with one), re-reads the appointment under the lock, checks that its state allows the
+change, and writes. A refusal raises a `BookingError` whose message the admin shows as it is.
+
+Moving and cancelling visits are the engine's (`bookings.services`, called with `online=False`);
+this module only adds the email the patient gets when the clinic cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bookings import services
+from bookings.emails import email_patient
+from bookings.errors import ClinicBusy, InvalidPlanState
+from bookings.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    OutgoingEmail,
+    Plan,
+    PlanStatus,
+)
+from bookings.rules import clinic_zone, local_date
+
+T = TypeVar("T")
+
+# Statuses after which nothing more happens to a visit.
+_FINISHED = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED)
+
+
+def visit_title(*, kind: str, sequence: int, session_count: int, preparation_name: str = "") -> str:
+    """ "Session 2 of 3" or "Preparation visit (blood draw)": how reception and patients name it."""
+    if kind == AppointmentKind.PREPARATION:
+        if preparation_name:
+            return _("Preparation visit (%(what)s)") % {"what": preparation_name}
+        return _("Preparation visit")
+    return _("Session %(number)s of %(count)s") % {"number": sequence, "count": session_count}
+
+
+def appointment_title(appointment: Appointment) -> str:
+    """The visit's title; needs `plan__protocol` loaded to stay one query per page."""
+    protocol = appointment.plan.protocol
+    return visit_title(
+        kind=appointment.kind,
+        sequence=appointment.sequence,
+        session_count=protocol.session_count,
+        preparation_name=str(protocol.preparation_name),
+    )
+
+
+def appointment_check_in(*, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The patient has arrived for today's visit."""
+    now = now or timezone.now()
+
+    def check_in(plan: Plan, current: Appointment) -> None:
+        if current.status != AppointmentStatus.BOOKED:
+            raise InvalidPlanState(
+                _("Only a booked visit can be checked in; this one is %(status)s.")
+                % {"status": current.get_status_display().lower()}
+            )
+        if plan.status != PlanStatus.CONFIRMED:
+            raise InvalidPlanState(
+                _("This course is not confirmed (%(status)s), so the visit cannot take place yet.")
+                % {"status": plan.get_status_display().lower()}
+            )
+        if local_date(current.start) != local_date(now):
+            raise InvalidPlanState(_("Only today's visits can be checked in."))
+        current.status = AppointmentStatus.CHECKED_IN
+
+    return _change_status(appointment, now, check_in)
+
+
+def appointment_complete(*, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The visit took place. When nothing of the course is left to come, the plan is completed."""
+    now = now or timezone.now()
+
+    def complete(plan: Plan, current: Appointment) -> None:
+        if current.status != AppointmentStatus.CHECKED_IN:
+            raise InvalidPlanState(
+                _("Only a checked-in visit can be completed; this one is %(status)s.")
+                % {"status": current.get_status_display().lower()}
+            )
+        current.status = AppointmentStatus.COMPLETED
+
+    return _change_status(appointment, now, complete)
+
+
+def appointment_mark_no_show(
+    *, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    """The patient did not come. Possible from the visit's day on, never for a future day."""
+    now = now or timezone.now()
+
+    def no_show(plan: Plan, current: Appointment) -> None:
+        if current.status != AppointmentStatus.BOOKED:
+            raise InvalidPlanState(
+                _("Only a booked visit can be marked as a no-show; this one is %(status)s.")
+                % {"status": current.get_status_display().lower()}
+            )
+        if local_date(current.start) > local_date(now):
+            raise InvalidPlanState(_("A visit on a later day cannot be marked as a no-show yet."))
+        current.status = AppointmentStatus.NO_SHOW
+
+    return _change_status(appointment, now, no_show)
+
+
+def appointment_cancel_by_clinic(
+    *, appointment: Appointment, now: datetime | None = None
+) -> OutgoingEmail:
+    """Cancel a visit for the patient (on the phone, or the clinic's decision) and tell them.
+
+    The cancel is the engine's own transaction (it must not run inside another one); the email
+    is queued right after it commits. Returns the queued email.
+    """
+    cancelled = services.appointment_cancel(appointment=appointment, online=False, now=now)
+    plan = Plan.objects.select_related("patient", "protocol").get(pk=cancelled.plan_id)
+    with transaction.atomic():
+        return email_patient(
+            patient=plan.patient,
+            plan=plan,
+            template="appointment_cancelled_by_clinic",
+            context={
+                "appointment": cancelled,
+                "visit_title": appointment_title(cancelled),
+                "local_start": cancelled.start.astimezone(clinic_zone()),
+                "course_cancelled": plan.status == PlanStatus.CANCELLED,
+            },
+        )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _change_status(
+    appointment: Appointment, now: datetime, change: Callable[[Plan, Appointment], None]
+) -> Appointment:
+    def work() -> Appointment:
+        plan = Plan.objects.select_for_update().get(pk=appointment.plan_id)
+        current = Appointment.objects.get(pk=appointment.pk)
+        change(plan, current)
+        current.save(update_fields=["status", "updated_at"])
+        _complete_plan_if_done(plan)
+        return current
+
+    return _locked(work)
+
+
+def _complete_plan_if_done(plan: Plan) -> None:
+    """A confirmed course with every visit finished (and at least one done) is completed."""
+    if plan.status != PlanStatus.CONFIRMED:
+        return
+    statuses = set(plan.appointments.values_list("status", flat=True))
+    if statuses and statuses <= set(_FINISHED) and AppointmentStatus.COMPLETED in statuses:
+        plan.status = PlanStatus.COMPLETED
+        plan.hold_expires_at = None
+        plan.save(update_fields=["status", "hold_expires_at"])
+
+
+def _locked(work: Callable[[], T]) -> T:
+    try:
+        with transaction.atomic(durable=True), _lock_timeout():
+            return work()
+    except OperationalError as error:
+        text = str(error).lower()
+        if any(word in text for word in ("lock timeout", "could not obtain lock", "deadlock")) or (
+            "database is locked" in text
+        ):
+            raise ClinicBusy() from error
+        raise
+
+
+@contextmanager
+def _lock_timeout() -> Iterator[None]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            seconds = int(settings.BOOKING_LOCK_TIMEOUT_SECONDS)
+            cursor.execute(f"SET LOCAL lock_timeout = '{seconds}s'")
+    yield

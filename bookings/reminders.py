@@ -1,0 +1,132 @@
+"""Visit reminders: one email per appointment and start time, however often the job runs.
+
+`manage.py send_reminders` (cron, every few minutes) calls `reminders_send_due()`. Each due
+appointment is claimed by inserting a `SentReminder` — unique per appointment, kind and the start
+it was sent for — in the same transaction as its outbox email. Two runs at the same moment both
+try the insert; the database lets one through and the other gets an IntegrityError and skips.
+The outbox then delivers through the tasks queue; when the mail server fails, the email stays
+pending and is retried with back-off, and every run of this job also retries the reminder emails
+that are due again, so a later run sends it even without a worker.
+
+A rescheduled appointment has a new start, hence no claim yet: it gets a fresh reminder for its
+new time. A cancelled one is no longer due, and the claim re-checks that under the plan's lock
+(the lock every booking workflow takes first), so a reminder cannot cross a cancellation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from bookings.emails import email_deliver, email_patient
+from bookings.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    OutgoingEmail,
+    OutgoingEmailStatus,
+    Plan,
+    PlanStatus,
+    ReminderKind,
+    SentReminder,
+)
+from bookings.reception import appointment_title
+from bookings.rules import clinic_zone
+from treatments.models import Procedure, Source
+
+
+def reminders_due(*, now: datetime) -> QuerySet[Appointment]:
+    """Booked visits of confirmed courses starting within the reminder window, not yet claimed.
+
+    Plans still awaiting a clinician's review get no reminder until they are confirmed.
+    """
+    window_end = now + timedelta(hours=settings.REMINDER_HOURS_BEFORE)
+    claimed = SentReminder.objects.filter(
+        appointment=OuterRef("pk"),
+        kind=ReminderKind.DAY_BEFORE,
+        appointment_start=OuterRef("start"),
+    )
+    return (
+        Appointment.objects.filter(
+            status=AppointmentStatus.BOOKED,
+            plan__status=PlanStatus.CONFIRMED,
+            start__gt=now,
+            start__lte=window_end,
+        )
+        .exclude(Exists(claimed))
+        .order_by("start")
+    )
+
+
+def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> bool:
+    """Claim and queue the reminder for this visit. False if it is not due or already claimed."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        Plan.objects.select_for_update().filter(pk=appointment.plan_id).first()
+        current = (
+            reminders_due(now=now).select_related("clinician").filter(pk=appointment.pk).first()
+        )
+        if current is None:
+            return False  # cancelled, moved out of the window, or claimed since it was listed
+        try:
+            with transaction.atomic():
+                reminder = SentReminder.objects.create(
+                    appointment=current,
+                    kind=ReminderKind.DAY_BEFORE,
+                    appointment_start=current.start,
+                )
+        except IntegrityError:
+            return False  # another run claimed it first
+        plan = Plan.objects.select_related("patient", "protocol").get(pk=current.plan_id)
+        current.plan = plan
+        reminder.email = email_patient(
+            patient=plan.patient,
+            plan=plan,
+            template="reminder",
+            context=_reminder_context(current),
+        )
+        reminder.save(update_fields=["email"])
+    return True
+
+
+def reminders_send_due(*, now: datetime | None = None) -> int:
+    """Queue every due reminder, then retry reminder emails whose delivery failed before.
+
+    Returns how many reminders this run claimed.
+    """
+    now = now or timezone.now()
+    claimed = sum(
+        reminder_send(appointment=appointment, now=now)
+        for appointment in reminders_due(now=now).only("pk", "plan_id")
+    )
+    retry = OutgoingEmail.objects.filter(
+        status=OutgoingEmailStatus.PENDING,
+        reminders__isnull=False,
+        attempts__gte=1,
+        next_attempt_at__lte=now,
+    ).values_list("pk", flat=True)
+    for email_id in list(retry):
+        email_deliver(email_id=email_id, now=now)
+    return claimed
+
+
+def _reminder_context(appointment: Appointment) -> dict[str, object]:
+    protocol = appointment.plan.protocol
+    preparation = appointment.kind == AppointmentKind.PREPARATION
+    return {
+        "appointment": appointment,
+        "protocol": protocol,
+        "visit_title": appointment_title(appointment),
+        "local_start": appointment.start.astimezone(clinic_zone()),
+        "clinician": appointment.clinician.display_name,
+        "is_preparation": preparation,
+        "is_blood_draw": preparation and protocol.source == Source.PRP_OWN,
+        "is_lipoaspiration": preparation and protocol.source == Source.MSC_OWN_ADIPOSE,
+        "is_laser": not preparation and protocol.procedure == Procedure.FRACTIONAL_LASER,
+        # The manage link needs a fresh token from the online booking flow; see docs/architecture.
+        "manage_url": None,
+    }
