@@ -9,3 +9,6 @@ class ClinicConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic import checks  # noqa: F401  (registers the deploy checks)
+        from clinic.accounts import signals
+
+        signals.connect()

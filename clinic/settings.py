@@ -3,8 +3,10 @@
 See README.md ("Configuration") for the table of variables.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from clinic.env import (
@@ -49,6 +51,13 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks",
     "django_tasks_db",
+    # Staff sign-in protection: lockouts (axes), second factor (django-otp: authenticator apps
+    # and single-use recovery codes), Content-Security-Policy (csp).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "clinic",
     "treatments",
     "bookings",
@@ -57,18 +66,33 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every line logged while answering a request carries its id (X-Request-ID).
+    "clinic.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses HTML; Django pads gzip output with random bytes (BREACH mitigation) and CSRF
     # tokens are masked per response. Static files come pre-compressed from WhiteNoise.
     "django.middleware.gzip.GZipMiddleware",
+    # CSP on every response that passes here (pages, admin, error pages); inside it, the
+    # Permissions-Policy and the per-response nonce for cached pages.
+    "csp.middleware.CSPMiddleware",
+    "clinic.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user is known: which device verified this session, the staff idle timeout, and
+    # the second factor for staff who can see medical data (/admin/ and /<lang>/staff/).
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.middleware.StaffSessionMiddleware",
+    "clinic.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a sign-in refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+    # Last, closest to the views: a lost database connection in a view becomes a 503.
+    "clinic.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -113,7 +137,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # be shared (Redis), or other workers keep serving the old page. The deploy check insists.
 CACHES = {"default": env_cache("REDIS_URL")}
 
-# --- Passwords ----------------------------------------------------------------------------------
+# --- Passwords and staff sign-in -----------------------------------------------------------------
+# Axes first: once a username+address is locked it refuses before any password hash is computed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "admin:login"
+# Lock a username from one address after this many failures. Keyed on both, so one person
+# guessing from the reception desk's shared address locks out neither that address nor the user
+# elsewhere.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "clinic.accounts.services.client_ip"
+# Axes would log usernames; clinic.accounts.signals logs ids instead.
+AXES_VERBOSE = False
+# Staff sessions end after this many idle minutes, and when the browser closes.
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -241,6 +284,40 @@ CLINICAL_PHOTO_MAX_PIXELS = env_int("CLINICAL_PHOTO_MAX_PIXELS", 50_000_000, min
 # A plan still awaiting review this close to its first visit is highlighted for the clinic.
 CLINICAL_REVIEW_URGENT_HOURS = env_int("CLINICAL_REVIEW_URGENT_HOURS", 48, minimum=1)
 
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = CLINIC_NAME
+CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
+# django-csp 4. No inline script or style anywhere: scripts need the response's nonce
+# ({% csp_nonce %} in a template, which also works on cached pages). data: images are
+# Bootstrap's CSS icons (form selects, checkboxes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page here uses. A value is the list of allowed origins ([] = none).
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "magnetometer": [],
+    "gyroscope": [],
+    "accelerometer": [],
+    "browsing-topics": [],
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
@@ -249,12 +326,40 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Logs and error reports -----------------------------------------------------------------
+# One JSON line per event (clinic/logging.py): UTC time, level, logger, request id, and for
+# requests method, path without query, status and user id. Never names, emails, answers, tokens
+# or passwords. gunicorn's access log uses the same formatter (clinic/gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "clinic.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
     },
+    "loggers": {
+        # clinic.request logs every request once; django.request would repeat 4xx lines and
+        # runserver's own access lines would repeat all of them.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR"},
+        # Axes logs usernames at INFO/WARNING; clinic.auth logs sign-ins without them.
+        "axes": {"level": "ERROR"},
+    },
 }
+# Error reports to Sentry (or a compatible tracker) when set; off by default. No personal data:
+# no cookies, user names, addresses or request bodies are sent.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=0.0,
+    )

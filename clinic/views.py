@@ -1,8 +1,15 @@
+import logging
+import sys
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_safe
 
+from clinic.logging import DATABASE_UNAVAILABLE
 from education.models import Article
 from treatments.models import Protocol
 
@@ -27,3 +34,60 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         {"sitemap_url": request.build_absolute_uri(reverse("sitemap"))},
         content_type="text/plain",
     )
+
+
+# --- Error pages ----------------------------------------------------------------------------------
+# Rendered without a request context: no session, user, messages or query may run here, because
+# the error may be that the database is gone. Only settings and the visitor's language are used.
+
+# How long a client should wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+_LAST_RESORT = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>Error</title></head><body>"
+    "<h1>Something went wrong</h1><p>Please try again in a minute, or call the clinic.</p>"
+    "</body></html>"
+)
+
+
+def _error_page(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    language = translation.get_language_from_request(request, check_path=True)
+    with translation.override(language):
+        context = {
+            "clinic": {
+                "name": settings.CLINIC_NAME,
+                "phone": settings.CLINIC_PHONE,
+                "email": settings.CLINIC_EMAIL,
+            },
+            "LANGUAGE_CODE": language,
+            "home_url": f"/{language}/",
+        }
+        try:
+            html = render_to_string(template, context)
+        except Exception:  # an error page must never fail in turn
+            logging.getLogger("clinic.errors").exception("error page %s failed", template)
+            html = _LAST_RESORT
+    return HttpResponse(html, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, "400.html", 400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error_page(request, "403_csrf.html", 403)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    response = _error_page(request, "503.html", 503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Called inside Django's exception handling; a database that went away while loading the
+    # session or the user (before any view ran) still deserves the 503, not the 500.
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
+    return _error_page(request, "500.html", 500)

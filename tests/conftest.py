@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import translation
 
 from tests.factories import UserFactory
+from tests.second_factor import login_with_second_factor
 
 
 @pytest.fixture(autouse=True)
@@ -46,5 +47,6 @@ def receptionist(db):
 
 @pytest.fixture
 def receptionist_client(client: Client, receptionist) -> Client:
-    client.force_login(receptionist)
+    # A superuser can see medical data, so the admin asks for the second factor too.
+    login_with_second_factor(client, receptionist)
     return client

@@ -32,7 +32,9 @@ def page_text(path: str) -> dict[str, str]:
 
 
 def json_ld_blocks(html: str) -> list[str]:
-    return re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
+    return re.findall(
+        r'<script type="application/ld\+json"(?: nonce="[^"]+")?>(.*?)</script>', html, re.DOTALL
+    )
 
 
 def heading_levels(html: str) -> list[int]:

@@ -1,0 +1,1 @@
+"""Staff sign-in protection: second factor (TOTP and recovery codes), lockout, login logs."""

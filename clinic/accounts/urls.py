@@ -1,0 +1,11 @@
+from django.urls import path
+
+from clinic.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("two-factor/", views.enrol, name="enrol"),
+    path("recovery-codes/", views.recovery_codes, name="recovery-codes"),
+]
