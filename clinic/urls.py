@@ -5,20 +5,16 @@ from django.urls import include, path
 
 from clinic import views
 from clinic.sitemaps import SITEMAPS
-from education.info_views import favicon
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots-txt"),
-    path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("treatments/", include("treatments.urls")),
-    path("", include("bookings.urls")),
-    path("staff/", include("clinical.urls")),
     path("account/", include("clinic.accounts.urls")),
     path("", include("education.urls")),
 )
