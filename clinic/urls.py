@@ -5,10 +5,12 @@ from django.urls import include, path
 
 from clinic import views
 from clinic.sitemaps import SITEMAPS
+from education.info_views import favicon
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
 

@@ -24,7 +24,15 @@ from django.db import transaction
 
 from bookings.models import Clinician
 from clinic.seeding import demo_row
-from education.models import SUMMARY_MAX_LENGTH, Article, Source
+from education.info_pages_demo import INFO_PAGES
+from education.models import (
+    SUMMARY_MAX_LENGTH,
+    Article,
+    InfoPage,
+    ProtocolReview,
+    ProtocolSource,
+    Source,
+)
 from treatments.models import Indication, Protocol
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -147,4 +155,55 @@ def seed(*, reviewer: Clinician, content_dir: Path = CONTENT_DIR, refresh: bool 
             )
             for order, source in enumerate(data.get("sources", []), start=1)
         )
+    seed_protocol_reviews(reviewer=reviewer, content_dir=content_dir, refresh=refresh)
+    seed_info_pages(refresh=refresh)
     return len(pages)
+
+
+def seed_protocol_reviews(*, reviewer: Clinician, content_dir: Path, refresh: bool) -> None:
+    """Review date, reviewer and sources of each demo protocol (protocols.toml)."""
+    path = content_dir / "protocols.toml"
+    if not path.exists():
+        return
+    with path.open("rb") as toml_file:
+        entries = tomllib.load(toml_file).get("protocol", [])
+    for data in entries:
+        (protocol,) = _by_slug(Protocol, [data["slug"]], "protocols.toml")
+        review, created = demo_row(
+            ProtocolReview,
+            refresh=refresh,
+            protocol=protocol,
+            defaults={
+                "reviewed_by": reviewer,
+                "last_reviewed": _review_date(data.get("reviewed_on"), data["slug"]),
+            },
+        )
+        if not (created or refresh):
+            continue
+        review.sources.all().delete()
+        ProtocolSource.objects.bulk_create(
+            ProtocolSource(
+                review=review,
+                title=source["title"],
+                publisher=source["publisher"],
+                year=source["year"],
+                url=source.get("url", ""),
+                order=order,
+            )
+            for order, source in enumerate(data.get("sources", []), start=1)
+        )
+
+
+def seed_info_pages(*, refresh: bool) -> None:
+    """Impressum, privacy notice and contact page with placeholders the clinic replaces."""
+    for kind, data in INFO_PAGES.items():
+        demo_row(
+            InfoPage,
+            refresh=refresh,
+            kind=kind,
+            defaults={
+                f"{field}_{language}": text
+                for field in ("title", "body")
+                for language, text in data[field].items()
+            },
+        )

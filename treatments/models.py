@@ -45,13 +45,11 @@ SOURCE_EXPLANATIONS = {
     Source.MSC_OWN_ADIPOSE: _(
         "Exosomes made from your own fat tissue. A small amount of fat is removed under local "
         "anaesthetic (lipoaspiration); a laboratory grows the stem cells and collects the "
-        "exosomes they release. This takes time, so the first session is some days after that "
-        "visit."
+        "exosomes they release."
     ),
     Source.PRP_OWN: _(
         "Exosomes made from your own blood. Blood is drawn as for a routine test, the platelets "
-        "are separated (platelet-rich plasma, PRP) and a laboratory collects the exosomes. The "
-        "first session follows once the lab has finished."
+        "are separated (platelet-rich plasma, PRP) and a laboratory collects the exosomes."
     ),
 }
 

@@ -1,0 +1,69 @@
+"""Impressum, privacy notice and contact page: texts the clinic writes in the admin."""
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from clinic.context_processors import page_in_every_language
+from education.models import InfoPage, InfoPageKind
+from education.opening_hours import opening_hours, upcoming_closures
+from education.rendering import render_markdown
+from education.views import _cached_page
+
+
+def _info_page(kind: str) -> InfoPage:
+    page = InfoPage.objects.of_kind(kind)
+    if page is None:
+        raise Http404("This page has not been written yet.")
+    return page
+
+
+@require_safe
+def legal_page(request: HttpRequest, kind: str) -> HttpResponse:
+    """Impressum or privacy notice (cached like the guides; the InfoPage admin clears it)."""
+
+    def render_page() -> HttpResponse:
+        page = _info_page(kind)
+        return render(
+            request,
+            "education/info_page.html",
+            {
+                "page": page,
+                "body": render_markdown(page.body),
+                **page_in_every_language(request.path),
+            },
+        )
+
+    return _cached_page(request, page=f"info:{kind}", render_page=render_page)
+
+
+@require_safe
+def contact(request: HttpRequest) -> HttpResponse:
+    # Not cached: closures end as time passes, and time off is edited in an admin that does
+    # not clear the page cache. The page costs three small queries.
+    page = _info_page(InfoPageKind.CONTACT)
+    return render(
+        request,
+        "education/contact.html",
+        {
+            "page": page,
+            "body": render_markdown(page.body),
+            "opening_days": opening_hours(),
+            "closures": upcoming_closures(now=timezone.now()),
+            "after_hours_phone": settings.CLINIC_AFTER_HOURS_PHONE,
+            "map_url": settings.CLINIC_MAP_URL,
+        },
+    )
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on every page whatever the <link rel="icon">."""
+    path = finders.find("favicon.svg")
+    with open(path, "rb") as icon:
+        response = HttpResponse(icon.read(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
