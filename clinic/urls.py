@@ -17,6 +17,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("treatments/", include("treatments.urls")),
+    path("", include("bookings.urls")),
     path("account/", include("clinic.accounts.urls")),
     path("", include("education.urls")),
 )
