@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment, Clinician
+from bookings.rules import local_date
+from treatments.models import Procedure
 
 
 def photo_storage() -> Storage:
@@ -71,13 +75,33 @@ class TreatmentRecord(models.Model):
     lot_number = models.CharField(_("lot / batch number"), max_length=64, db_index=True)
     expiry_date = models.DateField(_("expiry date"))
     needle_depth_mm = models.DecimalField(
-        _("needle depth (mm)"), max_digits=3, decimal_places=2, null=True, blank=True
+        _("needle depth (mm)"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("3.0"))],
     )
     energy_mj = models.DecimalField(
-        _("energy (mJ)"), max_digits=5, decimal_places=1, null=True, blank=True
+        _("energy (mJ)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("300"))],
     )
-    density_percent = models.PositiveSmallIntegerField(_("density (%)"), null=True, blank=True)
-    passes = models.PositiveSmallIntegerField(_("passes"), null=True, blank=True)
+    density_percent = models.PositiveSmallIntegerField(
+        _("density (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    passes = models.PositiveSmallIntegerField(
+        _("passes"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
     areas = models.JSONField(_("areas treated"), default=list)
     reactions = models.TextField(_("reactions"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -109,6 +133,25 @@ class TreatmentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{_('Treatment record')} #{self.pk}"
+
+    def clean(self) -> None:
+        """The lot must not have expired before the session; the settings recorded must be
+        the ones of the protocol's combined procedure."""
+        errors: dict[str, ValidationError | str] = {}
+        appointment = getattr(self, "appointment", None) if self.appointment_id else None
+        if appointment is not None and self.expiry_date:
+            try:
+                validate_lot_not_expired(self.expiry_date, local_date(appointment.start))
+            except ValidationError as error:
+                errors["expiry_date"] = error
+        if not self.areas:
+            errors["areas"] = _("Choose at least one area treated.")
+        elif not set(self.areas) <= set(TreatmentArea.values):
+            errors["areas"] = _("Choose the areas from the list.")
+        if appointment is not None:
+            errors.update(procedure_settings_problems(appointment.plan.protocol.procedure, self))
+        if errors:
+            raise ValidationError(errors)
 
     def area_labels(self) -> list[str]:
         labels = dict(TreatmentArea.choices)
@@ -211,6 +254,33 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries cannot be deleted.")
+
+
+def procedure_settings_problems(procedure: str, record: TreatmentRecord) -> dict[str, str]:
+    """Microneedling: needle depth and passes; RF microneedling: the same (energy optional);
+    fractional laser: energy, density and passes, and no needle depth."""
+    required = {"passes"}
+    not_applicable: set[str] = set()
+    if procedure == Procedure.FRACTIONAL_LASER:
+        required |= {"energy_mj", "density_percent"}
+        not_applicable = {"needle_depth_mm"}
+    else:
+        required.add("needle_depth_mm")
+        not_applicable = {"density_percent"}
+        if procedure == Procedure.MICRONEEDLING:
+            not_applicable.add("energy_mj")
+    problems: dict[str, str] = {}
+    for name in sorted(required):
+        if getattr(record, name) is None:
+            problems[name] = _("Required for %(procedure)s.") % {
+                "procedure": Procedure(procedure).label
+            }
+    for name in sorted(not_applicable):
+        if getattr(record, name) is not None:
+            problems[name] = _("Not used in %(procedure)s; leave it empty.") % {
+                "procedure": Procedure(procedure).label
+            }
+    return problems
 
 
 def validate_lot_not_expired(expiry_date: date, session_date: date) -> None:

@@ -1,6 +1,6 @@
 """Factories for the test personas and the catalogue."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import factory
@@ -148,3 +148,44 @@ class SourceFactory(factory.django.DjangoModelFactory):
     year = 2023
     url = factory.Sequence(lambda n: f"https://doi.org/10.1111/jocd.{n}")
     order = factory.Sequence(lambda n: n)
+
+
+class ScreeningAnswerFactory(factory.django.DjangoModelFactory):
+    """A "no" to a harmless question; pass `answer=True, outcome="review"` for a flagged one."""
+
+    class Meta:
+        model = "bookings.ScreeningAnswer"
+
+    question = None
+    question_text = factory.Sequence(lambda n: f"Screening question {n}?")
+    answer = False
+    outcome = "fine"
+    position = factory.Sequence(lambda n: n)
+
+
+class ConsentTextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.ConsentText"
+        django_get_or_create = ("language", "version")
+
+    language = "en"
+    version = 1
+    title = "Consent to exosome treatment"
+    body = "I understand the treatment, its risks and alternatives."
+    published_at = factory.LazyFunction(lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+
+
+class TreatmentRecordFactory(factory.django.DjangoModelFactory):
+    """A microneedling session record; pass `appointment=` and `recorded_by=`."""
+
+    class Meta:
+        model = "clinical.TreatmentRecord"
+
+    product_name = "ExoSkin 10B"
+    lot_number = factory.Sequence(lambda n: f"LOT{n:05d}")
+    expiry_date = date(2030, 12, 31)
+    needle_depth_mm = Decimal("0.50")
+    passes = 2
+    areas = factory.LazyFunction(lambda: ["full_face"])
+    reactions = "Mild redness."
+    notes = ""

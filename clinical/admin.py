@@ -1,0 +1,110 @@
+"""Admin for clinical records: read-only, permission-gated, audited.
+
+- Audit entries: listed and filtered by those with `clinical.view_auditentry` (the clinic
+  manager); nobody — not even a superuser — can add, change or delete one here.
+- Treatment records and photos: visible only with their view permission (never Reception), and
+  only the patients the user may see (`clinical.access`); every record or photo opened here writes
+  an audit entry, as in the clinician pages. They are written in the clinician pages, through the
+  services, so they are not editable here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from clinical.access import appointments_visible_to
+from clinical.audit import audit_record
+from clinical.models import AuditEntry, AuditObject, Photo, TreatmentRecord
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type", ("user", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__username", "object_id", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+    fields = list_display
+    actions = None
+
+
+class MedicalRecordAdmin(ReadOnlyAdmin):
+    """Scoped to the patients the user may see; opening one is audited."""
+
+    audit_object: str = ""
+    actions = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(appointment__in=appointments_visible_to(request.user))
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            audit_record(
+                request=request, object_type=self.audit_object, object_ids=[int(object_id)]
+            )
+        return response
+
+
+@admin.register(TreatmentRecord)
+class TreatmentRecordAdmin(MedicalRecordAdmin):
+    audit_object = AuditObject.TREATMENT_RECORD
+    list_display = ["appointment", "patient", "product_name", "lot_number", "recorded_by"]
+    list_select_related = ["appointment__plan__patient", "recorded_by"]
+    search_fields = ["lot_number", "product_name", "appointment__plan__patient__full_name"]
+    date_hierarchy = "recorded_at"
+    exclude = ["areas"]
+    readonly_fields = ["area_list"]
+
+    @admin.display(description=_("patient"))
+    def patient(self, record: TreatmentRecord) -> str:
+        return record.appointment.plan.patient.full_name
+
+    @admin.display(description=_("areas treated"))
+    def area_list(self, record: TreatmentRecord) -> str:
+        return ", ".join(record.area_labels())
+
+
+@admin.register(Photo)
+class PhotoAdmin(MedicalRecordAdmin):
+    audit_object = AuditObject.PHOTO
+    list_display = ["pk", "appointment", "kind", "area", "uploaded_at", "taken_by"]
+    list_filter = ["kind", "area"]
+    list_select_related = ["appointment", "taken_by"]
+    fields = ["appointment", "kind", "area", "width", "height", "taken_by", "uploaded_at", "link"]
+    readonly_fields = ["link", "uploaded_at"]
+
+    @admin.display(description=_("photo"))
+    def link(self, photo: Photo) -> str:
+        # Served by the clinician area's permission-checking view, never by a file URL.
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("clinical:photo-file", args=[photo.pk, "full"]),
+            _("Open the photo"),
+        )

@@ -1,0 +1,40 @@
+"""Audit entries for every look at medical data.
+
+The rule: one row per medical object shown per request — a plan's screening answers count as one
+object (the screening), each treatment record shown is one, each photo file served (full size or
+thumbnail) is one. Rows hold who, what kind of object and its id, when and the IP address, never
+any medical content. They are written in one INSERT per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.http import HttpRequest
+
+from clinical.models import AuditAction, AuditEntry
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    request: HttpRequest,
+    object_type: str,
+    object_ids: Iterable[int],
+    action: str = AuditAction.VIEW,
+) -> list[AuditEntry]:
+    ip = client_ip(request)
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            user=request.user,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            ip_address=ip,
+        )
+        for object_id in dict.fromkeys(object_ids)
+    )

@@ -1,0 +1,286 @@
+"""Clinical workflows: reviewing a plan, recording a treatment, adding a photo.
+
+Plan decisions go through the booking engine (`bookings.services.plan_confirm` / `plan_decline`:
+they lock the plan, free the times of a declined plan and record who decided and when); this
+module adds the rules of a review — only a plan awaiting review can be decided, once — and the
+patient's email, queued in the same transaction so that a decision rolled back sends nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from bookings import services as booking_services
+from bookings.emails import email_patient
+from bookings.errors import BookingError, InvalidPlanState
+from bookings.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Clinician,
+    Plan,
+    PlanStatus,
+)
+from bookings.rules import clinic_zone, local_date
+from clinical.models import Photo, TreatmentRecord, normalise_lot
+from clinical.photos import photo_process, photo_storage_save
+
+
+class ReviewRefused(BookingError):
+    default_message = _("This plan cannot be reviewed.")
+
+
+class RecordRefused(BookingError):
+    default_message = _("This treatment cannot be recorded.")
+
+
+# --- Review ----------------------------------------------------------------------------------
+
+
+def plan_approve(
+    *, plan: Plan, reviewer: Clinician, note: str = "", now: datetime | None = None
+) -> Plan:
+    """Approve a plan awaiting review: it is confirmed and the patient is emailed."""
+    return _decide(
+        plan, reviewer, note.strip(), now, booking_services.plan_confirm, "plan_approved"
+    )
+
+
+def plan_decline(
+    *, plan: Plan, reviewer: Clinician, note: str, now: datetime | None = None
+) -> Plan:
+    """Decline a plan awaiting review (a note is required): its times are freed, the patient
+    is emailed."""
+    if not note.strip():
+        raise ReviewRefused(_("Please write why the plan is declined."))
+    return _decide(
+        plan, reviewer, note.strip(), now, booking_services.plan_decline, "plan_declined"
+    )
+
+
+def _decide(
+    plan: Plan,
+    reviewer: Clinician,
+    note: str,
+    now: datetime | None,
+    decision: Callable[..., Plan],
+    template: str,
+) -> Plan:
+    """Run the engine's decision (its own locked transaction), then queue the patient's email.
+
+    The engine locks the plan, so of two clinicians deciding at once one waits for the other.
+    It treats a second approval as a no-op, so the decision is ours only if the plan now carries
+    our reviewer and our time; otherwise someone decided first and nothing is sent.
+    """
+    now = now or timezone.now()
+    _refuse_unless_awaiting_review(plan.pk)
+    try:
+        decided = decision(plan=plan, reviewer=reviewer, note=note, now=now)
+    except InvalidPlanState:
+        _refuse_unless_awaiting_review(plan.pk)
+        raise
+    if decided.reviewed_by_id != reviewer.pk or decided.reviewed_at != now:
+        _refuse_unless_awaiting_review(plan.pk)
+    # The engine's transaction has committed the decision; the email is queued right after it,
+    # in its own transaction (sent by the tasks worker once this commits).
+    with transaction.atomic():
+        _email_decision(decided, template=template)
+    return decided
+
+
+def _refuse_unless_awaiting_review(plan_id: int) -> None:
+    """Refuse a decision on a plan that is not awaiting review, saying who decided and when."""
+    current = Plan.objects.select_related("reviewed_by").get(pk=plan_id)
+    if current.status == PlanStatus.AWAITING_REVIEW:
+        return
+    if current.reviewed_at is not None:
+        raise ReviewRefused(
+            _("This plan was already %(decision)s by %(who)s on %(when)s. Nothing was changed.")
+            % {
+                "decision": current.get_status_display().lower(),
+                "who": current.reviewed_by or _("another clinician"),
+                "when": date_format(
+                    current.reviewed_at.astimezone(clinic_zone()), "DATETIME_FORMAT"
+                ),
+            }
+        )
+    raise ReviewRefused(
+        _("This plan is not awaiting review (it is %(status)s). Nothing was changed.")
+        % {"status": current.get_status_display().lower()}
+    )
+
+
+def _email_decision(plan: Plan, *, template: str) -> None:
+    plan = Plan.objects.select_related("patient", "protocol").get(pk=plan.pk)
+    zone = clinic_zone()
+    with translation.override(plan.patient.preferred_language):
+        visits = [
+            {"start": appointment.start.astimezone(zone), "kind": appointment.get_kind_display()}
+            for appointment in plan.appointments.active().order_by("start")
+        ]
+    # The review note is a clinical record, not a message: it is not put in the email, which
+    # invites the patient to call instead.
+    email_patient(
+        patient=plan.patient,
+        plan=plan,
+        template=template,
+        context={"protocol_name": plan.protocol.name, "visits": visits},
+    )
+
+
+# --- Treatment records -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreatmentDetails:
+    product_name: str
+    lot_number: str
+    expiry_date: date
+    areas: list[str]
+    needle_depth_mm: Decimal | None = None
+    energy_mj: Decimal | None = None
+    density_percent: int | None = None
+    passes: int | None = None
+    reactions: str = ""
+    notes: str = ""
+
+    @classmethod
+    def from_form(cls, data: dict) -> TreatmentDetails:
+        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+
+
+def treatment_record_complete(
+    *,
+    appointment: Appointment,
+    clinician: Clinician,
+    details: TreatmentDetails,
+    now: datetime | None = None,
+) -> TreatmentRecord:
+    """Record what was done in a session and complete the session (and the course, when it
+    was its last visit)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan = (
+            Plan.objects.select_for_update().select_related("protocol").get(pk=appointment.plan_id)
+        )
+        current = Appointment.objects.get(pk=appointment.pk)
+        if current.kind != AppointmentKind.SESSION:
+            raise RecordRefused(_("Treatment records are kept for sessions only."))
+        if TreatmentRecord.objects.filter(appointment=current).exists():
+            raise RecordRefused(_("This session already has a treatment record."))
+        if plan.status != PlanStatus.CONFIRMED or current.status not in (
+            AppointmentStatus.BOOKED,
+            AppointmentStatus.CHECKED_IN,
+        ):
+            raise RecordRefused(
+                _("This session is %(status)s; only a confirmed, open session can be recorded.")
+                % {"status": current.get_status_display().lower()}
+            )
+        if current.start > now:
+            raise RecordRefused(_("This session has not started yet."))
+        current.plan = plan
+        record = TreatmentRecord(appointment=current, recorded_by=clinician)
+        _apply(record, details)
+        try:
+            record.save()
+        except IntegrityError as error:
+            raise RecordRefused(_("This session already has a treatment record.")) from error
+        current.status = AppointmentStatus.COMPLETED
+        current.save(update_fields=["status", "updated_at"])
+        _complete_plan_if_done(plan)
+    return record
+
+
+def treatment_record_update(
+    *, record: TreatmentRecord, details: TreatmentDetails
+) -> TreatmentRecord:
+    """Correct a record (the same rules as when it was written)."""
+    with transaction.atomic():
+        locked = (
+            TreatmentRecord.objects.select_for_update()
+            .select_related("appointment__plan__protocol")
+            .get(pk=record.pk)
+        )
+        _apply(locked, details)
+        locked.save()
+    return locked
+
+
+def _apply(record: TreatmentRecord, details: TreatmentDetails) -> None:
+    for name, value in details.__dict__.items():
+        setattr(record, name, value)
+    record.lot_number = normalise_lot(details.lot_number)
+    record.product_name = details.product_name.strip()
+    try:
+        record.full_clean(exclude=["appointment", "recorded_by"])
+    except ValidationError as error:
+        raise RecordRefused(" ".join(error.messages)) from error
+
+
+def _complete_plan_if_done(plan: Plan) -> None:
+    """A confirmed course with no visit left to come (and one done) is completed."""
+    statuses = set(plan.appointments.values_list("status", flat=True))
+    finished = {
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED,
+    }
+    if statuses <= finished and AppointmentStatus.COMPLETED in statuses:
+        plan.status = PlanStatus.COMPLETED
+        plan.save(update_fields=["status"])
+
+
+# --- Photos ----------------------------------------------------------------------------------
+
+
+def photo_add(
+    *,
+    appointment: Appointment,
+    clinician: Clinician,
+    kind: str,
+    area: str,
+    upload: IO[bytes],
+    size: int | None = None,
+) -> Photo:
+    """Check, clean and store one photo of a session. Raises PhotoRejected with a message."""
+    if appointment.kind != AppointmentKind.SESSION or appointment.status == (
+        AppointmentStatus.CANCELLED
+    ):
+        raise InvalidPlanState(_("Photos are kept for sessions that took place."))
+    processed = photo_process(upload, size=size)
+    image_name = photo_storage_save(processed.image)
+    thumbnail_name = photo_storage_save(processed.thumbnail)
+    try:
+        return Photo.objects.create(
+            appointment=appointment,
+            taken_by=clinician,
+            kind=kind,
+            area=area,
+            image=image_name,
+            thumbnail=thumbnail_name,
+            width=processed.width,
+            height=processed.height,
+        )
+    except Exception:
+        # No row points at the files: do not leave medical pictures behind.
+        from clinical.models import photo_storage
+
+        for name in (image_name, thumbnail_name):
+            with contextlib.suppress(OSError):
+                photo_storage().delete(name)
+        raise
+
+
+def session_date(appointment: Appointment) -> date:
+    return local_date(appointment.start)

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def age_on(date_of_birth: date, today: date) -> int:
+    """Whole years of age on `today`."""
+    before_birthday = (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
+    return today.year - date_of_birth.year - before_birthday

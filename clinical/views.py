@@ -1,0 +1,536 @@
+"""The clinician area (`/<lang>/staff/`): thin views over `clinical.services`.
+
+Every object is fetched through a user-scoped helper that answers 404 for anything the user may
+not see (`clinical/access.py`); every page that shows screening answers, a treatment record or a
+photo writes its audit entries (`clinical/audit.py`).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.db.models import Min, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from bookings.errors import BookingError
+from bookings.models import (
+    OPEN_PLAN_STATUSES,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Plan,
+    PlanStatus,
+)
+from bookings.rules import clinic_zone
+from clinical import services
+from clinical.access import (
+    appointments_visible_to,
+    clinician_of,
+    medical_staff_required,
+    plans_visible_to,
+    sees_every_patient,
+)
+from clinical.audit import audit_record
+from clinical.forms import APPROVE, LotSearchForm, PhotoForm, ReviewForm, TreatmentRecordForm
+from clinical.models import (
+    AuditAction,
+    AuditObject,
+    Photo,
+    PhotoKind,
+    TreatmentArea,
+    TreatmentRecord,
+    normalise_lot,
+)
+from clinical.photos import PhotoRejected
+
+
+class StaffLoginView(auth_views.LoginView):
+    """A standard Django sign-in, so that a second-factor middleware can take over after it."""
+
+    template_name = "clinical/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("clinical:dashboard")
+
+
+class StaffLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("clinical:login")
+
+
+# --- Fetch helpers: anything not yours is a 404 ------------------------------------------------
+
+
+def _plan_for(request: HttpRequest, plan_id: int) -> Plan:
+    return get_object_or_404(
+        plans_visible_to(request.user).select_related(
+            "patient", "protocol", "clinician", "reviewed_by", "consent_text"
+        ),
+        pk=plan_id,
+    )
+
+
+def _appointment_for(request: HttpRequest, appointment_id: int) -> Appointment:
+    return get_object_or_404(
+        appointments_visible_to(request.user).select_related(
+            "plan__patient", "plan__protocol", "clinician", "device", "treatment_record"
+        ),
+        pk=appointment_id,
+    )
+
+
+def _today_and_week(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """Start of today, start of tomorrow and end of this week (Monday–Sunday), in the clinic's
+    zone."""
+    zone = clinic_zone()
+    today = now.astimezone(zone).date()
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    tomorrow = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    week_end = datetime.combine(today + timedelta(days=7 - today.weekday()), time.min, tzinfo=zone)
+    return start, tomorrow, week_end
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+@require_safe
+@medical_staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    urgent_before = now + timedelta(hours=settings.CLINICAL_REVIEW_URGENT_HOURS)
+    awaiting = list(
+        plans_visible_to(request.user)
+        .filter(status=PlanStatus.AWAITING_REVIEW)
+        .select_related("patient", "protocol", "clinician")
+        .annotate(
+            first_visit=Min(
+                "appointments__start",
+                filter=~Q(appointments__status=AppointmentStatus.CANCELLED),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    for plan in awaiting:
+        plan.is_urgent = plan.first_visit is not None and plan.first_visit <= urgent_before
+    clinician = clinician_of(request.user)
+    start, tomorrow, week_end = _today_and_week(now)
+    sessions = appointments_visible_to(request.user).filter(
+        start__gte=start, start__lt=week_end, plan__status__in=OPEN_PLAN_STATUSES
+    )
+    if clinician is not None:
+        sessions = sessions.filter(clinician=clinician)
+    sessions = list(
+        sessions.exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("plan__patient", "plan__protocol", "clinician", "treatment_record")
+        .order_by("start")
+    )
+    return render(
+        request,
+        "clinical/dashboard.html",
+        {
+            "awaiting": awaiting,
+            "today": [s for s in sessions if s.start < tomorrow],
+            "later_this_week": [s for s in sessions if s.start >= tomorrow],
+            "now": now,
+            "urgent_hours": settings.CLINICAL_REVIEW_URGENT_HOURS,
+            "sees_everyone": sees_every_patient(request.user),
+            "clinician": clinician,
+        },
+    )
+
+
+@require_safe
+@medical_staff_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan_for(request, plan_id)
+    return _render_plan(request, plan, ReviewForm())
+
+
+def _render_plan(
+    request: HttpRequest, plan: Plan, review_form: ReviewForm, status: int = 200
+) -> HttpResponse:
+    appointments = list(
+        plan.appointments.select_related("clinician", "device", "treatment_record").order_by(
+            "start"
+        )
+    )
+    # Flagged answers first, then in the order the patient answered them.
+    answers = sorted(
+        plan.screening_answers.all(), key=lambda answer: (not answer.is_flagged, answer.position)
+    )
+    earlier_plans = list(
+        plans_visible_to(request.user)
+        .filter(patient=plan.patient)
+        .exclude(pk=plan.pk)
+        .select_related("protocol", "clinician")
+        .order_by("-created_at")
+    )
+    records = list(
+        TreatmentRecord.objects.for_listing()
+        .filter(appointment__plan__patient=plan.patient)
+        .order_by("-appointment__start")
+    )
+    if answers:
+        audit_record(request=request, object_type=AuditObject.SCREENING, object_ids=[plan.pk])
+    audit_record(
+        request=request,
+        object_type=AuditObject.TREATMENT_RECORD,
+        object_ids=[record.pk for record in records],
+    )
+    return render(
+        request,
+        "clinical/plan_detail.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "appointments": appointments,
+            "answers": answers,
+            "flagged_count": sum(answer.is_flagged for answer in answers),
+            "earlier_plans": earlier_plans,
+            "records": records,
+            "review_form": review_form,
+            "can_review": plan.status == PlanStatus.AWAITING_REVIEW
+            and clinician_of(request.user) is not None,
+            "today": timezone.now().astimezone(clinic_zone()).date(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@medical_staff_required
+def plan_review(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan_for(request, plan_id)
+    clinician = clinician_of(request.user)
+    if clinician is None:
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _render_plan(request, plan, form, status=400)
+    note = form.cleaned_data["note"]
+    try:
+        if form.cleaned_data["decision"] == APPROVE:
+            services.plan_approve(plan=plan, reviewer=clinician, note=note)
+            action, text = AuditAction.APPROVE, _("The plan is approved; the patient is emailed.")
+        else:
+            services.plan_decline(plan=plan, reviewer=clinician, note=note)
+            action, text = (
+                AuditAction.DECLINE,
+                _("The plan is declined and its times are free again; the patient is emailed."),
+            )
+    except BookingError as error:
+        messages.error(request, error.message)
+        return redirect("clinical:plan-detail", plan_id=plan.pk)
+    audit_record(request=request, object_type=AuditObject.PLAN, object_ids=[plan.pk], action=action)
+    messages.success(request, text)
+    return redirect("clinical:plan-detail", plan_id=plan.pk)
+
+
+@require_safe
+@medical_staff_required
+def session_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_id)
+    record = _record_of(appointment)
+    editing = record is None or request.GET.get("edit") == "1"
+    form = None
+    if editing and _may_write_record(request, appointment, record):
+        form = TreatmentRecordForm(instance=record, appointment=appointment)
+    return _render_session(request, appointment, record_form=form, photo_form=PhotoForm())
+
+
+def _record_of(appointment: Appointment) -> TreatmentRecord | None:
+    try:
+        return appointment.treatment_record
+    except TreatmentRecord.DoesNotExist:
+        return None
+
+
+def _may_write_record(
+    request: HttpRequest, appointment: Appointment, record: TreatmentRecord | None
+) -> bool:
+    """The clinician who treated (or a clinic manager who is a clinician) writes the record."""
+    clinician = clinician_of(request.user)
+    if clinician is None or appointment.kind != AppointmentKind.SESSION:
+        return False
+    if record is None:
+        allowed = request.user.has_perm("clinical.add_treatmentrecord")
+        treated = appointment.clinician_id == clinician.pk
+    else:
+        allowed = request.user.has_perm("clinical.change_treatmentrecord")
+        treated = record.recorded_by_id == clinician.pk
+    return allowed and (treated or sees_every_patient(request.user))
+
+
+def _render_session(
+    request: HttpRequest,
+    appointment: Appointment,
+    *,
+    record_form: TreatmentRecordForm | None,
+    photo_form: PhotoForm | None,
+    status: int = 200,
+) -> HttpResponse:
+    record = _record_of(appointment)
+    photos = list(Photo.objects.filter(appointment=appointment).order_by("area", "kind", "pk"))
+    if record is not None:
+        audit_record(
+            request=request, object_type=AuditObject.TREATMENT_RECORD, object_ids=[record.pk]
+        )
+    may_add_photo = (
+        request.user.has_perm("clinical.add_photo")
+        and clinician_of(request.user) is not None
+        and appointment.kind == AppointmentKind.SESSION
+        and appointment.status != AppointmentStatus.CANCELLED
+    )
+    return render(
+        request,
+        "clinical/session_detail.html",
+        {
+            "appointment": appointment,
+            "plan": appointment.plan,
+            "record": record,
+            "record_form": record_form,
+            "may_edit_record": record is not None
+            and _may_write_record(request, appointment, record),
+            "photos": photos,
+            "photo_form": photo_form if may_add_photo else None,
+            "may_view_photos": request.user.has_perm("clinical.view_photo"),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@medical_staff_required
+def session_record(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_id)
+    record = _record_of(appointment)
+    if not _may_write_record(request, appointment, record):
+        raise PermissionDenied
+    form = TreatmentRecordForm(request.POST, instance=record, appointment=appointment)
+    if not form.is_valid():
+        return _render_session(
+            request, appointment, record_form=form, photo_form=PhotoForm(), status=400
+        )
+    details = services.TreatmentDetails.from_form(form.cleaned_data)
+    try:
+        if record is None:
+            record = services.treatment_record_complete(
+                appointment=appointment, clinician=clinician_of(request.user), details=details
+            )
+            action, text = AuditAction.CREATE, _("Treatment recorded; the session is completed.")
+        else:
+            record = services.treatment_record_update(record=record, details=details)
+            action, text = AuditAction.UPDATE, _("The treatment record is updated.")
+    except BookingError as error:
+        form.add_error(None, error.message)
+        return _render_session(
+            request, appointment, record_form=form, photo_form=PhotoForm(), status=400
+        )
+    audit_record(
+        request=request,
+        object_type=AuditObject.TREATMENT_RECORD,
+        object_ids=[record.pk],
+        action=action,
+    )
+    messages.success(request, text)
+    return redirect("clinical:session-detail", appointment_id=appointment.pk)
+
+
+@require_POST
+@medical_staff_required
+def session_photo_add(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_id)
+    clinician = clinician_of(request.user)
+    if not request.user.has_perm("clinical.add_photo") or clinician is None:
+        raise PermissionDenied
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["image"]
+        try:
+            photo = services.photo_add(
+                appointment=appointment,
+                clinician=clinician,
+                kind=form.cleaned_data["kind"],
+                area=form.cleaned_data["area"],
+                upload=upload,
+                size=upload.size,
+            )
+        except PhotoRejected as error:
+            form.add_error("image", error.message)
+        except BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            audit_record(
+                request=request,
+                object_type=AuditObject.PHOTO,
+                object_ids=[photo.pk],
+                action=AuditAction.CREATE,
+            )
+            messages.success(request, _("The photo is saved."))
+            return redirect("clinical:session-detail", appointment_id=appointment.pk)
+    record = _record_of(appointment)
+    record_form = None
+    if record is None and _may_write_record(request, appointment, record):
+        record_form = TreatmentRecordForm(appointment=appointment)
+    return _render_session(
+        request, appointment, record_form=record_form, photo_form=form, status=400
+    )
+
+
+@require_safe
+@medical_staff_required
+def photo_file(request: HttpRequest, photo_id: int, variant: str) -> FileResponse:
+    if not request.user.has_perm("clinical.view_photo"):
+        raise Http404
+    photo = get_object_or_404(
+        Photo.objects.filter(appointment__in=appointments_visible_to(request.user)), pk=photo_id
+    )
+    stored = photo.thumbnail if variant == "thumb" else photo.image
+    try:
+        handle = stored.storage.open(stored.name, "rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    audit_record(request=request, object_type=AuditObject.PHOTO, object_ids=[photo.pk])
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}-{variant}.jpg"'
+    return response
+
+
+@require_safe
+@medical_staff_required
+def plan_photos(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Before and after side by side, per area: the first "before" of the course beside its
+    latest "after"."""
+    plan = _plan_for(request, plan_id)
+    if not request.user.has_perm("clinical.view_photo"):
+        raise Http404
+    photos = list(
+        Photo.objects.filter(appointment__plan=plan)
+        .select_related("appointment")
+        .order_by("appointment__start", "uploaded_at", "pk")
+    )
+    labels = dict(TreatmentArea.choices)
+    areas: dict[str, dict[str, Photo | None]] = {}
+    for photo in photos:
+        pair = areas.setdefault(photo.area, {"before": None, "after": None})
+        if photo.kind == PhotoKind.BEFORE and pair["before"] is None:
+            pair["before"] = photo
+        elif photo.kind == PhotoKind.AFTER:
+            pair["after"] = photo
+    return render(
+        request,
+        "clinical/plan_photos.html",
+        {
+            "plan": plan,
+            "pairs": [
+                {"area": labels.get(area, area), **pair} for area, pair in sorted(areas.items())
+            ],
+            "photos": photos,
+        },
+    )
+
+
+PHONE = re.compile(r"\+[\d ()/.-]+")
+
+CSV_COLUMNS = (
+    "lot_number",
+    "product_name",
+    "expiry_date",
+    "session_date",
+    "session",
+    "patient",
+    "date_of_birth",
+    "patient_email",
+    "patient_phone",
+    "protocol",
+    "clinician",
+)
+
+
+@require_safe
+@medical_staff_required
+def lot_recall(request: HttpRequest) -> HttpResponse:
+    """Which patients and sessions received lot X: one page, or CSV for the supplier's recall."""
+    if not request.user.has_perm("clinical.view_treatmentrecord"):
+        raise PermissionDenied
+    form = LotSearchForm(request.GET or None)
+    records: list[TreatmentRecord] = []
+    lot = ""
+    if form.is_valid():
+        lot = normalise_lot(form.cleaned_data["lot"])
+        records = list(
+            TreatmentRecord.objects.for_listing()
+            .with_lot(lot)
+            .filter(appointment__in=appointments_visible_to(request.user))
+            .order_by("appointment__start", "pk")
+        )
+        exporting = request.GET.get("format") == "csv"
+        audit_record(
+            request=request,
+            object_type=AuditObject.TREATMENT_RECORD,
+            object_ids=[record.pk for record in records],
+            action=AuditAction.EXPORT if exporting else AuditAction.VIEW,
+        )
+        if exporting:
+            return _lot_csv(lot, records)
+    return render(
+        request,
+        "clinical/lot_recall.html",
+        {
+            "form": form,
+            "lot": lot,
+            "records": records,
+            "csv_url": f"{reverse('clinical:lot-recall')}?lot={lot}&format=csv" if lot else "",
+        },
+    )
+
+
+def _lot_csv(lot: str, records: list[TreatmentRecord]) -> HttpResponse:
+    zone = clinic_zone()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    safe_lot = "".join(c for c in lot if c.isalnum() or c in "-_") or "lot"
+    response["Content-Disposition"] = f'attachment; filename="lot-{safe_lot}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        appointment = record.appointment
+        patient = appointment.plan.patient
+        writer.writerow(
+            _csv_safe(value)
+            for value in (
+                record.lot_number,
+                record.product_name,
+                record.expiry_date.isoformat(),
+                appointment.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                appointment.sequence,
+                patient.full_name,
+                patient.date_of_birth.isoformat(),
+                patient.email,
+                patient.phone,
+                appointment.plan.protocol.name,
+                appointment.clinician.display_name,
+            )
+        )
+    return response
+
+
+def _csv_safe(value: object) -> str:
+    """A cell a spreadsheet would run as a formula ("=…", "+…", "-…", "@…") is quoted."""
+    text = str(value)
+    if PHONE.fullmatch(text):
+        return text  # "+49 30 …" is a phone number, not a formula
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
