@@ -41,3 +41,7 @@ class TimeOffAdmin(admin.ModelAdmin):
     list_select_related = ["clinician"]
     date_hierarchy = "start"
     search_fields = ["reason", "clinician__display_name"]
+
+# --- Online booking: screening questions and consent texts ----------------------------------------
+# Kept in their own module so this file's reception admin and the booking admin do not collide.
+from bookings import admin_booking  # noqa: E402, F401  (registers ScreeningQuestion, ConsentText)
