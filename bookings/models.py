@@ -539,7 +539,7 @@ class SentReminder(models.Model):
 
 
 class AgendaDay(Appointment):
-    """No table of its own: gives the day's agenda its place on the admin index (bookings/admin.py)."""
+    """No table of its own: puts the day's agenda on the admin index (bookings/admin.py)."""
 
     class Meta:
         proxy = True

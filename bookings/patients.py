@@ -1,0 +1,73 @@
+"""Patients: finding possible duplicates, and merging one into another.
+
+A duplicate is usually the same person booked twice — once online, once on the phone — with a
+typo somewhere. Two patients are *possible duplicates* when they share the date of birth and
+either the email address or the name (both compared case-insensitively, spaces trimmed). Only a
+clinic manager (`bookings.delete_patient`) may merge: the duplicate's plans, emails and anything
+else that points at it move to the patient that is kept, and the duplicate is deleted.
+"""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower, Trim
+
+from bookings.models import Patient
+
+
+def _same_person_as() -> Q:
+    return Q(date_of_birth=OuterRef("date_of_birth")) & (
+        Q(email_key=OuterRef("email_key")) | Q(name_key=OuterRef("name_key"))
+    )
+
+
+def _with_keys(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    return patients.annotate(email_key=Lower(Trim("email")), name_key=Lower(Trim("full_name")))
+
+
+def patients_with_duplicate_flag(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Annotate `has_duplicate`: one subquery in the same SQL, whatever the number of rows."""
+    others = _with_keys(Patient.objects.all()).filter(_same_person_as()).exclude(pk=OuterRef("pk"))
+    return _with_keys(patients).annotate(has_duplicate=Exists(others))
+
+
+def patient_duplicates(patient: Patient) -> list[Patient]:
+    """The other patients who may be this one."""
+    email_key = patient.email.strip().lower()
+    name_key = patient.full_name.strip().lower()
+    return list(
+        _with_keys(Patient.objects.exclude(pk=patient.pk))
+        .filter(date_of_birth=patient.date_of_birth)
+        .filter(Q(email_key=email_key) | Q(name_key=name_key))
+        .order_by("created_at")
+    )
+
+
+def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
+    """Move everything of `duplicate` to `keep`, fill `keep`'s empty fields, delete `duplicate`.
+
+    Both rows are locked (in id order, so two merges cannot deadlock); every model that points at
+    a patient is moved, so apps added later (the clinical records) are merged too.
+    """
+    if keep.pk == duplicate.pk:
+        raise ValueError("A patient cannot be merged into itself.")
+    with transaction.atomic(durable=True):
+        locked = {
+            patient.pk: patient
+            for patient in Patient.objects.select_for_update()
+            .filter(pk__in=[keep.pk, duplicate.pk])
+            .order_by("pk")
+        }
+        kept, gone = locked[keep.pk], locked[duplicate.pk]
+        for relation in Patient._meta.related_objects:
+            if relation.many_to_many or not isinstance(relation.field, models.ForeignKey):
+                continue
+            relation.related_model._base_manager.filter(**{relation.field.name: gone}).update(
+                **{relation.field.name: kept}
+            )
+        if not kept.phone and gone.phone:
+            kept.phone = gone.phone
+            kept.save(update_fields=["phone"])
+        gone.delete()
+        return kept
