@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from bookings.errors import BookingError, SlotTaken, SlotUnavailable
 from bookings.models import (
+    PREPARATION_SEQUENCE,
     Appointment,
     AppointmentStatus,
     Clinician,
@@ -30,7 +31,14 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings.rules import BookingRules, clinic_zone, local_date
+from bookings.rules import (
+    BookingRules,
+    Visit,
+    aware,
+    clinic_zone,
+    exists_on_the_clock,
+    local_date,
+)
 from treatments.models import Protocol
 
 MINUTE = 60
@@ -53,8 +61,10 @@ def _busy_rows(
 
     Raw SQL on purpose: this is the product's hottest read (every listing, every proposal,
     every booking's re-check), and building the equivalent querysets cost more than running
-    them (PRODUCT.md: a day's listing under 5 ms). Every appointment blocks its clinician and
-    device except cancelled ones and those of held plans whose hold ran out.
+    them (docs/performance.md: a day's listing under 5 ms). Which appointments block mirrors
+    `Appointment.objects.blocking(now)`, the one statement of that rule: cancelled ones and those
+    of held plans whose hold ran out do not (tests/bookings/test_blocking_parity.py compares the
+    two on random data).
     """
     params: list[object] = []
 
@@ -103,40 +113,24 @@ def _epoch(column: str) -> str:
 
 @dataclass(frozen=True)
 class VisitSpec:
-    """A visit's length, and whether it needs a device (laser sessions do, preparation not)."""
+    """What visit `sequence` of a protocol needs: its length, and a device or not (laser sessions
+    do, the preparation visit not)."""
 
+    sequence: int
     minutes: int
     needs_device: bool
 
     @classmethod
     def for_visit(cls, protocol: Protocol, sequence: int) -> VisitSpec:
-        if sequence == 0:
-            return cls(minutes=protocol.preparation_minutes, needs_device=False)
-        return cls(minutes=protocol.session_minutes, needs_device=protocol.needs_device)
+        if sequence == PREPARATION_SEQUENCE:
+            return cls(sequence=sequence, minutes=protocol.preparation_minutes, needs_device=False)
+        return cls(
+            sequence=sequence, minutes=protocol.session_minutes, needs_device=protocol.needs_device
+        )
 
 
-class Timed:
-    """A visit's `end` and local `day`, from its `start` and `minutes`."""
-
-    start: datetime
-    minutes: int
-
-    @property
-    def end(self) -> datetime:
-        return self.start + timedelta(minutes=self.minutes)
-
-    @property
-    def day(self) -> date:
-        return local_date(self.start)
-
-
-@dataclass(frozen=True, order=True)
-class Opening(Timed):
-    """A free start time: `minutes` long, with this clinician (and a free device if needed)."""
-
-    start: datetime
-    clinician_id: int
-    minutes: int
+# A free start time is a visit that nobody has booked yet.
+Opening = Visit
 
 
 class _Busy:
@@ -181,13 +175,13 @@ class Calendar:
     ) -> None:
         self.protocol = protocol
         self.rules = rules or BookingRules.from_settings()
-        self.now = now or timezone.now()
+        self.now = aware(now or timezone.now())
         self.zone = clinic_zone()
         self.first_day = first_day
         self.last_day = min(last_day, self.rules.last_day(self.now))
         self.earliest = self.rules.earliest_start(self.now, online=online).timestamp()
         self._granularity = self.rules.granularity_minutes
-        self._cache: dict[tuple[int, date, VisitSpec], list[float]] = {}
+        self._cache: dict[tuple[int, date, int, bool], list[float]] = {}
         self._load(clinician_ids, ignore_appointment_ids)
 
     # --- loading: a fixed number of queries --------------------------------------------------
@@ -259,7 +253,8 @@ class Calendar:
             day += timedelta(days=1)
 
     def _free_starts(self, clinician_id: int, day: date, spec: VisitSpec) -> list[float]:
-        key = (clinician_id, day, spec)
+        # Sessions 1–3 need the same: one cache entry serves them all.
+        key = (clinician_id, day, spec.minutes, spec.needs_device)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -290,8 +285,9 @@ class Calendar:
 
         Wall-clock steps first, then the zone, so 10:00 stays 10:00 after a daylight-saving
         change. On most days the zone's offset holds all day and this is plain arithmetic; on a
-        change day every time goes through the zone, and the hour the spring change skips is
-        left out (its times would repeat the starts an hour later).
+        change day every time goes through the zone: the hour the spring change skips is left
+        out (its times do not exist), and both passes of the hour the autumn change repeats are
+        offered, as the distinct instants they are (the re-check accepts exactly these).
         """
         midnight = datetime.combine(day, time.min)
         minutes = range(first_minute, 24 * 60, self._granularity)
@@ -302,11 +298,15 @@ class Calendar:
             for minute in minutes:
                 yield base + minute * MINUTE
             return
+        instants: set[float] = set()
         for minute in minutes:
             wall_clock = midnight + timedelta(minutes=minute)
-            start = wall_clock.replace(tzinfo=self.zone)
-            if start.astimezone(UTC).astimezone(self.zone).replace(tzinfo=None) == wall_clock:
-                yield start.timestamp()
+            first_pass = wall_clock.replace(tzinfo=self.zone)
+            if exists_on_the_clock(first_pass):
+                instants.add(first_pass.timestamp())
+                instants.add(wall_clock.replace(tzinfo=self.zone, fold=1).timestamp())
+        # In time order, so the caller can stop at the first start that ends after the shift.
+        yield from sorted(instants)
 
     def _instant(self, midnight: datetime, wall_time: time) -> float:
         return datetime.combine(midnight.date(), wall_time, tzinfo=self.zone).timestamp()
@@ -323,7 +323,7 @@ class Calendar:
     def openings(
         self, day: date, spec: VisitSpec, *, clinician_id: int | None = None
     ) -> list[Opening]:
-        """Free start times on a local day, earliest first."""
+        """Free start times on a local day for visit `spec.sequence`, earliest first."""
         clinician_ids = self.clinician_ids if clinician_id is None else [clinician_id]
         # Sort plain tuples, then build: comparing dataclasses is much slower on this hot path.
         free = sorted(
@@ -333,7 +333,8 @@ class Calendar:
             for start_ts in self._free_starts(candidate, day, spec)
         )
         return [
-            Opening(
+            Visit(
+                sequence=spec.sequence,
                 start=datetime.fromtimestamp(start_ts, tz=UTC),
                 clinician_id=candidate,
                 minutes=spec.minutes,
@@ -349,8 +350,13 @@ class Calendar:
     def problem_with(
         self, clinician_id: int, start: datetime, spec: VisitSpec
     ) -> BookingError | None:
-        """Why this clinician cannot take this start (None if they can)."""
-        if clinician_id not in self.clinician_busy:
+        """Why this clinician cannot take this start (None if they can).
+
+        SlotUnavailable when the clinic would not offer the time even on an empty day, SlotTaken
+        only when another booking holds it.
+        """
+        aware(start)
+        if clinician_id not in self.clinician_busy or not exists_on_the_clock(start):
             return SlotUnavailable()
         day = local_date(start)
         start_ts = start.timestamp()
@@ -366,7 +372,8 @@ class Calendar:
         if not (self.first_day <= day <= self.last_day) or start.timestamp() < self.earliest:
             return False
         local = start.astimezone(self.zone)
-        if (local.hour * 60 + local.minute) % self._granularity or local.second:
+        off_the_clock = (local.hour * 60 + local.minute) % self._granularity
+        if off_the_clock or local.second or local.microsecond:
             return False
         if spec.needs_device and not self.device_ids:
             return False

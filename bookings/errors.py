@@ -44,3 +44,67 @@ class TooLateToChange(BookingError):
 
 class InvalidPlanState(BookingError):
     default_message = _("This course can no longer be changed this way.")
+
+
+class NotFound(BookingError):
+    """A patient, plan, appointment or clinician that the caller named no longer exists."""
+
+    default_message = _("This booking could not be found. It may have been changed or removed.")
+
+
+class TreatmentUnavailable(BookingError):
+    default_message = _("This treatment cannot be booked at the moment.")
+
+
+class PatientAlreadyBooked(BookingError):
+    """The patient has another visit at that time (with another clinician, or of another plan)."""
+
+    default_message = _(
+        "You already have another appointment at that time. Please choose another time."
+    )
+
+
+# --- database errors -------------------------------------------------------------------------
+
+# PostgreSQL error codes (SQLSTATE). Never match an error's words: PostgreSQL translates them
+# under `lc_messages`, so a German server would turn every refusal into a server error.
+EXCLUSION_VIOLATION = "23P01"
+FOREIGN_KEY_VIOLATION = "23503"
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout or NOWAIT
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+# SQLite's result codes: another connection holds the write lock (SQLITE_BUSY, SQLITE_LOCKED;
+# extended codes are masked to their primary code), and a foreign key that points nowhere.
+SQLITE_BUSY_CODES = frozenset({5, 6})
+SQLITE_CONSTRAINT_FOREIGNKEY = 787
+
+OVERLAP_CONSTRAINTS = frozenset(
+    {"appointment_no_clinician_overlap", "appointment_no_device_overlap"}
+)
+
+
+def booking_error_for(error: BaseException) -> BookingError | None:
+    """The engine's error for a database error, or None when it is not one we expect.
+
+    Django wraps the driver's exception; the driver's own is its `__cause__` (psycopg: `sqlstate`
+    and `diag.constraint_name`; sqlite3: `sqlite_errorcode`).
+    """
+    cause = error.__cause__ if error.__cause__ is not None else error
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        constraint = getattr(getattr(cause, "diag", None), "constraint_name", None)
+        if sqlstate == EXCLUSION_VIOLATION and constraint in OVERLAP_CONSTRAINTS:
+            return SlotTaken()
+        if sqlstate in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED, SERIALIZATION_FAILURE):
+            return ClinicBusy()
+        if sqlstate == FOREIGN_KEY_VIOLATION:
+            return NotFound()
+        return None
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    if code & 0xFF in SQLITE_BUSY_CODES:
+        return ClinicBusy()
+    if code == SQLITE_CONSTRAINT_FOREIGNKEY:
+        return NotFound()
+    return None

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -175,6 +177,12 @@ OPEN_PLAN_STATUSES = (
 )
 
 
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def expired_holds(self, now: datetime) -> PlanQuerySet:
+        """Held plans whose hold ran out: their times are free for others (see `blocking`)."""
+        return self.filter(status=PlanStatus.HELD, hold_expires_at__lte=now)
+
+
 class Plan(models.Model):
     """A patient's booked course of one protocol: its appointments and their review."""
 
@@ -216,6 +224,8 @@ class Plan(models.Model):
     consent_language = models.CharField(_("consent language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = PlanQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("plan")
@@ -244,10 +254,25 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The visit before the sessions of an autologous course (blood draw or lipoaspiration).
+PREPARATION_SEQUENCE = 0
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def active(self) -> AppointmentQuerySet:
-        """Appointments that occupy their clinician and device (everything but cancelled)."""
+        """Appointments that are part of their course (everything but cancelled)."""
         return self.exclude(status=AppointmentStatus.CANCELLED)
+
+    def blocking(self, now: datetime) -> AppointmentQuerySet:
+        """Appointments that occupy their clinician and device at `now`.
+
+        The one statement of the rule: every appointment blocks unless it is cancelled or its
+        plan's hold has run out. `availability._busy_rows` repeats it in SQL for speed (a test
+        compares the two on random data).
+        """
+        return self.active().filter(
+            ~Q(plan__status=PlanStatus.HELD) | Q(plan__hold_expires_at__gt=now)
+        )
 
 
 class Appointment(models.Model):

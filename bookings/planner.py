@@ -14,7 +14,6 @@ whatever the calendar looks like.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -22,30 +21,22 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings.availability import Calendar, Opening, Timed, VisitSpec
-from bookings.errors import NoCourseFits, SlotTaken
+from bookings.availability import Calendar, VisitSpec
+from bookings.errors import BookingError, NoCourseFits, SlotTaken, SlotUnavailable
 from bookings.models import Clinician
 from bookings.rules import (
     BookingRules,
+    Visit,
+    aware,
     clinic_zone,
     expected_sequences,
     local_date,
     next_day_window,
-    visit_kind,
 )
 from treatments.models import Protocol
 
-
-@dataclass(frozen=True)
-class ProposedVisit(Timed):
-    sequence: int
-    start: datetime
-    clinician_id: int
-    minutes: int
-
-    @property
-    def kind(self) -> str:
-        return visit_kind(self.sequence)
+# What the planner proposes and `plan_book()` books: one visit type for the whole engine.
+ProposedVisit = Visit
 
 
 def course_propose(
@@ -61,7 +52,9 @@ def course_propose(
     Raises NoCourseFits with a reason a patient understands when no course fits the horizon.
     """
     rules = BookingRules.from_settings()
-    now = now or timezone.now()
+    now = aware(now or timezone.now())
+    if first_start is not None:
+        aware(first_start)
     calendar = Calendar(
         protocol=protocol,
         first_day=local_date(rules.earliest_start(now, online=online)),
@@ -135,10 +128,10 @@ class _Planner:
                 if opening.start == first_start
             ]
             if not matching:
-                raise SlotTaken(_("That start time is not free. Please choose another time."))
+                raise self._refusal(first_start, spec)
             if not self._completable_from(0, day):
                 raise NoCourseFits(self._why_not_from(day))
-            return self._visit(0, matching[0])
+            return matching[0]
 
         course_fits = False
         for day in self.calendar.days():
@@ -147,7 +140,7 @@ class _Planner:
             course_fits = True
             openings = self.calendar.openings(day, spec, clinician_id=self.preferred_id)
             if openings:
-                return self._visit(0, openings[0])
+                return openings[0]
         if course_fits and self.preferred is not None:
             raise NoCourseFits(self._why_not_with_preferred())
         raise NoCourseFits(self._why_nothing_fits())
@@ -165,11 +158,11 @@ class _Planner:
         for day in feasible_days:
             own = self.calendar.openings(day, spec, clinician_id=lead_clinician)
             if own:
-                return self._visit(index, self._closest_to(own, anchor))
+                return self._closest_to(own, anchor)
         day = feasible_days[0]  # non-empty: _completable_from(index - 1, previous.day) held
-        return self._visit(index, self._closest_to(self.calendar.openings(day, spec), anchor))
+        return self._closest_to(self.calendar.openings(day, spec), anchor)
 
-    def _closest_to(self, openings: list[Opening], anchor: int) -> Opening:
+    def _closest_to(self, openings: list[Visit], anchor: int) -> Visit:
         return min(
             openings,
             key=lambda opening: (
@@ -178,13 +171,13 @@ class _Planner:
             ),
         )
 
-    def _visit(self, index: int, opening: Opening) -> ProposedVisit:
-        return ProposedVisit(
-            sequence=self.sequences[index],
-            start=opening.start,
-            clinician_id=opening.clinician_id,
-            minutes=opening.minutes,
-        )
+    def _refusal(self, start: datetime, spec: VisitSpec) -> BookingError:
+        """Just taken only when another booking holds the time; an odd time is not available."""
+        candidates = [self.preferred_id] if self.preferred_id else self.calendar.clinician_ids
+        problems = [self.calendar.problem_with(candidate, start, spec) for candidate in candidates]
+        if any(isinstance(problem, SlotTaken) for problem in problems):
+            return SlotTaken(_("That start time is not free. Please choose another time."))
+        return SlotUnavailable()
 
     @staticmethod
     def _minutes_after_midnight(moment: datetime) -> int:

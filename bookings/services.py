@@ -1,17 +1,47 @@
 """Booking workflows. Each runs in one transaction: lock → re-check → write all rows, or none.
 
-Locks are always taken in the same order — the plan, then clinicians by id, then devices by id —
-so two bookings can wait for each other but never deadlock on these rows. On PostgreSQL the
-locks are row locks (SELECT … FOR UPDATE) bounded by a lock timeout, and exclusion constraints
-back the re-check: an overlap that slipped through would be refused by the database. On SQLite
-every transaction starts with BEGIN IMMEDIATE (settings), so writers run one at a time.
+**Call these outside any transaction.** Every service opens its own
+`transaction.atomic(durable=True)` (as pretix places orders), so its row locks and its
+`SET LOCAL lock_timeout` end the moment it returns, and the caller gets back rows that are
+committed. Called inside another transaction it raises `RuntimeError` ("A durable atomic block
+cannot be nested…") instead of holding the calendar's locks for the rest of the caller's work.
+Views are fine (`ATOMIC_REQUESTS` is off). The admin's add/change form and its `save_model()` run
+inside `transaction.atomic`: call a service from an admin action or a custom admin view, not from
+a form's save. Mail and other follow-ups go in `transaction.on_commit` inside the service, or
+after it returns.
+
+**Lock order.** Every service takes its locks in this one order, so two of them can queue but
+never wait for each other in a circle:
+
+1. plans, by id: the plans it changes (read from the database: an appointment's plan is the
+   stored one, never the caller's `plan_id`), and the held plans whose hold ran out that still
+   sit on the clinicians and devices it books (found by a read before any lock; they are freed
+   under the locks);
+2. the patient (one patient, one visit at a time, even with two clinicians);
+3. the clinicians it books, by id;
+4. the devices of the protocol's procedure, by id.
+
+A hold that runs out between the first read and the locks (two services' clocks apart) is freed
+only if its plan can be locked without waiting (SKIP LOCKED); the release job skips plans that
+others hold. Neither ever waits for a plan while holding a patient, clinician or device.
+
+On PostgreSQL the locks are `SELECT … FOR NO KEY UPDATE OF <table>`: only the rows named are
+locked (not the protocol row a join reads), and the lock does not conflict with the key-share
+lock that inserting a plan or an appointment takes on the rows its foreign keys point to. A lock
+waits at most `BOOKING_LOCK_TIMEOUT_SECONDS`; then, or on a deadlock, the answer is `ClinicBusy`.
+Exclusion constraints back the re-check: an overlap that slipped through is refused by the
+database (`SlotTaken`). On SQLite every transaction starts with BEGIN IMMEDIATE (settings), so
+writers run one at a time.
+
+Services decide on what is stored: they re-read every row after locking it. They refuse with the
+errors of `bookings.errors` — unknown ids, a removed patient or an unpublished protocol included —
+and never let a database error through as a server error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -21,11 +51,13 @@ from django.utils.translation import gettext as _
 
 from bookings.availability import Calendar, VisitSpec
 from bookings.errors import (
-    ClinicBusy,
     CourseRuleBroken,
     InvalidPlanState,
-    SlotTaken,
+    NotFound,
+    PatientAlreadyBooked,
     TooLateToChange,
+    TreatmentUnavailable,
+    booking_error_for,
 )
 from bookings.models import (
     OPEN_PLAN_STATUSES,
@@ -39,12 +71,18 @@ from bookings.models import (
     PlanStatus,
 )
 from bookings.planner import ProposedVisit
-from bookings.rules import BookingRules, Visit, course_problems, local_date, timing_problems
+from bookings.rules import (
+    BookingRules,
+    aware,
+    course_problems,
+    end_of,
+    later_by,
+    local_date,
+    timing_problems,
+)
 from treatments.models import Protocol
 
 T = TypeVar("T")
-
-OVERLAP_CONSTRAINTS = ("appointment_no_clinician_overlap", "appointment_no_device_overlap")
 
 
 def plan_book(
@@ -59,22 +97,30 @@ def plan_book(
     """Book a whole course: every visit, or none.
 
     A held plan keeps its times for BOOKING_HOLD_MINUTES while the patient completes screening
-    and consent; `hold=False` (reception on the phone) confirms it at once.
+    and consent; `hold=False` (reception on the phone) confirms it at once. Booking again the
+    course the patient already holds (a second click) returns that plan.
     """
-    now = now or timezone.now()
+    now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
-    problems = course_problems(protocol, [Visit(v.kind, v.sequence, v.start) for v in visits])
-    if problems:
-        raise CourseRuleBroken(" ".join(problems))
+    for visit in visits:
+        aware(visit.start)
     ordered = sorted(visits, key=lambda visit: visit.sequence)
 
     def book() -> Plan:
+        stored = _published_protocol(protocol.pk)
+        problems = course_problems(stored, ordered)
+        if problems:
+            raise CourseRuleBroken(" ".join(problems))
         clinician_ids = sorted({visit.clinician_id for visit in ordered})
-        _lock_clinicians_and_devices(clinician_ids, protocol, now)
-        calendar = _calendar_for(protocol, ordered, now, online, clinician_ids)
+        _lock_in_order(patient_id=patient.pk, clinician_ids=clinician_ids, protocol=stored, now=now)
+        same = _same_course_held(patient.pk, stored, ordered, now)
+        if same is not None:
+            return same
+        _refuse_patient_clash(patient.pk, [(v.start, v.end) for v in ordered], now)
+        calendar = _calendar_for(stored, ordered, now, online, clinician_ids)
         appointments = []
         for visit in ordered:
-            spec = VisitSpec.for_visit(protocol, visit.sequence)
+            spec = VisitSpec.for_visit(stored, visit.sequence)
             problem = calendar.problem_with(visit.clinician_id, visit.start, spec)
             if problem is not None:
                 raise problem
@@ -90,18 +136,18 @@ def plan_book(
                     kind=visit.kind,
                     sequence=visit.sequence,
                     start=visit.start,
-                    end=visit.start + timedelta(minutes=spec.minutes),
+                    end=end_of(visit.start, spec.minutes),
                     clinician_id=visit.clinician_id,
                     device_id=device_id,
                 )
             )
         first_session = next(a for a in appointments if a.kind == AppointmentKind.SESSION)
         plan = Plan.objects.create(
-            patient=patient,
-            protocol=protocol,
+            patient_id=patient.pk,
+            protocol=stored,
             clinician_id=first_session.clinician_id,
             status=PlanStatus.HELD if hold else PlanStatus.CONFIRMED,
-            hold_expires_at=now + rules.hold if hold else None,
+            hold_expires_at=later_by(now, rules.hold) if hold else None,
         )
         for appointment in appointments:
             appointment.plan = plan
@@ -119,27 +165,41 @@ def appointment_reschedule(
     online: bool = True,
     now: datetime | None = None,
 ) -> Appointment:
-    """Move one visit, keeping the course's timing rules against its neighbours."""
-    now = now or timezone.now()
+    """Move one visit, keeping the course's timing rules against the visits that remain."""
+    now = aware(now or timezone.now())
+    aware(new_start)
     rules = BookingRules.from_settings()
 
     def move() -> Appointment:
-        plan = _lock_plan(appointment.plan_id)
-        current = Appointment.objects.get(pk=appointment.pk)
-        _require_changeable(plan, current, rules, now, online)
-        clinician_id = clinician.pk if clinician else current.clinician_id
-        protocol = plan.protocol
-        siblings = [
-            Visit(sibling.kind, sibling.sequence, sibling.start)
-            for sibling in plan.appointments.active().exclude(pk=current.pk)
-        ]
-        problems = timing_problems(
-            protocol, [*siblings, Visit(current.kind, current.sequence, new_start)]
+        # Every lock target is known before the first lock, so they are all taken in one order.
+        stored = (
+            Appointment.objects.filter(pk=appointment.pk)
+            .values("plan_id", "plan__patient_id", "plan__protocol_id", "clinician_id")
+            .first()
         )
+        if stored is None:
+            raise NotFound()
+        clinician_id = clinician.pk if clinician else stored["clinician_id"]
+        protocol = Protocol.objects.get(pk=stored["plan__protocol_id"])
+        plans = _lock_in_order(
+            plan_ids=[stored["plan_id"]],
+            patient_id=stored["plan__patient_id"],
+            clinician_ids=[clinician_id],
+            protocol=protocol,
+            now=now,
+        )
+        plan = plans[stored["plan_id"]]
+        current = Appointment.objects.get(pk=appointment.pk)
+        if clinician is None and current.clinician_id != clinician_id:
+            raise InvalidPlanState(_("This visit was changed a moment ago. Please look again."))
+        _require_changeable(plan, current, rules, now, online)
+        spec = VisitSpec.for_visit(protocol, current.sequence)
+        moved = ProposedVisit(current.sequence, new_start, clinician_id, spec.minutes)
+        others = list(plan.appointments.active().exclude(pk=current.pk))
+        problems = timing_problems(protocol, [*others, moved])
         if problems:
             raise CourseRuleBroken(" ".join(problems))
-        _lock_clinicians_and_devices([clinician_id], protocol, now)
-        spec = VisitSpec.for_visit(protocol, current.sequence)
+        _refuse_patient_clash(plan.patient_id, [(moved.start, moved.end)], now, current.pk)
         calendar = Calendar(
             protocol=protocol,
             first_day=local_date(new_start),
@@ -153,7 +213,7 @@ def appointment_reschedule(
         if problem is not None:
             raise problem
         current.start = new_start
-        current.end = new_start + timedelta(minutes=spec.minutes)
+        current.end = moved.end
         current.clinician_id = clinician_id
         current.device_id = calendar.free_device(new_start, spec)
         current.save(update_fields=["start", "end", "clinician", "device", "updated_at"])
@@ -165,13 +225,16 @@ def appointment_reschedule(
 def appointment_cancel(
     *, appointment: Appointment, online: bool = True, now: datetime | None = None
 ) -> Appointment:
-    """Cancel one session. Cancelling the last active one cancels the plan."""
-    now = now or timezone.now()
+    """Cancel one session. Cancelling the last active one cancels the plan.
+
+    What remains keeps the course's rules by construction (see `bookings.rules`), so a patient
+    can always cancel a session that is far enough ahead.
+    """
+    now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
 
     def cancel() -> Appointment:
-        plan = _lock_plan(appointment.plan_id)
-        current = Appointment.objects.get(pk=appointment.pk)
+        plan, current = _lock_appointment(appointment.pk)
         _require_changeable(plan, current, rules, now, online)
         if current.kind == AppointmentKind.PREPARATION:
             raise InvalidPlanState(
@@ -184,12 +247,8 @@ def appointment_cancel(
         current.save(update_fields=["status", "updated_at"])
         if not plan.appointments.active().filter(kind=AppointmentKind.SESSION).exists():
             # No session left: a preparation visit still to come would serve nothing.
-            plan.appointments.filter(status=AppointmentStatus.BOOKED, start__gt=now).update(
-                status=AppointmentStatus.CANCELLED, updated_at=now
-            )
-            plan.status = PlanStatus.CANCELLED
-            plan.hold_expires_at = None
-            plan.save(update_fields=["status", "hold_expires_at"])
+            _plans_close([plan.pk], PlanStatus.CANCELLED, now)
+            plan.refresh_from_db(fields=["status", "hold_expires_at"])
         return current
 
     return _run_locked(cancel, rules)
@@ -197,38 +256,38 @@ def appointment_cancel(
 
 def plan_cancel(*, plan: Plan, online: bool = True, now: datetime | None = None) -> Plan:
     """Cancel the whole course and free every future time it holds."""
-    now = now or timezone.now()
+    now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
 
     def cancel() -> Plan:
-        locked = _lock_plan(plan.pk)
+        (locked,) = _lock_plans([plan.pk])
         if locked.status not in OPEN_PLAN_STATUSES:
             raise InvalidPlanState()
+        _require_live_hold(locked, now)
         upcoming = locked.appointments.filter(status=AppointmentStatus.BOOKED, start__gt=now)
-        if online and upcoming.filter(start__lt=now + rules.cancellation_notice).exists():
+        if online and upcoming.filter(start__lt=later_by(now, rules.cancellation_notice)).exists():
             raise TooLateToChange(_cancellation_notice_message(rules))
-        upcoming.update(status=AppointmentStatus.CANCELLED, updated_at=now)
-        locked.status = PlanStatus.CANCELLED
-        locked.hold_expires_at = None
-        locked.save(update_fields=["status", "hold_expires_at"])
+        _plans_close([locked.pk], PlanStatus.CANCELLED, now)
+        locked.refresh_from_db(fields=["status", "hold_expires_at"])
         return locked
 
     return _run_locked(cancel, rules)
 
 
-def plan_request_review(*, plan: Plan) -> Plan:
+def plan_request_review(*, plan: Plan, now: datetime | None = None) -> Plan:
     """Screening flagged something: keep the times, but a clinician must approve the plan."""
     return _plan_transition(
-        plan,
-        allowed=(PlanStatus.HELD,),
-        status=PlanStatus.AWAITING_REVIEW,
+        plan, allowed=(PlanStatus.HELD,), status=PlanStatus.AWAITING_REVIEW, now=now
     )
 
 
 def plan_confirm(
     *, plan: Plan, reviewer: Clinician | None = None, note: str = "", now: datetime | None = None
 ) -> Plan:
-    """Confirm a held plan, or approve one awaiting review (then a reviewer is required)."""
+    """Confirm a held plan, or approve one awaiting review (then a reviewer is required).
+
+    Confirming a plan that is already confirmed changes nothing and returns it (a second click).
+    """
     return _plan_transition(
         plan,
         allowed=(PlanStatus.HELD, PlanStatus.AWAITING_REVIEW),
@@ -250,16 +309,29 @@ def plan_decline(
         reviewer=reviewer,
         note=note,
         now=now,
-        free_times=True,
     )
 
 
 def plan_release_expired_holds(*, now: datetime | None = None) -> int:
-    """Cancel held plans whose hold ran out (also done lazily inside every booking)."""
-    now = now or timezone.now()
-    return _run_locked(
-        lambda: _cancel_expired_plans(Plan.objects.all(), now), BookingRules.from_settings()
-    )
+    """Cancel held plans whose hold ran out (also done lazily inside every booking).
+
+    Returns how many this call cancelled. Plans another transaction holds are skipped, not
+    waited for: that transaction (a booking on their times, or their own patient) decides them,
+    and the next run picks up any that are left.
+    """
+    now = aware(now or timezone.now())
+
+    def release() -> int:
+        expired = list(
+            Plan.objects.expired_holds(now)
+            .select_for_update(no_key=True, skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        _plans_close(expired, PlanStatus.CANCELLED, now)
+        return len(expired)
+
+    return _run_locked(release, BookingRules.from_settings())
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -273,115 +345,216 @@ def _plan_transition(
     reviewer: Clinician | None = None,
     note: str = "",
     now: datetime | None = None,
-    free_times: bool = False,
 ) -> Plan:
-    now = now or timezone.now()
+    now = aware(now or timezone.now())
 
     def transition() -> Plan:
-        locked = _lock_plan(plan.pk)
+        (locked,) = _lock_plans([plan.pk])
+        if locked.status == status == PlanStatus.CONFIRMED:
+            return locked
         if locked.status not in allowed:
             raise InvalidPlanState()
         if locked.status == PlanStatus.AWAITING_REVIEW and reviewer is None:
             raise InvalidPlanState(_("A clinician must review this plan first."))
         _require_live_hold(locked, now)
-        locked.status = status
-        locked.hold_expires_at = None
-        fields = ["status", "hold_expires_at"]
         if reviewer is not None:
-            locked.reviewed_by = reviewer
+            if not Clinician.objects.filter(pk=reviewer.pk).exists():
+                raise NotFound()
+            locked.reviewed_by_id = reviewer.pk
             locked.reviewed_at = now
             locked.review_note = note
-            fields += ["reviewed_by", "reviewed_at", "review_note"]
-        locked.save(update_fields=fields)
-        if free_times:
-            locked.appointments.active().update(status=AppointmentStatus.CANCELLED, updated_at=now)
+            locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+        if status in (PlanStatus.DECLINED, PlanStatus.CANCELLED):
+            _plans_close([locked.pk], status, now)
+        else:
+            locked.status = status
+            locked.hold_expires_at = None
+            locked.save(update_fields=["status", "hold_expires_at"])
+        locked.refresh_from_db(fields=["status", "hold_expires_at"])
         return locked
 
     return _run_locked(transition, BookingRules.from_settings())
 
 
+def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
+    """Close plans (cancelled, declined, or a hold that ran out): the one way every path does it.
+
+    The status is set, the hold dropped, and every visit still to come is cancelled; visits that
+    have started or taken place keep their status, as the record of what happened.
+    """
+    plan_ids = list(plan_ids)
+    if not plan_ids:
+        return
+    Appointment.objects.filter(
+        plan_id__in=plan_ids, status=AppointmentStatus.BOOKED, start__gt=now
+    ).update(status=AppointmentStatus.CANCELLED, updated_at=now)
+    Plan.objects.filter(pk__in=plan_ids).update(status=status, hold_expires_at=None)
+
+
 def _run_locked(work: Callable[[], T], rules: BookingRules) -> T:
-    """Run `work` in one transaction; lock waits and overlap violations become clear errors."""
+    """Run `work` in its own transaction; lock waits and overlaps become the engine's errors."""
     try:
-        with transaction.atomic(), _lock_timeout(rules.lock_timeout_seconds):
+        with transaction.atomic(durable=True):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Ends with the transaction; a waiting booking gives up after this long.
+                    cursor.execute(f"SET LOCAL lock_timeout = '{int(rules.lock_timeout_seconds)}s'")
             return work()
-    except IntegrityError as error:
-        if any(name in str(error) for name in OVERLAP_CONSTRAINTS):
-            raise SlotTaken() from error
-        raise
-    except OperationalError as error:
-        if _is_lock_failure(error):
-            raise ClinicBusy() from error
-        raise
+    except (IntegrityError, OperationalError) as error:
+        refusal = booking_error_for(error)
+        if refusal is None:
+            raise
+        raise refusal from error
 
 
-@contextmanager
-def _lock_timeout(seconds: int) -> Iterator[None]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # SET LOCAL ends with the transaction; a waiting booking gives up after this long.
-            cursor.execute(f"SET LOCAL lock_timeout = '{int(seconds)}s'")
-    yield
-
-
-def _is_lock_failure(error: OperationalError) -> bool:
-    text = str(error).lower()
-    return any(
-        phrase in text
-        for phrase in ("lock timeout", "could not obtain lock", "deadlock", "database is locked")
+def _lock_plans(plan_ids: Sequence[int]) -> list[Plan]:
+    """Lock plans in id order (only the plan rows: `of=("self",)` leaves the protocol alone)."""
+    plans = list(
+        Plan.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("protocol")
+        .filter(pk__in=plan_ids)
+        .order_by("pk")
     )
+    if len(plans) != len(set(plan_ids)):
+        raise NotFound()
+    return plans
 
 
-def _lock_plan(plan_id: int) -> Plan:
-    return Plan.objects.select_for_update().select_related("protocol").get(pk=plan_id)
+def _lock_appointment(appointment_id: int | None) -> tuple[Plan, Appointment]:
+    """Lock the appointment's stored plan, then re-read the appointment under that lock."""
+    plan_id = Appointment.objects.filter(pk=appointment_id).values_list("plan_id", flat=True)
+    plan_id = plan_id.first()
+    if plan_id is None:
+        raise NotFound()
+    (plan,) = _lock_plans([plan_id])
+    current = Appointment.objects.filter(pk=appointment_id, plan_id=plan.pk).first()
+    if current is None:
+        raise NotFound()
+    return plan, current
 
 
-def _lock_clinicians_and_devices(
-    clinician_ids: Sequence[int], protocol: Protocol, now: datetime
-) -> None:
-    """Lock the scarce rows this booking competes for, then release expired holds on them."""
+def _published_protocol(protocol_id: int | None) -> Protocol:
+    stored = Protocol.objects.filter(pk=protocol_id, published=True).first()
+    if stored is None:
+        raise TreatmentUnavailable()
+    return stored
+
+
+def _lock_in_order(
+    *,
+    plan_ids: Sequence[int] = (),
+    patient_id: int | None,
+    clinician_ids: Sequence[int],
+    protocol: Protocol,
+    now: datetime,
+) -> dict[int, Plan]:
+    """Take a booking's locks in the one order (module docstring); returns the locked plans.
+
+    Held plans whose hold ran out still occupy the rows this booking wants (and the exclusion
+    constraint), so they are freed here. They are found before any lock and locked together with
+    the booking's own plans, in id order: a booking waits for the release job or the plan's own
+    patient instead of either of them waiting for the booking while holding something it needs.
+    """
+    device_ids: list[int] = []
+    if protocol.needs_device:
+        device_ids = list(
+            Device.objects.for_procedure(protocol.procedure).values_list("pk", flat=True)
+        )
+    expired_ids = set(
+        _expired_plans_on(clinician_ids, device_ids, now).values_list("pk", flat=True)
+    )
+    plans = {
+        plan.pk: plan
+        for plan in Plan.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("protocol")
+        .filter(pk__in={*plan_ids, *expired_ids})
+        .order_by("pk")
+    }
+    if any(plan_id not in plans for plan_id in plan_ids):
+        raise NotFound()
+    if patient_id is not None:
+        found = Patient.objects.select_for_update(no_key=True).filter(pk=patient_id)
+        if not list(found.values_list("pk", flat=True)):
+            raise NotFound(_("We could not find this patient's record. Please call the clinic."))
     locked_clinicians = list(
-        Clinician.objects.select_for_update()
+        Clinician.objects.select_for_update(no_key=True)
         .filter(pk__in=clinician_ids)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    device_ids: list[int] = []
-    if protocol.needs_device:
-        device_ids = list(
-            Device.objects.select_for_update()
-            .for_procedure(protocol.procedure)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-    # Expired holds still occupy their rows (and the exclusion constraint): free them first.
-    on_locked_rows = Q(clinician_id__in=locked_clinicians) | Q(device_id__in=device_ids)
-    holding_locked_rows = Appointment.objects.active().filter(
-        on_locked_rows, plan__status=PlanStatus.HELD, plan__hold_expires_at__lte=now
-    )
-    _cancel_expired_plans(Plan.objects.filter(pk__in=holding_locked_rows.values("plan_id")), now)
-
-
-def _cancel_expired_plans(plans: QuerySet[Plan], now: datetime) -> int:
-    """Cancel those of `plans` whose hold has run out; returns how many were cancelled.
-
-    The plans are locked before their appointments are touched, in id order, as every other
-    workflow does; the hold is checked under the lock.
-    """
-    expired = list(
-        plans.select_for_update()
-        .filter(status=PlanStatus.HELD, hold_expires_at__lte=now)
+    locked_devices = list(
+        Device.objects.select_for_update(no_key=True)
+        .filter(pk__in=device_ids)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if expired:
-        Appointment.objects.active().filter(plan_id__in=expired).update(
-            status=AppointmentStatus.CANCELLED, updated_at=now
-        )
-        Plan.objects.filter(pk__in=expired).update(
-            status=PlanStatus.CANCELLED, hold_expires_at=None
-        )
-    return len(expired)
+    # Re-checked under the locks. A hold that ran out only between the first read and now (two
+    # services' clocks apart) is taken if free and otherwise left: never waited for out of order.
+    still_expired = _expired_plans_on(locked_clinicians, locked_devices, now).exclude(
+        pk__in=plan_ids
+    )
+    ours = [pk for pk in still_expired.values_list("pk", flat=True) if pk in plans]
+    stragglers = list(
+        still_expired.exclude(pk__in=plans)
+        .select_for_update(no_key=True, skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    _plans_close([*ours, *stragglers], PlanStatus.CANCELLED, now)
+    return plans
+
+
+def _expired_plans_on(
+    clinician_ids: Sequence[int], device_ids: Sequence[int], now: datetime
+) -> QuerySet[Plan]:
+    """Held plans whose hold ran out with an active appointment on these clinicians or devices."""
+    on_rows = Q(clinician_id__in=clinician_ids) | Q(device_id__in=device_ids)
+    expired = Plan.objects.expired_holds(now)
+    holding = Appointment.objects.active().filter(on_rows, plan__in=expired)
+    return expired.filter(pk__in=holding.values("plan_id"))
+
+
+def _same_course_held(
+    patient_id: int, protocol: Protocol, visits: Sequence[ProposedVisit], now: datetime
+) -> Plan | None:
+    """The patient's open plan of this protocol with exactly these visits, if there is one."""
+    wanted = {(visit.sequence, visit.start, visit.clinician_id) for visit in visits}
+    candidates = Appointment.objects.blocking(now).filter(
+        plan__patient_id=patient_id,
+        plan__protocol=protocol,
+        plan__status__in=OPEN_PLAN_STATUSES,
+        start__in=[visit.start for visit in visits],
+    )
+    plan_ids = set(candidates.values_list("plan_id", flat=True))
+    for plan in Plan.objects.filter(pk__in=plan_ids).order_by("pk"):
+        held = {
+            (sequence, start, clinician_id)
+            for sequence, start, clinician_id in plan.appointments.active().values_list(
+                "sequence", "start", "clinician_id"
+            )
+        }
+        if held == wanted:
+            return plan
+    return None
+
+
+def _refuse_patient_clash(
+    patient_id: int,
+    intervals: Sequence[tuple[datetime, datetime]],
+    now: datetime,
+    moving_id: int | None = None,
+) -> None:
+    """One patient cannot be in two places: refuse a visit overlapping another of theirs."""
+    overlaps = Q()
+    for start, end in intervals:
+        overlaps |= Q(start__lt=end, end__gt=start)
+    clash = (
+        Appointment.objects.blocking(now)
+        .filter(overlaps, plan__patient_id=patient_id)
+        .exclude(pk=moving_id)
+        .exists()
+    )
+    if clash:
+        raise PatientAlreadyBooked()
 
 
 def _calendar_for(
@@ -409,7 +582,7 @@ def _require_changeable(
     _require_live_hold(plan, now)
     if appointment.start <= now:
         raise TooLateToChange(_("This appointment has already started or passed."))
-    if online and appointment.start - now < rules.cancellation_notice:
+    if online and appointment.start < later_by(now, rules.cancellation_notice):
         raise TooLateToChange(_cancellation_notice_message(rules))
 
 

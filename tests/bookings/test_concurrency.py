@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from bookings import services
 from bookings.availability import Calendar
 from bookings.errors import BookingError, ClinicBusy, SlotTaken
 from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
@@ -197,25 +198,25 @@ def test_a_course_the_database_refuses_at_its_third_session_leaves_no_rows(
     assert Appointment.objects.count() == 1
 
 
-def test_the_hold_release_job_and_a_booking_of_the_freed_time_do_not_deadlock(
+def test_a_booking_of_a_freed_time_does_not_wait_for_the_release_job_holding_that_plan(
     one_session, clinician, patient, another_patient
 ):
     visit = [ProposedVisit(1, at(TUESDAY, "10:00"), clinician.pk, 60)]
     abandoned = plan_book(patient=patient, protocol=one_session, visits=visit, now=NOW)
     later = NOW + timedelta(minutes=30)
     job_has_the_plan = threading.Event()
-    job_outcome: list[object] = []
+    job_errors: list[Exception] = []
 
     def release_job() -> None:
-        # The job holds the expired plan while the booking reaches for the same rows.
+        # The release job's transaction, caught between locking the expired plan and closing it.
         try:
             with transaction.atomic():
                 Plan.objects.select_for_update().get(pk=abandoned.pk)
                 job_has_the_plan.set()
                 clock.sleep(1)
-                job_outcome.append(plan_release_expired_holds(now=later))
+                services._plans_close([abandoned.pk], PlanStatus.CANCELLED, later)
         except Exception as error:  # reported by the assertion below
-            job_outcome.append(error)
+            job_errors.append(error)
         finally:
             connection.close()
 
@@ -227,9 +228,38 @@ def test_the_hold_release_job_and_a_booking_of_the_freed_time_do_not_deadlock(
     finally:
         job.join()
 
-    assert job_outcome == [1]
+    assert job_errors == []
     assert Plan.objects.get(pk=abandoned.pk).status == PlanStatus.CANCELLED
     assert Appointment.objects.active().get().plan == plan
+
+
+def test_the_release_job_skips_a_plan_another_transaction_holds(one_session, clinician, patient):
+    visit = [ProposedVisit(1, at(TUESDAY, "10:00"), clinician.pk, 60)]
+    abandoned = plan_book(patient=patient, protocol=one_session, visits=visit, now=NOW)
+    holding = threading.Event()
+    done = threading.Event()
+
+    def owner() -> None:
+        with transaction.atomic():
+            Plan.objects.select_for_update().get(pk=abandoned.pk)
+            holding.set()
+            done.wait(timeout=10)
+        connection.close()
+
+    thread = threading.Thread(target=owner)
+    thread.start()
+    holding.wait(timeout=10)
+    try:
+        started = clock.monotonic()
+        released = plan_release_expired_holds(now=NOW + timedelta(minutes=30))
+        waited = clock.monotonic() - started
+    finally:
+        done.set()
+        thread.join()
+
+    assert released == 0
+    assert waited < 1
+    assert plan_release_expired_holds(now=NOW + timedelta(minutes=30)) == 1
 
 
 # --- the exclusion constraints, with the services bypassed ---------------------------------

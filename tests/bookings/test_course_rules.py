@@ -214,8 +214,8 @@ def test_moving_a_session_within_its_window_keeps_the_course(booked_course):
 
 
 def test_the_window_for_a_middle_session_is_bounded_by_both_neighbours(protocol):
-    first = Visit("session", 1, at(TUESDAY, "10:00"))
-    third = Visit("session", 3, at(days_after(TUESDAY, 50), "10:00"))
+    first = Visit(1, at(TUESDAY, "10:00"), 1, 60)
+    third = Visit(3, at(days_after(TUESDAY, 50), "10:00"), 1, 60)
 
     earliest, latest = day_window_between(protocol, first, third)
 

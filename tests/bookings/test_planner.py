@@ -14,15 +14,11 @@ from hypothesis import strategies as st
 from bookings.errors import NoCourseFits, SlotTaken
 from bookings.models import Appointment, TimeOff, WorkingHours
 from bookings.planner import course_propose
-from bookings.rules import Visit, course_problems, local_date
+from bookings.rules import course_problems, local_date
 from tests.bookings.conftest import BERLIN, MONDAY, NOW, at, days_after, hhmm
 from tests.factories import ClinicianFactory, DeviceFactory, PatientFactory, ProtocolFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def as_visits(proposal) -> list[Visit]:
-    return [Visit(visit.kind, visit.sequence, visit.start) for visit in proposal]
 
 
 def test_the_earliest_course_starts_after_the_lead_time_with_one_clinician(protocol, clinician):
@@ -31,7 +27,7 @@ def test_the_earliest_course_starts_after_the_lead_time_with_one_clinician(proto
     assert [visit.sequence for visit in proposal] == [1, 2, 3]
     assert proposal[0].start == at(days_after(MONDAY, 1), "09:00")
     assert {visit.clinician_id for visit in proposal} == {clinician.pk}
-    assert course_problems(protocol, as_visits(proposal)) == []
+    assert course_problems(protocol, proposal) == []
 
 
 def test_an_autologous_course_starts_with_the_preparation_visit_and_waits_for_the_lab(
@@ -42,7 +38,7 @@ def test_an_autologous_course_starts_with_the_preparation_visit_and_waits_for_th
     preparation, first_session = proposal[0], proposal[1]
     assert (preparation.kind, preparation.minutes) == ("preparation", 30)
     assert (first_session.day - preparation.day).days >= prp_protocol.lab_lead_days
-    assert course_problems(prp_protocol, as_visits(proposal)) == []
+    assert course_problems(prp_protocol, proposal) == []
 
 
 def test_the_planner_prefers_the_same_clinician_over_an_earlier_day(
@@ -77,7 +73,7 @@ def test_the_planner_falls_back_to_a_colleague_when_the_clinician_cannot(
 
     assert proposal[0].clinician_id == clinician.pk
     assert {visit.clinician_id for visit in proposal[1:]} == {second_clinician.pk}
-    assert course_problems(protocol, as_visits(proposal)) == []
+    assert course_problems(protocol, proposal) == []
 
 
 def test_a_chosen_clinician_with_no_time_is_named_instead_of_saying_nothing_fits(

@@ -1,5 +1,6 @@
 """Booking services: whole courses or nothing, holds, review, cancel and reschedule."""
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -427,9 +428,13 @@ def test_rescheduling_online_within_the_notice_period_is_refused(confirmed_cours
 
 def test_a_lock_failure_becomes_a_friendly_busy_error(held_plan, monkeypatch):
     def locked(*args, **kwargs):
-        raise OperationalError("database is locked")
+        # What Django raises when SQLite's busy timeout runs out: the driver's error, with its
+        # result code, as the cause. The words do not matter (they could be in any language).
+        busy = sqlite3.OperationalError("Datenbank ist gesperrt")
+        busy.sqlite_errorcode = 5  # SQLITE_BUSY
+        raise OperationalError(str(busy)) from busy
 
-    monkeypatch.setattr(services, "_lock_plan", locked)
+    monkeypatch.setattr(services, "_lock_plans", locked)
 
     with pytest.raises(ClinicBusy) as refusal:
         plan_cancel(plan=held_plan, now=NOW)
