@@ -6,22 +6,18 @@ appointments), so a page that shows a month of days costs the same as one that s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypedDict
 
 from django.utils import timezone
 
+from bookings import rules as course_rules
 from bookings.availability import Calendar, Opening, VisitSpec
 from bookings.models import Clinician
 from bookings.planner import ProposedVisit, course_propose
-from bookings.rules import (
-    BookingRules,
-    Visit,
-    day_window_between,
-    expected_sequences,
-    local_date,
-)
+from bookings.rules import BookingRules, expected_sequences, local_date, visit_kind
 from treatments.models import Protocol
 
 
@@ -92,12 +88,38 @@ def course_from(
     return course_propose(protocol=protocol, clinician=clinician, now=now)
 
 
-def neighbours(visits: list[Visit], sequence: int) -> tuple[Visit | None, Visit | None]:
-    """The visits just before and after `sequence` in the course (by sequence)."""
-    ordered = sorted(visits, key=lambda visit: visit.sequence)
-    before = [v for v in ordered if v.sequence < sequence]
-    after = [v for v in ordered if v.sequence > sequence]
-    return (before[-1] if before else None, after[0] if after else None)
+@dataclass(frozen=True)
+class Placed:
+    """A visit of the course as the timing rules read it (an appointment or a proposed visit)."""
+
+    sequence: int
+    start: datetime
+
+    @property
+    def kind(self) -> str:
+        return visit_kind(self.sequence)
+
+    @property
+    def day(self) -> date:
+        return local_date(self.start)
+
+
+def day_window(
+    protocol: Protocol, sequence: int, others: Iterable[object]
+) -> tuple[date | None, date | None]:
+    """The local days visit `sequence` may move to, given the course's other remaining visits."""
+    placed = sorted(
+        (Placed(o.sequence, o.start) for o in others if o.sequence != sequence),
+        key=lambda visit: visit.sequence,
+    )
+    window_for = getattr(course_rules, "day_window_for", None)
+    if window_for is not None:
+        return window_for(protocol, sequence=sequence, others=placed)
+    before = [v for v in placed if v.sequence < sequence]
+    after = [v for v in placed if v.sequence > sequence]
+    return course_rules.day_window_between(
+        protocol, before[-1] if before else None, after[0] if after else None
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +139,7 @@ def visit_times(
     *,
     protocol: Protocol,
     sequence: int,
-    previous: Visit | None,
-    following: Visit | None,
+    others: Iterable[object],
     wanted_day: date | None,
     ignore_appointment_ids: tuple[int, ...] = (),
     now: datetime | None = None,
@@ -129,7 +150,7 @@ def visit_times(
     rules = BookingRules.from_settings()
     first = local_date(rules.earliest_start(now, online=True))
     last = rules.last_day(now)
-    earliest, latest = day_window_between(protocol, previous, following)
+    earliest, latest = day_window(protocol, sequence, others)
     first = max(first, earliest) if earliest else first
     last = min(last, latest) if latest else last
     if first > last:

@@ -34,7 +34,6 @@ from bookings.booking_flow import (
 )
 from bookings.booking_times import (
     course_from,
-    neighbours,
     visit_times,
     visits_from_session,
     visits_to_session,
@@ -60,7 +59,7 @@ from bookings.models import (
     PlanStatus,
     ScreeningOutcome,
 )
-from bookings.rules import BookingRules, Visit
+from bookings.rules import BookingRules
 from bookings.screening import flagged, screening_outcome, screening_questions, screening_snapshot
 from bookings.tokens import manage_link_find
 from treatments.models import Protocol
@@ -263,14 +262,11 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
     current = next((v for v in visits if v.sequence == sequence), None)
     if current is None:
         raise Http404
-    others = [Visit(v.kind, v.sequence, v.start) for v in visits if v.sequence != sequence]
-    previous, following = neighbours(others, sequence)
     wanted = _date_param(request.POST.get("day") or request.GET.get("day")) or current.day
     times = visit_times(
         protocol=protocol,
         sequence=sequence,
-        previous=previous,
-        following=following,
+        others=visits,
         wanted_day=wanted,
     )
     clinicians = _clinicians(protocol)
@@ -593,17 +589,12 @@ def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> 
     if not _changeable(appointment, plan, rules, timezone.now()):
         messages.error(request, _("This visit can no longer be moved online. Please call us."))
         return redirect("bookings:manage", token=token)
-    others = [
-        Visit(a.kind, a.sequence, a.start)
-        for a in plan.appointments.active().exclude(pk=appointment.pk)
-    ]
-    previous, following = neighbours(others, appointment.sequence)
+    others = list(plan.appointments.active().exclude(pk=appointment.pk))
     wanted = _date_param(request.POST.get("day") or request.GET.get("day"))
     times = visit_times(
         protocol=plan.protocol,
         sequence=appointment.sequence,
-        previous=previous,
-        following=following,
+        others=others,
         wanted_day=wanted or timezone.localtime(appointment.start).date(),
         ignore_appointment_ids=(appointment.pk,),
     )

@@ -1,0 +1,400 @@
+"""The public booking flow, step by step: screening, times, details and hold, consent, confirm."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from bookings.availability import free_start_times
+from bookings.emails import emails_send_due
+from bookings.models import (
+    Appointment,
+    ManageLink,
+    OutgoingEmail,
+    Patient,
+    Plan,
+    PlanStatus,
+    ScreeningAnswer,
+)
+from bookings.rules import local_date
+from bookings.views import DONE_KEY, SESSION_KEY
+from tests.bookings.online import (
+    DETAILS,
+    adult_birthday,
+    answer_screening,
+    book,
+    consent_post,
+    hold,
+    screening_post,
+    url,
+)
+from tests.e2e.conftest import seed_small_clinic
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    return seed_small_clinic()
+
+
+@pytest.fixture
+def protocol(clinic):
+    return clinic.protocol
+
+
+def counts() -> tuple[int, int, int]:
+    return Plan.objects.count(), Patient.objects.count(), Appointment.objects.count()
+
+
+# --- Screening ---------------------------------------------------------------------------------
+
+
+def test_the_protocol_page_has_a_book_button(client, protocol):
+    page = client.get(protocol.get_absolute_url()).content.decode()
+    assert url("start", protocol) in page
+    assert "Book this treatment" in page
+
+
+def test_a_blocking_answer_ends_the_flow_kindly_and_writes_nothing(client, protocol, settings):
+    response = answer_screening(client, protocol, yes_to="pregnant")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "cannot be booked online" in page
+    assert settings.CLINIC_PHONE in page and settings.CLINIC_EMAIL in page
+    assert "Are you pregnant" in page  # says which answer it is about
+    assert counts() == (0, 0, 0)
+    assert SESSION_KEY not in client.session  # the answers are not kept either
+    # The times page cannot be reached by typing its address.
+    assert client.get(url("times", protocol))["Location"] == url("start", protocol)
+
+
+def test_the_blocked_page_speaks_the_patients_language(client, protocol):
+    response = client.post(
+        f"/tr{url('start', protocol)[3:]}", screening_post(protocol, yes_to="pregnant")
+    )
+    page = response.content.decode()
+    assert 'lang="tr"' in page
+    assert "Hamile" in page
+    assert counts() == (0, 0, 0)
+
+
+def test_every_question_must_be_answered_and_answers_given_are_kept(client, protocol):
+    data = screening_post(protocol)
+    first, *rest = data
+    data.pop(first)
+    response = client.post(url("start", protocol), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Please answer yes or no." in page
+    assert 'id="error-summary"' in page
+    # What was answered is still ticked.
+    assert page.count("checked") == len(rest)
+    assert SESSION_KEY not in client.session
+
+
+# --- Times ---------------------------------------------------------------------------------------
+
+
+def test_the_whole_course_is_proposed_with_every_visit(client, clinic):
+    answer_screening(client, clinic.prp_protocol)
+    response = client.get(url("times", clinic.prp_protocol))
+    visits = response.context["visits"]
+    assert [v["sequence"] for v in visits] == [0, 1, 2]
+    assert visits[0]["label"].startswith("Preparation visit")
+    assert (local_date(visits[1]["start"]) - local_date(visits[0]["start"])).days >= 14
+    page = response.content.decode()
+    assert "Preparation visit (blood draw)" in page
+    assert "Session 2 of 2" in page
+
+
+def test_a_chosen_clinician_and_earliest_date_shape_the_proposal(client, clinic, protocol):
+    answer_screening(client, protocol)
+    second = clinic.clinicians[1]
+    earliest = timezone.localdate() + timedelta(days=10)
+    response = client.get(
+        url("times", protocol), {"clinician": second.pk, "earliest": earliest.isoformat()}
+    )
+    visits = response.context["visits"]
+    assert local_date(visits[0]["start"]) == earliest
+    assert visits[0]["clinician"] == second.display_name
+
+
+def test_changing_a_visit_offers_only_days_that_keep_the_course_rules(client, protocol):
+    answer_screening(client, protocol)
+    proposed = client.get(url("times", protocol)).context["visits"]
+    page = client.get(url("change-visit", protocol, sequence=2))
+    days = [choice.day for choice in page.context["times"].days]
+    first_day, third_day = local_date(proposed[0]["start"]), local_date(proposed[2]["start"])
+    assert days, "some days are offered"
+    for day in days:
+        assert 21 <= (day - first_day).days <= 35
+        assert 21 <= (third_day - day).days <= 35
+
+    # Session 3 has a window of 15 days after session 2: choose another day and time.
+    page = client.get(url("change-visit", protocol, sequence=3))
+    second_day = local_date(proposed[1]["start"])
+    days = [choice.day for choice in page.context["times"].days]
+    assert all(21 <= (day - second_day).days <= 35 for day in days)
+    target = next(c.day for c in page.context["times"].days if c.free and c.day != third_day)
+    day_page = client.get(url("change-visit", protocol, sequence=3), {"day": target.isoformat()})
+    value, _label = day_page.context["form"].fields["opening"].choices[-1]
+    response = client.post(
+        url("change-visit", protocol, sequence=3), {"opening": value, "day": target.isoformat()}
+    )
+    assert response.status_code == 302
+    visits = client.get(url("times", protocol)).context["visits"]
+    assert local_date(visits[2]["start"]) == target
+    assert visits[2]["start"].isoformat() == value.split("|")[0]
+
+
+def test_a_time_that_is_not_offered_is_refused_on_change(client, protocol):
+    answer_screening(client, protocol)
+    client.get(url("times", protocol))
+    response = client.post(
+        url("change-visit", protocol, sequence=2), {"opening": "2020-01-01T10:00:00+00:00|1"}
+    )
+    assert response.status_code == 200
+    assert "no longer free" in response.content.decode()
+
+
+# --- Details and hold ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("date_of_birth", "2999-01-01", "cannot be in the future"),
+        ("email", "maria-at-example", "Enter a valid email address."),
+        ("phone", "call me maybe", "digits only"),
+        ("date_of_birth", adult_birthday(16), "aged 18 or over"),
+        ("full_name", " ", "This field is required."),
+    ],
+)
+def test_bad_details_are_refused_next_to_the_field_and_nothing_is_held(
+    client, protocol, settings, field, value, message
+):
+    answer_screening(client, protocol)
+    response = hold(client, protocol, **{field: value})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert message in page
+    assert 'id="error-summary"' in page
+    assert f'href="#div_id_{field}"' in page
+    assert counts() == (0, 0, 0)
+    # The other fields keep what was typed.
+    kept = DETAILS["full_name"] if field != "full_name" else DETAILS["email"]
+    assert kept in page
+    if field == "date_of_birth" and "18" in message:
+        assert settings.CLINIC_PHONE in page
+
+
+def test_holding_writes_a_held_plan_and_says_until_when(client, protocol):
+    answer_screening(client, protocol)
+    response = hold(client, protocol)
+    assert response["Location"] == url("review", protocol)
+    plan = Plan.objects.get()
+    assert plan.status == PlanStatus.HELD
+    assert plan.patient.email == DETAILS["email"]
+    review = client.get(url("review", protocol)).content.decode()
+    until = timezone.localtime(plan.hold_expires_at).strftime("%H:%M")
+    assert f"held until {until}" in review
+
+
+def test_a_slot_taken_between_showing_and_holding_returns_to_times_with_everything_kept(
+    client, protocol, another_client
+):
+    answer_screening(client, protocol)
+    client.get(url("times", protocol))
+    # Someone else books the very same times first.
+    answer_screening(another_client, protocol)
+    book(another_client, protocol, email="other@example.com")
+    assert Plan.objects.count() == 1
+
+    response = client.post(url("details", protocol), DETAILS)
+
+    assert response["Location"] == url("times", protocol)
+    follow = client.get(response["Location"])
+    page = follow.content.decode()
+    assert "just taken" in page
+    assert Plan.objects.count() == 1
+    assert not Patient.objects.filter(email=DETAILS["email"]).exists()
+    # Details and answers are kept; new times are proposed.
+    flow = client.session[SESSION_KEY]
+    assert flow["details"]["full_name"] == DETAILS["full_name"]
+    assert flow["answers"]
+    assert follow.context["visits"]
+    details_page = client.get(url("details", protocol)).content.decode()
+    assert DETAILS["full_name"] in details_page
+
+
+@pytest.fixture
+def another_client():
+    from django.test import Client
+
+    return Client()
+
+
+def test_the_back_button_and_a_second_hold_never_hold_twice(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    client.post(url("details", protocol), DETAILS)  # back, and submit again
+    assert Plan.objects.filter(status=PlanStatus.HELD).count() == 1
+    assert Patient.objects.count() == 1
+
+
+def test_a_returning_patient_is_linked_and_nothing_of_their_record_is_shown(client, protocol):
+    known = PatientFactory(
+        full_name="Maria Old-Name",
+        email=DETAILS["email"],
+        date_of_birth="1986-04-23",
+        phone="+49 111 999",
+    )
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    review = client.get(url("review", protocol)).content.decode()
+    assert Plan.objects.get().patient == known
+    assert Patient.objects.count() == 1
+    assert "Old-Name" not in review and "+49 111 999" not in review
+
+    # Same email, another birthday: a different person.
+    other = PatientFactory(email="shared@example.com", date_of_birth="1970-01-01")
+    client.post(url("details", protocol), {**DETAILS, "email": "shared@example.com"})
+    assert Plan.objects.filter(status=PlanStatus.HELD).get().patient != other
+
+
+def test_a_hold_that_ran_out_sends_the_patient_back_to_choose(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    data = consent_post(client, protocol)
+    Plan.objects.update(hold_expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = client.post(url("review", protocol), data)
+
+    assert response["Location"] == url("times", protocol)
+    page = client.get(response["Location"]).content.decode()
+    assert "ran out" in page
+    assert not Plan.objects.filter(status=PlanStatus.CONFIRMED).exists()
+    assert OutgoingEmail.objects.count() == 0
+
+
+# --- Consent, confirm ---------------------------------------------------------------------------
+
+
+def test_confirming_books_the_course_records_consent_and_answers_and_clears_the_session(
+    client, protocol, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = book(client, protocol)
+    assert response["Location"] == url("done")
+    plan = Plan.objects.get()
+    assert plan.status == PlanStatus.CONFIRMED
+    assert plan.consent_text.language == "en" and plan.consent_text.version == 1
+    assert plan.consent_language == "en" and plan.consented_at is not None
+    answers = ScreeningAnswer.objects.filter(plan=plan)
+    assert answers.count() > 0 and not any(a.answer for a in answers)
+    assert SESSION_KEY not in client.session
+    assert client.session[DONE_KEY] == plan.pk
+    done = client.get(url("done")).content.decode()
+    assert "Your course is booked" in done
+    # One email, with the calendar file and the manage link.
+    email = OutgoingEmail.objects.get()
+    assert email.template == "booking_confirmed"
+    assert emails_send_due() == 1
+    message = mail.outbox[0]
+    assert message.attachments[0][0] == "treatment-course.ics"
+    assert "/en/manage/" in message.body
+    assert "Session 3 of 3" in message.body
+    assert "1,350 EUR" in message.body
+    assert ManageLink.objects.filter(plan=plan).count() == 1
+
+
+def test_consent_is_required(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    data = consent_post(client, protocol)
+    del data["consent"]
+    response = client.post(url("review", protocol), data)
+    assert "Please tick the box" in response.content.decode()
+    assert Plan.objects.get().status == PlanStatus.HELD
+
+
+def test_an_answer_that_needs_review_sends_the_plan_to_a_clinician(client, protocol):
+    response = book(client, protocol, yes_to="anticoagulants")
+    plan = Plan.objects.get()
+    assert plan.status == PlanStatus.AWAITING_REVIEW
+    flagged = [a for a in plan.screening_answers.all() if a.is_flagged]
+    assert [a.question_text for a in flagged] == [
+        "Do you take blood thinners (anticoagulants), or do you have a bleeding disorder?"
+    ]
+    done = client.get(response["Location"]).content.decode()
+    assert "a clinician will confirm" in done
+    assert OutgoingEmail.objects.get().template == "booking_awaiting_review"
+
+
+def test_a_double_submitted_confirmation_makes_one_plan_and_one_email(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    data = consent_post(client, protocol)
+    first = client.post(url("review", protocol), data)
+    second = client.post(url("review", protocol), data)
+    assert first["Location"] == second["Location"] == url("done")
+    assert Plan.objects.count() == 1
+    assert Plan.objects.get().status == PlanStatus.CONFIRMED
+    assert OutgoingEmail.objects.count() == 1
+    assert ManageLink.objects.count() == 1
+
+
+def test_the_same_confirmation_processed_twice_in_parallel_is_still_one_email(protocol, client):
+    """Two requests that both read the session before either finished (the session-less race)."""
+    from bookings.booking_flow import booking_complete
+    from bookings.models import ConsentText
+
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    plan = Plan.objects.get()
+    answers = client.session[SESSION_KEY]["answers"]
+    consent = ConsentText.objects.get(language="en")
+    for _ in range(2):
+        booking_complete(
+            plan=plan,
+            answers=answers,
+            consent_text=consent,
+            language="en",
+            base_url="https://clinic.example",
+        )
+    assert OutgoingEmail.objects.count() == 1
+    assert plan.screening_answers.count() == len(answers)
+
+
+def test_walking_away_releases_the_hold_and_forgets_the_answers(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    response = client.post(url("abandon", protocol))
+    assert response["Location"] == protocol.get_absolute_url()
+    assert SESSION_KEY not in client.session
+    plan = Plan.objects.get()
+    assert plan.status == PlanStatus.CANCELLED
+    assert not plan.appointments.active().exists()
+
+
+def test_a_confirmed_courses_times_are_no_longer_free(client, protocol):
+    book(client, protocol)
+    plan = Plan.objects.get()
+    for appointment in plan.appointments.all():
+        free = free_start_times(
+            protocol=protocol,
+            day=local_date(appointment.start),
+            clinician=appointment.clinician,
+        )
+        assert appointment.start not in [opening.start for opening in free]
+
+
+def test_the_screening_is_asked_in_german_and_turkish(client, protocol):
+    for language, words in [("de", "Sind Sie schwanger"), ("tr", "Hamile misiniz")]:
+        page = client.get(f"/{language}{url('start', protocol)[3:]}").content.decode()
+        assert f'lang="{language}"' in page
+        assert words in page
