@@ -140,7 +140,7 @@ CACHES = {"default": env_cache("REDIS_URL")}
 # --- Passwords and staff sign-in -----------------------------------------------------------------
 # Axes first: once a username+address is locked it refuses before any password hash is computed.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "clinic.accounts.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "admin:login"

@@ -1,5 +1,6 @@
 """Template helpers for the Content-Security-Policy and for links to addresses from the database."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django import template
@@ -36,3 +37,9 @@ def http_url(value: object) -> str:
     if parts.scheme.lower() in SAFE_LINK_SCHEMES and parts.netloc:
         return text
     return ""
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    """A duration in whole minutes (the lockout page's cool-off)."""
+    return int(value.total_seconds() // 60) if value else 0

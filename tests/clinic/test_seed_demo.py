@@ -3,7 +3,12 @@
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+
+from clinic.accounts.services import MEDICAL_PERMISSION
+from clinic.models import DemoAccount
+from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +104,121 @@ def test_seeding_with_refresh_restores_the_demo_values(settings):
     assert protocol.published and protocol.price != 999
     assert protocol.indications.exists()
     assert authenticate(username="admin", password="exosome-demo-2026") is not None
+
+
+# --- Demo data cannot leak into production (issue 13, item 4) ------------------------------------
+
+
+def test_refresh_leaves_an_admin_it_did_not_create_untouched(settings):
+    from treatments.models import Protocol
+
+    settings.DEBUG = True
+    real_admin = UserFactory(
+        username="admin", is_staff=True, is_superuser=True, password="the-clinic-own-password"
+    )
+    stored_hash = real_admin.password
+
+    with pytest.raises(CommandError, match=r"'admin' already exist and were not created"):
+        call_command("seed_demo", "--refresh")
+
+    real_admin.refresh_from_db()
+    assert real_admin.password == stored_hash
+    assert authenticate(username="admin", password="exosome-demo-2026") is None
+    assert not DemoAccount.objects.exists()
+    assert not Protocol.objects.exists(), "nothing else was seeded either"
+
+
+def test_even_when_told_to_allow_real_data_an_account_it_did_not_create_is_refused(settings):
+    settings.DEBUG = True
+    UserFactory(username="dr.weber", password="her-own-password")
+
+    with pytest.raises(CommandError, match=r"'dr\.weber'"):
+        call_command("seed_demo", "--refresh", "--allow-real-data")
+
+    assert authenticate(username="dr.weber", password="her-own-password") is not None
+
+
+def test_a_database_with_real_accounts_is_refused_unless_told_explicitly(settings, capsys):
+    from treatments.models import Protocol
+
+    settings.DEBUG = True
+    colleague = UserFactory(username="j.doe", is_staff=True, password="own-password")
+
+    with pytest.raises(CommandError, match=r"1 user account\(s\) seed_demo did not create"):
+        call_command("seed_demo")
+    assert not Protocol.objects.exists()
+    assert get_user_model().objects.count() == 1
+
+    call_command("seed_demo", "--allow-real-data")
+
+    assert Protocol.objects.exists()
+    colleague.refresh_from_db()
+    assert colleague.check_password("own-password")
+    assert not colleague.groups.exists()
+    assert not DemoAccount.objects.filter(user=colleague).exists()
+
+
+def test_a_database_with_real_patients_is_refused_but_example_addresses_are_demo(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    PatientFactory(email="demo.patient@example.com")
+    call_command("seed_demo")  # still a demo database
+
+    PatientFactory(email="someone@gmail.com")
+
+    with pytest.raises(CommandError, match=r"1 patient\(s\) with a real email address"):
+        call_command("seed_demo", "--refresh")
+
+
+def test_a_demo_account_deleted_and_made_again_by_hand_is_real(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    get_user_model().objects.filter(username="admin").delete()
+    UserFactory(username="admin", is_superuser=True, password="a-real-password")
+
+    with pytest.raises(CommandError, match="'admin'"):
+        call_command("seed_demo", "--refresh")
+
+    assert authenticate(username="admin", password="a-real-password") is not None
+
+
+def test_one_demo_account_per_role_each_printed_with_the_password(settings, capsys):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+
+    output = capsys.readouterr().out
+    accounts = {
+        "admin": None,
+        "reception": "Reception",
+        "dr.weber": "Clinician",
+        "manager": "Clinic manager",
+    }
+    for username, role in accounts.items():
+        user = authenticate(username=username, password="exosome-demo-2026")
+        assert user is not None and user.is_staff, username
+        assert list(user.groups.values_list("name", flat=True)) == ([role] if role else [])
+        assert f"username {username!r}  password 'exosome-demo-2026'" in output
+        assert DemoAccount.objects.filter(user=user).exists()
+    assert get_user_model().objects.get(username="admin").is_superuser
+    medical = {
+        username
+        for username in accounts
+        if get_user_model().objects.get(username=username).has_perm(MEDICAL_PERMISSION)
+    }
+    assert medical == {"admin", "dr.weber", "manager"}
+
+
+def test_a_missing_role_group_stops_seeding_with_a_clear_message_and_writes_nothing(settings):
+    from treatments.models import Protocol
+
+    settings.DEBUG = True
+    Group.objects.filter(name="Clinic manager").delete()
+
+    with pytest.raises(
+        CommandError, match=r"'Clinic manager' does not exist\. Run `manage\.py migrate`"
+    ):
+        call_command("seed_demo")
+
+    assert not Protocol.objects.exists()
+    assert not get_user_model().objects.exists()

@@ -131,7 +131,7 @@ def test_a_cache_url_that_is_not_redis_stops_start_up():
     assert "REDIS_URL='memcached://127.0.0.1:11211' is not a Redis URL" in result.stderr
 
 
-def test_the_deploy_check_asks_for_a_shared_cache():
+def test_the_deploy_check_asks_for_a_shared_cache(tmp_path):
     command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
     environment = {
         **os.environ,
@@ -139,8 +139,20 @@ def test_the_deploy_check_asks_for_a_shared_cache():
         "SECRET_KEY": "a-long-random-secret-key-for-this-test-only-0123456789abcdefghijk",
         "ALLOWED_HOSTS": "clinic.example.com",
         "SECURE_SSL_REDIRECT": "true",
+        # A delivering email backend and an empty database, so only the cache can fail the check.
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
     }
     environment.pop("REDIS_URL", None)
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stderr
 
     without_redis = subprocess.run(
         command, cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=60

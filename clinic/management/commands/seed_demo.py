@@ -1,62 +1,136 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from bookings import demo as bookings_demo
+from clinic import demo
 from clinic.content_cache import content_cache_clear
+from clinic.models import DemoAccount
 from education import demo as education_demo
 from treatments import demo as treatments_demo
 
+# Kept for callers of the old names; every demo account shares the one demo password.
 DEMO_ADMIN_USERNAME = "admin"
-DEMO_ADMIN_PASSWORD = "exosome-demo-2026"
+DEMO_ADMIN_PASSWORD = demo.DEMO_PASSWORD
 
 
 class Command(BaseCommand):
-    help = "Load the demo catalogue, clinicians and education pages, and a demo admin. Idempotent."
+    help = (
+        "Load the demo catalogue, clinicians, education pages and one demo account per staff "
+        "role. Idempotent. Refuses a database with real data, and never touches an account it "
+        "did not create."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--refresh",
             action="store_true",
-            help="Reset every demo row, and the demo admin's password, to the demo values.",
+            help="Reset every demo row, and the demo accounts' passwords, to the demo values.",
         )
         parser.add_argument(
             "--allow-production",
             action="store_true",
             help="Seed even though DEBUG is off (never on a real clinic's database).",
         )
+        parser.add_argument(
+            "--allow-real-data",
+            action="store_true",
+            help="Seed even though the database holds accounts or patients seed_demo did not "
+            "create. Those accounts are still never touched.",
+        )
 
     def handle(
-        self, *args: object, refresh: bool, allow_production: bool, **options: object
+        self,
+        *args: object,
+        refresh: bool,
+        allow_production: bool,
+        allow_real_data: bool,
+        **options: object,
     ) -> None:
         if not settings.DEBUG and not allow_production:
             raise CommandError(
-                "seed_demo adds a demo admin with a published password, so it only runs with "
+                "seed_demo adds demo accounts with a published password, so it only runs with "
                 "DEBUG on. Pass --allow-production if you really mean it."
             )
+        self._refuse_accounts_it_did_not_create()
+        real_data = demo.real_data_found()
+        if real_data and not allow_real_data:
+            raise CommandError(
+                "This database holds data seed_demo did not create ("
+                + "; ".join(real_data)
+                + "). seed_demo is for demo databases; nothing was changed. Pass "
+                "--allow-real-data if you really want demo rows added here."
+            )
+        try:
+            with transaction.atomic():
+                self._seed(refresh=refresh)
+        except LookupError as exc:  # a staff role group is missing
+            raise CommandError(str(exc)) from exc
+
+    def _refuse_accounts_it_did_not_create(self) -> None:
+        usernames = {user.username for user in demo.DEMO_USERS} | {
+            clinician["username"] for clinician in bookings_demo.CLINICIANS
+        }
+        taken = sorted(
+            get_user_model()
+            .objects.filter(username__in=usernames, demo_account__isnull=True)
+            .values_list("username", flat=True)
+        )
+        if taken:
+            raise CommandError(
+                f"The user account(s) {', '.join(map(repr, taken))} already exist and were not "
+                "created by seed_demo, which never touches such an account; nothing was changed. "
+                "Run the demo on a database of its own."
+            )
+
+    def _seed(self, *, refresh: bool) -> None:
         indications, protocols = treatments_demo.seed(refresh=refresh)
         self.stdout.write(f"Catalogue: {indications} indications, {protocols} protocols.")
         clinicians = bookings_demo.seed(refresh=refresh)
+        # Accounts bookings.demo made just now. (One it found already is a demo account: the
+        # check before seeding refused any other.)
+        new_accounts = {
+            clinician.user_id
+            for clinician in clinicians
+            if DemoAccount.objects.get_or_create(user=clinician.user)[1]
+        }
         self.stdout.write(f"Clinic: {len(clinicians)} clinicians with working hours, 1 laser.")
         pages = education_demo.seed(reviewer=bookings_demo.lead_clinician(), refresh=refresh)
         content_cache_clear()
         self.stdout.write(f"Education: {pages} pages in English, German and Turkish.")
 
-        user, created = get_user_model().objects.get_or_create(
-            username=DEMO_ADMIN_USERNAME,
-            defaults={"email": "admin@example.com", "first_name": "Demo", "last_name": "Admin"},
-        )
-        if created or refresh:
-            user.is_staff = user.is_superuser = True
-            user.set_password(DEMO_ADMIN_PASSWORD)
-            user.save()
-        if user.check_password(DEMO_ADMIN_PASSWORD):
-            password = repr(DEMO_ADMIN_PASSWORD)
-        else:
-            password = "(changed since seeding; `manage.py seed_demo --refresh` resets it)"
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo admin: http://127.0.0.1:8000/admin/  "
-                f"username {DEMO_ADMIN_USERNAME!r}  password {password}"
-            )
+            self.style.SUCCESS("Demo accounts (sign in at http://127.0.0.1:8000/admin/):")
         )
+        for spec in demo.DEMO_USERS:
+            user = self._demo_account(spec, refresh=refresh, new_accounts=new_accounts)
+            if user.check_password(demo.DEMO_PASSWORD):
+                password = repr(demo.DEMO_PASSWORD)
+            else:
+                password = "(changed since seeding; `manage.py seed_demo --refresh` resets it)"
+            role = "superuser" if spec.superuser else spec.role
+            note = "" if spec.role == demo.roles.RECEPTION else "  (then a second factor)"
+            self.stdout.write(f"  {role:<15} username {spec.username!r}  password {password}{note}")
+
+    def _demo_account(
+        self, spec: demo.DemoUser, *, refresh: bool, new_accounts: set[int]
+    ) -> AbstractBaseUser:
+        user, created = get_user_model().objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "email": f"{spec.username}@example.com",
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+            },
+        )
+        DemoAccount.objects.get_or_create(user=user)
+        if created or refresh or user.pk in new_accounts:
+            user.is_staff = True
+            user.is_superuser = spec.superuser
+            user.is_active = True
+            user.set_password(demo.DEMO_PASSWORD)
+            user.save()
+            user.groups.set([demo.role_group(spec.role)] if spec.role else [])
+        return user
