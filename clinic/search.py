@@ -52,18 +52,22 @@ def search_words(query: str) -> list[str]:
     return normalize_query(query[:QUERY_MAX_LENGTH]).split()[:QUERY_MAX_WORDS]
 
 
-def spellings(word: str) -> set[str]:
+def spellings(word: str, language: str) -> set[str]:
     """Case variants of a word for databases that fold ASCII letters only (SQLite).
 
-    Both the usual and the Turkish rules: "IŞIK" is tried as "ışık" and "Işık", "ilaç" as "İlaç".
+    Built from the word's lower case in the page's language, so "IŞIK" and "ışık" (Turkish) or
+    "ÜBERSICHT" and "übersicht" give the same variants: lower, capitalised and upper case.
     """
-    lower, tr_lower = word.lower(), turkish_lower(word)
-    variants = {word, lower, word.capitalize(), tr_lower, word.upper()}
-    variants.add(tr_lower[:1].translate(_TURKISH_UPPER).upper() + tr_lower[1:])
-    variants.add(tr_lower.translate(_TURKISH_UPPER).upper())
+    if language == "tr":
+        lower = turkish_lower(word)
+        upper = lower.translate(_TURKISH_UPPER).upper()
+        capitalised = lower[:1].translate(_TURKISH_UPPER).upper() + lower[1:]
+    else:
+        lower = word.lower()
+        upper, capitalised = word.upper(), lower.capitalize()
     # Python's "İ".lower() leaves a combining dot (U+0307) that no page text contains.
-    composed = {unicodedata.normalize("NFC", variant) for variant in variants}
-    return {variant for variant in composed if "\u0307" not in variant}
+    composed = {unicodedata.normalize("NFC", variant) for variant in (lower, capitalised, upper)}
+    return {variant.replace("\u0307", "") for variant in composed}
 
 
 def shown_text(field: str, language: str) -> Coalesce | F:
@@ -127,7 +131,7 @@ def text_search(
             (
                 Q(**{f"{name}__icontains": spelling})
                 for name in texts
-                for spelling in sorted(spellings(word))
+                for spelling in sorted(spellings(word, language))
             ),
         )
     return queryset.alias(**texts).filter(condition)

@@ -58,8 +58,11 @@ URL_SCHEMES = {"https", "mailto"}
 # one gets a suffix instead, so the skip link and aria-labelledby keep pointing at the right
 # element and the page has no duplicate id.
 PAGE_TEMPLATES = ("base.html", "education/article_detail.html")
-# A literal id="…"; ids built from variables are the body's own headings (the table of contents).
+# A literal id="…"; ids built from variables are the body's own headings (the table of contents)
+# or the numbered sources below.
 _TEMPLATE_ID = re.compile(r'\bid="([^"{}]+)"')
+# The sources list numbers its items id="source-1", "source-2", … so citations can link to them.
+_SOURCE_ID = re.compile(r"source-\d+")
 
 # The page title is the only h1, and the sanitiser allows h2–h4: move other levels into range
 # so a stray "#" or "#####" keeps its text as a heading instead of losing the tag.
@@ -98,7 +101,8 @@ def _slugify(value: str, separator: str) -> str:
     # in Turkish anchors; the Turkish lower case of "İ" is a plain "i". NFC composes the rest.
     value = unicodedata.normalize("NFC", value.replace("İ", "i"))
     slug = unicodedata.normalize("NFC", slugify_unicode(value, separator)) or "section"
-    return f"{slug}-section" if slug in reserved_ids() else slug
+    reserved = slug in reserved_ids() or _SOURCE_ID.fullmatch(slug)
+    return f"{slug}-section" if reserved else slug
 
 
 def _heading_in_range(match: re.Match[str]) -> str:

@@ -203,7 +203,8 @@ def test_protocol_page_runs_the_same_queries_for_one_and_five_articles(client):
     ArticleFactory.create_batch(4, related_protocols=[protocol])
     with_five = count_protocol_page_queries(client, protocol)
 
-    assert with_one == with_five == 3
+    # Protocol, indications, articles; its review with reviewer, its sources; the screening rows.
+    assert with_one == with_five <= 6
 
 
 def test_home_invites_visitors_to_learn_first(client):
