@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from bookings.models import ConsentText, ScreeningQuestion
+from clinic.content_cache import ClearsEducationCacheAdmin
 
 
 @admin.register(ScreeningQuestion)
-class ScreeningQuestionAdmin(TranslationAdmin):
+class ScreeningQuestionAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
+    # The protocol page (cached whole) lists the questions asked before booking.
     list_display = ["text", "yes_outcome", "source", "procedure", "position", "active"]
     list_editable = ["position", "active"]
     list_filter = ["yes_outcome", "source", "procedure", "active"]

@@ -125,8 +125,13 @@ def env_database(name: str, default: str) -> dict:
     return config
 
 
-def env_cache(name: str) -> dict:
-    """Redis when `name` holds a redis:// URL, else a per-process memory cache."""
+def env_cache(name: str, *, socket_timeout_ms: int = 250, retry_after_seconds: int = 10) -> dict:
+    """Redis when `name` holds a redis:// URL, else a per-process memory cache.
+
+    Redis is reached through `clinic.cache_backend.ResilientRedisCache`: with short socket
+    timeouts and a breaker that skips Redis for `retry_after_seconds` after a failure, an outage
+    of the cache slows nothing down and breaks nothing (pages come from the database).
+    """
     value = env_str(name)
     if not value:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clinic"}
@@ -134,7 +139,16 @@ def env_cache(name: str) -> dict:
         raise ImproperlyConfigured(
             f"{name}={value!r} is not a Redis URL. Use redis://host:6379/0 (or rediss://…)."
         )
-    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
+    seconds = socket_timeout_ms / 1000
+    return {
+        "BACKEND": "clinic.cache_backend.ResilientRedisCache",
+        "LOCATION": value,
+        "OPTIONS": {
+            "socket_connect_timeout": seconds,
+            "socket_timeout": seconds,
+            "retry_after_seconds": retry_after_seconds,
+        },
+    }
 
 
 def require_secret_key() -> None:

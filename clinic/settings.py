@@ -135,7 +135,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Education pages are cached and invalidated on edit; with more than one process the cache must
 # be shared (Redis), or other workers keep serving the old page. The deploy check insists.
-CACHES = {"default": env_cache("REDIS_URL")}
+# The cache is an accelerator, never a dependency: Redis that refuses or hangs costs a request at
+# most REDIS_SOCKET_TIMEOUT_MS, then each process leaves it alone for REDIS_RETRY_AFTER_SECONDS
+# and serves pages from the database (clinic/cache_backend.py).
+CACHES = {
+    "default": env_cache(
+        "REDIS_URL",
+        socket_timeout_ms=env_int("REDIS_SOCKET_TIMEOUT_MS", 250, minimum=10, maximum=5000),
+        retry_after_seconds=env_int("REDIS_RETRY_AFTER_SECONDS", 10, minimum=1, maximum=600),
+    )
+}
 
 # --- Passwords and staff sign-in -----------------------------------------------------------------
 # Axes first: once a username+address is locked it refuses before any password hash is computed.

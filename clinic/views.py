@@ -10,12 +10,14 @@ from django.utils import translation
 from django.views.decorators.http import require_safe
 
 from clinic.logging import DATABASE_UNAVAILABLE
+from clinic.page_cache import cached_public_page
 from education.models import Article
 from treatments.models import Protocol
 
 HOME_LEARN_PAGES = 4
 
 
+@cached_public_page()
 def home(request: HttpRequest) -> HttpResponse:
     featured = Protocol.objects.published().for_listing()[:3]
     learn_pages = Article.objects.published()[:HOME_LEARN_PAGES]

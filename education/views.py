@@ -1,17 +1,16 @@
 from collections.abc import Callable
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from clinic.context_processors import page_in_every_language
+from clinic.page_cache import cached_response
 from education import seo
 from education.forms import SearchForm
 from education.models import Article
 from education.rendering import render_markdown
-from education.services import PAGE_CACHE_SECONDS, page_cache_key
 from treatments.models import Protocol
 
 
@@ -23,18 +22,10 @@ def _cached_page(
     Cached pages must hold nothing per visitor: no messages, no CSRF token, no user name, and
     nothing of the query string (their switcher and hreflang links are built from the path
     alone). The key ignores the query string, so a shared link with ?utm_source=… or ?fbclid=…
-    is served from the cache like the plain URL.
+    is served from the cache like the plain URL. The rules shared by every cached public page
+    (anonymous visitors only, CSP nonces, CSRF) are in `clinic.page_cache`.
     """
-    key = page_cache_key(
-        page=page, language=get_language(), origin=f"{request.scheme}://{request.get_host()}"
-    )
-    content = cache.get(key)
-    if content is not None:
-        return HttpResponse(content)
-    response = render_page()
-    if response.status_code == 200:
-        cache.set(key, response.content, PAGE_CACHE_SECONDS)
-    return response
+    return cached_response(request, page=f"education:{page}", render_page=render_page)
 
 
 @require_safe

@@ -2,11 +2,14 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from clinic.page_cache import cached_public_page
 from education.models import Article
 from treatments.forms import CatalogFilterForm
 from treatments.models import Indication, Protocol, Source
 
 
+# Served from the cache per filter; edits in the admin show at once (clinic/page_cache.py).
+@cached_public_page(query=("indication", "source"))
 def protocol_list(request: HttpRequest) -> HttpResponse:
     indications = list(Indication.objects.with_published_protocols())
     form = CatalogFilterForm(request.GET, indications=indications)
@@ -33,6 +36,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cached_public_page()
 def protocol_detail(request: HttpRequest, slug: str) -> HttpResponse:
     protocols = Protocol.objects.published().for_listing()
     read_first = Prefetch(
