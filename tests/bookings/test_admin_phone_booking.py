@@ -1,0 +1,225 @@
+"""Phone bookings in the admin: the planner's course, adjusted among valid times, booked with
+`plan_book(online=False)`; clashes and broken course rules refused with the public message and
+nothing written; screening on the phone, with review exactly as online."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from bookings.models import (
+    Appointment,
+    Patient,
+    Plan,
+    PlanStatus,
+    ScreeningAnswer,
+    ScreeningOutcome,
+    ScreeningQuestion,
+)
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import confirmed_plan, put, today
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+BOOK = reverse("admin:bookings_appointment_book")
+
+
+@pytest.fixture
+def caller(db):
+    return PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+
+
+@pytest.fixture
+def questions(db):
+    ScreeningQuestion.objects.all().delete()  # only this test's questions
+    return {
+        "pregnant": ScreeningQuestion.objects.create(
+            text="Are you pregnant?", yes_outcome=ScreeningOutcome.BLOCK, position=1
+        ),
+        "blood": ScreeningQuestion.objects.create(
+            text="Do you take blood thinners?", yes_outcome=ScreeningOutcome.REVIEW, position=2
+        ),
+    }
+
+
+def propose(client, patient, protocol, *, earliest=None, clinician=None):
+    return client.get(
+        BOOK,
+        {
+            "patient": patient.pk,
+            "protocol": protocol.pk,
+            "clinician": clinician.pk if clinician else "",
+            "earliest": (earliest or today() + timedelta(days=2)).isoformat(),
+        },
+    )
+
+
+def chosen_start(row) -> datetime:
+    """The start of the time selected in a visit's list ("<clinician id>|<POSIX seconds>")."""
+    return datetime.fromtimestamp(int(row.selected.split("|")[1]), tz=UTC)
+
+
+def booking_data(page, answers: dict | None = None, **changes) -> dict:
+    """What the page posts when reception presses "Book": its fields as shown, plus answers."""
+    form = page.context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["patient"] = form["patient"].value() or ""
+    for row in page.context["rows"]:
+        data[f"day-{row.sequence}"] = row.day.isoformat()
+        data[f"visit-{row.sequence}"] = row.selected
+    for question in page.context["questions"]:
+        data[f"q-{question.pk}"] = (answers or {}).get(question.pk, "no")
+    data.update(changes)
+    return data
+
+
+def test_the_page_proposes_the_whole_course_from_the_earliest_date(
+    reception, caller, course, weber
+):
+    earliest = today() + timedelta(days=3)
+
+    page = propose(reception, caller, course, earliest=earliest)
+
+    rows = page.context["rows"]
+    assert [row.sequence for row in rows] == [1, 2, 3]
+    assert rows[0].day == earliest
+    assert 21 <= (rows[1].day - rows[0].day).days <= 35
+    assert all(row.selected for row in rows)
+    assert "Session 3 of 3" in page.text
+    assert not Plan.objects.exists()  # proposing writes nothing
+
+
+def test_booking_the_proposed_course_confirms_it_at_once(
+    reception, caller, course, weber, questions
+):
+    page = propose(reception, caller, course)
+
+    response = reception.post(BOOK, booking_data(page), follow=True)
+
+    plan = Plan.objects.get(patient=caller)
+    assert plan.status == PlanStatus.CONFIRMED
+    assert plan.hold_expires_at is None
+    assert plan.appointments.count() == 3
+    starts = list(plan.appointments.order_by("sequence").values_list("start", flat=True))
+    assert starts == [chosen_start(row) for row in page.context["rows"]]
+    assert ScreeningAnswer.objects.filter(plan=plan).count() == 2
+    assert "Booked Skin renewal for Maria Schneider" in response.text
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:bookings_patient_change", args=[caller.pk]
+    )
+
+
+def test_a_time_taken_meanwhile_is_refused_with_the_public_message_and_nothing_written(
+    reception, caller, course, weber, questions
+):
+    page = propose(reception, caller, course, clinician=weber)
+    taken_start = chosen_start(page.context["rows"][0])
+    put(confirmed_plan(course, weber), taken_start)  # another caller, on another line
+    appointments_before = Appointment.objects.count()
+
+    response = reception.post(BOOK, booking_data(page))
+
+    assert response.status_code == 200
+    assert "That time was just taken. Please choose another time." in response.text
+    assert not Plan.objects.filter(patient=caller).exists()
+    assert Appointment.objects.count() == appointments_before
+    assert not ScreeningAnswer.objects.exists()
+    # What reception chose is still on the page.
+    assert page.context["rows"][1].selected in response.text
+
+
+def test_a_course_that_breaks_the_interval_rules_is_refused_the_same_way(
+    reception, caller, course, weber, questions
+):
+    page = propose(reception, caller, course)
+    rows = page.context["rows"]
+    # Session 2 only a week after session 1, at the same time of day.
+    day_two = rows[0].day + timedelta(days=7)
+    moved = reception.get(
+        BOOK, {**booking_data(page), f"day-{rows[1].sequence}": day_two.isoformat()}
+    )
+    second = moved.context["rows"][1]
+    assert second.day == day_two and second.selected
+
+    response = reception.post(BOOK, booking_data(moved))
+
+    assert "Session 2 must be at least 21 days after session 1" in response.text
+    assert not Plan.objects.filter(patient=caller).exists()
+    assert not Appointment.objects.exists()
+
+
+def test_a_review_answer_sends_the_course_to_clinician_review(
+    reception, caller, course, weber, questions
+):
+    page = propose(reception, caller, course)
+
+    response = reception.post(BOOK, booking_data(page, {questions["blood"].pk: "yes"}), follow=True)
+
+    plan = Plan.objects.get(patient=caller)
+    assert plan.status == PlanStatus.AWAITING_REVIEW
+    flagged = ScreeningAnswer.objects.get(plan=plan, answer=True)
+    assert flagged.question_text == "Do you take blood thinners?"
+    assert flagged.outcome == ScreeningOutcome.REVIEW
+    assert "needs a clinician" in response.text
+    assert "Do you take blood thinners?" not in response.text  # reception never sees answers
+
+
+def test_a_blocking_answer_books_nothing(reception, caller, course, weber, questions):
+    page = propose(reception, caller, course)
+
+    response = reception.post(BOOK, booking_data(page, {questions["pregnant"].pk: "yes"}))
+
+    assert "cannot be booked on the phone" in response.text
+    assert not Plan.objects.exists()
+    assert not ScreeningAnswer.objects.exists()
+
+
+def test_unanswered_screening_books_nothing_and_keeps_the_answers_given(
+    reception, caller, course, weber, questions
+):
+    page = propose(reception, caller, course)
+    data = booking_data(page)
+    del data[f"q-{questions['pregnant'].pk}"]
+
+    response = reception.post(BOOK, data)
+
+    assert "Please record an answer to every screening question." in response.text
+    assert not Plan.objects.exists()
+    assert f'name="q-{questions["blood"].pk}" value="no" checked' in response.text
+
+
+def test_a_new_caller_is_created_with_the_booking_and_not_left_behind_when_refused(
+    reception, course, weber, questions
+):
+    details = {
+        "full_name": "Jonas Becker",
+        "email": "jonas@example.com",
+        "phone": "+49 170 1",
+        "date_of_birth": "1990-05-04",
+        "preferred_language": "de",
+        "protocol": course.pk,
+        "clinician": weber.pk,
+        "earliest": (today() + timedelta(days=2)).isoformat(),
+    }
+    page = reception.get(BOOK, details)
+    data = booking_data(page)
+    blocker = put(confirmed_plan(course, weber), chosen_start(page.context["rows"][0]))
+
+    refused = reception.post(BOOK, data)
+    assert "That time was just taken" in refused.text
+    assert not Patient.objects.filter(email="jonas@example.com").exists()
+
+    blocker.delete()
+    reception.post(BOOK, data)
+    patient = Patient.objects.get(email="jonas@example.com")
+    assert patient.preferred_language == "de"
+    assert Plan.objects.get(patient=patient).status == PlanStatus.CONFIRMED
+
+
+def test_a_new_caller_needs_name_email_and_date_of_birth(reception, course, weber):
+    page = reception.get(BOOK, {"protocol": course.pk, "earliest": today().isoformat()})
+
+    assert page.context["rows"] == []
+    assert "Needed for a new patient." in page.text
+    assert not Patient.objects.exists()
