@@ -1,0 +1,338 @@
+"""Staff sign-in: lockout per username and address, second factor for medical data, idle timeout."""
+
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.accounts import services
+from clinic.middleware import LAST_SEEN_SESSION_KEY
+from tests.factories import UserFactory
+from tests.second_factor import login_with_second_factor
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+ADMIN_LOGIN = "/admin/login/?next=/admin/"
+
+
+@pytest.fixture
+def limit(settings) -> int:
+    settings.AXES_FAILURE_LIMIT = 3
+    return 3
+
+
+def role_user(username: str, role: str | None = None, **fields: object):
+    user = UserFactory(username=username, is_staff=True, **fields)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def reception_user():
+    return role_user("desk", "Reception")
+
+
+@pytest.fixture
+def clinician_user():
+    return role_user("doc", "Clinician")
+
+
+def sign_in(client: Client, username: str, password: str, ip: str = "10.0.0.1"):
+    return client.post(ADMIN_LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def signed_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def current_code(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+# --- Lockout ------------------------------------------------------------------------------------
+
+
+def test_after_the_limit_the_right_password_is_refused_for_that_username_and_address(
+    client, reception_user, limit
+):
+    for _ in range(limit - 1):
+        response = sign_in(client, "desk", "wrong")
+        assert response.status_code == 200  # the login form again, with its error
+    assert sign_in(client, "desk", "wrong").status_code == 429  # the limit-th failure locks
+
+    locked = sign_in(client, "desk", PASSWORD)
+
+    assert locked.status_code == 429
+    assert "Sign-in paused" in locked.text
+    assert "15 minutes" in locked.text
+    assert not signed_in(client)
+
+
+def test_a_lock_holds_only_that_username_from_that_address(client, reception_user, limit):
+    role_user("colleague", "Reception")
+    for _ in range(limit):
+        sign_in(client, "desk", "wrong", ip="10.0.0.1")
+
+    # The same user from another address (the clinic manager's office) still signs in …
+    assert sign_in(Client(), "desk", PASSWORD, ip="10.0.0.2").status_code == 302
+    # … and so does a colleague at the same reception desk.
+    other = Client()
+    assert sign_in(other, "colleague", PASSWORD, ip="10.0.0.1").status_code == 302
+    assert signed_in(other)
+
+
+def test_the_lock_lifts_after_the_cool_off(client, reception_user, limit, settings):
+    for _ in range(limit):
+        sign_in(client, "desk", "wrong")
+    assert sign_in(client, "desk", PASSWORD).status_code == 429
+
+    with time_machine.travel(settings.AXES_COOLOFF_TIME + timedelta(seconds=1)):
+        response = sign_in(client, "desk", PASSWORD)
+
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
+def test_a_locked_attempt_is_refused_before_any_password_hash_is_computed(client, limit):
+    # Unknown usernames cost a hash too (Django hashes to hide which accounts exist).
+    with (
+        mock.patch.object(MD5PasswordHasher, "encode", wraps=MD5PasswordHasher().encode) as encode,
+        mock.patch.object(MD5PasswordHasher, "verify", wraps=MD5PasswordHasher().verify) as verify,
+    ):
+        for _ in range(limit):
+            sign_in(client, "nobody", "guess")
+        hashed_before_the_lock = encode.call_count + verify.call_count
+        encode.reset_mock()
+        verify.reset_mock()
+
+        for _ in range(5):
+            assert sign_in(client, "nobody", "guess").status_code == 429
+
+        assert hashed_before_the_lock >= limit
+        assert encode.call_count + verify.call_count == 0
+
+
+def test_lockouts_are_listed_in_the_admin_for_a_manager_to_lift(client, reception_user, limit):
+    for _ in range(limit):
+        sign_in(client, "desk", "wrong", ip="10.0.0.9")
+    admin = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    manager = Client()
+    login_with_second_factor(manager, admin)
+
+    page = manager.get("/admin/axes/accessattempt/")
+
+    assert page.status_code == 200
+    assert "10.0.0.9" in page.text
+    attempt = AccessAttempt.objects.get()
+    assert (attempt.username, attempt.failures_since_start) == ("desk", limit)
+
+
+def test_behind_a_trusted_proxy_the_lock_uses_the_address_the_proxy_saw(
+    client, reception_user, limit, settings
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for _ in range(limit):
+        client.post(
+            ADMIN_LOGIN,
+            {"username": "desk", "password": "wrong"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",
+        )
+
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
+
+
+# --- Second factor ------------------------------------------------------------------------------
+
+
+def test_a_clinician_without_an_authenticator_is_sent_to_set_one_up(client, clinician_user):
+    client.force_login(clinician_user)
+
+    for path in ("/admin/", "/admin/bookings/patient/", "/en/staff/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/en/account/two-factor/?next="), path
+
+
+def test_a_clinician_with_an_authenticator_must_enter_a_code_first(client, clinician_user):
+    TOTPDevice.objects.create(user=clinician_user, name="app", confirmed=True)
+    client.force_login(clinician_user)
+
+    for path, verify_page in (("/admin/", "/en/account/"), ("/de/staff/", "/de/account/")):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith(f"{verify_page}verify/?next=")
+
+
+def test_reception_needs_no_second_factor(client, reception_user):
+    client.force_login(reception_user)
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_password_sign_in_then_the_code_opens_the_admin(client, clinician_user, settings):
+    # django-otp makes a wrong code wait a second before the next try; not what this tests.
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = TOTPDevice.objects.create(user=clinician_user, name="app", confirmed=True)
+    assert sign_in(client, "doc", PASSWORD).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+    wrong = client.post("/en/account/verify/", {"code": "000000", "next": "/admin/"})
+    assert wrong.status_code == 200
+    assert "That code did not work" in wrong.text
+    assert client.get("/admin/").status_code == 302
+
+    right = client.post("/en/account/verify/", {"code": current_code(device), "next": "/admin/"})
+
+    assert right.status_code == 302 and right["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_verifying_gives_the_session_a_new_key(client, clinician_user):
+    device = TOTPDevice.objects.create(user=clinician_user, name="app", confirmed=True)
+    client.force_login(clinician_user)
+    before = client.session.session_key
+
+    client.post("/en/account/verify/", {"code": current_code(device)})
+
+    assert client.session.session_key != before
+    assert client.get("/admin/").status_code == 200
+
+
+def test_enrolment_confirms_the_app_and_shows_recovery_codes_once(client, clinician_user):
+    client.force_login(clinician_user)
+    page = client.get("/en/account/two-factor/?next=/en/staff/")
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    key = client.session["otp_enrol_key"]
+    assert TOTPDevice.objects.count() == 0, "nothing is stored before the code is confirmed"
+
+    code = current_code(TOTPDevice(key=key))
+    confirmed = client.post("/en/account/two-factor/", {"code": code, "next": "/en/staff/"})
+
+    assert confirmed.status_code == 302
+    assert confirmed["Location"].startswith("/en/account/recovery-codes/")
+    device = TOTPDevice.objects.get(user=clinician_user)
+    assert device.confirmed and device.key == key
+    codes_page = client.get(confirmed["Location"])
+    codes = list(
+        StaticToken.objects.filter(device__user=clinician_user).values_list("token", flat=True)
+    )
+    assert len(codes) == services.RECOVERY_CODE_COUNT
+    assert all(code in codes_page.text for code in codes)
+    assert 'href="/en/staff/"' in codes_page.text
+    again = client.get("/en/account/recovery-codes/")
+    assert not any(code in again.text for code in codes), "shown only once"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_wrong_code_at_enrolment_stores_nothing(client, clinician_user):
+    client.force_login(clinician_user)
+    client.get("/en/account/two-factor/")
+
+    response = client.post("/en/account/two-factor/", {"code": "123456"})
+
+    assert "That code did not match" in response.text
+    assert not TOTPDevice.objects.exists()
+    assert not StaticToken.objects.exists()
+
+
+def test_the_password_alone_cannot_replace_an_authenticator(client, clinician_user):
+    TOTPDevice.objects.create(user=clinician_user, name="app", confirmed=True)
+    client.force_login(clinician_user)
+
+    response = client.get("/en/account/two-factor/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/account/verify/")
+
+
+def test_a_recovery_code_works_once(client, clinician_user):
+    TOTPDevice.objects.create(user=clinician_user, name="app", confirmed=True)
+    codes = services.recovery_codes_replace(user=clinician_user)
+    client.force_login(clinician_user)
+
+    used = client.post("/en/account/verify/", {"code": codes[0].upper()})
+    assert used.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert services.recovery_codes_left(user=clinician_user) == len(codes) - 1
+
+    second = Client()
+    second.force_login(clinician_user)
+    again = second.post("/en/account/verify/", {"code": codes[0]})
+    assert again.status_code == 200
+    assert second.get("/admin/").status_code == 302
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, clinician_user):
+    old = services.recovery_codes_replace(user=clinician_user)
+    login_with_second_factor(client, clinician_user)
+
+    client.post("/en/account/recovery-codes/")
+
+    new = client.get("/en/account/recovery-codes/")
+    tokens = set(StaticToken.objects.values_list("token", flat=True))
+    assert tokens.isdisjoint(old)
+    assert all(token in new.text for token in tokens)
+
+
+def test_the_next_address_after_verifying_stays_on_this_site(client, clinician_user):
+    device = TOTPDevice.objects.create(user=clinician_user, name="app", confirmed=True)
+    client.force_login(clinician_user)
+
+    response = client.post(
+        "/en/account/verify/", {"code": current_code(device), "next": "https://evil.example/"}
+    )
+
+    assert response["Location"] == "/admin/"
+
+
+def test_sign_out_stays_reachable_before_the_second_factor(client, clinician_user):
+    client.force_login(clinician_user)
+
+    response = client.post("/admin/logout/")
+
+    assert response.status_code == 200
+    assert not signed_in(client)
+
+
+# --- Staff sessions -----------------------------------------------------------------------------
+
+
+def test_a_staff_session_ends_at_browser_close(client, reception_user):
+    sign_in(client, "desk", PASSWORD)
+
+    cookie = client.cookies["sessionid"]
+    assert cookie["expires"] == "" and cookie["max-age"] == ""
+    assert client.session.get_expire_at_browser_close()
+
+
+def test_a_staff_session_ends_after_the_idle_limit(client, reception_user, settings):
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    sign_in(client, "desk", PASSWORD)
+    session = client.session
+    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 29 * 60
+    session.save()
+    assert client.get("/admin/").status_code == 200
+
+    session = client.session
+    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert not signed_in(client)
