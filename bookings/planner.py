@@ -30,6 +30,7 @@ from bookings.rules import (
     aware,
     clinic_zone,
     expected_sequences,
+    instant,
     local_date,
     next_day_window,
 )
@@ -54,7 +55,7 @@ def course_propose(
     rules = BookingRules.from_settings()
     now = aware(now or timezone.now())
     if first_start is not None:
-        aware(first_start)
+        first_start = instant(first_start)
     calendar = Calendar(
         protocol=protocol,
         first_day=local_date(rules.earliest_start(now, online=online)),

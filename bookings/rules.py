@@ -87,13 +87,26 @@ def aware(moment: datetime) -> datetime:
     return moment
 
 
+def instant(moment: datetime) -> datetime:
+    """The same moment in UTC: what the engine compares and stores.
+
+    Python never finds a time in the repeated autumn hour *equal* to the same moment in another
+    zone (PEP 495), so the engine compares instants in UTC only.
+    """
+    if not exists_on_the_clock(aware(moment)):
+        raise SlotUnavailable(
+            _("That time does not exist: the clocks go forward then. Please choose another time.")
+        )
+    return moment.astimezone(UTC)
+
+
 def later_by(moment: datetime, duration: timedelta) -> datetime:
     """`moment` + `duration` in real time (UTC), whatever zone `moment` carries.
 
     Adding a timedelta to a datetime in the clinic's zone adds wall-clock time: across a
     daylight-saving change that is an hour more or less than the duration.
     """
-    return aware(moment).astimezone(UTC) + duration
+    return instant(moment) + duration
 
 
 def end_of(start: datetime, minutes: int) -> datetime:

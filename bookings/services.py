@@ -41,6 +41,7 @@ and never let a database error through as a server error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -76,6 +77,7 @@ from bookings.rules import (
     aware,
     course_problems,
     end_of,
+    instant,
     later_by,
     local_date,
     timing_problems,
@@ -102,9 +104,10 @@ def plan_book(
     """
     now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
-    for visit in visits:
-        aware(visit.start)
-    ordered = sorted(visits, key=lambda visit: visit.sequence)
+    ordered = sorted(
+        (replace(visit, start=instant(visit.start)) for visit in visits),
+        key=lambda visit: visit.sequence,
+    )
 
     def book() -> Plan:
         stored = _published_protocol(protocol.pk)
@@ -167,7 +170,7 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move one visit, keeping the course's timing rules against the visits that remain."""
     now = aware(now or timezone.now())
-    aware(new_start)
+    new_start = instant(new_start)
     rules = BookingRules.from_settings()
 
     def move() -> Appointment:

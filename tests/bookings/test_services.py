@@ -4,17 +4,20 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 from bookings import services
 from bookings.errors import (
     ClinicBusy,
     InvalidPlanState,
+    NotFound,
+    PatientAlreadyBooked,
     SlotTaken,
     SlotUnavailable,
     TooLateToChange,
+    TreatmentUnavailable,
 )
-from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus, TimeOff
+from bookings.models import Appointment, AppointmentStatus, Patient, Plan, PlanStatus, TimeOff
 from bookings.planner import ProposedVisit, course_propose
 from bookings.services import (
     appointment_cancel,
@@ -27,6 +30,7 @@ from bookings.services import (
     plan_request_review,
 )
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
+from treatments.models import Protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -441,3 +445,240 @@ def test_a_lock_failure_becomes_a_friendly_busy_error(held_plan, monkeypatch):
 
     assert "please try again" in refusal.value.message
     assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.HELD
+
+
+# --- plan states and stored rows (issue 8, item 4) ---------------------------------------------
+
+
+def test_a_plan_whose_hold_ran_out_cannot_be_cancelled(held_plan):
+    with pytest.raises(InvalidPlanState, match="ran out"):
+        plan_cancel(plan=held_plan, now=NOW + timedelta(minutes=21))
+
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.HELD
+    assert held_plan.appointments.get().status == AppointmentStatus.BOOKED
+
+
+def test_a_stale_plan_id_on_the_callers_object_does_not_decide(
+    held_plan, confirmed_course, another_patient
+):
+    # The caller's object claims to belong to a confirmed course; the stored appointment belongs
+    # to a held plan whose hold ran out. The stored row decides.
+    appointment = held_plan.appointments.get()
+    appointment.plan_id = confirmed_course.pk
+
+    with pytest.raises(InvalidPlanState, match="ran out"):
+        appointment_reschedule(
+            appointment=appointment,
+            new_start=at(TUESDAY, "14:00"),
+            online=False,
+            now=NOW + timedelta(minutes=21),
+        )
+
+    assert Appointment.objects.get(pk=appointment.pk).start == at(TUESDAY, "10:00")
+    assert Appointment.objects.get(pk=appointment.pk).plan_id == held_plan.pk
+
+
+@pytest.mark.parametrize("service", ["reschedule", "cancel", "plan_cancel", "confirm"])
+def test_an_unknown_id_is_a_clear_error(held_plan, service):
+    gone_appointment = Appointment(pk=987_654, plan_id=held_plan.pk)
+    gone_plan = Plan(pk=987_654)
+
+    with pytest.raises(NotFound) as refusal:
+        if service == "reschedule":
+            appointment_reschedule(
+                appointment=gone_appointment, new_start=at(TUESDAY, "14:00"), now=NOW
+            )
+        elif service == "cancel":
+            appointment_cancel(appointment=gone_appointment, now=NOW)
+        elif service == "plan_cancel":
+            plan_cancel(plan=gone_plan, now=NOW)
+        else:
+            plan_confirm(plan=gone_plan, now=NOW)
+
+    assert refusal.value.message
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.HELD
+
+
+def test_booking_for_a_deleted_patient_is_a_clear_error(one_session, clinician, patient):
+    patient_id = patient.pk
+    Patient.objects.filter(pk=patient_id).delete()
+
+    with pytest.raises(NotFound, match="patient"):
+        plan_book(
+            patient=patient,
+            protocol=one_session,
+            visits=single_visit(clinician, at(TUESDAY, "10:00")),
+            now=NOW,
+        )
+
+    assert not Plan.objects.exists()
+    assert not Appointment.objects.exists()
+
+
+def test_an_unpublished_protocol_cannot_be_booked(one_session, clinician, patient):
+    Protocol.objects.filter(pk=one_session.pk).update(published=False)
+
+    with pytest.raises(TreatmentUnavailable, match="cannot be booked"):
+        plan_book(
+            patient=patient,
+            protocol=one_session,  # the caller's copy still says published
+            visits=single_visit(clinician, at(TUESDAY, "10:00")),
+            now=NOW,
+        )
+
+    assert not Plan.objects.exists()
+
+
+@pytest.mark.parametrize("naive", ["start", "now"])
+def test_a_naive_datetime_is_refused_with_an_error(one_session, clinician, patient, naive):
+    start = at(TUESDAY, "10:00")
+    with pytest.raises(SlotUnavailable, match="time zone"):
+        plan_book(
+            patient=patient,
+            protocol=one_session,
+            visits=single_visit(
+                clinician, start.replace(tzinfo=None) if naive == "start" else start
+            ),
+            now=NOW.replace(tzinfo=None) if naive == "now" else NOW,
+        )
+
+    assert not Plan.objects.exists()
+
+
+# --- idempotency and the patient's own clashes (item 5) ---------------------------------------
+
+
+def test_booking_the_same_course_again_returns_the_plan_already_held(protocol, clinician, patient):
+    course = course_propose(protocol=protocol, now=NOW)
+    first = plan_book(patient=patient, protocol=protocol, visits=course, now=NOW)
+
+    again = plan_book(patient=patient, protocol=protocol, visits=course, now=NOW)
+
+    assert again.pk == first.pk
+    assert Plan.objects.count() == 1
+    assert Appointment.objects.count() == 3
+
+
+def test_another_patient_booking_the_same_course_is_still_refused(
+    protocol, clinician, patient, another_patient
+):
+    course = course_propose(protocol=protocol, now=NOW)
+    plan_book(patient=patient, protocol=protocol, visits=course, now=NOW)
+
+    with pytest.raises(SlotTaken):
+        plan_book(patient=another_patient, protocol=protocol, visits=course, now=NOW)
+
+    assert not another_patient.plans.exists()
+
+
+def test_confirming_a_confirmed_plan_changes_nothing_and_returns_it(held_plan, clinician):
+    plan_request_review(plan=held_plan, now=NOW)
+    plan_confirm(plan=held_plan, reviewer=clinician, note="Fine.", now=NOW)
+
+    again = plan_confirm(plan=held_plan, now=NOW + timedelta(days=2))
+
+    assert again.pk == held_plan.pk
+    stored = Plan.objects.get(pk=held_plan.pk)
+    assert (stored.status, stored.reviewed_at, stored.review_note) == (
+        PlanStatus.CONFIRMED,
+        NOW,
+        "Fine.",
+    )
+
+
+def test_a_patient_cannot_be_booked_into_two_overlapping_visits(
+    one_session, clinician, second_clinician, patient
+):
+    plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(clinician, at(TUESDAY, "10:00")),
+        now=NOW,
+    )
+
+    with pytest.raises(PatientAlreadyBooked) as refusal:
+        plan_book(
+            patient=patient,
+            protocol=one_session,
+            visits=single_visit(second_clinician, at(TUESDAY, "10:30")),
+            now=NOW,
+        )
+
+    assert "already have another appointment" in refusal.value.message
+    assert Plan.objects.count() == 1
+    assert not Appointment.objects.filter(clinician=second_clinician).exists()
+
+
+def test_a_visit_cannot_be_moved_onto_another_visit_of_the_same_patient(
+    one_session, clinician, second_clinician, patient
+):
+    plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(clinician, at(TUESDAY, "10:00")),
+        now=NOW,
+    )
+    other = plan_book(
+        patient=patient,
+        protocol=one_session,
+        visits=single_visit(second_clinician, at(TUESDAY, "14:00")),
+        now=NOW,
+    ).appointments.get()
+
+    with pytest.raises(PatientAlreadyBooked):
+        appointment_reschedule(appointment=other, new_start=at(TUESDAY, "10:15"), now=NOW)
+
+    assert Appointment.objects.get(pk=other.pk).start == at(TUESDAY, "14:00")
+
+
+# --- "not available" vs "just taken" (item 6) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        at(TUESDAY, "10:00") + timedelta(seconds=30),
+        at(TUESDAY, "10:00") + timedelta(microseconds=1),
+        at(TUESDAY, "10:05"),
+    ],
+    ids=["seconds", "microseconds", "off the 15-minute steps"],
+)
+def test_an_odd_start_is_not_available_rather_than_taken(one_session, clinician, patient, start):
+    with pytest.raises(SlotUnavailable):
+        plan_book(
+            patient=patient, protocol=one_session, visits=single_visit(clinician, start), now=NOW
+        )
+
+    assert not Plan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "start",
+    [at(TUESDAY, "10:00") + timedelta(microseconds=1), at(TUESDAY, "10:05")],
+    ids=["microseconds", "off the 15-minute steps"],
+)
+def test_the_planner_calls_an_odd_first_start_not_available(protocol, clinician, start):
+    with pytest.raises(SlotUnavailable):
+        course_propose(protocol=protocol, first_start=start, now=NOW)
+
+
+def test_the_planner_calls_a_booked_first_start_taken(protocol, clinician, occupy):
+    occupy(clinician, at(TUESDAY, "10:00"))
+
+    with pytest.raises(SlotTaken):
+        course_propose(protocol=protocol, first_start=at(TUESDAY, "10:00"), now=NOW)
+
+
+# --- durable transactions (item 9) -------------------------------------------------------------
+
+
+def test_a_service_refuses_to_run_inside_the_callers_transaction(one_session, clinician, patient):
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        plan_book(
+            patient=patient,
+            protocol=one_session,
+            visits=single_visit(clinician, at(TUESDAY, "10:00")),
+            now=NOW,
+        )
+
+    assert not Plan.objects.exists()
