@@ -51,6 +51,7 @@ from clinical.models import (
     TreatmentArea,
     TreatmentRecord,
     normalise_lot,
+    photo_storage,
 )
 from clinical.photos import PhotoRejected
 
@@ -249,9 +250,11 @@ def session_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 def _record_of(appointment: Appointment) -> TreatmentRecord | None:
     try:
-        return appointment.treatment_record
+        record = appointment.treatment_record
     except TreatmentRecord.DoesNotExist:
         return None
+    # A bound form's unsaved record is cached on the appointment too: it is not a record yet.
+    return record if record.pk is not None else None
 
 
 def _may_write_record(
@@ -396,7 +399,9 @@ def photo_file(request: HttpRequest, photo_id: int, variant: str) -> FileRespons
     )
     stored = photo.thumbnail if variant == "thumb" else photo.image
     try:
-        handle = stored.storage.open(stored.name, "rb")
+        # The configured storage (not the one the field captured at import), so a settings
+        # change such as a move to object storage is all it takes.
+        handle = photo_storage().open(stored.name, "rb")
     except FileNotFoundError as error:
         raise Http404 from error
     audit_record(request=request, object_type=AuditObject.PHOTO, object_ids=[photo.pk])

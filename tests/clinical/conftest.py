@@ -111,12 +111,11 @@ def patient(db):
     return PatientFactory(full_name="Maria Schneider", preferred_language="de")
 
 
-_minutes = count()
-
-
 @pytest.fixture
 def make_plan(db, protocol) -> Callable[..., Plan]:
-    """A plan with its sessions one day apart from `first_start` (default: in 3 days)."""
+    """A plan with its sessions 30 days apart from `first_start` (default: in 10 days)."""
+
+    slots = count()
 
     def make(
         *,
@@ -129,10 +128,10 @@ def make_plan(db, protocol) -> Callable[..., Plan]:
         sessions: int = 3,
     ) -> Plan:
         chosen = plan_protocol or protocol
-        # Each plan gets its own minutes so no two appointments of a clinician overlap
-        # (PostgreSQL's exclusion constraint).
-        offset = timedelta(hours=2 * next(_minutes))
-        start = (first_start or timezone.now() + timedelta(days=3)) + offset
+        # Each further plan starts 70 minutes earlier, so no two appointments of a clinician
+        # overlap (PostgreSQL's exclusion constraint).
+        offset = timedelta(minutes=70 * next(slots))
+        start = (first_start or timezone.now() + timedelta(days=10)) - offset
         plan = Plan.objects.create(
             patient=patient or PatientFactory(),
             protocol=chosen,

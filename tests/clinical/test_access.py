@@ -1,0 +1,135 @@
+"""Who sees what: a clinician their own patients, a clinic manager everyone, reception and
+anonymous visitors no medical data — in the staff pages and in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from bookings.models import PlanStatus
+from clinical.models import AuditEntry, TreatmentRecord
+from tests.clinical.conftest import sign_in
+from tests.factories import TreatmentRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan(make_plan, clinician, patient):
+    return make_plan(clinician=clinician, patient=patient)
+
+
+@pytest.fixture
+def recorded_session(make_plan, clinician):
+    plan = make_plan(clinician=clinician, status=PlanStatus.CONFIRMED)
+    session = plan.appointments.get(sequence=1)
+    TreatmentRecordFactory(appointment=session, recorded_by=clinician, lot_number="SECRETLOT1")
+    return session
+
+
+def staff_pages(plan, session) -> list[str]:
+    return [
+        reverse("clinical:dashboard"),
+        reverse("clinical:plan-detail", args=[plan.pk]),
+        reverse("clinical:plan-photos", args=[plan.pk]),
+        reverse("clinical:session-detail", args=[session.pk]),
+        reverse("clinical:lot-recall") + "?lot=SECRETLOT1",
+    ]
+
+
+def test_an_anonymous_visitor_is_sent_to_the_staff_sign_in_page(client, plan, recorded_session):
+    for url in staff_pages(plan, recorded_session):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("clinical:login") + "?next=")
+    login_page = client.get(reverse("clinical:login"))
+    assert "Staff sign-in" in login_page.content.decode()
+    assert AuditEntry.objects.count() == 0
+
+
+def test_the_staff_sign_in_is_a_standard_django_login(client, clinician):
+    response = client.post(
+        reverse("clinical:login"),
+        {"username": "anna", "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinical:dashboard")
+    assert client.session["_auth_user_id"] == str(clinician.user.pk)
+
+
+def test_another_clinicians_plan_session_and_record_answer_404(
+    client, plan, recorded_session, other_clinician
+):
+    sign_in(client, other_clinician.user)
+    for url in staff_pages(plan, recorded_session)[1:4]:
+        assert client.get(url).status_code == 404, url
+    review = client.post(
+        reverse("clinical:plan-review", args=[plan.pk]), {"decision": "approve", "note": ""}
+    )
+    assert review.status_code == 404
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.AWAITING_REVIEW
+    # Their own dashboard and the lot search do not show the other clinician's patient either.
+    dashboard = client.get(reverse("clinical:dashboard")).content.decode()
+    assert "Maria Schneider" not in dashboard
+    lots = client.get(reverse("clinical:lot-recall") + "?lot=SECRETLOT1").content.decode()
+    assert "0 sessions" in lots
+    assert AuditEntry.objects.count() == 0
+
+
+def test_a_clinician_sees_a_patient_they_treat_in_one_visit(client, plan, other_clinician):
+    plan.appointments.filter(sequence=3).update(clinician=other_clinician)
+    sign_in(client, other_clinician.user)
+    assert client.get(reverse("clinical:plan-detail", args=[plan.pk])).status_code == 200
+
+
+def test_the_clinic_manager_sees_every_patient(client, plan, recorded_session, manager):
+    sign_in(client, manager)
+    for url in staff_pages(plan, recorded_session):
+        assert client.get(url).status_code == 200, url
+    assert "Maria Schneider" in client.get(reverse("clinical:dashboard")).content.decode()
+
+
+def test_reception_is_refused_in_every_staff_page(client, plan, recorded_session, receptionist):
+    sign_in(client, receptionist)
+    for url in staff_pages(plan, recorded_session):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "SECRETLOT1" not in response.content.decode()
+        assert "anticoagulants" not in response.content.decode()
+    refused = client.post(
+        reverse("clinical:plan-review", args=[plan.pk]), {"decision": "approve", "note": ""}
+    )
+    assert refused.status_code == 403
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.AWAITING_REVIEW
+    assert AuditEntry.objects.count() == 0
+
+
+def test_reception_sees_no_answers_records_or_photos_in_the_admin(
+    client, plan, recorded_session, receptionist
+):
+    sign_in(client, receptionist)
+    for model in ("bookings/screeninganswer", "clinical/treatmentrecord", "clinical/photo"):
+        listing = client.get(f"/admin/{model}/")
+        assert listing.status_code in (403, 404), model
+    record = TreatmentRecord.objects.get()
+    assert client.get(f"/admin/clinical/treatmentrecord/{record.pk}/change/").status_code in (
+        403,
+        404,
+    )
+    index = client.get("/admin/").content.decode()
+    assert "Treatment records" not in index
+    assert "Screening answers" not in index
+    assert "Photos" not in index
+    # Wherever reception may look at a plan in the admin, the answers are not on it.
+    plan_admin = client.get(f"/admin/bookings/plan/{plan.pk}/change/")
+    assert "anticoagulants" not in plan_admin.content.decode()
+    assert AuditEntry.objects.count() == 0
+
+
+def test_a_patient_without_a_staff_account_cannot_reach_staff_pages(client, plan):
+    """Patients have no accounts: they are anonymous visitors here, and a user who is not
+    staff is refused like reception."""
+    from tests.factories import UserFactory
+
+    sign_in(client, UserFactory(username="patient-with-account"))
+    assert client.get(reverse("clinical:plan-detail", args=[plan.pk])).status_code == 403

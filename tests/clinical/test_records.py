@@ -1,0 +1,212 @@
+"""Treatment records: the lot, the procedure's settings, completion of the session."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import AppointmentStatus, PlanStatus
+from clinical import services
+from clinical.models import AuditEntry, TreatmentRecord
+from tests.clinical.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def past_session(make_plan, clinician, patient):
+    """Session 1 of a confirmed plan, which took place an hour ago."""
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(hours=1),
+    )
+    return plan.appointments.get(sequence=1)
+
+
+def record_form(**overrides) -> dict:
+    data = {
+        "product_name": "ExoSkin 10B",
+        "lot_number": " ab-2031 ",
+        "expiry_date": (timezone.localdate() + timedelta(days=200)).isoformat(),
+        "needle_depth_mm": "0.5",
+        "passes": "2",
+        "areas": ["cheeks", "forehead"],
+        "reactions": "Mild redness",
+        "notes": "Tolerated well",
+    }
+    data.update(overrides)
+    return data
+
+
+def record_url(session) -> str:
+    return reverse("clinical:session-record", args=[session.pk])
+
+
+def test_recording_a_session_stores_the_lot_and_completes_the_session(
+    client, clinician, past_session
+):
+    sign_in(client, clinician.user)
+
+    response = client.post(record_url(past_session), record_form())
+
+    assert response.status_code == 302
+    record = TreatmentRecord.objects.get()
+    assert record.appointment == past_session
+    assert record.lot_number == "AB-2031"
+    assert record.needle_depth_mm == Decimal("0.5")
+    assert record.areas == ["cheeks", "forehead"]
+    assert record.recorded_by == clinician
+    past_session.refresh_from_db()
+    assert past_session.status == AppointmentStatus.COMPLETED
+    # The course goes on: two sessions to come.
+    assert past_session.plan.status == PlanStatus.CONFIRMED
+    assert AuditEntry.objects.filter(action="create", object_id=record.pk).count() == 1
+    page = client.get(reverse("clinical:session-detail", args=[past_session.pk]))
+    assert "AB-2031" in page.content.decode()
+
+
+def test_an_expired_lot_is_refused_and_nothing_is_written(client, clinician, past_session):
+    sign_in(client, clinician.user)
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    response = client.post(record_url(past_session), record_form(expiry_date=yesterday))
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "This lot expired on" in content
+    # What the clinician typed is still in the form.
+    assert "Tolerated well" in content
+    assert TreatmentRecord.objects.count() == 0
+    past_session.refresh_from_db()
+    assert past_session.status == AppointmentStatus.BOOKED
+
+
+def test_the_service_refuses_an_expired_lot_too(clinician, past_session):
+    details = services.TreatmentDetails(
+        product_name="ExoSkin",
+        lot_number="X1",
+        expiry_date=date(2020, 1, 1),
+        areas=["cheeks"],
+        needle_depth_mm=Decimal("0.5"),
+        passes=1,
+    )
+    with pytest.raises(services.RecordRefused, match="This lot expired on 2020-01-01"):
+        services.treatment_record_complete(
+            appointment=past_session, clinician=clinician, details=details
+        )
+    assert TreatmentRecord.objects.count() == 0
+
+
+def test_a_lot_expiring_on_the_day_of_the_session_is_accepted(client, clinician, past_session):
+    sign_in(client, clinician.user)
+    session_day = timezone.localtime(past_session.start).date().isoformat()
+    response = client.post(record_url(past_session), record_form(expiry_date=session_day))
+    assert response.status_code == 302
+    assert TreatmentRecord.objects.count() == 1
+
+
+def test_microneedling_needs_depth_and_passes(client, clinician, past_session):
+    sign_in(client, clinician.user)
+    response = client.post(record_url(past_session), record_form(needle_depth_mm="", passes=""))
+    assert response.status_code == 400
+    assert response.content.decode().count("Required for Microneedling.") == 2
+    assert TreatmentRecord.objects.count() == 0
+
+
+def test_laser_needs_energy_density_and_passes(client, clinician, make_plan, laser_protocol):
+    plan = make_plan(
+        clinician=clinician,
+        status=PlanStatus.CONFIRMED,
+        plan_protocol=laser_protocol,
+        first_start=timezone.now() - timedelta(hours=3),
+    )
+    session = plan.appointments.get(sequence=1)
+    sign_in(client, clinician.user)
+
+    missing = client.post(record_url(session), record_form(needle_depth_mm=""))
+    assert missing.status_code == 400
+    assert missing.content.decode().count("Required for Fractional laser.") == 2
+    assert TreatmentRecord.objects.count() == 0
+
+    done = client.post(
+        record_url(session), record_form(energy_mj="20", density_percent="15", passes="2")
+    )
+    assert done.status_code == 302
+    record = TreatmentRecord.objects.get()
+    assert (record.energy_mj, record.density_percent, record.needle_depth_mm) == (
+        Decimal("20"),
+        15,
+        None,
+    )
+
+
+def test_the_last_session_completes_the_course(clinician, make_plan):
+    plan = make_plan(
+        clinician=clinician,
+        status=PlanStatus.CONFIRMED,
+        sessions=1,
+        first_start=timezone.now() - timedelta(hours=2),
+    )
+    details = services.TreatmentDetails(
+        product_name="ExoSkin",
+        lot_number="L1",
+        expiry_date=date(2099, 1, 1),
+        areas=["scalp"],
+        needle_depth_mm=Decimal("1.0"),
+        passes=3,
+    )
+    services.treatment_record_complete(
+        appointment=plan.appointments.get(), clinician=clinician, details=details
+    )
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+
+
+def test_a_session_still_to_come_cannot_be_recorded(client, clinician, make_plan):
+    plan = make_plan(clinician=clinician, status=PlanStatus.CONFIRMED)
+    session = plan.appointments.get(sequence=1)
+    sign_in(client, clinician.user)
+    response = client.post(record_url(session), record_form())
+    assert response.status_code == 400
+    assert "This session has not started yet." in response.content.decode()
+    assert TreatmentRecord.objects.count() == 0
+
+
+def test_only_the_clinician_who_treated_records_the_session(client, past_session, other_clinician):
+    past_session.plan.appointments.filter(sequence=2).update(clinician=other_clinician)
+    sign_in(client, other_clinician.user)  # may see the patient, did not treat this session
+    page = client.get(reverse("clinical:session-detail", args=[past_session.pk]))
+    assert page.status_code == 200
+    assert "Save record" not in page.content.decode()
+    response = client.post(record_url(past_session), record_form())
+    assert response.status_code == 403
+    assert TreatmentRecord.objects.count() == 0
+
+
+def test_a_session_is_recorded_once_and_corrections_keep_the_rules(client, clinician, past_session):
+    sign_in(client, clinician.user)
+    client.post(record_url(past_session), record_form())
+    record = TreatmentRecord.objects.get()
+
+    corrected = client.post(record_url(past_session), record_form(lot_number="AB-2032"))
+    assert corrected.status_code == 302
+    record.refresh_from_db()
+    assert record.lot_number == "AB-2032"
+
+    expired = client.post(record_url(past_session), record_form(expiry_date="2000-01-01"))
+    assert expired.status_code == 400
+    record.refresh_from_db()
+    assert record.lot_number == "AB-2032"
+    assert TreatmentRecord.objects.count() == 1
+    with pytest.raises(services.RecordRefused):
+        services.treatment_record_complete(
+            appointment=past_session,
+            clinician=clinician,
+            details=services.TreatmentDetails.from_form(
+                {**record_form(), "expiry_date": date(2099, 1, 1), "passes": 1}
+            ),
+        )
