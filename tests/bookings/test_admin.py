@@ -32,11 +32,14 @@ def test_set_up_pages_are_closed_to_anonymous_visitors(client, name):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_plans_and_appointments_cannot_be_edited_around_the_services(receptionist_client):
+def test_plans_and_appointments_cannot_be_added_around_the_services(receptionist_client):
     index = receptionist_client.get(reverse("admin:index")).text
 
-    assert "/admin/bookings/appointment/" not in index
-    assert "/admin/bookings/plan/" not in index
+    assert reverse("admin:bookings_appointment_changelist") in index
+    assert reverse("admin:bookings_plan_changelist") in index
+    assert reverse("admin:bookings_appointment_add") not in index
+    assert reverse("admin:bookings_plan_add") not in index
+    assert receptionist_client.get(reverse("admin:bookings_appointment_add")).status_code == 403
 
 
 def test_a_shift_ending_before_it_starts_is_refused_with_a_message(receptionist_client, clinician):
