@@ -12,10 +12,11 @@ What makes a cached page safe to give to the next visitor:
   messages or per-visitor state reaches the cache, and they still see their own messages.
 - **No CSRF token is ever stored.** A page whose rendering asked for a CSRF token (a POST form)
   is served but not cached: the token belongs to that visitor's cookie.
-- **CSP nonces are per response.** The nonce of the render that filled the cache is replaced by a
-  placeholder before storing, and each response served from the cache gets the placeholder
-  replaced by its own request's nonce (django-csp then puts that nonce in the header). A nonce is
-  never reused across responses, and the JSON-LD block keeps working under the policy.
+- **CSP nonces are per response.** Templates write `{% csp_nonce %}`, a placeholder that
+  `clinic.middleware.SecurityHeadersMiddleware` replaces in every response, cached or not, with
+  that response's nonce (also put in its header). A template that reads `request.csp_nonce`
+  directly is covered too: that nonce is turned back into the placeholder before the page is
+  stored. A nonce is never reused across responses, and the JSON-LD block keeps working.
 - **Query strings are chosen, not stored blindly.** A view declares which parameters change its
   page (the catalogue's filters); a request with any other parameter is rendered without the
   cache, because templates may echo the query string (the language switcher keeps it). Views
@@ -38,11 +39,10 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from clinic.content_cache import GENERATION_SECONDS, content_generation
+from clinic.middleware import NONCE_PLACEHOLDER
 
 # A page is reachable only while its generation is current, so it need not outlive it.
 PAGE_CACHE_SECONDS = GENERATION_SECONDS
-# Stands in for the CSP nonce in stored pages; it never appears in a page otherwise.
-NONCE_PLACEHOLDER = b"__clinic_csp_nonce__"
 
 QueryRule = Literal["ignore"] | tuple[str, ...]
 View = Callable[..., HttpResponse]
@@ -85,15 +85,6 @@ def _without_nonce(request: HttpRequest, content: bytes) -> bytes:
     return content
 
 
-def _with_nonce(request: HttpRequest, content: bytes) -> bytes:
-    if NONCE_PLACEHOLDER not in content:
-        return content
-    # Reading request.csp_nonce makes django-csp add this nonce to this response's header. (Its
-    # lazy object is falsy until read, so test for None, not truth.)
-    nonce = getattr(request, "csp_nonce", None)
-    return content.replace(NONCE_PLACEHOLDER, b"" if nonce is None else str(nonce).encode())
-
-
 def cached_response(
     request: HttpRequest, *, page: str, render_page: Callable[[], HttpResponse]
 ) -> HttpResponse:
@@ -106,7 +97,7 @@ def cached_response(
     stored = cache.get(key)
     if stored is not None:
         content, content_type = stored
-        return HttpResponse(_with_nonce(request, content), content_type=content_type)
+        return HttpResponse(content, content_type=content_type)
     response = render_page()
     if _storable(request, response):
         stored = (_without_nonce(request, response.content), response["Content-Type"])
