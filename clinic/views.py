@@ -17,6 +17,7 @@ from treatments.models import Protocol
 HOME_LEARN_PAGES = 4
 
 
+@require_safe
 @cached_public_page()
 def home(request: HttpRequest) -> HttpResponse:
     featured = Protocol.objects.published().for_listing()[:3]

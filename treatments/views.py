@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from clinic.page_cache import cached_public_page
 from education.models import Article
@@ -9,6 +10,7 @@ from treatments.models import Indication, Protocol, Source
 
 
 # Served from the cache per filter; edits in the admin show at once (clinic/page_cache.py).
+@require_safe
 @cached_public_page(query=("indication", "source"))
 def protocol_list(request: HttpRequest) -> HttpResponse:
     indications = list(Indication.objects.with_published_protocols())
@@ -36,6 +38,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @cached_public_page()
 def protocol_detail(request: HttpRequest, slug: str) -> HttpResponse:
     protocols = Protocol.objects.published().for_listing()
