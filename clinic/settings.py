@@ -188,6 +188,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 USE_I18N = True
+# Our own date formats where Django's differ from local usage (Turkish: "3 Kasım 2026").
+FORMAT_MODULE_PATH = ["clinic.formats"]
 USE_TZ = True
 # The clinic's own zone: working hours are wall-clock times here, and DST is handled in it.
 TIME_ZONE = env_timezone("TIME_ZONE", "Europe/Berlin")

@@ -3,7 +3,7 @@
 Only published protocols and education pages are listed; drafts never appear.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
@@ -24,7 +24,14 @@ class PageSitemap(TranslatedSitemap):
     changefreq = "weekly"
 
     def items(self) -> list[str]:
-        return ["home", "treatments:protocol-list", "education:article-list"]
+        return [
+            "home",
+            "treatments:protocol-list",
+            "education:article-list",
+            "education:contact",
+            "education:impressum",
+            "education:privacy",
+        ]
 
     def location(self, item: str) -> str:
         return reverse(item)
@@ -34,10 +41,14 @@ class ProtocolSitemap(TranslatedSitemap):
     priority = 0.7
 
     def items(self) -> QuerySet[Protocol]:
-        return Protocol.objects.published().order_by("display_order", "slug")
+        return (
+            Protocol.objects.published().select_related("review").order_by("display_order", "slug")
+        )
 
-    def lastmod(self, protocol: Protocol) -> datetime:
-        return protocol.updated_at
+    def lastmod(self, protocol: Protocol) -> date | datetime:
+        # The medical review date, not the time a seed or an unrelated edit touched the row.
+        review = getattr(protocol, "review", None)
+        return review.last_reviewed if review else protocol.updated_at
 
 
 class ArticleSitemap(TranslatedSitemap):
@@ -46,8 +57,8 @@ class ArticleSitemap(TranslatedSitemap):
     def items(self) -> QuerySet[Article]:
         return Article.objects.published().order_by("order", "slug")
 
-    def lastmod(self, article: Article) -> datetime:
-        return article.updated_at
+    def lastmod(self, article: Article) -> date:
+        return article.last_reviewed
 
 
 SITEMAPS = {"pages": PageSitemap, "protocols": ProtocolSitemap, "learn": ArticleSitemap}

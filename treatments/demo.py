@@ -93,51 +93,63 @@ PROTOCOLS = [
             "tr": "Akne izi kürü: hazır MSC eksozomlarıyla fraksiyonel lazer",
         },
         "summary": {
-            "en": "Three fractional laser sessions about a month apart, each followed by a "
+            "en": "A course of ablative fractional CO2 laser sessions, each followed by a "
             "ready-made MSC exosome preparation on the treated skin.",
-            "de": "Drei Sitzungen mit fraktioniertem Laser im Abstand von etwa einem Monat, "
-            "jeweils gefolgt von einem fertigen MSC-Exosomen-Präparat auf der behandelten "
-            "Haut.",
-            "tr": "Yaklaşık birer ay arayla üç fraksiyonel lazer seansı; her seansın ardından "
-            "tedavi edilen cilde hazır bir MSC eksozom preparatı uygulanır.",
+            "de": "Eine Serie von Sitzungen mit ablativem fraktioniertem CO2-Laser, jeweils "
+            "gefolgt von einem fertigen MSC-Exosomen-Präparat auf der behandelten Haut.",
+            "tr": "Bir dizi ablatif fraksiyonel CO2 lazer seansı; her seansın ardından tedavi "
+            "edilen cilde hazır bir MSC eksozom preparatı uygulanır.",
         },
         "description": {
-            "en": "This course is built for depressed acne scars. The laser creates a fine grid "
-            "of tiny treatment zones; the exosome preparation is applied straight afterwards.\n\n"
-            "The best study so far is small: 25 people, three laser sessions, one half of the "
-            "face with exosome gel and the other with a plain control gel. The exosome side "
+            "en": "This course is built for depressed acne scars. We use an ablative fractional "
+            "CO2 laser, the type used in the study below: it removes a fine grid of tiny columns "
+            "of skin, and the exosome preparation is applied straight afterwards.\n\n"
+            "The best study so far is small: 25 people, three CO2 laser sessions, one half of the "
+            "face with a gel of exosomes from adipose stem cells and the other with a plain "
+            "control gel. The exosome side "
             "improved somewhat "
             "more and settled faster. One study is not proof, and some of its authors worked "
             "with the manufacturer. We will tell you honestly whether we think your scars are "
             "likely to respond.",
-            "de": "Diese Serie ist für eingesunkene Aknenarben gedacht. Der Laser erzeugt ein "
-            "feines Raster winziger Behandlungszonen; das Exosomen-Präparat wird direkt danach "
+            "de": "Diese Serie ist für eingesunkene Aknenarben gedacht. Wir verwenden einen "
+            "ablativen fraktionierten CO2-Laser, wie in der unten genannten Studie: Er trägt ein "
+            "feines Raster winziger Hautsäulen ab, und das Exosomen-Präparat wird direkt danach "
             "aufgetragen.\n\n"
-            "Die beste Studie bisher ist klein: 25 Personen, drei Lasersitzungen, eine "
-            "Gesichtshälfte mit Exosomen-Gel und die andere mit einem Kontroll-Gel. Die "
+            "Die beste Studie bisher ist klein: 25 Personen, drei Sitzungen mit CO2-Laser, eine "
+            "Gesichtshälfte mit einem Gel aus Exosomen von Fettgewebs-Stammzellen und die andere "
+            "mit einem Kontroll-Gel. Die "
             "Exosomen-Seite "
             "verbesserte sich etwas stärker und beruhigte sich schneller. Eine einzelne Studie "
             "ist kein Beweis, und einige ihrer Autoren arbeiteten mit dem Hersteller zusammen. "
             "Wir sagen Ihnen ehrlich, ob Ihre Narben unserer Einschätzung nach wahrscheinlich "
             "ansprechen.",
-            "tr": "Bu kür çukur akne izleri için tasarlanmıştır. Lazer, ince bir ızgara şeklinde "
-            "minik tedavi alanları oluşturur; eksozom preparatı hemen ardından uygulanır.\n\n"
-            "Şimdiye kadarki en iyi çalışma küçüktür: 25 kişi, üç lazer seansı, yüzün bir "
-            "yarısına eksozom jeli, diğer yarısına ise kontrol jeli. Eksozom tarafı biraz daha "
+            "tr": "Bu kür çukur akne izleri için tasarlanmıştır. Aşağıdaki çalışmada da kullanılan "
+            "türde, ablatif fraksiyonel CO2 lazer kullanırız: Lazer ciltte ince bir ızgara "
+            "şeklinde minik sütunlar açar; eksozom preparatı hemen ardından uygulanır.\n\n"
+            "Şimdiye kadarki en iyi çalışma küçüktür: 25 kişi, üç CO2 lazer seansı, yüzün bir "
+            "yarısına yağ dokusu kök hücrelerinden elde edilen eksozomları içeren jel, diğer "
+            "yarısına ise kontrol jeli. Eksozom tarafı biraz daha "
             "fazla iyileşti ve daha hızlı toparlandı. Tek bir çalışma kanıt sayılmaz ve "
             "yazarlarının bir kısmı üreticiyle birlikte çalışmıştı. İzlerinizin tedaviye yanıt "
             "verme olasılığı hakkındaki görüşümüzü size dürüstçe söyleriz.",
         },
         "what_to_expect": {
             "en": "A numbing cream is applied 45 minutes before the laser. The skin feels hot "
-            "for a few hours and is red and slightly swollen for 2 to 3 days; fine crusts can "
-            "flake for up to a week.",
+            "for a few hours, then oozes and crusts for about a week; it can stay pink for "
+            "several weeks. Darker patches can follow, more often in darker skin types. If you "
+            "get cold sores, tell us: we may prescribe an antiviral to take around each "
+            "session.",
             "de": "45 Minuten vor dem Laser wird eine betäubende Creme aufgetragen. Die Haut fühlt "
-            "sich einige Stunden lang heiß an und ist 2 bis 3 Tage gerötet und leicht "
-            "geschwollen; feine Krusten können bis zu einer Woche lang abschuppen.",
+            "sich einige Stunden lang heiß an, nässt dann und verkrustet etwa eine Woche lang; "
+            "sie kann mehrere Wochen rosig bleiben. Danach können dunklere Flecken entstehen, "
+            "häufiger bei dunkleren Hauttypen. Wenn Sie zu Lippenherpes neigen, sagen Sie es "
+            "uns: Wir verordnen dann gegebenenfalls ein antivirales Mittel für die Tage um jede "
+            "Sitzung.",
             "tr": "Lazerden 45 dakika önce uyuşturma kremi sürülür. Cilt birkaç saat sıcak "
-            "hissedilir ve 2 ila 3 gün kırmızı ve hafif şiş olur; ince kabuklar bir haftaya "
-            "kadar dökülebilir.",
+            "hissedilir, ardından yaklaşık bir hafta sulanır ve kabuklanır; birkaç hafta pembe "
+            "kalabilir. Sonrasında, koyu ten tiplerinde daha sık olmak üzere koyu lekeler "
+            "oluşabilir. Uçuk eğiliminiz varsa bize söyleyin: Her seans dönemi için size "
+            "antiviral bir ilaç reçete edebiliriz.",
         },
         "aftercare": {
             "en": "Keep the skin clean and use the bland moisturiser we give you. Avoid direct "
@@ -168,44 +180,52 @@ PROTOCOLS = [
             "tr": "Cilt yenileme: hazır MSC eksozomlarıyla mikroiğneleme",
         },
         "summary": {
-            "en": "Three microneedling sessions three to four weeks apart, with a ready-made MSC "
-            "exosome preparation applied straight after each one.",
-            "de": "Drei Microneedling-Sitzungen im Abstand von drei bis vier Wochen; nach jeder "
-            "Sitzung wird direkt ein fertiges MSC-Exosomen-Präparat aufgetragen.",
-            "tr": "Üç ila dört hafta arayla üç mikroiğneleme seansı; her seansın hemen ardından "
-            "hazır bir MSC eksozom preparatı uygulanır.",
+            "en": "A course of microneedling sessions, with a ready-made MSC exosome preparation "
+            "applied straight after each one.",
+            "de": "Eine Serie von Microneedling-Sitzungen; nach jeder Sitzung wird direkt ein "
+            "fertiges MSC-Exosomen-Präparat aufgetragen.",
+            "tr": "Bir dizi mikroiğneleme seansı; her seansın hemen ardından hazır bir MSC "
+            "eksozom preparatı uygulanır.",
         },
         "description": {
             "en": "For fine lines, tired-looking skin, visible pores and uneven tone. "
             "Microneedling on its own already stimulates the skin's repair; the exosome "
             "preparation is added on top.\n\n"
-            "In a split-face study of 28 people treated this way three times, three weeks apart, "
-            "the exosome side did better on wrinkles, elasticity and hydration than the side "
-            "treated with salt water. That is encouraging, but it is one small study.",
+            "In a split-face study of 28 people treated with microneedling three times, three "
+            "weeks apart, the side given a solution of exosomes from adipose stem cells did "
+            "better on wrinkles, elasticity and hydration than the side treated with salt water, "
+            "and the study reported on pigmentation too. That is encouraging, but it is one "
+            "small study.",
             "de": "Für feine Linien, müde wirkende Haut, sichtbare Poren und ungleichmäßigen "
             "Hautton. Microneedling allein regt bereits die Reparatur der Haut an; das "
             "Exosomen-Präparat kommt zusätzlich hinzu.\n\n"
             "In einer Split-Face-Studie mit 28 Personen, die dreimal im Abstand von drei "
-            "Wochen so behandelt wurden, schnitt die Exosomen-Seite bei Falten, Elastizität "
-            "und Feuchtigkeit besser ab als die mit Kochsalzlösung behandelte Seite. Das ist "
-            "ermutigend, aber es ist nur eine kleine Studie.",
+            "Wochen ein Microneedling erhielten, schnitt die Seite mit einer Lösung aus "
+            "Exosomen von Fettgewebs-Stammzellen bei Falten, Elastizität und Feuchtigkeit besser "
+            "ab als die mit Kochsalzlösung behandelte Seite; die Studie berichtete auch über die "
+            "Pigmentierung. Das ist ermutigend, aber es ist nur eine kleine Studie.",
             "tr": "İnce çizgiler, yorgun görünen cilt, belirgin gözenekler ve düzensiz cilt tonu "
             "için. Mikroiğneleme tek başına da cildin onarımını uyarır; eksozom preparatı "
             "bunun üzerine eklenir.\n\n"
-            "Bu şekilde üç hafta arayla üç kez tedavi edilen 28 kişilik bir split-face "
-            "çalışmada, eksozom tarafı kırışıklık, esneklik ve nem açısından tuzlu su "
-            "uygulanan taraftan daha iyi sonuç verdi. Bu umut verici, ancak yalnızca tek bir "
-            "küçük çalışmadır.",
+            "Üç hafta arayla üç kez mikroiğneleme yapılan 28 kişilik bir split-face çalışmada, "
+            "yağ dokusu kök hücrelerinden elde edilen eksozom solüsyonu uygulanan taraf "
+            "kırışıklık, esneklik ve nem açısından tuzlu su uygulanan taraftan daha iyi sonuç "
+            "verdi; çalışma pigmentasyon sonuçlarını da bildirdi. Bu umut verici, ancak yalnızca "
+            "tek bir küçük çalışmadır.",
         },
         "what_to_expect": {
             "en": "After a numbing cream, the session takes about 30 minutes of needling. Your "
-            "skin will look like a mild sunburn; the redness usually settles within 72 hours.",
+            "skin will look like a mild sunburn; the redness usually settles within 72 hours. "
+            "Darker patches can follow, more often in darker skin types; sun protection lowers "
+            "the risk.",
             "de": "Nach dem Auftragen einer betäubenden Creme dauert das Needling etwa 30 Minuten. "
             "Ihre Haut sieht danach aus wie nach einem leichten Sonnenbrand; die Rötung klingt "
-            "meist innerhalb von 72 Stunden ab.",
+            "meist innerhalb von 72 Stunden ab. Danach können dunklere Flecken entstehen, "
+            "häufiger bei dunkleren Hauttypen; Sonnenschutz senkt das Risiko.",
             "tr": "Uyuşturma kremi sürüldükten sonra iğneleme yaklaşık 30 dakika sürer. Cildiniz "
             "hafif bir güneş yanığı geçirmiş gibi görünür; kızarıklık genellikle 72 saat "
-            "içinde geçer.",
+            "içinde geçer. Sonrasında, koyu ten tiplerinde daha sık olmak üzere koyu lekeler "
+            "oluşabilir; güneşten korunmak riski azaltır.",
         },
         "aftercare": {
             "en": "No make-up for 24 hours. Wash gently, moisturise, and use SPF 50. Pause "
@@ -246,20 +266,26 @@ PROTOCOLS = [
             "reacts before committing to a course.\n\n"
             "For dermatitis-prone skin we only treat between flares and never over active "
             "eczema. Be aware that the evidence for exosomes in atopic dermatitis comes mostly "
-            "from laboratory and animal studies; there is no controlled trial in people yet.",
+            "from laboratory and animal studies; the few small reports in people concern facial "
+            "redness during dupilumab treatment, not the eczema itself, and there is no "
+            "controlled trial.",
             "de": "Eine einzelne Sitzung mit geringer Nadeltiefe. Sie eignet sich für alle, die "
             "sehen möchten, wie ihre Haut reagiert, bevor sie sich für eine Serie "
             "entscheiden.\n\n"
             "Bei zu Dermatitis neigender Haut behandeln wir nur zwischen den Schüben und "
             "niemals auf akutem Ekzem. Bitte beachten Sie: Die Daten zu Exosomen bei "
-            "atopischer Dermatitis stammen überwiegend aus Labor- und Tierstudien; eine "
-            "kontrollierte Studie am Menschen gibt es bisher nicht.",
+            "atopischer Dermatitis stammen überwiegend aus Labor- und Tierstudien; die wenigen "
+            "kleinen Berichte am Menschen betreffen Gesichtsrötungen während einer "
+            "Dupilumab-Behandlung, nicht das Ekzem selbst, und eine kontrollierte Studie gibt "
+            "es nicht.",
             "tr": "Düşük derinlikte, tek bir seans. Bir küre başlamadan önce cildinin nasıl tepki "
             "verdiğini görmek isteyenler için uygundur.\n\n"
             "Dermatite yatkın ciltlerde yalnızca atak aralarında tedavi uyguluyoruz ve aktif "
             "egzama üzerine asla uygulama yapmıyoruz. Atopik dermatitte eksozomlarla ilgili "
             "kanıtların çoğunlukla laboratuvar ve hayvan çalışmalarından geldiğini bilmenizi "
-            "isteriz; insanlarda henüz kontrollü bir çalışma yok.",
+            "isteriz; insanlardaki az sayıdaki küçük rapor egzamanın kendisiyle değil, "
+            "dupilumab tedavisi sırasındaki yüz kızarıklığıyla ilgilidir ve kontrollü bir "
+            "çalışma yoktur.",
         },
         "what_to_expect": {
             "en": "Mild redness for a day or two. Sensitive skin can feel tight for a few days.",
@@ -295,31 +321,37 @@ PROTOCOLS = [
             "tr": "RF mikroiğneleme ile kendi PRP eksozomlarınız",
         },
         "summary": {
-            "en": "A blood draw first; two weeks later the first of three RF microneedling "
+            "en": "A blood draw first; after the lab time, a course of RF microneedling "
             "sessions with exosomes made from your own platelets.",
-            "de": "Zuerst eine Blutentnahme; zwei Wochen später die erste von drei "
+            "de": "Zuerst eine Blutentnahme; nach der Laborzeit eine Serie von "
             "RF-Microneedling-Sitzungen mit Exosomen aus Ihren eigenen Blutplättchen.",
-            "tr": "Önce kan alınır; iki hafta sonra, kendi trombositlerinizden üretilen "
-            "eksozomlarla üç RF mikroiğneleme seansının ilki yapılır.",
+            "tr": "Önce kan alınır; laboratuvar süresinden sonra, kendi trombositlerinizden "
+            "üretilen eksozomlarla bir dizi RF mikroiğneleme seansı yapılır.",
         },
         "description": {
             "en": "Exosomes made from your own blood, applied after radio-frequency "
             "microneedling, for firmness, texture and shallow acne scars.\n\n"
-            "A recent split-face study compared exosomes with plain PRP after three RF "
-            "microneedling sessions and found both sides improved about equally. So this course "
-            "is a choice, not a proven upgrade over PRP alone.",
+            "A recent split-face study compared exosomes from adipose stem cells (not from "
+            "blood) with plain PRP after three RF microneedling sessions and found both sides "
+            "improved about equally. We found no study of exosomes made from PRP, as used in "
+            "this course, for the skin. So this course is a choice, not a proven upgrade over "
+            "PRP alone.",
             "de": "Exosomen aus Ihrem eigenen Blut, aufgetragen nach Radiofrequenz-Microneedling, "
             "für Festigkeit, Hautstruktur und flache Aknenarben.\n\n"
             "Eine aktuelle Split-Face-Studie verglich nach drei RF-Microneedling-Sitzungen "
-            "Exosomen mit einfachem PRP und stellte fest, dass sich beide Seiten etwa gleich "
-            "stark verbesserten. Diese Serie ist also eine Wahlmöglichkeit und keine sichere "
-            "Verbesserung gegenüber PRP allein.",
+            "Exosomen aus Fettgewebs-Stammzellen (nicht aus Blut) mit einfachem PRP und stellte "
+            "fest, dass sich beide Seiten etwa gleich stark verbesserten. Eine Studie zu "
+            "Exosomen aus PRP, wie sie diese Serie verwendet, haben wir für die Haut nicht "
+            "gefunden. Diese Serie ist also eine Wahlmöglichkeit und keine sichere Verbesserung "
+            "gegenüber PRP allein.",
             "tr": "Kendi kanınızdan üretilen eksozomlar; sıkılık, cilt dokusu ve yüzeysel akne "
             "izleri için radyofrekanslı mikroiğnelemeden sonra uygulanır.\n\n"
-            "Yakın tarihli bir split-face çalışma, üç RF mikroiğneleme seansından sonra "
-            "eksozomları tek başına PRP ile karşılaştırdı ve her iki tarafın da yaklaşık aynı "
-            "ölçüde iyileştiğini buldu. Yani bu kür bir seçenektir; tek başına PRP'ye göre "
-            "kesin bir üstünlük sunmaz.",
+            "Yakın tarihli bir split-face çalışma, üç RF mikroiğneleme seansından sonra yağ "
+            "dokusu kök hücrelerinden (kandan değil) elde edilen eksozomları tek başına PRP ile "
+            "karşılaştırdı ve her iki tarafın da yaklaşık aynı ölçüde iyileştiğini buldu. Bu "
+            "kürde kullanılan PRP kaynaklı eksozomları cilt için inceleyen bir çalışma "
+            "bulamadık. Yani bu kür bir seçenektir; tek başına PRP'ye göre kesin bir üstünlük "
+            "sunmaz.",
         },
         "what_to_expect": {
             "en": "The blood draw takes a few minutes. The RF microneedling sessions are done "
@@ -359,33 +391,44 @@ PROTOCOLS = [
             "tr": "Saçlı deri kürü: mikroiğneleme ile kendi PRP eksozomlarınız",
         },
         "summary": {
-            "en": "A blood draw, then three monthly scalp microneedling sessions with exosomes "
+            "en": "A blood draw, then a course of scalp microneedling sessions with exosomes "
             "made from your own platelets.",
-            "de": "Eine Blutentnahme, danach drei monatliche Microneedling-Sitzungen an der "
+            "de": "Eine Blutentnahme, danach eine Serie von Microneedling-Sitzungen an der "
             "Kopfhaut mit Exosomen aus Ihren eigenen Blutplättchen.",
-            "tr": "Bir kan alımı, ardından kendi trombositlerinizden üretilen eksozomlarla ayda "
-            "bir yapılan üç saçlı deri mikroiğneleme seansı.",
+            "tr": "Bir kan alımı, ardından kendi trombositlerinizden üretilen eksozomlarla bir "
+            "dizi saçlı deri mikroiğneleme seansı.",
         },
         "description": {
             "en": "For thinning hair. Two small studies from 2024 reported more hair density "
-            "after exosome treatment, but neither had a comparison group, which makes the "
-            "result hard to judge.\n\n"
+            "after treatment with exosomes from adipose stem cells, one of them injected into "
+            "the scalp; neither had a comparison group, which makes the result hard to judge. "
+            "We found no study of exosomes made from PRP, as used in this course, for hair "
+            "loss.\n\n"
             "For pattern hair loss (androgenetic alopecia), minoxidil and finasteride are the "
-            "only FDA-approved medicines; finasteride is approved for men only. We will talk "
-            "about them with you, and this course can be combined with them.",
+            "only FDA-approved medicines; finasteride is approved for men only. In Germany, "
+            "alfatradiol solution is approved too. We will talk about them with you, and this "
+            "course can be combined with them.",
             "de": "Bei dünner werdendem Haar. Zwei kleine Studien aus dem Jahr 2024 berichteten "
-            "über eine höhere Haardichte nach einer Exosomen-Behandlung, doch keine hatte eine "
-            "Vergleichsgruppe, was das Ergebnis schwer beurteilbar macht.\n\n"
+            "über eine höhere Haardichte nach einer Behandlung mit Exosomen aus "
+            "Fettgewebs-Stammzellen, in einer davon in die Kopfhaut gespritzt; keine hatte eine "
+            "Vergleichsgruppe, was das Ergebnis schwer beurteilbar macht. Eine Studie zu "
+            "Exosomen aus PRP, wie sie diese Serie verwendet, haben wir für Haarausfall nicht "
+            "gefunden.\n\n"
             "Gegen erblich bedingten Haarausfall (androgenetische Alopezie) sind Minoxidil und "
-            "Finasterid die einzigen von der FDA zugelassenen Arzneimittel; Finasterid ist nur "
-            "für Männer zugelassen. Wir sprechen mit Ihnen darüber, und diese Serie lässt sich "
-            "mit ihnen kombinieren.",
-            "tr": "Seyrelen saçlar için. 2024'te yayımlanan iki küçük çalışma, eksozom "
-            "tedavisinden sonra saç yoğunluğunun arttığını bildirdi; ancak ikisinde de "
-            "karşılaştırma grubu olmadığı için sonucu değerlendirmek zordur.\n\n"
+            "Finasterid die einzigen von der US-Behörde FDA zugelassenen Arzneimittel; "
+            "Finasterid nur für Männer. In Deutschland ist außerdem Alfatradiol-Lösung "
+            "zugelassen. Wir sprechen mit Ihnen darüber, und diese Serie lässt sich mit ihnen "
+            "kombinieren.",
+            "tr": "Seyrelen saçlar için. 2024'te yayımlanan iki küçük çalışma, yağ dokusu kök "
+            "hücrelerinden elde edilen eksozomlarla (birinde saçlı deriye enjekte edilerek) "
+            "yapılan tedaviden sonra saç yoğunluğunun arttığını bildirdi; ancak ikisinde de "
+            "karşılaştırma grubu olmadığı için sonucu değerlendirmek zordur. Bu kürde "
+            "kullanılan PRP kaynaklı eksozomları saç dökülmesinde inceleyen bir çalışma "
+            "bulamadık.\n\n"
             "Kalıtsal saç dökülmesi (androgenetik alopesi) için FDA onaylı ilaçlar yalnızca "
-            "minoksidil ve finasteriddir; finasterid yalnızca erkekler için onaylıdır. Bunları "
-            "sizinle konuşuruz; bu kür onlarla birlikte uygulanabilir.",
+            "minoksidil ve finasteriddir; finasterid yalnızca erkekler için onaylıdır. "
+            "Almanya'da alfatradiol solüsyonu da onaylıdır. Bunları sizinle konuşuruz; bu kür "
+            "onlarla birlikte uygulanabilir.",
         },
         "what_to_expect": {
             "en": "The scalp is numbed; needling takes about 20 minutes. The scalp can be red "
@@ -397,12 +440,15 @@ PROTOCOLS = [
             "kırmızı ve hassas olabilir. Ertesi gün saçınızı yıkayabilirsiniz.",
         },
         "aftercare": {
-            "en": "No hair dye, styling products or swimming for 48 hours. Keep using any hair "
-            "loss medicine you have been prescribed.",
+            "en": "No hair dye, styling products or swimming for 48 hours. Keep taking "
+            "finasteride if it has been prescribed; minoxidil is usually paused for a few days "
+            "around each session, and we tell you when to restart.",
             "de": "48 Stunden lang keine Haarfarbe, keine Stylingprodukte und kein Schwimmen. "
-            "Wenden Sie verordnete Mittel gegen Haarausfall weiter an.",
-            "tr": "48 saat boyunca saç boyası, şekillendirici ürün ve yüzme yok. Size reçete "
-            "edilen saç dökülmesi ilaçlarını kullanmaya devam edin.",
+            "Verordnetes Finasterid nehmen Sie weiter; Minoxidil wird meist einige Tage rund "
+            "um jede Sitzung pausiert, und wir sagen Ihnen, wann Sie wieder beginnen.",
+            "tr": "48 saat boyunca saç boyası, şekillendirici ürün ve yüzme yok. Reçete "
+            "edildiyse finasteride devam edin; minoksidile genellikle her seansın öncesinde ve "
+            "sonrasında birkaç gün ara verilir, ne zaman yeniden başlayacağınızı size söyleriz.",
         },
     },
     {
@@ -424,42 +470,53 @@ PROTOCOLS = [
             "tr": "Kendi yağ dokunuzdan kişisel MSC eksozomları, fraksiyonel lazer ile",
         },
         "summary": {
-            "en": "A small lipoaspiration, three weeks of lab work, then two fractional laser "
-            "sessions with exosomes grown from your own stem cells.",
-            "de": "Eine kleine Lipoaspiration, drei Wochen Laborarbeit, danach zwei Sitzungen mit "
-            "fraktioniertem Laser und Exosomen aus Ihren eigenen Stammzellen.",
-            "tr": "Küçük bir lipoaspirasyon, üç haftalık laboratuvar çalışması, ardından kendi kök "
-            "hücrelerinizden elde edilen eksozomlarla iki fraksiyonel lazer seansı.",
+            "en": "A small lipoaspiration, lab work, then fractional laser sessions with "
+            "exosomes from your own stem cells.",
+            "de": "Eine kleine Lipoaspiration, Laborarbeit, danach Sitzungen mit fraktioniertem "
+            "Laser und Exosomen aus Ihren eigenen Stammzellen.",
+            "tr": "Küçük bir lipoaspirasyon, laboratuvar çalışması, ardından kendi kök "
+            "hücrelerinizden elde edilen eksozomlarla fraksiyonel lazer seansları.",
         },
         "description": {
             "en": "A small amount of fat is taken under local anaesthetic. A laboratory grows "
             "stem cells from it and collects the exosomes they release, which are then applied "
-            "after two fractional laser sessions.\n\n"
+            "after each fractional laser session.\n\n"
             "Using your own cells avoids donor material, but it does not mean the treatment is "
-            "proven: doses and methods are not standardised, and the clinical studies are small.",
+            "proven: doses and methods are not standardised, and the clinical studies are small. "
+            "The laser in this course is a gentler, non-ablative fractional laser.",
             "de": "Unter örtlicher Betäubung wird eine kleine Menge Fett entnommen. Ein Labor "
             "züchtet daraus Stammzellen und sammelt die Exosomen, die sie abgeben; diese "
-            "werden dann nach zwei Sitzungen mit fraktioniertem Laser aufgetragen.\n\n"
+            "werden dann nach jeder Sitzung mit fraktioniertem Laser aufgetragen.\n\n"
             "Eigene Zellen vermeiden Spendermaterial, das heißt aber nicht, dass die "
             "Behandlung bewiesen ist: Dosis und Methoden sind nicht standardisiert, und die "
-            "klinischen Studien sind klein.",
+            "klinischen Studien sind klein. Der Laser in dieser Serie ist ein sanfterer, nicht "
+            "ablativer fraktionierter Laser.",
             "tr": "Lokal anestezi altında az miktarda yağ alınır. Laboratuvar bundan kök hücre "
-            "çoğaltır ve hücrelerin saldığı eksozomları toplar; bunlar daha sonra iki "
+            "çoğaltır ve hücrelerin saldığı eksozomları toplar; bunlar daha sonra her "
             "fraksiyonel lazer seansının ardından uygulanır.\n\n"
             "Kendi hücrelerinizi kullanmak donör materyalini ortadan kaldırır, ancak bu, "
             "tedavinin kanıtlanmış olduğu anlamına gelmez: Doz ve yöntemler standart değildir "
-            "ve klinik çalışmalar küçüktür.",
+            "ve klinik çalışmalar küçüktür. Bu kürde daha hafif, ablatif olmayan bir fraksiyonel "
+            "lazer kullanılır.",
         },
         "what_to_expect": {
-            "en": "The lipoaspiration visit takes about 90 minutes; the small site can be "
-            "bruised for a week. After each laser session the skin is red and swollen for 2 to "
-            "3 days.",
-            "de": "Der Termin für die Lipoaspiration dauert etwa 90 Minuten; die kleine "
-            "Entnahmestelle kann eine Woche lang einen Bluterguss zeigen. Nach jeder "
-            "Lasersitzung ist die Haut 2 bis 3 Tage gerötet und geschwollen.",
-            "tr": "Lipoaspirasyon randevusu yaklaşık 90 dakika sürer; küçük işlem bölgesinde bir "
-            "hafta morluk olabilir. Her lazer seansından sonra cilt 2 ila 3 gün kırmızı ve şiş "
-            "olur.",
+            "en": "Fat harvesting has its own risks: the small site is usually bruised and "
+            "swollen for about a week, and infection or an uneven contour can occur. After each "
+            "laser session the skin is red and swollen for 2 to 3 days. Darker patches can "
+            "follow, more often in darker skin types; if you get cold sores, tell us, as we may "
+            "prescribe an antiviral.",
+            "de": "Die Fettentnahme hat eigene Risiken: Die kleine Entnahmestelle zeigt meist "
+            "etwa eine Woche lang einen Bluterguss und eine Schwellung, und es kann zu einer "
+            "Infektion oder einer unebenen Kontur kommen. Nach jeder Lasersitzung ist die Haut "
+            "2 bis 3 Tage gerötet und geschwollen. Danach können dunklere Flecken entstehen, "
+            "häufiger bei dunkleren Hauttypen; wenn Sie zu Lippenherpes neigen, sagen Sie es "
+            "uns, damit wir gegebenenfalls ein antivirales Mittel verordnen.",
+            "tr": "Yağ alınmasının kendine özgü riskleri vardır: Küçük işlem bölgesinde "
+            "genellikle yaklaşık bir hafta morluk ve şişlik olur; enfeksiyon veya düzensiz "
+            "kontur görülebilir. Her lazer seansından sonra cilt 2 ila 3 gün kırmızı ve şiş "
+            "olur. Sonrasında, koyu ten tiplerinde daha sık olmak üzere koyu lekeler "
+            "oluşabilir; uçuk eğiliminiz varsa bize söyleyin, antiviral bir ilaç reçete "
+            "edebiliriz.",
         },
         "aftercare": {
             "en": "Wear the compression dressing for 48 hours after the lipoaspiration. After "
@@ -499,6 +556,7 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
             slug=data["slug"],
             defaults={
                 "published": True,
+                **PRODUCT_PLACEHOLDER,
                 **fields,
                 **_translated(data, *TRANSLATED_PROTOCOL_FIELDS),
             },
@@ -509,6 +567,17 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
 
 
 TRANSLATED_PROTOCOL_FIELDS = ("name", "summary", "description", "what_to_expect", "aftercare")
+
+# The demo cannot know the clinic's product: name and maker stay empty (the page says "not
+# entered yet") and the legal status is a placeholder that says so.
+PRODUCT_PLACEHOLDER = {
+    "product_legal_status_en": "[Placeholder: the clinic enters here how the product is placed "
+    "on the market.] No exosome product is approved as a medicine.",
+    "product_legal_status_de": "[Platzhalter: Die Praxis trägt hier ein, wie das Produkt in "
+    "Verkehr gebracht wird.] Kein Exosomen-Produkt ist als Arzneimittel zugelassen.",
+    "product_legal_status_tr": "[Yer tutucu: Klinik, ürünün piyasaya nasıl sunulduğunu buraya "
+    "yazar.] Hiçbir eksozom ürünü ilaç olarak onaylı değildir.",
+}
 
 
 def _translated(data: dict, *fields: str) -> dict[str, str]:
