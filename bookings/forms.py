@@ -204,7 +204,10 @@ class ConfirmForm(forms.Form):
 
     def clean_consent_text(self) -> int:
         shown = self.cleaned_data["consent_text"]
-        # The version the patient read is the one recorded; it must exist and be published.
+        if shown == self.consent.pk:
+            return shown
+        # The version the patient read is the one recorded (a newer one may have been published
+        # since the page was shown); it must exist and be published.
         exists = ConsentText.objects.filter(pk=shown, published_at__lte=timezone.now()).exists()
         if not exists:
             raise forms.ValidationError(_("Please read the consent text again and confirm."))

@@ -4,9 +4,11 @@
   calendar app shows 10:00 as 10:00 in Berlin whatever the phone's zone.
 - A UID per appointment that never changes (`appointment-<id>@<clinic domain>`), so importing an
   updated file moves the event instead of adding a second one.
-- SEQUENCE rises with every change of the appointment. It is derived from `updated_at` (seconds
-  since the appointment was created), which every workflow already sets when it changes an
-  appointment — the services, reception, the clinician area — so no counter can be forgotten.
+- SEQUENCE rises with every change of the appointment. It is derived from `updated_at` (tenths of
+  a second since the appointment was created), which every workflow already sets when it changes
+  an appointment — the services, reception, the clinician area — so no counter can be forgotten.
+  Tenths keep it inside the 32-bit integer RFC 5545 allows for almost seven years; only two
+  changes of one appointment within the same tenth of a second would share a number.
 - `plan_calendar()` is METHOD:PUBLISH with every visit (cancelled ones as STATUS:CANCELLED);
   `cancellation_calendar()` is METHOD:CANCEL for the visits just cancelled. A calendar file has
   one METHOD, so a change that cancels sends the second kind.
@@ -37,10 +39,11 @@ def appointment_uid(appointment: Appointment) -> str:
 
 
 def appointment_sequence(appointment: Appointment) -> int:
-    """Rises with every change: whole seconds between creation and the last update."""
+    """Rises with every change: tenths of a second between creation and the last update."""
     if appointment.updated_at is None or appointment.created_at is None:
         return 0
-    return max(int((appointment.updated_at - appointment.created_at).total_seconds()), 0)
+    elapsed = appointment.updated_at - appointment.created_at
+    return min(max(int(elapsed.total_seconds() * 10), 0), 2**31 - 1)
 
 
 def visit_title(plan: Plan, appointment: Appointment) -> str:

@@ -420,7 +420,8 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if _too_many(request, ratelimit.CONFIRM):
             return redirect("bookings:review", slug=protocol.slug)
-        accepted = ConsentText.objects.get(pk=form.cleaned_data["consent_text"])
+        shown = form.cleaned_data["consent_text"]
+        accepted = consent if shown == consent.pk else ConsentText.objects.get(pk=shown)
         try:
             plan = booking_complete(
                 plan=plan,

@@ -398,3 +398,47 @@ def test_the_screening_is_asked_in_german_and_turkish(client, protocol):
         page = client.get(f"/{language}{url('start', protocol)[3:]}").content.decode()
         assert f'lang="{language}"' in page
         assert words in page
+
+
+class BrokenMailServer:
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages) -> int:
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_a_failing_mail_server_delays_the_confirmation_but_it_is_sent_once(
+    client, protocol, settings
+):
+    settings.EMAIL_BACKEND = "tests.bookings.test_booking_flow.BrokenMailServer"
+    book(client, protocol)
+    assert Plan.objects.get().status == PlanStatus.CONFIRMED  # the booking does not wait
+    assert emails_send_due() == 0
+    email = OutgoingEmail.objects.get()
+    assert email.status == "pending" and email.attempts == 1 and email.next_attempt_at
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    later = email.next_attempt_at + timedelta(seconds=1)
+    assert emails_send_due(now=later) == 1
+    assert emails_send_due(now=later + timedelta(hours=1)) == 0
+    assert len(mail.outbox) == 1
+    assert OutgoingEmail.objects.get().status == "sent"
+
+
+def test_holding_and_confirming_are_rate_limited_per_address(client, protocol):
+    answer_screening(client, protocol)
+    client.get(url("times", protocol))
+    for _ in range(10):
+        client.post(url("details", protocol), DETAILS)
+    held = Plan.objects.filter(status=PlanStatus.HELD).count()
+
+    response = client.post(url("details", protocol), DETAILS)
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert Plan.objects.filter(status=PlanStatus.HELD).count() == held
+    # Another address is not affected.
+    other = type(client)(REMOTE_ADDR="203.0.113.9")
+    answer_screening(other, protocol)
+    assert hold(other, protocol, email="x@example.com")["Location"] == url("review", protocol)
