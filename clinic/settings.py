@@ -200,26 +200,26 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+# Clinical photos are medical data: never under MEDIA_ROOT (which a web server may publish), only
+# served by a view that checks permission. Moving them to object storage is a change of this
+# backend (e.g. an S3 storage with private ACLs), not of the code.
+CLINICAL_PHOTOS_ROOT = Path(env_str("CLINICAL_PHOTOS_ROOT", str(BASE_DIR / "private" / "photos")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "clinical_photos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": CLINICAL_PHOTOS_ROOT, "base_url": None},
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email --------------------------------------------------------------------------------------
-# Clinical photos are medical data: never under MEDIA_ROOT (which a web server may publish), only
-# served by a view that checks permission. Moving them to object storage is a change of this
-# backend (e.g. an S3 storage with private ACLs), not of the code.
-CLINICAL_PHOTOS_ROOT = Path(env_str("CLINICAL_PHOTOS_ROOT", str(BASE_DIR / "private" / "photos")))
 EMAIL_BACKEND = env_class(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend",
-    "clinical_photos": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": CLINICAL_PHOTOS_ROOT, "base_url": None},
-    },
     base="django.core.mail.backends.base.BaseEmailBackend",
     what="a dotted path to an email backend class, "
     "e.g. django.core.mail.backends.smtp.EmailBackend",
@@ -280,6 +280,14 @@ REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24, minimum=1, maximum=
 # The site's public address, for links in emails sent without a request (the reminder job).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Clinical records ---------------------------------------------------------------------------
+# A photo upload larger than this many bytes, or declaring more pixels than this, is refused
+# before it is decoded (decompression bombs).
+CLINICAL_PHOTO_MAX_BYTES = env_int("CLINICAL_PHOTO_MAX_BYTES", 20_000_000, minimum=100_000)
+CLINICAL_PHOTO_MAX_PIXELS = env_int("CLINICAL_PHOTO_MAX_PIXELS", 50_000_000, minimum=1_000_000)
+# A plan still awaiting review this close to its first visit is highlighted for the clinic.
+CLINICAL_REVIEW_URGENT_HOURS = env_int("CLINICAL_REVIEW_URGENT_HOURS", 48, minimum=1)
+
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -289,14 +297,6 @@ SESSION_COOKIE_HTTPONLY = True
 # such a proxy anyone could send "https" and be treated as on a secure connection.
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# --- Clinical records ---------------------------------------------------------------------------
-# A photo upload larger than this many bytes, or declaring more pixels than this, is refused
-# before it is decoded (decompression bombs).
-CLINICAL_PHOTO_MAX_BYTES = env_int("CLINICAL_PHOTO_MAX_BYTES", 20_000_000, minimum=100_000)
-CLINICAL_PHOTO_MAX_PIXELS = env_int("CLINICAL_PHOTO_MAX_PIXELS", 50_000_000, minimum=1_000_000)
-# A plan still awaiting review this close to its first visit is highlighted for the clinic.
-CLINICAL_REVIEW_URGENT_HOURS = env_int("CLINICAL_REVIEW_URGENT_HOURS", 48, minimum=1)
-
 # The name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = CLINIC_NAME
 CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
@@ -333,6 +333,8 @@ PERMISSIONS_POLICY = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe the app servers over plain HTTP: answer them, do not redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)

@@ -1,12 +1,17 @@
 import logging
 import sys
+from uuid import uuid4
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from clinic.logging import DATABASE_UNAVAILABLE
@@ -94,3 +99,61 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exception, DATABASE_UNAVAILABLE):
         return service_unavailable(request)
     return _error_page(request, "500.html", 500)
+
+
+# --- Health checks for a load balancer ------------------------------------------------------------
+# Neither answer names a host, a version or an error text: they are reachable without signing in.
+
+
+@require_safe
+@never_cache
+def livez(request: HttpRequest) -> HttpResponse:
+    """The process answers (no database, no cache): liveness, and the load test's ceiling."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return "unavailable"
+    return "ok"
+
+
+def _cache_status() -> str:
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        return "local"  # one per process: fine for development, refused by `check --deploy`
+    ping = getattr(backend, "ping", None)
+    if ping is not None:
+        return "ok" if ping() else "unavailable"
+    key = f"healthz:{uuid4().hex}"
+    backend.set(key, "ok", 10)
+    healthy = backend.get(key) == "ok"
+    backend.delete(key)
+    return "ok" if healthy else "unavailable"
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 while the database answers, 503 when it does not.
+
+    A cache outage gives 200 with "degraded": pages are still served from the database
+    (clinic/cache_backend.py), and taking every server out of the pool because the shared cache
+    is away would turn a slowdown into an outage.
+    """
+    database = _database_status()
+    cache_state = _cache_status()
+    if database != "ok":
+        status = "unavailable"
+    elif cache_state == "unavailable":
+        status = "degraded"
+    else:
+        status = "ok"
+    return JsonResponse(
+        {"status": status, "database": database, "cache": cache_state},
+        status=503 if database != "ok" else 200,
+    )
