@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from bookings import reception, services
 from bookings.availability import Calendar, VisitSpec
+from bookings.booking_flow import plan_notify_booked
 from bookings.errors import BookingError, NoCourseFits
 from bookings.models import (
     Appointment,
@@ -439,6 +440,9 @@ def _book(
     screening_answers_save(plan=plan, snapshot=snapshot)
     if review:
         services.plan_request_review(plan=plan)
+    # The same confirmation (or "awaiting review") email with the manage link as online.
+    plan_notify_booked(plan=plan, base_url=request.build_absolute_uri("/").rstrip("/"))
+    if review:
         messages.warning(
             request,
             _(

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from bookings.booking_flow import manage_url
 from bookings.emails import email_deliver, email_patient
 from bookings.models import (
     Appointment,
@@ -36,6 +37,7 @@ from bookings.models import (
 )
 from bookings.reception import appointment_title
 from bookings.rules import clinic_zone
+from bookings.tokens import manage_link_create
 from treatments.models import Procedure, Source
 
 
@@ -83,11 +85,17 @@ def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> b
             return False  # another run claimed it first
         plan = Plan.objects.select_related("patient", "protocol").get(pk=current.plan_id)
         current.plan = plan
+        # A fresh manage link (only its hash is stored; earlier links keep working).
+        link = manage_url(
+            base_url=settings.SITE_URL,
+            token=manage_link_create(plan=plan),
+            language=plan.patient.preferred_language,
+        )
         reminder.email = email_patient(
             patient=plan.patient,
             plan=plan,
             template="reminder",
-            context=_reminder_context(current),
+            context={**_reminder_context(current), "manage_url": link},
         )
         reminder.save(update_fields=["email"])
     return True
@@ -127,6 +135,4 @@ def _reminder_context(appointment: Appointment) -> dict[str, object]:
         "is_blood_draw": preparation and protocol.source == Source.PRP_OWN,
         "is_lipoaspiration": preparation and protocol.source == Source.MSC_OWN_ADIPOSE,
         "is_laser": not preparation and protocol.procedure == Procedure.FRACTIONAL_LASER,
-        # The manage link needs a fresh token from the online booking flow; see docs/architecture.
-        "manage_url": None,
     }

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from bookings.models import (
     Appointment,
+    OutgoingEmail,
     Patient,
     Plan,
     PlanStatus,
@@ -104,6 +105,9 @@ def test_booking_the_proposed_course_confirms_it_at_once(
     starts = list(plan.appointments.order_by("sequence").values_list("start", flat=True))
     assert starts == [chosen_start(row) for row in page.context["rows"]]
     assert ScreeningAnswer.objects.filter(plan=plan).count() == 2
+    confirmation = OutgoingEmail.objects.get(plan=plan)
+    assert confirmation.template == "booking_confirmed"
+    assert confirmation.to == "maria@example.com"
     assert "Booked Skin renewal for Maria Schneider" in response.text
     assert response.redirect_chain[-1][0] == reverse(
         "admin:bookings_patient_change", args=[caller.pk]

@@ -61,8 +61,9 @@ def german_patient(db):
 
 @pytest.mark.django_db
 def test_a_visit_tomorrow_gets_one_reminder_in_the_patients_language(
-    protocol, clinician, german_patient
+    settings, protocol, clinician, german_patient
 ):
+    settings.SITE_URL = "http://clinic.example"
     appointment = book(protocol, clinician, german_patient, at(TUESDAY, "10:00"))
 
     first = reminders_send_due(now=NOW + timedelta(hours=3))  # Monday 11:00, 23 h before
@@ -74,6 +75,8 @@ def test_a_visit_tomorrow_gets_one_reminder_in_the_patients_language(
     assert email.to == "jana@example.com"
     assert "10:00" in email.subject and "Dienstag" in email.subject  # Berlin time, in German
     assert "Dr. Anna Weber" in email.body_text
+    assert "http://clinic.example/de/" in email.body_text  # a fresh manage link, German pages
+    assert "/manage/" in email.body_html
     reminder = SentReminder.objects.get()
     assert reminder.appointment == appointment
     assert reminder.appointment_start == appointment.start
@@ -151,7 +154,7 @@ def test_a_rescheduled_visit_gets_a_fresh_reminder_for_its_new_time(protocol, cl
     appointment_reschedule(
         appointment=appointment, new_start=at(TUESDAY, "15:00"), online=False, now=NOW
     )
-    again = reminders_send_due(now=NOW + timedelta(hours=5))
+    again = reminders_send_due(now=NOW + timedelta(hours=8))  # Monday 16:00
 
     assert again == 1
     starts = sorted(
