@@ -1,9 +1,9 @@
 """Clinician-area personas: two clinicians, a clinic manager, a receptionist; plans built
 straight in the database (the booking engine's own tests cover how plans are booked).
 
-`sign_in(client, user)` is the one place that logs a test user in: if the second-factor
-middleware (django-otp) is installed, it also gives the user a verified TOTP device for the
-session, as a real sign-in followed by the second step would.
+`sign_in(client, user)` is the one place that logs a test user in: with the second-factor
+middleware (django-otp) installed, it signs in with a verified authenticator
+(tests/second_factor.py), as a real sign-in followed by the second step would.
 """
 
 from __future__ import annotations
@@ -33,17 +33,13 @@ ANTICOAGULANTS = "Do you take blood thinners (anticoagulants)?"
 
 
 def sign_in(client: Client, user) -> Client:
-    client.force_login(user)
     if "django_otp" in settings.INSTALLED_APPS:
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from tests.second_factor import login_with_second_factor
 
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, name="test", defaults={"confirmed": True}
-        )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        # Past the second factor the security middleware asks of medical staff.
+        login_with_second_factor(client, user)
+    else:
+        client.force_login(user)
     return client
 
 
