@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.utils import timezone
 
 from bookings.models import TimeOff, Weekday, WorkingHours
 
@@ -36,6 +36,25 @@ def opening_hours() -> list[OpeningDay]:
     return days
 
 
-def upcoming_closures(*, now: datetime, limit: int = 10) -> QuerySet[TimeOff]:
-    """Closures of the whole clinic that have not ended yet, soonest first."""
-    return TimeOff.objects.filter(clinician__isnull=True, end__gt=now).order_by("start")[:limit]
+@dataclass(frozen=True)
+class Closure:
+    first_day: date
+    last_day: date
+    reason: str
+
+
+def upcoming_closures(*, now: datetime, limit: int = 10) -> list[Closure]:
+    """Closures of the whole clinic that have not ended yet, soonest first, as local days.
+
+    A closure ends at an instant (24 Dec 00:00 → 27 Dec 00:00): its last closed day is the day
+    before that midnight, so the end is moved back a moment before taking its local date.
+    """
+    rows = TimeOff.objects.filter(clinician__isnull=True, end__gt=now).order_by("start")[:limit]
+    return [
+        Closure(
+            first_day=timezone.localdate(row.start),
+            last_day=timezone.localdate(row.end - timedelta(microseconds=1)),
+            reason=row.reason,
+        )
+        for row in rows
+    ]

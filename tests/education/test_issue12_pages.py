@@ -1,5 +1,6 @@
 """Issue 12: corrected medical statements, sourced protocol pages, legal and contact pages."""
 
+import itertools
 import re
 from datetime import time
 
@@ -212,3 +213,62 @@ def test_turkish_heading_anchor_has_no_combining_characters():
 
     html = render_markdown("## İlaç ve Tıbbi Cihaz Kurumu").html
     assert 'id="ilaç-ve-tıbbi-cihaz-kurumu"' in html and "\u0307" not in html
+
+
+@pytest.mark.django_db
+def test_closures_ahead_show_their_last_closed_day(client, seeded_site):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bookings.models import TimeOff
+
+    berlin = ZoneInfo("Europe/Berlin")
+    TimeOff.objects.create(
+        start=datetime(2099, 12, 24, tzinfo=berlin),
+        end=datetime(2099, 12, 27, tzinfo=berlin),
+        reason="Holidays",
+    )
+    html = client.get("/en/contact/").content.decode()
+    assert "Dec. 24, 2099 – Dec. 26, 2099: Holidays" in html
+
+
+@pytest.mark.django_db
+def test_turkish_review_dates_read_like_turkish(client, seeded_site):
+    html = client.get("/tr/learn/faq/").content.decode()
+    assert "1 Aralık 2026" in html and "01 Aralık 2026" not in html
+
+
+@pytest.mark.django_db
+def test_sitemap_lastmod_is_the_review_date(client, seeded_site):
+    xml = client.get("/sitemap.xml").content.decode()
+    faq = re.search(r"<loc>http://testserver/en/learn/faq/</loc>\s*<lastmod>([^<]+)</lastmod>", xml)
+    assert faq and faq.group(1) == "2026-12-01"
+    protocol = re.search(
+        r"<loc>http://testserver/en/treatments/acne-scars-laser-msc/</loc>\s*<lastmod>([^<]+)<", xml
+    )
+    assert protocol and protocol.group(1) == "2026-12-01"
+
+
+@pytest.mark.django_db
+def test_catalogue_headings_do_not_skip_a_level(client, seeded_site):
+    from tests.education.conftest import heading_levels
+
+    html = client.get(reverse("treatments:protocol-list")).content.decode()
+    levels = heading_levels(html.split("<main", 1)[1])
+    assert levels[0] == 1
+    assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(levels))
+
+
+@pytest.mark.django_db
+def test_search_forms_and_language_links_have_names(client, seeded_site):
+    html = client.get(reverse("education:article-list")).content.decode()
+    names = re.findall(r'<form[^>]*role="search"[^>]*aria-label="([^"]+)"', html)
+    assert len(names) == 2 and len(set(names)) == 2
+    assert '<span class="visually-hidden">Deutsch</span>' in html
+    assert '<span class="visually-hidden">Türkçe</span>' in html
+
+
+@pytest.mark.django_db
+def test_html_is_compressed_for_browsers_that_accept_gzip(client, seeded_site):
+    response = client.get(reverse("treatments:protocol-list"), HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
