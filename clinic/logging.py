@@ -79,7 +79,12 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
         }
-        request_id = fields.pop("request_id", None) or request_id_var.get()
+        # django.request logs a 5xx after the middleware returned; its record carries the request.
+        request_id = (
+            fields.pop("request_id", None)
+            or request_id_var.get()
+            or getattr(getattr(record, "request", None), "request_id", None)
+        )
         if request_id:
             line["request_id"] = request_id
         line.update(fields)

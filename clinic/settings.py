@@ -325,7 +325,6 @@ PERMISSIONS_POLICY = {
     "payment": [],
     "usb": [],
     "serial": [],
-    "bluetooth": [],
     "magnetometer": [],
     "gyroscope": [],
     "accelerometer": [],
