@@ -336,3 +336,26 @@ def test_a_staff_session_ends_after_the_idle_limit(client, reception_user, setti
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert not signed_in(client)
+
+
+def test_the_staff_area_sign_in_leads_a_clinician_to_the_second_factor(client, clinician_user):
+    signed = client.post(
+        "/en/staff/login/", {"username": "doc", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert signed.status_code == 302
+    assert signed_in(client)
+
+    response = client.get("/en/staff/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/account/two-factor/?next=%2Fen%2Fstaff%2F"
+
+
+def test_the_staff_area_sign_in_is_locked_like_the_admin(client, clinician_user, limit):
+    for _ in range(limit):
+        client.post("/en/staff/login/", {"username": "doc", "password": "wrong"})
+
+    response = client.post("/en/staff/login/", {"username": "doc", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert not signed_in(client)
