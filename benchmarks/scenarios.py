@@ -26,6 +26,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from benchmarks.mixed_stress import mixed_stress
 from bookings.availability import free_start_times
 from bookings.errors import BookingError, SlotTaken
 from bookings.models import (
@@ -318,9 +319,22 @@ def throughput() -> None:
     )
 
 
+def mixed() -> None:
+    reset_database()
+    result = mixed_stress(threads=16, operations=40)
+    emit(
+        "Mixed stress, 16 threads: book, move, cancel (PostgreSQL)",
+        result.summary(),
+        "0 overlaps, 0 errors, < 1% busy",
+        result.within_budget(),
+    )
+    for error in result.errors:
+        print(error, file=sys.stderr)
+
+
 SCENARIOS = {
     "sqlite": [day_listing, course_proposal],
-    "postgres": [fifty_at_one_slot, throughput],
+    "postgres": [fifty_at_one_slot, throughput, mixed],
 }
 
 

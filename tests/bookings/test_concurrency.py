@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from benchmarks.mixed_stress import mixed_stress
 from bookings import services
 from bookings.availability import Calendar
 from bookings.errors import BookingError, ClinicBusy, SlotTaken
@@ -319,3 +320,13 @@ def test_different_clinicians_may_overlap_without_a_shared_device(clinician, sec
     insert(second_clinician, "10:00", "11:00")
 
     assert Appointment.objects.count() == 2
+
+
+def test_a_mixed_stress_of_bookings_moves_and_cancels_keeps_the_budget():
+    # The small version of `make bench`'s stress (docs/performance.md): 16 threads.
+    result = mixed_stress(threads=16, operations=6)
+
+    assert result.errors == [], result.summary()
+    assert result.overlaps == 0, result.summary()
+    assert result.busy_share < 0.01, result.summary()
+    assert result.outcomes["booked"] > 0 and result.outcomes["moved"] > 0, result.summary()

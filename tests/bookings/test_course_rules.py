@@ -112,6 +112,7 @@ def test_an_autologous_course_without_its_preparation_visit_is_refused(
         plan_book(patient=patient, protocol=prp_protocol, visits=visits, now=NOW)
 
     assert refusal.value.message == "This course is a preparation visit and 3 sessions."
+    assert not Plan.objects.exists()
 
 
 def test_a_course_with_a_missing_session_is_refused(protocol, clinician, patient):
@@ -119,6 +120,9 @@ def test_a_course_with_a_missing_session_is_refused(protocol, clinician, patient
 
     with pytest.raises(CourseRuleBroken, match=r"This course is 3 sessions\."):
         plan_book(patient=patient, protocol=protocol, visits=visits, now=NOW)
+
+    assert not Plan.objects.exists()
+    assert not Appointment.objects.exists()
 
 
 @pytest.fixture
@@ -156,6 +160,8 @@ def test_moving_a_session_too_far_from_the_next_one_is_refused(booked_course):
     assert refusal.value.message == (
         "Session 3 must be at least 21 days after session 2; these are 20 days apart."
     )
+    second.refresh_from_db()
+    assert second.start == at(days_after(TUESDAY, 28), "10:00")
 
 
 def test_moving_the_last_session_past_the_maximum_interval_is_refused(booked_course):

@@ -112,6 +112,9 @@ def test_an_overlapping_slot_with_the_same_clinician_is_refused(
             now=NOW,
         )
 
+    assert not another_patient.plans.exists()
+    assert Appointment.objects.count() == 1
+
 
 def test_a_course_whose_third_slot_was_taken_leaves_no_rows(
     protocol, clinician, patient, another_patient, occupy
@@ -271,6 +274,7 @@ def test_a_plan_awaiting_review_needs_a_clinician_to_confirm_it(held_plan, clini
 
     with pytest.raises(InvalidPlanState, match=r"A clinician must review this plan first\."):
         plan_confirm(plan=held_plan, now=NOW)
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.AWAITING_REVIEW
 
     plan_confirm(plan=held_plan, reviewer=clinician, note="Stop aspirin 3 days before.", now=NOW)
     held_plan.refresh_from_db()
@@ -304,6 +308,9 @@ def test_a_declined_plan_cannot_be_confirmed(held_plan, clinician):
 
     with pytest.raises(InvalidPlanState):
         plan_confirm(plan=held_plan, reviewer=clinician, now=NOW)
+
+    assert Plan.objects.get(pk=held_plan.pk).status == PlanStatus.DECLINED
+    assert not held_plan.appointments.active().exists()
 
 
 @pytest.fixture
@@ -387,6 +394,9 @@ def test_the_preparation_visit_cannot_be_cancelled_on_its_own(prp_protocol, clin
     with pytest.raises(InvalidPlanState, match="cannot be cancelled on its own"):
         appointment_cancel(appointment=plan.appointments.get(sequence=0), now=NOW)
 
+    assert plan.appointments.active().count() == 4
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.HELD
+
 
 def test_cancelling_a_plan_frees_every_upcoming_visit(confirmed_course):
     plan_cancel(plan=confirmed_course, now=NOW)
@@ -428,6 +438,8 @@ def test_rescheduling_online_within_the_notice_period_is_refused(confirmed_cours
             new_start=first.start + timedelta(days=1),
             now=first.start - timedelta(hours=2),
         )
+
+    assert Appointment.objects.get(pk=first.pk).start == first.start
 
 
 def test_a_lock_failure_becomes_a_friendly_busy_error(held_plan, monkeypatch):
@@ -569,6 +581,7 @@ def test_another_patient_booking_the_same_course_is_still_refused(
         plan_book(patient=another_patient, protocol=protocol, visits=course, now=NOW)
 
     assert not another_patient.plans.exists()
+    assert Appointment.objects.count() == 3
 
 
 def test_confirming_a_confirmed_plan_changes_nothing_and_returns_it(held_plan, clinician):
