@@ -43,6 +43,14 @@ _NOT_ASKED = {
 }
 
 
+# What the model requires for each procedure (TreatmentRecord.clean), marked required here too.
+_REQUIRED = {
+    Procedure.MICRONEEDLING: ("needle_depth_mm", "passes"),
+    Procedure.RF_MICRONEEDLING: ("needle_depth_mm", "passes"),
+    Procedure.FRACTIONAL_LASER: ("energy_mj", "density_percent", "passes"),
+}
+
+
 class TreatmentRecordForm(forms.ModelForm):
     areas = forms.MultipleChoiceField(
         label=_("Areas treated"),
@@ -78,10 +86,23 @@ class TreatmentRecordForm(forms.ModelForm):
         instance = kwargs.get("instance") or TreatmentRecord(appointment=appointment)
         kwargs["instance"] = instance
         super().__init__(*args, **kwargs)
-        for name in _NOT_ASKED.get(appointment.plan.protocol.procedure, ()):
+        procedure = appointment.plan.protocol.procedure
+        for name in _NOT_ASKED.get(procedure, ()):
             del self.fields[name]
         for name in ("product_name", "lot_number", "expiry_date"):
             self.fields[name].required = True
+        for name in _REQUIRED.get(procedure, ()):
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = _("Required for %(procedure)s.") % {
+                "procedure": Procedure(procedure).label
+            }
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # The model repeats a "required for this procedure" the form has already said.
+        for errors in self.errors.values():
+            unique = {" ".join(error.messages): error for error in errors.as_data()}
+            errors.data[:] = list(unique.values())
 
 
 class PhotoForm(forms.Form):

@@ -241,7 +241,10 @@ def plan_review(request: HttpRequest, plan_id: int) -> HttpResponse:
 def session_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _appointment_for(request, appointment_id)
     record = _record_of(appointment)
-    editing = record is None or request.GET.get("edit") == "1"
+    # A session is recorded once it has started; a record can be corrected later.
+    editing = (record is None and appointment.start <= timezone.now()) or (
+        record is not None and request.GET.get("edit") == "1"
+    )
     form = None
     if editing and _may_write_record(request, appointment, record):
         form = TreatmentRecordForm(instance=record, appointment=appointment)
@@ -282,7 +285,8 @@ def _render_session(
     status: int = 200,
 ) -> HttpResponse:
     record = _record_of(appointment)
-    photos = list(Photo.objects.filter(appointment=appointment).order_by("area", "kind", "pk"))
+    # Per area, "before" ahead of "after".
+    photos = list(Photo.objects.filter(appointment=appointment).order_by("area", "-kind", "pk"))
     if record is not None:
         audit_record(
             request=request, object_type=AuditObject.TREATMENT_RECORD, object_ids=[record.pk]
@@ -306,6 +310,7 @@ def _render_session(
             "photos": photos,
             "photo_form": photo_form if may_add_photo else None,
             "may_view_photos": request.user.has_perm("clinical.view_photo"),
+            "not_started": appointment.start > timezone.now(),
         },
         status=status,
     )

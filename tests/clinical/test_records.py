@@ -210,3 +210,12 @@ def test_a_session_is_recorded_once_and_corrections_keep_the_rules(client, clini
                 {**record_form(), "expiry_date": date(2099, 1, 1), "passes": 1}
             ),
         )
+
+
+def test_a_session_still_to_come_shows_no_record_form(client, clinician, make_plan):
+    plan = make_plan(clinician=clinician, status=PlanStatus.CONFIRMED)
+    sign_in(client, clinician.user)
+    page = client.get(reverse("clinical:session-detail", args=[plan.appointments.first().pk]))
+    content = page.content.decode()
+    assert "The treatment can be recorded once the session has started." in content
+    assert "Save record" not in content
