@@ -92,6 +92,22 @@ def test_no_template_has_an_inline_script_without_a_nonce_or_an_inline_style():
     assert offenders == []
 
 
+def test_every_stored_url_in_a_template_goes_through_http_url():
+    from pathlib import Path
+
+    # Addresses the code builds (this page in another language, the share image) are not stored.
+    computed = {"alternate.url", "share_image.url"}
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    unfiltered = [
+        f"{path.relative_to(templates)}: {match.group(0)}"
+        for path in templates.rglob("*.html")
+        for match in re.finditer(r'href="\{\{\s*([\w.]*\.url)\s*\}\}"', path.read_text("utf-8"))
+        if match.group(1) not in computed
+    ]
+
+    assert unfiltered == [], "use {% with link=row.url|http_url %}…{% endwith %}"
+
+
 @pytest.mark.parametrize(
     "url",
     [
