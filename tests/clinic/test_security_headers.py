@@ -163,3 +163,37 @@ def test_read_only_pages_refuse_writes(client, path):
 
     assert response.status_code == 405
     assert client.head(path).status_code == 200
+
+
+def _allowed_methods(view: object) -> list[str] | None:
+    """The methods a require_safe / require_POST / require_http_methods wrapper allows."""
+    seen = set()
+    while view is not None and id(view) not in seen:
+        seen.add(id(view))
+        code = getattr(view, "__code__", None)
+        if code is not None and "request_method_list" in code.co_freevars:
+            cell = view.__closure__[code.co_freevars.index("request_method_list")]
+            return list(cell.cell_contents)
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def test_every_function_view_declares_the_methods_it_answers():
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern) == "admin/":  # Django's own admin checks its methods
+                    continue
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern.callback
+
+    undeclared = [
+        path
+        for path, view in walk(get_resolver().url_patterns)
+        if not hasattr(view, "view_class") and _allowed_methods(view) is None
+    ]
+
+    assert undeclared == []
