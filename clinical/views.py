@@ -36,6 +36,7 @@ from bookings.rules import clinic_zone
 from clinical import services
 from clinical.access import (
     appointments_visible_to,
+    can_see_medical_data,
     clinician_of,
     medical_staff_required,
     plans_visible_to,
@@ -395,9 +396,10 @@ def session_photo_add(request: HttpRequest, appointment_id: int) -> HttpResponse
 
 
 @require_safe
-@medical_staff_required
 def photo_file(request: HttpRequest, photo_id: int, variant: str) -> FileResponse:
-    if not request.user.has_perm("clinical.view_photo"):
+    """The only way to a photo. Anyone not allowed — anonymous, reception, another clinician —
+    gets the same 404, so a guessed address does not even say that a photo exists."""
+    if not (can_see_medical_data(request.user) and request.user.has_perm("clinical.view_photo")):
         raise Http404
     photo = get_object_or_404(
         Photo.objects.filter(appointment__in=appointments_visible_to(request.user)), pk=photo_id
