@@ -122,7 +122,7 @@ def mixed_stress(*, threads: int = 16, operations: int = 40, seed: int = 2027) -
                         record("booked")
                     elif choice < 0.8:
                         appointment_reschedule(
-                            appointment=Appointment(pk=rng.choice(mine)),
+                            appointment=Appointment.objects.get(pk=rng.choice(mine)),
                             new_start=rng.choice(starts),
                             clinician=rng.choice([None, *clinicians]),
                             online=False,
@@ -132,7 +132,9 @@ def mixed_stress(*, threads: int = 16, operations: int = 40, seed: int = 2027) -
                     else:
                         appointment_id = rng.choice(mine)
                         appointment_cancel(
-                            appointment=Appointment(pk=appointment_id), online=False, now=now
+                            appointment=Appointment.objects.get(pk=appointment_id),
+                            online=False,
+                            now=now,
                         )
                         mine.remove(appointment_id)
                         record("cancelled")
