@@ -5,6 +5,7 @@ import re
 from datetime import time
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from bookings.models import WorkingHours
@@ -157,9 +158,7 @@ def test_footer_links_impressum_and_privacy_on_every_page(client, seeded_site, u
 
 
 @pytest.mark.django_db
-def test_legal_pages_are_editable_in_the_admin_in_three_languages(
-    client, seeded_site, receptionist_client
-):
+def test_legal_pages_are_editable_in_the_admin_in_three_languages(seeded_site, receptionist_client):
     page = InfoPage.objects.get(kind="privacy")
     response = receptionist_client.post(
         reverse("admin:education_infopage_change", args=[page.pk]),
@@ -174,9 +173,13 @@ def test_legal_pages_are_editable_in_the_admin_in_three_languages(
         },
     )
     assert response.status_code == 302
-    assert (
-        "Unsere Datenschutzbeauftragte ist Jane Roe." in client.get("/de/privacy/").content.decode()
+    page.refresh_from_db()
+    assert (page.body_en, page.body_tr) == (
+        "Our data protection officer is Jane Roe.",
+        "Veri koruma görevlimiz Jane Roe'dur.",
     )
+    visitor = Client()
+    assert "Unsere Datenschutzbeauftragte ist Jane Roe." in visitor.get("/de/privacy/").text
 
 
 @pytest.mark.django_db
