@@ -113,6 +113,8 @@ class SecurityHeadersMiddleware:
         ):
             nonce = str(request.csp_nonce).encode("ascii")  # type: ignore[attr-defined]
             response.content = response.content.replace(NONCE_PLACEHOLDER, nonce)
+            if response.has_header("Content-Length"):  # set by CommonMiddleware, now longer
+                response["Content-Length"] = str(len(response.content))
         return response
 
 

@@ -197,3 +197,12 @@ def test_every_function_view_declares_the_methods_it_answers():
     ]
 
     assert undeclared == []
+
+
+def test_a_page_with_a_nonce_declares_its_real_length(client):
+    article = ArticleFactory(related_protocols=[ProtocolFactory()])
+
+    response = client.get(article.get_absolute_url())  # no gzip: the length is the body's
+
+    assert 'nonce="' in response.text
+    assert int(response["Content-Length"]) == len(response.content)
