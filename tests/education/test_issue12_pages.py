@@ -275,3 +275,18 @@ def test_search_forms_and_language_links_have_names(client, seeded_site):
 def test_html_is_compressed_for_browsers_that_accept_gzip(client, seeded_site):
     response = client.get(reverse("treatments:protocol-list"), HTTP_ACCEPT_ENCODING="gzip")
     assert response["Content-Encoding"] == "gzip"
+
+
+@pytest.mark.django_db
+def test_the_consent_step_links_the_privacy_notice(client):
+    from tests.bookings.online import answer_screening, hold, url
+    from tests.e2e.conftest import seed_small_clinic
+
+    protocol = seed_small_clinic().protocol
+    answer_screening(client, protocol)
+    hold(client, protocol)
+
+    html = client.get(url("review", protocol)).content.decode()
+
+    consent = html.split('id="consent-title"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{reverse("education:privacy")}"' in consent
