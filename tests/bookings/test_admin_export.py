@@ -26,7 +26,7 @@ def test_the_export_has_every_visit_of_the_range_in_the_clinics_zone(reception, 
     course.price = Decimal("1000.00")
     course.save()
     plan = confirmed_plan(course, weber, PatientFactory(full_name="Maria Schneider"))
-    put(plan, local(date(2027, 4, 30), "23:30"), sequence=1)  # the day before: left out
+    put(plan, local(date(2027, 4, 30), "22:30"), sequence=1)  # the day before: left out
     put(plan, local(date(2027, 5, 1), "00:15"), sequence=2)  # 22:15 UTC on 30 April
     last = put(plan, local(date(2027, 5, 31), "16:00"), sequence=3)
     last.status = AppointmentStatus.NO_SHOW
