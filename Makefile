@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_ENV := DEBUG=true
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-not-secret SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test lint bench install messages check-messages clean
+.PHONY: run test lint bench install messages check-messages clean serve loadtest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,31 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# A production-like server on this machine (docs/deploy.md): gunicorn with WEB_CONCURRENCY sync
+# workers (default 2 x CPU cores + 1, gunicorn's rule of thumb for CPU-bound Django), WhiteNoise
+# serving the hashed, compressed static files, DEBUG off, and the tasks worker alongside (it
+# stops with the server). Uses DATABASE_URL and REDIS_URL like production; HTTPS redirect off
+# because there is no TLS here.
+WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+SERVE_ENV := DEBUG=false SECURE_SSL_REDIRECT=false SECRET_KEY=$${SECRET_KEY:-local-serve-only-not-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
+GUNICORN_CONFIG := $(if $(wildcard clinic/gunicorn.conf.py),-c clinic/gunicorn.conf.py)
+
+serve: $(STAMP)
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
+	$(SERVE_ENV) sh -c '$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/gunicorn clinic.wsgi $(GUNICORN_CONFIG) --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT)'
+
+# A bounded load (a small asyncio client, loopback only, stops by itself) against `make serve`
+# on its own PostgreSQL database, which it drops and re-creates (its name must contain "load").
+LOADTEST_PORT ?= 8090
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_loadtest
+LOADTEST_SECONDS ?= 8
+
+loadtest: $(STAMP)
+	$(BIN)/python -m benchmarks.loadtest --port $(LOADTEST_PORT) --database-url $(LOADTEST_DATABASE_URL) --seconds $(LOADTEST_SECONDS)
 
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,597 @@
+"""`make loadtest`: a bounded load against `make serve` on PostgreSQL, loopback only.
+
+1. Drops and re-creates its own database (the name must contain "load", so no other database can
+   be dropped by mistake), migrates it and loads the demo clinic (`seed_demo`).
+2. Starts `make serve` on 127.0.0.1:<port> (gunicorn, WhiteNoise, DEBUG off, the tasks worker),
+   with a private Redis on another loopback port when `redis-server` is installed.
+3. Runs each scenario for a fixed time with a fixed number of concurrent clients (a small asyncio
+   HTTP/1.1 client; every request has a timeout, every loop a deadline and a request cap):
+   the ceiling (`/livez`, a minimal Django view through the whole middleware stack), home,
+   catalogue, a protocol page, an education page, a day's free times in the booking flow, and
+   whole bookings through the public flow (screening, times, details and hold, consent, confirm).
+   Booking clients use distinct loopback addresses (127.0.0.x), as distinct patients would, so
+   the per-address rate limits on holding and confirming apply to each one separately.
+4. Prints requests per second, p50/p95/p99 latency and errors per scenario, and each public
+   page as a share of the ceiling (target: at least 40 %), then stops the server.
+
+Exit status 1 on any error or a public page under the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+TARGET_SHARE = 0.40
+REQUEST_TIMEOUT = 30.0
+MAX_REQUESTS_PER_SCENARIO = 50_000
+PUBLIC_PAGES = ("home", "catalogue", "protocol page", "education page")
+ROUNDS = 4  # windows per public page, alternating with the ceiling
+
+
+# --- A minimal HTTP/1.1 client -------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    content: bytes
+
+    @property
+    def body(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def header(self, name: str) -> str:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), "")
+
+
+@dataclass
+class Client:
+    """One visitor: its own cookies and, optionally, its own loopback address."""
+
+    port: int
+    source_ip: str = HOST
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    async def request(
+        self, method: str, path: str, form: dict[str, str] | list | None = None
+    ) -> Response:
+        assert urlsplit(path).netloc in ("", f"{HOST}:{self.port}"), "loopback only"
+        path = urlsplit(path)._replace(scheme="", netloc="").geturl()
+        body = urlencode(form or {}, doseq=True).encode() if method == "POST" else b""
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {HOST}:{self.port}",
+            "Connection: close",
+            "User-Agent: clinic-loadtest",
+        ]
+        if self.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        if method == "POST":
+            lines += [
+                "Content-Type: application/x-www-form-urlencoded",
+                f"Content-Length: {len(body)}",
+                f"Origin: http://{HOST}:{self.port}",
+            ]
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(HOST, self.port, local_addr=(self.source_ip, 0)),
+            REQUEST_TIMEOUT,
+        )
+        try:
+            writer.write(raw)
+            await writer.drain()
+            data = await asyncio.wait_for(reader.read(), REQUEST_TIMEOUT)
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        head, _, content = data.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = [tuple(part.strip() for part in line.split(":", 1)) for line in header_lines]
+        for name, value in headers:
+            if name.lower() == "set-cookie":
+                cookie, _, attributes = value.partition(";")
+                key, _, cookie_value = cookie.partition("=")
+                if "max-age=0" in attributes.lower() or not cookie_value:
+                    self.cookies.pop(key.strip(), None)
+                else:
+                    self.cookies[key.strip()] = cookie_value.strip()
+        return Response(int(status_line.split()[1]), headers, content)
+
+
+# --- Forms in the booking flow -------------------------------------------------------------------
+
+
+class FormParser(HTMLParser):
+    """The POST forms of a page: action and fields (inputs, radios, checkboxes, selects)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(
+                {
+                    "action": attributes.get("action", ""),
+                    "method": attributes.get("method", "get").lower(),
+                    "fields": [],
+                }
+            )
+        elif not self.forms:
+            return
+        elif tag in ("input", "textarea") and attributes.get("name"):
+            self.forms[-1]["fields"].append(
+                {
+                    "name": attributes["name"],
+                    "type": attributes.get("type", "text").lower(),
+                    "value": attributes.get("value", ""),
+                    "checked": "checked" in attributes,
+                }
+            )
+        elif tag == "select":
+            self._select = attributes.get("name")
+        elif tag == "option" and self._select:
+            self.forms[-1]["fields"].append(
+                {
+                    "name": self._select,
+                    "type": "option",
+                    "value": attributes.get("value", ""),
+                    "checked": "selected" in attributes,
+                }
+            )
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+def post_form(html: str) -> dict:
+    parser = FormParser()
+    parser.feed(html)
+    forms = [form for form in parser.forms if form["method"] == "post"]
+    if not forms:
+        raise LoadError("no form to post on the page")
+    return forms[0]
+
+
+def fill(form: dict, values: dict[str, str], *, radio_default: str | None = None) -> dict:
+    """What a browser sends for `form`, with `values` typed in and radios answered."""
+    data: dict[str, str] = {}
+    for item in form["fields"]:
+        name, kind = item["name"], item["type"]
+        if name in values:
+            data[name] = values[name]
+        elif kind == "radio":
+            if item["checked"] or (radio_default is not None and item["value"] == radio_default):
+                data[name] = item["value"]
+        elif kind == "checkbox":
+            if item["checked"]:
+                data[name] = item["value"] or "on"
+        elif kind == "option":
+            if item["checked"] or name not in data:
+                data[name] = item["value"]
+        elif kind not in ("submit", "button"):
+            data[name] = item["value"]
+    return data
+
+
+class LoadError(Exception):
+    pass
+
+
+def expect(response: Response | None, what: str, status: int = 200) -> Response:
+    if response is None:
+        raise LoadError(f"{what}: no answer")
+    if response.status != status:
+        raise LoadError(f"{what}: {response.status} {response.header('Location')}".strip())
+    return response
+
+
+# --- Measuring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    notes: str = ""
+    ceiling_rps: float = 0.0  # for a public page: the ceiling measured beside it
+
+    def add(self, started: float, ok: bool) -> None:
+        self.latencies.append(time.perf_counter() - started)
+        if not ok:
+            self.errors += 1
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+async def timed(result: Result, call, ok=lambda r: r.status == 200) -> Response | None:
+    started = time.perf_counter()
+    try:
+        response = await call()
+    except (TimeoutError, OSError, LoadError, ValueError, IndexError):
+        result.add(started, False)
+        return None
+    result.add(started, ok(response))
+    return response
+
+
+async def hammer(name: str, port: int, path: str, seconds: float, concurrency: int) -> Result:
+    result = Result(name)
+    deadline = time.perf_counter() + seconds
+
+    async def visitor() -> None:
+        client = Client(port)
+        while time.perf_counter() < deadline and len(result.latencies) < MAX_REQUESTS_PER_SCENARIO:
+            await timed(result, lambda: client.request("GET", path))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(visitor() for _ in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- The booking flow ----------------------------------------------------------------------------
+
+PATIENT_NUMBERS = iter(range(1, 10_000))
+
+
+def find(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    if not found:
+        raise LoadError(f"not on the page: {pattern}")
+    return found.group(1)
+
+
+async def start_course(
+    client: Client, result: Result, slug: str, earliest: date
+) -> tuple[Response, str]:
+    """Screening answered "no" throughout, then the course proposed from `earliest`."""
+    start = f"/en/book/{slug}/"
+    page = await timed(result, lambda: client.request("GET", start))
+    page = expect(page, "screening page")
+    form = post_form(page.body)
+    answered = await timed(
+        result,
+        lambda: client.request("POST", start, fill(form, {}, radio_default="no")),
+        ok=lambda r: r.status == 302,
+    )
+    if "/times/" not in expect(answered, "screening", 302).header("Location"):
+        raise LoadError(f"screening answered: {answered.header('Location')}")
+    times_url = f"/en/book/{slug}/times/?" + urlencode(
+        {"clinician": "", "earliest": earliest.isoformat()}
+    )
+    times = await timed(result, lambda: client.request("GET", times_url))
+    return expect(times, "times page"), times_url
+
+
+async def book_once(port: int, source_ip: str, slug: str, earliest: date, result: Result) -> str:
+    """One whole booking; returns "booked", or raises LoadError."""
+    client = Client(port, source_ip)
+    number = next(PATIENT_NUMBERS)
+    _, times_url = await start_course(client, result, slug, earliest)
+    details_url = f"/en/book/{slug}/details/"
+    for _attempt in range(3):
+        page = await timed(result, lambda: client.request("GET", details_url))
+        page = expect(page, "details page")
+        values = {
+            "full_name": f"Load Test Patient {number}",
+            "email": f"load-patient-{number}@example.com",
+            "phone": f"+49 30 555 {number:04d}",
+            "date_of_birth": "1985-05-17",
+            "preferred_language": "en",
+        }
+        data = fill(post_form(page.body), values)
+        sent = await timed(
+            result,
+            lambda data=data: client.request("POST", details_url, data),
+            ok=lambda r: r.status == 302,
+        )
+        if expect(sent, "details", 302).header("Location").endswith("/review/"):
+            break
+        # "That time was just taken": the flow proposes new times; choose again.
+        await timed(result, lambda: client.request("GET", times_url))
+    else:
+        raise LoadError("no time could be held in three tries")
+    review_url = f"/en/book/{slug}/review/"
+    review = await timed(result, lambda: client.request("GET", review_url))
+    review = expect(review, "review page")
+    confirmed = await timed(
+        result,
+        lambda: client.request("POST", review_url, fill(post_form(review.body), {"consent": "on"})),
+        ok=lambda r: r.status == 302,
+    )
+    if not expect(confirmed, "confirmation", 302).header("Location").endswith("/book/done/"):
+        raise LoadError(f"confirmation answered: {confirmed.header('Location')}")
+    done = await timed(result, lambda: client.request("GET", confirmed.header("Location")))
+    expect(done, "done page")
+    return "booked"
+
+
+async def bookings(port: int, slugs: list[str], count: int, concurrency: int) -> Result:
+    result = Result("whole bookings (every request)")
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(count):
+        queue.put_nowait(number)
+    booked = failed = 0
+    durations: list[float] = []
+
+    async def patient_desk(desk: int) -> None:
+        nonlocal booked, failed
+        while not queue.empty():
+            number = queue.get_nowait()
+            # Each patient its own loopback address, protocol and first day, as in real life.
+            source_ip = f"127.0.0.{20 + number % 200}"
+            earliest = date.today() + timedelta(days=2 + number % 10)
+            started = time.perf_counter()
+            try:
+                await book_once(port, source_ip, slugs[number % len(slugs)], earliest, result)
+            except LoadError as error:
+                failed += 1
+                result.notes += f" [{error}]"
+            else:
+                booked += 1
+                durations.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(patient_desk(desk) for desk in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    result.errors += failed
+    median = statistics.median(durations) * 1000 if durations else float("nan")
+    result.notes = f"{booked} booked, {failed} failed, median {median:.0f} ms each" + result.notes
+    return result
+
+
+async def free_times(port: int, slug: str, seconds: float, concurrency: int) -> Result:
+    """A day's free start times for one visit, as the booking flow's day picker asks."""
+    result = Result("a day's free times")
+    setup = Result("setup")
+    deadline = time.perf_counter() + seconds
+
+    async def patient(number: int) -> None:
+        client = Client(port, f"127.0.0.{230 + number}")
+        times, _ = await start_course(client, setup, slug, date.today() + timedelta(days=3))
+        visit = find(rf'href="(/en/book/{re.escape(slug)}/times/\d+/)"', times.body)
+        day = 0
+        while time.perf_counter() < deadline and len(result.latencies) < MAX_REQUESTS_PER_SCENARIO:
+            wanted = date.today() + timedelta(days=3 + day % 20)
+            url = f"{visit}?day={wanted}"
+            await timed(result, lambda url=url: client.request("GET", url))
+            day += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(patient(number) for number in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    result.errors += setup.errors
+    return result
+
+
+# --- Setting up and running ----------------------------------------------------------------------
+
+
+def prepare_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if parts.scheme not in ("postgres", "postgresql") or "load" not in name:
+        sys.exit(
+            f"The load test drops and re-creates its database: {url!r} must be PostgreSQL "
+            "and its name must contain 'load'."
+        )
+    maintenance = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "LOG_LEVEL": "WARNING"}
+    for command in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=600,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def private_redis():
+    """A throwaway Redis on a loopback port, when installed; else the per-process cache."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield f"redis://{HOST}:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def served(port: int, database_url: str, redis_url: str | None, log: Path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": redis_url or "",
+    }
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", f"HOST={HOST}", f"PORT={port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped whole below
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if server.poll() is not None:
+                    sys.exit(f"make serve stopped; see {log}")
+                try:
+                    with socket.create_connection((HOST, port), timeout=1):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        sys.exit(f"make serve did not answer within 120 s; see {log}")
+                    time.sleep(0.5)
+            yield
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+
+
+async def run(port: int, seconds: float, concurrency: int, booking_count: int) -> list[Result]:
+    probe = Client(port)
+    # Warm every worker's first import and template loading before measuring.
+    for _ in range(20):
+        await probe.request("GET", "/livez")
+    catalogue = await probe.request("GET", "/en/treatments/")
+    slugs = list(dict.fromkeys(re.findall(r'href="/en/treatments/([\w-]+)/"', catalogue.body)))
+    learn = await probe.request("GET", "/en/learn/")
+    article = find(r'href="(/en/learn/[\w-]+/)"', learn.body)
+    if not slugs:
+        raise LoadError("the catalogue lists no protocol")
+    pages = {
+        "home": "/en/",
+        "catalogue": "/en/treatments/",
+        "protocol page": f"/en/treatments/{slugs[0]}/",
+        "education page": article,
+    }
+    # The machine is shared: the ceiling is measured in windows alternating with each page's, so
+    # a page is compared with the ceiling of the same moments, not of a quieter minute.
+    ceiling = Result("ceiling: minimal view (/livez)")
+    results = [ceiling]
+    window = seconds / ROUNDS
+    for name, path in pages.items():
+        await hammer(name, port, path, 1, 2)  # warm-up, not counted
+        page = Result(name)
+        beside = Result("ceiling beside it")
+        for _round in range(ROUNDS):
+            for target, measured in ((beside, "/livez"), (page, path)):
+                part = await hammer(target.name, port, measured, window, concurrency)
+                target.latencies += part.latencies
+                target.errors += part.errors
+                target.seconds += part.seconds
+        page.ceiling_rps = beside.rps
+        ceiling.latencies += beside.latencies
+        ceiling.errors += beside.errors
+        ceiling.seconds += beside.seconds
+        results.append(page)
+    results.append(await free_times(port, slugs[0], seconds, min(concurrency, 4)))
+    results.append(await bookings(port, slugs, booking_count, min(concurrency, 4)))
+    return results
+
+
+def report(results: list[Result]) -> bool:
+    print(
+        f"\n{'scenario':38} {'requests':>8} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>6}  share of ceiling"
+    )
+    good = True
+    for result in results:
+        share = ""
+        if result.name in PUBLIC_PAGES:
+            ratio = result.rps / result.ceiling_rps if result.ceiling_rps else 0
+            passed = ratio >= TARGET_SHARE
+            good &= passed
+            share = (
+                f"{ratio:4.0%} of {result.ceiling_rps:.0f} rps beside it  "
+                f"{'PASS' if passed else 'FAIL'} (target {TARGET_SHARE:.0%})"
+            )
+        good &= result.errors == 0
+        print(
+            f"{result.name:38} {len(result.latencies):8d} {result.rps:8.1f} "
+            f"{result.percentile(0.50):8.1f} {result.percentile(0.95):8.1f} "
+            f"{result.percentile(0.99):8.1f} {result.errors:6d}  {share}"
+        )
+        if result.notes:
+            print(f"{'':38} {result.notes}")
+    return good
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/clinic_loadtest"
+    )
+    parser.add_argument("--seconds", type=float, default=8, help="per scenario")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--bookings", type=int, default=24)
+    options = parser.parse_args()
+
+    print(f"Preparing {urlsplit(options.database_url).path.lstrip('/')} (migrate, seed_demo)…")
+    prepare_database(options.database_url)
+    log = Path(tempfile.gettempdir()) / f"clinic-loadtest-{options.port}.log"
+    with private_redis() as redis_url:
+        print(
+            f"Serving on {HOST}:{options.port} with make serve "
+            f"(cache: {'Redis' if redis_url else 'per-process'}; log {log})…"
+        )
+        with served(options.port, options.database_url, redis_url, log):
+            results = asyncio.run(
+                asyncio.wait_for(
+                    run(options.port, options.seconds, options.concurrency, options.bookings),
+                    timeout=options.seconds * 12 + 600,
+                )
+            )
+    good = report(results)
+    print("\nAll public pages at or above the target, no errors." if good else "\nFAILED.")
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
