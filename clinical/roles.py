@@ -83,7 +83,8 @@ ROLES: dict[str, frozenset[str]] = {
 def roles_apply(apps: Apps) -> None:
     """Give each role's group exactly its permissions (creating the group if needed).
 
-    Called by data migrations with the historical `apps`. Permissions of an app that is not in
+    Called by data migrations with the historical `apps`, and by tests that run after a
+    transactional test emptied the tables (`django.apps.apps`). Permissions of an app that is not in
     the migration state at that point (an app installed later, such as django-axes) are left for
     the later migration that depends on that app and calls this again; any other missing
     permission is an error.
@@ -95,9 +96,13 @@ def roles_apply(apps: Apps) -> None:
     present = set()
     for app_config in apps.get_app_configs():
         present.add(app_config.label)
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if getattr(app_config, "models_module", None) is None:
+            # A migration's historical app: create_permissions skips apps without models.
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
+        else:
+            create_permissions(app_config, apps=apps, verbosity=0)
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

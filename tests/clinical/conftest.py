@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 from itertools import count
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
-from clinical.roles import CLINIC_MANAGER, CLINICIAN, RECEPTION
+from clinical.roles import CLINIC_MANAGER, CLINICIAN, RECEPTION, ROLES, roles_apply
 from tests.factories import (
     ClinicianFactory,
     ConsentTextFactory,
@@ -48,6 +49,18 @@ def staff_user(username: str, role: str | None, **extra):
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+@pytest.fixture(autouse=True)
+def _staff_roles(db) -> None:
+    """The groups come from a data migration; a transactional test earlier in the run (they
+    empty every table afterwards) removes them, so put them back when they are missing."""
+    staff_roles_ensure()
+
+
+def staff_roles_ensure() -> None:
+    if Group.objects.filter(name__in=list(ROLES)).count() != len(ROLES):
+        roles_apply(django_apps)
 
 
 @pytest.fixture(autouse=True)
