@@ -1,6 +1,7 @@
 """The staff roles: one group per role and exactly the permissions it holds.
 
-The data migrations `0002_staff_roles` (and any later one that changes this table) apply it;
+The data migrations `0002_staff_roles` and `0004_manager_sign_in_lockouts` (and any later one
+that changes this table) apply it;
 tests/clinical/test_roles.py checks the groups in the database against it.
 
 "Can see medical data" means `user.has_perm("bookings.view_screeninganswer")`: the Clinician and
@@ -58,9 +59,16 @@ _CLINICIAN = {
     "clinical.add_photo",
 }
 
-# django-axes (failed sign-in attempts) is not installed yet; when it is, add its view
-# permissions here and in a new data migration.
-_MANAGER_ONLY = {
+# django-axes: the manager sees sign-in attempts and lockouts, and lifts a lockout by deleting
+# the attempt (migration 0004, which depends on axes, applies these).
+_SIGN_IN_LOCKOUTS = {
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accesslog",
+    "axes.view_accessfailurelog",
+}
+
+_MANAGER_ONLY = _SIGN_IN_LOCKOUTS | {
     # Deleting a patient is how the clinic merges a duplicate; only the manager may.
     "bookings.delete_patient",
     "bookings.add_screeningquestion",

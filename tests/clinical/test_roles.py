@@ -53,6 +53,7 @@ def test_clinicians_see_medical_data_but_not_the_audit_or_every_patient():
 def test_the_clinic_manager_has_both_roles_and_the_managers_own_rights():
     manager = ROLES[CLINIC_MANAGER]
     assert ROLES[RECEPTION] | ROLES[CLINICIAN] <= manager
+    assert {"axes.view_accessattempt", "axes.delete_accessattempt"} <= manager
     assert {
         "bookings.delete_patient",
         "bookings.add_screeningquestion",
