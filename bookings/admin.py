@@ -208,6 +208,8 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
                 buttons = [("complete", _("Complete"))]
         context = {
             **(extra_context or {}),
+            # The model's own str() shows UTC; reception reads the clinic's time.
+            "subtitle": _appointment_heading(appointment) if appointment else "",
             "status_buttons": buttons,
             "can_move": bool(buttons) and appointment.status == "booked",
         }
@@ -250,7 +252,7 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
                 "hours": settings.REMINDER_HOURS_BEFORE
             }
         return format_html(
-            "<ul class='reminder-list'>{}</ul>",
+            "<ul class='reception-list'>{}</ul>",
             format_html_join("", "<li>{}</li>", ((_reminder_line(r),) for r in sent)),
         )
 
@@ -283,6 +285,11 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             reception.appointment_cancel_by_clinic,
             _("Cancelled %(count)s visit(s); the patients are emailed."),
         )
+
+
+def _appointment_heading(appointment: Appointment) -> str:
+    when = _when(appointment.start)
+    return f"{appointment.plan.patient} · {appointment_title(appointment)} · {when}"
 
 
 def _reminder_line(reminder: object) -> str:
@@ -518,7 +525,7 @@ class PatientAdmin(admin.ModelAdmin):
         if not rows:
             return _("No courses yet.")
         return format_html(
-            "<ul class='patient-courses'>{}</ul>",
+            "<ul class='reception-list'>{}</ul>",
             format_html_join("", "{}", ((row,) for row in rows)),
         )
 
@@ -547,7 +554,9 @@ class PatientAdmin(admin.ModelAdmin):
                     _("merge into this patient"),
                 )
             items.append((link,))
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", items))
+        return format_html(
+            "<ul class='reception-list'>{}</ul>", format_html_join("", "<li>{}</li>", items)
+        )
 
     def change_view(
         self,
