@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "bookings",
     "education",
     "clinical",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,11 @@ CLINICAL_PHOTO_MAX_BYTES = env_int("CLINICAL_PHOTO_MAX_BYTES", 20_000_000, minim
 CLINICAL_PHOTO_MAX_PIXELS = env_int("CLINICAL_PHOTO_MAX_PIXELS", 50_000_000, minimum=1_000_000)
 # A plan still awaiting review this close to its first visit is highlighted for the clinic.
 CLINICAL_REVIEW_URGENT_HOURS = env_int("CLINICAL_REVIEW_URGENT_HOURS", 48, minimum=1)
+
+# --- Privacy ------------------------------------------------------------------------------------
+# Guests who typed their details and held times but never completed a booking are erased this
+# many days later (`manage.py purge_stale_guests`, daily from cron; docs/privacy.md).
+GUEST_RETENTION_DAYS = env_int("GUEST_RETENTION_DAYS", 30, minimum=1, maximum=3650)
 
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -203,6 +203,7 @@ class AuditAction(models.TextChoices):
     APPROVE = "approve", _("Approved")
     DECLINE = "decline", _("Declined")
     EXPORT = "export", _("Exported")
+    ERASE = "erase", _("Erased")
 
 
 class AuditObject(models.TextChoices):
@@ -212,6 +213,7 @@ class AuditObject(models.TextChoices):
     TREATMENT_RECORD = "treatment_record", _("Treatment record")
     PHOTO = "photo", _("Photo")
     PLAN = "plan", _("Plan")
+    PATIENT = "patient", _("All data of a patient (export, erasure)")
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):

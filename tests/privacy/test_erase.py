@@ -1,0 +1,160 @@
+"""`erase_patient`: personal and medical data and files gone everywhere; a trace and the lot log
+stay without identity (docs/privacy.md)."""
+
+from unittest import mock
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import models
+
+from bookings.emails import email_deliver
+from bookings.models import OutgoingEmail, Patient, Plan, ScreeningAnswer
+from clinical.models import AuditEntry, Photo, TreatmentRecord, photo_storage
+from privacy.models import ErasureRecord
+from privacy.services import ERASED_DATE_OF_BIRTH, patient_erase
+from tests.clinical.conftest import staff_user
+from tests.privacy.conftest import MARKERS
+
+TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.EmailField)
+
+
+def rows_mentioning(marker: str) -> list[str]:
+    """Every row of every table whose text mentions `marker`."""
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, TEXT_FIELDS):
+                lookup = "icontains" if not isinstance(field, models.JSONField) else "contains"
+                if isinstance(field, models.JSONField):
+                    hits = [
+                        row.pk
+                        for row in model._base_manager.all()
+                        if marker.lower() in str(getattr(row, field.attname)).lower()
+                    ]
+                else:
+                    hits = list(
+                        model._base_manager.filter(
+                            **{f"{field.name}__{lookup}": marker}
+                        ).values_list("pk", flat=True)
+                    )
+                found += [f"{model._meta.label}.{field.name} #{pk}" for pk in hits]
+    return found
+
+
+@pytest.fixture
+def manager(db):
+    return staff_user("lena", "Clinic manager")
+
+
+def test_nothing_personal_is_left_in_any_table(records, manager):
+    for marker in MARKERS:
+        assert rows_mentioning(marker), f"the fixture must contain {marker}"
+
+    patient_erase(patient=records.patient, erased_by=manager)
+
+    for marker in MARKERS:
+        assert rows_mentioning(marker) == [], marker
+
+
+def test_photos_and_thumbnails_are_gone_from_storage_and_others_stay(
+    records, manager, django_capture_on_commit_callbacks
+):
+    storage = photo_storage()
+    files = [name for photo in records.photos for name in (photo.image.name, photo.thumbnail.name)]
+    kept = records.bystander_photo
+    assert all(storage.exists(name) for name in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_erase(patient=records.patient, erased_by=manager)
+
+    assert not any(storage.exists(name) for name in files)
+    assert not Photo.objects.filter(pk__in=[p.pk for p in records.photos]).exists()
+    assert storage.exists(kept.image.name)
+    assert storage.exists(kept.thumbnail.name)
+
+
+def test_queued_and_sent_emails_are_gone_and_a_queued_one_is_never_sent(
+    records, manager, mailoutbox
+):
+    patient_erase(patient=records.patient, erased_by=manager)
+
+    assert not OutgoingEmail.objects.filter(to="zelda.quux@example.org").exists()
+    assert email_deliver(email_id=records.pending_email.pk) is False
+    assert mailoutbox == []
+
+
+def test_the_lot_log_stays_without_identity_and_a_trace_is_kept(records, manager):
+    patient_erase(patient=records.patient, erased_by=manager)
+
+    record = TreatmentRecord.objects.get(pk=records.record.pk)
+    assert record.lot_number == "LOT-RECALL-7"
+    assert (record.reactions, record.notes) == ("", "")
+    anonymous = record.appointment.plan.patient
+    assert (anonymous.full_name, anonymous.email, anonymous.phone) == ("—", "", "")
+    assert anonymous.date_of_birth == ERASED_DATE_OF_BIRTH
+    assert not Plan.objects.filter(pk=records.untreated_plan.pk).exists()
+    assert not ScreeningAnswer.objects.filter(plan__patient=anonymous).exists()
+    trace = ErasureRecord.objects.get(patient_number=records.patient.pk)
+    assert trace.erased_by == manager
+    assert trace.removed["clinical.photo"] == 2
+    assert trace.removed["clinical.photo files"] == 4
+    assert trace.removed["bookings.outgoingemail"] == 2
+    assert trace.kept == {
+        "bookings.plan": 1,
+        "bookings.appointment": 2,
+        "clinical.treatmentrecord": 1,
+        "bookings.patient": 1,
+    }
+
+
+def test_a_patient_never_treated_is_deleted_whole(records, manager):
+    records.record.delete()
+
+    patient_erase(patient=records.patient, erased_by=manager)
+
+    assert not Patient.objects.filter(pk=records.patient.pk).exists()
+    assert not Plan.objects.filter(patient_id=records.patient.pk).exists()
+    assert ErasureRecord.objects.get(patient_number=records.patient.pk).kept == {}
+
+
+def test_the_bystander_keeps_everything(records, manager):
+    before = Patient.objects.get(pk=records.bystander.pk)
+
+    patient_erase(patient=records.patient, erased_by=manager)
+
+    after = Patient.objects.get(pk=records.bystander.pk)
+    assert (after.full_name, after.email) == (before.full_name, before.email)
+    assert Plan.objects.filter(patient=after).count() == 1
+    assert Photo.objects.filter(pk=records.bystander_photo.pk).exists()
+
+
+def test_a_failure_half_way_changes_nothing_and_deletes_no_file(
+    records, manager, django_capture_on_commit_callbacks
+):
+    photo = records.photos[0]
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        mock.patch.object(ErasureRecord.objects, "create", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        patient_erase(patient=records.patient, erased_by=manager)
+
+    assert Patient.objects.get(pk=records.patient.pk).full_name == "Zelda Quuxington"
+    assert Photo.objects.filter(pk=photo.pk).exists()
+    assert photo_storage().exists(photo.image.name)
+    assert OutgoingEmail.objects.filter(pk=records.pending_email.pk).exists()
+
+
+def test_the_command_shows_first_and_erases_only_with_yes(records, manager, capsys):
+    with pytest.raises(CommandError, match="Nothing erased"):
+        call_command("erase_patient", records.patient.pk, by="lena")
+    assert "clinical.photo: 2" in capsys.readouterr().out
+    assert Patient.objects.get(pk=records.patient.pk).full_name == "Zelda Quuxington"
+    assert not AuditEntry.objects.filter(object_type="patient").exists()
+
+    call_command("erase_patient", records.patient.pk, by="lena", yes=True)
+
+    assert rows_mentioning("Quuxington") == []
+    entry = AuditEntry.objects.get(object_type="patient")
+    assert (entry.user, entry.action, entry.object_id) == (manager, "erase", records.patient.pk)
