@@ -61,7 +61,6 @@ class StaffLoginView(auth_views.LoginView):
     """A standard Django sign-in, so that a second-factor middleware can take over after it."""
 
     template_name = "clinical/login.html"
-    redirect_authenticated_user = True
     next_page = reverse_lazy("clinical:dashboard")
 
 

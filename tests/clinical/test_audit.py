@@ -166,3 +166,15 @@ def test_the_audit_list_is_not_for_clinicians_or_reception(client, clinician, re
     for user in (clinician.user, receptionist):
         sign_in(client, user)
         assert client.get("/admin/clinical/auditentry/").status_code == 403
+
+
+@pytest.mark.parametrize("term", ["12", "anna", "not-a-number"])
+def test_the_audit_list_can_be_searched_by_user_object_id_or_address(
+    client, manager, clinician, term
+):
+    AuditEntry.objects.create(user=clinician.user, action="view", object_type="photo", object_id=12)
+    sign_in(client, manager)
+    response = client.get("/admin/clinical/auditentry/", {"q": term})
+    assert response.status_code == 200
+    expected = 0 if term == "not-a-number" else 1
+    assert response.context["cl"].result_count == expected
