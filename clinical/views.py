@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -502,9 +503,13 @@ def lot_recall(request: HttpRequest) -> HttpResponse:
             "form": form,
             "lot": lot,
             "records": records,
-            "csv_url": f"{reverse('clinical:lot-recall')}?lot={lot}&format=csv" if lot else "",
+            "csv_url": _lot_csv_url(lot) if lot else "",
         },
     )
+
+
+def _lot_csv_url(lot: str) -> str:
+    return f"{reverse('clinical:lot-recall')}?{urlencode({'lot': lot, 'format': 'csv'})}"
 
 
 def _lot_csv(lot: str, records: list[TreatmentRecord]) -> HttpResponse:

@@ -111,3 +111,19 @@ def test_an_unknown_lot_says_so(client, manager, recalled):
     response = client.get(reverse("clinical:lot-recall"), {"lot": "NOPE"})
     assert "No session received this lot." in response.content.decode()
     assert AuditEntry.objects.count() == 0
+
+
+def test_a_lot_with_url_characters_still_exports(client, manager, make_plan, clinician):
+    plan = make_plan(
+        clinician=clinician,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(days=40),
+    )
+    TreatmentRecordFactory(
+        appointment=plan.appointments.first(), recorded_by=clinician, lot_number="A&B#1"
+    )
+    sign_in(client, manager)
+    page = client.get(reverse("clinical:lot-recall"), {"lot": "a&b#1"})
+    csv_url = page.context["csv_url"]
+    rows = list(csv.DictReader(io.StringIO(client.get(csv_url).content.decode())))
+    assert [row["lot_number"] for row in rows] == ["A&B#1"]
