@@ -29,15 +29,26 @@ def snapshot(plan: Plan) -> tuple:
     )
 
 
+def enqueued_deliveries() -> list[list]:
+    """The delivery tasks on the tasks queue (the database backend), as their arguments."""
+    from django_tasks_db.models import DBTaskResult
+
+    return [
+        row.args_kwargs["args"]
+        for row in DBTaskResult.objects.filter(task_path__endswith="deliver_email")
+    ]
+
+
 def test_approving_confirms_the_plan_keeps_its_visits_and_emails_the_patient_once(
-    client, clinician, patient, make_plan
+    client, clinician, patient, make_plan, django_capture_on_commit_callbacks
 ):
     plan = make_plan(clinician=clinician, patient=patient)
     sign_in(client, clinician.user)
 
-    response = client.post(
-        review_url(plan), {"decision": "approve", "note": "Paused apixaban as agreed."}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            review_url(plan), {"decision": "approve", "note": "Paused apixaban as agreed."}
+        )
 
     assert response.status_code == 302
     plan.refresh_from_db()
@@ -48,6 +59,7 @@ def test_approving_confirms_the_plan_keeps_its_visits_and_emails_the_patient_onc
     assert set(plan.appointments.values_list("status", flat=True)) == {AppointmentStatus.BOOKED}
     email = OutgoingEmail.objects.get()
     assert (email.template, email.to, email.plan_id) == ("plan_approved", patient.email, plan.pk)
+    assert enqueued_deliveries() == [[email.pk]]  # one delivery task, after the commit
     # In the patient's language (German), and the clinical note is not in the email.
     assert "Skin renewal" in email.subject
     assert "apixaban" not in email.body_text
@@ -58,7 +70,7 @@ def test_approving_confirms_the_plan_keeps_its_visits_and_emails_the_patient_onc
 
 
 def test_declining_needs_a_note_frees_the_times_and_emails_the_patient_once(
-    client, clinician, patient, make_plan
+    client, clinician, patient, make_plan, django_capture_on_commit_callbacks
 ):
     plan = make_plan(clinician=clinician, patient=patient)
     sign_in(client, clinician.user)
@@ -70,9 +82,10 @@ def test_declining_needs_a_note_frees_the_times_and_emails_the_patient_once(
     assert "Please write why the plan is declined." in without_note.content.decode()
     assert snapshot(plan) == before
 
-    response = client.post(
-        review_url(plan), {"decision": "decline", "note": "INR unstable; see in person."}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            review_url(plan), {"decision": "decline", "note": "INR unstable; see in person."}
+        )
 
     assert response.status_code == 302
     plan.refresh_from_db()
@@ -82,6 +95,7 @@ def test_declining_needs_a_note_frees_the_times_and_emails_the_patient_once(
     assert set(plan.appointments.values_list("status", flat=True)) == {AppointmentStatus.CANCELLED}
     email = OutgoingEmail.objects.get()
     assert email.template == "plan_declined"
+    assert enqueued_deliveries() == [[email.pk]]
     assert "INR" not in email.body_text
     assert emails_send_due() == 1
     assert len(mail.outbox) == 1
