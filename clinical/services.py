@@ -32,7 +32,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import clinic_zone, local_date
+from bookings.rules import clinic_zone
 from clinical.models import Photo, TreatmentRecord, normalise_lot
 from clinical.photos import photo_process, photo_storage_save
 
@@ -280,7 +280,3 @@ def photo_add(
             with contextlib.suppress(OSError):
                 photo_storage().delete(name)
         raise
-
-
-def session_date(appointment: Appointment) -> date:
-    return local_date(appointment.start)
