@@ -171,8 +171,11 @@ def treatment_record_complete(
     was its last visit)."""
     now = now or timezone.now()
     with transaction.atomic():
+        # The plan first, as every booking workflow locks it; only its row, not the protocol's.
         plan = (
-            Plan.objects.select_for_update().select_related("protocol").get(pk=appointment.plan_id)
+            Plan.objects.select_for_update(of=("self",))
+            .select_related("protocol")
+            .get(pk=appointment.plan_id)
         )
         current = Appointment.objects.get(pk=appointment.pk)
         if current.kind != AppointmentKind.SESSION:
@@ -208,7 +211,7 @@ def treatment_record_update(
     """Correct a record (the same rules as when it was written)."""
     with transaction.atomic():
         locked = (
-            TreatmentRecord.objects.select_for_update()
+            TreatmentRecord.objects.select_for_update(of=("self",))
             .select_related("appointment__plan__protocol")
             .get(pk=record.pk)
         )
