@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentKind, Plan, PlanStatus
 from bookings.rules import clinic_zone, local_date
+from clinical.roles import roles_apply
 from tests.factories import ClinicianFactory, PatientFactory, ProtocolFactory, UserFactory
 
 EVERY_DAY = [(day, time(9), time(17)) for day in range(7)]
@@ -39,6 +41,10 @@ def sign_in(client: Client, user) -> Client:
 
 
 def staff_in(role: str, username: str):
+    """A staff user in a role's group. The groups come from a data migration; a transactional
+    test earlier in the run empties every table, so they are put back when missing."""
+    if not Group.objects.filter(name=role).exists():
+        roles_apply(django_apps)
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=role))
     return user

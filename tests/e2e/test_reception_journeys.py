@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -35,8 +34,9 @@ from bookings.models import (
     SentReminder,
 )
 from bookings.rules import clinic_zone, local_date
+from tests.bookings.reception_fixtures import staff_in
 from tests.e2e.conftest import seed_small_clinic
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import PatientFactory
 
 PASSWORD = "correct horse battery staple"
 
@@ -67,8 +67,7 @@ def _at_today(hhmm: str) -> datetime:
 
 
 def test_journey_5_reception_runs_the_morning_in_the_admin(page, live_server, small_clinic):
-    receptionist = UserFactory(username="front-desk", is_staff=True)
-    receptionist.groups.add(Group.objects.get(name="Reception"))
+    staff_in("Reception", "front-desk")  # signs in below with the factory password
     weber = small_clinic.clinicians[0]
     protocol = small_clinic.protocol
     nine = _visit(weber, protocol, _at_today("09:00"), "Nina Neun")
