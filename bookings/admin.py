@@ -22,12 +22,15 @@ from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
 from bookings import admin_views, reception
+from bookings.emails import email_deliver
 from bookings.errors import BookingError
 from bookings.models import (
     AgendaDay,
     Appointment,
     Clinician,
     Device,
+    OutgoingEmail,
+    OutgoingEmailStatus,
     Patient,
     Plan,
     TimeOff,
@@ -570,6 +573,57 @@ class PatientAdmin(admin.ModelAdmin):
             "can_book": request.user.has_perms(["bookings.add_plan", "bookings.add_appointment"]),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """Every email to a patient and whether the mail server has taken it. Bodies are never shown:
+    a pending one still holds the patient's manage link."""
+
+    list_display = ["created_at", "to", "template", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["to", "subject", "patient__full_name"]
+    list_select_related = ["patient"]
+    date_hierarchy = "created_at"
+    fields = [
+        "patient",
+        "plan",
+        "template",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["send_now"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=gettext_lazy("Try to send now"), permissions=["view"])
+    def send_now(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+        """Deliver pending emails now (e.g. once the mail server is back), without waiting."""
+        pending = list(
+            queryset.filter(status=OutgoingEmailStatus.PENDING).values_list("pk", flat=True)
+        )
+        # A retry that is not due yet is made due: reception asked for it now.
+        OutgoingEmail.objects.filter(pk__in=pending).update(next_attempt_at=None)
+        sent = sum(email_deliver(email_id=pk) for pk in pending)
+        messages.info(
+            request,
+            _("%(sent)s of %(count)s pending email(s) sent.")
+            % {"sent": sent, "count": len(pending)},
+        )
 
 
 # --- Online booking: screening questions and consent texts ----------------------------------------
