@@ -35,7 +35,7 @@ from bookings.models import (
 )
 from bookings.rules import clinic_zone, local_date
 from tests.bookings.reception_fixtures import staff_in
-from tests.e2e.conftest import seed_small_clinic
+from tests.e2e.conftest import screenshot, seed_small_clinic
 from tests.factories import PatientFactory
 
 PASSWORD = "correct horse battery staple"
@@ -84,6 +84,7 @@ def test_journey_5_reception_runs_the_morning_in_the_admin(page, live_server, sm
     expect(agenda.get_by_text("Nina Neun")).to_be_visible()
     expect(agenda.get_by_text("09:00–10:00")).to_be_visible()
     expect(agenda.get_by_text("Theo Zehn")).to_be_visible()
+    screenshot(page, "reception-agenda")
 
     # A caller books a course on the phone.
     page.get_by_role("link", name="Book by phone").first.click()
@@ -95,6 +96,7 @@ def test_journey_5_reception_runs_the_morning_in_the_admin(page, live_server, sm
     page.get_by_label("Earliest date").fill(earliest)
     page.get_by_role("button", name="Show the course").click()
     expect(page.get_by_role("row", name=re.compile("Session 3 of 3"))).to_be_visible()
+    screenshot(page, "reception-phone-booking")
     for radio in page.locator("input[type=radio][value=no]").all():
         radio.check()
     page.get_by_role("button", name="Book the course").click()
