@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
-from bookings import admin_views, reception
+from bookings import admin_views
 from bookings.emails import email_deliver
 from bookings.errors import BookingError
 from bookings.models import (
@@ -128,8 +128,9 @@ class ChangedOnlyByServices:
         return obj is None and super().has_change_permission(request)
 
 
-def _run_on_each(request: HttpRequest, queryset: QuerySet, service: object, done: str) -> None:
-    """Call the service per appointment; each refusal is reported with its own message."""
+def _run_on_each(request: HttpRequest, queryset: QuerySet, action: str, done: str) -> None:
+    """Call the action's service per appointment; each refusal is reported with its message."""
+    service, logged = admin_views.STATUS_ACTIONS[action]
     count = 0
     for appointment in queryset.select_related("plan__patient"):
         try:
@@ -140,6 +141,7 @@ def _run_on_each(request: HttpRequest, queryset: QuerySet, service: object, done
                 f"{_when(appointment.start)} · {appointment.plan.patient}: {error.message}",
             )
         else:
+            admin_views.log_reception_change(request, appointment, logged)
             count += 1
     if count:
         messages.success(request, done % {"count": count})
@@ -261,22 +263,18 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Check in"), permissions=["change"])
     def check_in(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        _run_on_each(
-            request, queryset, reception.appointment_check_in, _("Checked in %(count)s visit(s).")
-        )
+        _run_on_each(request, queryset, "check_in", _("Checked in %(count)s visit(s)."))
 
     @admin.action(description=gettext_lazy("Complete"), permissions=["change"])
     def complete(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        _run_on_each(
-            request, queryset, reception.appointment_complete, _("Completed %(count)s visit(s).")
-        )
+        _run_on_each(request, queryset, "complete", _("Completed %(count)s visit(s)."))
 
     @admin.action(description=gettext_lazy("Mark as no-show"), permissions=["change"])
     def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         _run_on_each(
             request,
             queryset,
-            reception.appointment_mark_no_show,
+            "no_show",
             _("Marked %(count)s visit(s) as no-show."),
         )
 
@@ -285,7 +283,7 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
         _run_on_each(
             request,
             queryset,
-            reception.appointment_cancel_by_clinic,
+            "cancel",
             _("Cancelled %(count)s visit(s); the patients are emailed."),
         )
 

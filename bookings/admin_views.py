@@ -527,11 +527,11 @@ def reschedule(
             except BookingError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(
-                    request,
-                    _("Moved to %(when)s.")
-                    % {"when": date_format(visit.start.astimezone(clinic_zone()), "l j F Y, H:i")},
-                )
+                moved = _("Moved to %(when)s.") % {
+                    "when": date_format(visit.start.astimezone(clinic_zone()), "l j F Y, H:i")
+                }
+                log_reception_change(request, appointment, moved)
+                messages.success(request, moved)
                 return HttpResponseRedirect(change_url)
     return TemplateResponse(
         request,
@@ -565,6 +565,12 @@ STATUS_ACTIONS = {
 }
 
 
+def log_reception_change(request: HttpRequest, obj: object, message: str) -> None:
+    """A line in the object's admin history (who checked in, moved, cancelled): the services
+    write the rows, this records who asked."""
+    admin.site.get_model_admin(type(obj)).log_change(request, obj, str(message))
+
+
 @require_POST
 def appointment_status(request: HttpRequest, appointment_id: int) -> HttpResponseRedirect:
     _require(request, "bookings.change_appointment")
@@ -579,6 +585,7 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
         except BookingError as error:
             messages.error(request, error.message)
         else:
+            log_reception_change(request, appointment, done)
             messages.success(request, done)
     return HttpResponseRedirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
 

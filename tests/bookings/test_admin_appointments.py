@@ -5,6 +5,7 @@ with a message when the state does not allow it."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -94,7 +95,7 @@ def test_the_list_runs_the_same_number_of_queries_for_10_and_100_appointments(
     assert large <= 15  # budget: session, user, groups/permissions, counts, one page of rows
 
 
-def test_check_in_marks_todays_visit_checked_in(reception, course, weber):
+def test_check_in_marks_todays_visit_checked_in(reception, reception_user, course, weber):
     appointment = visit_now(course, weber)
 
     response = act(reception, "check_in", appointment)
@@ -102,6 +103,9 @@ def test_check_in_marks_todays_visit_checked_in(reception, course, weber):
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
     assert "Checked in 1 visit(s)." in response.text
+    entry = LogEntry.objects.get(object_id=str(appointment.pk))
+    assert entry.user == reception_user
+    assert entry.get_change_message() == "Checked in."
 
 
 def test_check_in_of_a_later_day_is_refused_with_a_message(reception, course, weber):
@@ -247,6 +251,7 @@ def test_the_move_page_offers_only_free_times_and_moves_the_visit(reception, cou
     appointment.refresh_from_db()
     assert appointment.start == local(day, "15:00")
     assert "Moved to" in response.text
+    assert "Moved to" in LogEntry.objects.get(object_id=str(appointment.pk)).get_change_message()
     other.refresh_from_db()
     assert other.start == local(day, "13:00")
 
