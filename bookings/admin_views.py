@@ -440,6 +440,7 @@ def _book(
     screening_answers_save(plan=plan, snapshot=snapshot)
     if review:
         services.plan_request_review(plan=plan)
+    admin.site.get_model_admin(Plan).log_addition(request, plan, _("Booked by phone."))
     # The same confirmation (or "awaiting review") email with the manage link as online.
     plan_notify_booked(plan=plan, base_url=request.build_absolute_uri("/").rstrip("/"))
     if review:

@@ -5,6 +5,7 @@ nothing written; screening on the phone, with review exactly as online."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from bookings.models import (
@@ -105,6 +106,7 @@ def test_booking_the_proposed_course_confirms_it_at_once(
     starts = list(plan.appointments.order_by("sequence").values_list("start", flat=True))
     assert starts == [chosen_start(row) for row in page.context["rows"]]
     assert ScreeningAnswer.objects.filter(plan=plan).count() == 2
+    assert LogEntry.objects.get(object_id=str(plan.pk)).get_change_message() == "Booked by phone."
     confirmation = OutgoingEmail.objects.get(plan=plan)
     assert confirmation.template == "booking_confirmed"
     assert confirmation.to == "maria@example.com"
