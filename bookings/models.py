@@ -155,6 +155,8 @@ class Patient(models.Model):
         ordering = ["full_name"]
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
+        # Duplicate detection and the admin's date-of-birth search look patients up by it.
+        indexes = [models.Index(fields=["date_of_birth"], name="patient_date_of_birth")]
 
     def __str__(self) -> str:
         return self.full_name
