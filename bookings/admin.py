@@ -36,7 +36,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings.patients import patient_duplicates, patients_with_duplicate_flag
+from bookings.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
 from bookings.reception import appointment_title
 from bookings.rules import clinic_zone, local_date
 from clinic.content_cache import ClearsEducationCacheAdmin
@@ -414,15 +414,6 @@ class PossibleDuplicateFilter(admin.SimpleListFilter):
         return queryset.filter(has_duplicate=True) if self.value() == "yes" else queryset
 
 
-def _search_day(term: str):
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(term.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
     list_display = [
@@ -456,7 +447,7 @@ class PatientAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Patient], search_term: str
     ) -> tuple[QuerySet[Patient], bool]:
-        day = _search_day(search_term)
+        day = parse_day(search_term)
         if day is not None:
             return queryset.filter(date_of_birth=day), False
         return super().get_search_results(request, queryset, search_term)

@@ -41,7 +41,7 @@ from bookings.models import (
     Plan,
     ScreeningOutcome,
 )
-from bookings.patients import patient_duplicates, patient_merge
+from bookings.patients import patient_duplicates, patient_merge, patients_search
 from bookings.planner import ProposedVisit, course_propose
 from bookings.reception import appointment_title
 from bookings.rules import BookingRules, clinic_zone, day_window_for, expected_sequences, local_date
@@ -347,10 +347,14 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
             if booked is not None:
                 return booked
     elif "patient" in request.GET:
-        patient = Patient.objects.filter(pk=request.GET.get("patient")).first()
+        raw = request.GET.get("patient", "")
+        patient = Patient.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         form = PhoneBookingForm(initial={**initial, "patient": patient})
         context["form"] = form
     context["patient"] = patient
+    context["find"] = request.GET.get("find", "").strip()[:100]
+    if patient is None and context["find"]:
+        context["found"] = list(patients_search(context["find"])[:10])
     context["new_patient_fields"] = [
         context["form"][name]
         for name in ("full_name", "email", "phone", "date_of_birth", "preferred_language")

@@ -9,6 +9,8 @@ else that points at it move to the patient that is kept, and the duplicate is de
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, Trim
@@ -30,6 +32,27 @@ def patients_with_duplicate_flag(patients: QuerySet[Patient]) -> QuerySet[Patien
     """Annotate `has_duplicate`: one subquery in the same SQL, whatever the number of rows."""
     others = _with_keys(Patient.objects.all()).filter(_same_person_as()).exclude(pk=OuterRef("pk"))
     return _with_keys(patients).annotate(has_duplicate=Exists(others))
+
+
+def patients_search(term: str) -> QuerySet[Patient]:
+    """Patients whose name, email or phone contains the term, or born on the date it names
+    (2026-03-01, 01.03.2026 or 01/03/2026)."""
+    day = parse_day(term)
+    if day is not None:
+        return Patient.objects.filter(date_of_birth=day)
+    term = term.strip()
+    return Patient.objects.filter(
+        Q(full_name__icontains=term) | Q(email__icontains=term) | Q(phone__icontains=term)
+    )
+
+
+def parse_day(term: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(term.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def patient_duplicates(patient: Patient) -> list[Patient]:

@@ -229,3 +229,22 @@ def test_a_new_caller_needs_name_email_and_date_of_birth(reception, course, webe
     assert page.context["rows"] == []
     assert "Needed for a new patient." in page.text
     assert not Patient.objects.exists()
+
+
+def test_reception_finds_a_returning_caller_on_the_page(reception, caller):
+    PatientFactory(full_name="Someone Else")
+
+    found = reception.get(BOOK, {"find": "Schneider"})
+    chosen = reception.get(BOOK, {"patient": caller.pk})
+
+    assert f"?patient={caller.pk}" in found.text
+    assert "Someone Else" not in found.text
+    assert chosen.context["patient"] == caller
+    assert "maria@example.com" in chosen.text
+
+
+def test_a_patient_id_that_is_not_a_number_shows_the_empty_form(reception, caller):
+    response = reception.get(BOOK, {"patient": "1 OR 1=1"})
+
+    assert response.status_code == 200
+    assert response.context["patient"] is None
