@@ -163,8 +163,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "clinic.accounts.services.client_ip"
-# Axes would log usernames; clinic.accounts.signals logs ids instead.
+# Axes would log usernames; clinic.accounts.signals logs ids instead. Its table of every
+# successful sign-in (username, address, browser) is not kept either: the log lines say enough,
+# and lockouts need only the failures.
 AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
 # Staff sessions end after this many idle minutes, and when the browser closes.
 STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
 PASSWORD_HASHERS = [
