@@ -1,4 +1,4 @@
-"""The cache is an accelerator, never a dependency (clinic/cache_backend.py, clinic/content_cache.py).
+"""The cache is an accelerator, never a dependency (clinic/cache_backend.py, content_cache.py).
 
 Redis is simulated two ways, neither needing a Redis server: a closed local port (connection
 refused at once) and a socket server that accepts connections and never answers (a hung Redis:
