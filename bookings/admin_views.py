@@ -523,11 +523,11 @@ def reschedule(
             messages.error(request, _("Please choose a new time."))
         else:
             try:
-                services.appointment_reschedule(
+                reception.appointment_move_by_clinic(
                     appointment=appointment,
                     new_start=visit.start,
                     clinician=Clinician.objects.filter(pk=visit.clinician_id).first(),
-                    online=False,
+                    base_url=request.build_absolute_uri("/").rstrip("/"),
                 )
             except BookingError as error:
                 messages.error(request, error.message)

@@ -22,17 +22,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import services
-from bookings.emails import email_patient
+from bookings.booking_flow import manage_url
+from bookings.emails import Attachment, email_patient
 from bookings.errors import ClinicBusy, InvalidPlanState
+from bookings.ics import cancellation_calendar, plan_calendar
 from bookings.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    Clinician,
     OutgoingEmail,
     Plan,
     PlanStatus,
 )
-from bookings.rules import clinic_zone, local_date
+from bookings.rules import local_date
+from bookings.tokens import manage_link_create
 
 T = TypeVar("T")
 
@@ -117,27 +121,95 @@ def appointment_mark_no_show(
 
 
 def appointment_cancel_by_clinic(
-    *, appointment: Appointment, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    base_url: str | None = None,
+    now: datetime | None = None,
 ) -> OutgoingEmail:
     """Cancel a visit for the patient (on the phone, or the clinic's decision) and tell them.
 
     The cancel is the engine's own transaction (it must not run inside another one); the email
-    is queued right after it commits. Returns the queued email.
+    — the same one a patient gets after cancelling online, with a calendar file that removes the
+    visit and a fresh manage link — is queued right after it commits.
     """
-    cancelled = services.appointment_cancel(appointment=appointment, online=False, now=now)
-    plan = Plan.objects.select_related("patient", "protocol").get(pk=cancelled.plan_id)
+    before = set(
+        Appointment.objects.filter(plan_id=appointment.plan_id)
+        .active()
+        .values_list("pk", flat=True)
+    )
+    services.appointment_cancel(appointment=appointment, online=False, now=now)
+    # Cancelling the last session also cancels a preparation visit still to come.
+    changed = list(
+        Appointment.objects.filter(pk__in=before, status=AppointmentStatus.CANCELLED)
+        .select_related("clinician")
+        .order_by("sequence")
+    )
+    return _email_change(
+        plan_id=appointment.plan_id,
+        template="booking_cancelled",
+        changed=changed,
+        base_url=base_url,
+    )
+
+
+def appointment_move_by_clinic(
+    *,
+    appointment: Appointment,
+    new_start: datetime,
+    clinician: Clinician | None = None,
+    base_url: str | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a visit with `appointment_reschedule(online=False)`, then email the new times."""
+    moved = services.appointment_reschedule(
+        appointment=appointment,
+        new_start=new_start,
+        clinician=clinician,
+        online=False,
+        now=now,
+    )
+    _email_change(
+        plan_id=moved.plan_id, template="booking_changed", changed=[moved], base_url=base_url
+    )
+    return moved
+
+
+def _email_change(
+    *, plan_id: int, template: str, changed: list[Appointment], base_url: str | None
+) -> OutgoingEmail:
+    """The online booking flow's change emails (`booking_changed`, `booking_cancelled`), shared:
+    the visits now, the updated calendar (and one that removes cancelled visits), a new link."""
+    plan = Plan.objects.select_related("patient", "protocol").get(pk=plan_id)
+    appointments = list(plan.appointments.select_related("clinician").order_by("sequence", "start"))
+    cancelled = [a for a in changed if a.status == AppointmentStatus.CANCELLED]
+    attachments = [Attachment("treatment-course.ics", plan_calendar(plan, appointments), _ICS)]
+    if cancelled:
+        attachments.append(
+            Attachment("cancelled-visits.ics", cancellation_calendar(plan, cancelled), _ICS)
+        )
     with transaction.atomic():
+        token = manage_link_create(plan=plan)
         return email_patient(
             patient=plan.patient,
             plan=plan,
-            template="appointment_cancelled_by_clinic",
+            template=template,
             context={
-                "appointment": cancelled,
-                "visit_title": appointment_title(cancelled),
-                "local_start": cancelled.start.astimezone(clinic_zone()),
-                "course_cancelled": plan.status == PlanStatus.CANCELLED,
+                "protocol": plan.protocol,
+                "currency": settings.CLINIC_CURRENCY,
+                "appointments": [a for a in appointments if a.is_active],
+                "changed": changed,
+                "plan_cancelled": plan.status == PlanStatus.CANCELLED,
+                "manage_url": manage_url(
+                    base_url=base_url or settings.SITE_URL,
+                    token=token,
+                    language=plan.patient.preferred_language,
+                ),
             },
+            attachments=attachments,
         )
+
+
+_ICS = "text/calendar"
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -169,9 +169,14 @@ def test_cancel_cancels_the_visit_and_emails_the_patient(reception, course, webe
     first.refresh_from_db()
     assert first.status == AppointmentStatus.CANCELLED
     email = OutgoingEmail.objects.get()
-    assert email.template == "appointment_cancelled_by_clinic"
+    assert email.template == "booking_cancelled"  # the same email as a cancel online
     assert email.to == "ada@example.com"
-    assert "10:00" in email.body_text and "Session 1 of 3" in email.body_text
+    assert "Session 1 of 3" in email.body_text and "10:00" in email.body_text
+    assert "/manage/" in email.body_text
+    assert {a["filename"] for a in email.attachments} == {
+        "treatment-course.ics",
+        "cancelled-visits.ics",
+    }
     assert email.status == OutgoingEmailStatus.PENDING
     assert "the patients are emailed" in response.text
 
@@ -252,6 +257,9 @@ def test_the_move_page_offers_only_free_times_and_moves_the_visit(reception, cou
     assert appointment.start == local(day, "15:00")
     assert "Moved to" in response.text
     assert "Moved to" in LogEntry.objects.get(object_id=str(appointment.pk)).get_change_message()
+    email = OutgoingEmail.objects.get(plan=appointment.plan)
+    assert email.template == "booking_changed"
+    assert "15:00" in email.body_text
     other.refresh_from_db()
     assert other.start == local(day, "13:00")
 
