@@ -346,9 +346,11 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
             booked = _book(request, form, protocol, context)
             if booked is not None:
                 return booked
+    elif form.is_bound:
+        # Keep showing the chosen patient while reception fixes the rest of the form.
+        patient = _patient_from(data.get("patient", ""))
     elif "patient" in request.GET:
-        raw = request.GET.get("patient", "")
-        patient = Patient.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        patient = _patient_from(request.GET.get("patient", ""))
         form = PhoneBookingForm(initial={**initial, "patient": patient})
         context["form"] = form
     context["patient"] = patient
@@ -368,6 +370,10 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
         _context(request, _("Book a course by phone"), **context),
         status=200,
     )
+
+
+def _patient_from(raw: str) -> Patient | None:
+    return Patient.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
 
 
 def _days_and_choices(

@@ -248,3 +248,11 @@ def test_a_patient_id_that_is_not_a_number_shows_the_empty_form(reception, calle
 
     assert response.status_code == 200
     assert response.context["patient"] is None
+
+
+def test_a_form_error_keeps_the_chosen_patient_on_the_page(reception, caller, course):
+    response = reception.get(BOOK, {"patient": caller.pk, "protocol": course.pk, "earliest": ""})
+
+    assert response.context["patient"] == caller
+    assert "This field is required." in response.text
+    assert f'name="patient" value="{caller.pk}"' in response.text
