@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from clinical.models import AuditAction
 from privacy.audit import audit_patient_request
 from privacy.models import ErasureRecord, PatientDataRequest
-from privacy.services import ERASURE, patient_erase, patient_export, patient_rows
+from privacy.services import erasure_preview, patient_erase, patient_export
 
 SEES_EVERY_PATIENT = "clinical.view_all_patients"
 MAY_ERASE = "bookings.delete_patient"
@@ -42,7 +42,7 @@ class ManagerOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(PatientDataRequest)
 class PatientDataRequestAdmin(ManagerOnlyAdmin):
-    list_display = ["pk", "full_name", "email", "created_at", "erased"]
+    list_display = ["number", "full_name", "email", "created_at", "erased"]
     list_display_links = None
     search_fields = ["full_name", "email", "=id"]
     actions = ["export_data", "erase_data"]
@@ -50,6 +50,10 @@ class PatientDataRequestAdmin(ManagerOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         erased = ErasureRecord.objects.filter(patient_number=OuterRef("pk"))
         return super().get_queryset(request).annotate(was_erased=Exists(erased))
+
+    @admin.display(description=gettext_lazy("patient number"), ordering="pk")
+    def number(self, patient: PatientDataRequest) -> int:
+        return patient.pk
 
     @admin.display(description=gettext_lazy("erased"), boolean=True)
     def erased(self, patient: PatientDataRequest) -> bool:
@@ -99,7 +103,6 @@ class PatientDataRequestAdmin(ManagerOnlyAdmin):
                 messages.SUCCESS,
             )
             return None
-        rows = patient_rows(patient)
         return TemplateResponse(
             request,
             "privacy/erase_confirm.html",
@@ -108,15 +111,7 @@ class PatientDataRequestAdmin(ManagerOnlyAdmin):
                 "opts": self.model._meta,
                 "title": _("Erase this patient's data?"),
                 "patient": patient,
-                "rows": [
-                    {
-                        "label": label,
-                        "count": len(objects),
-                        "rule": ERASURE[label].why if label in ERASURE else "",
-                        "action": ERASURE[label].action if label in ERASURE else "",
-                    }
-                    for label, objects in sorted(rows.items())
-                ],
+                "rows": erasure_preview(patient=patient),
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
         )

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import serializers
@@ -325,6 +326,26 @@ def patient_erase(
         )
         transaction.on_commit(lambda: _delete_files(files))
     return record
+
+
+def erasure_preview(*, patient: Patient) -> list[dict[str, object]]:
+    """What erasing the patient would do, per kind of row, in words for the confirmation page."""
+    rows = patient_rows(patient)
+    treated = TreatmentRecord.objects.filter(appointment__plan__patient=patient).exists()
+    preview = []
+    for label, objects in sorted(rows.items()):
+        rule = ERASURE.get(label, Erasure("delete", ""))
+        stays = treated and rule.action != "delete"
+        preview.append(
+            {
+                "label": label,
+                "name": apps.get_model(label)._meta.verbose_name_plural,
+                "count": len(objects),
+                "outcome": "kept without identity" if stays else "deleted",
+                "why": rule.why if stays else "",
+            }
+        )
+    return preview
 
 
 def patient_is_erased(patient: Patient) -> bool:

@@ -149,7 +149,7 @@ def test_a_failure_half_way_changes_nothing_and_deletes_no_file(
 def test_the_command_shows_first_and_erases_only_with_yes(records, manager, capsys):
     with pytest.raises(CommandError, match="Nothing erased"):
         call_command("erase_patient", records.patient.pk, by="lena")
-    assert "clinical.photo: 2" in capsys.readouterr().out
+    assert "clinical.photo: 2 deleted" in capsys.readouterr().out
     assert Patient.objects.get(pk=records.patient.pk).full_name == "Zelda Quuxington"
     assert not AuditEntry.objects.filter(object_type="patient").exists()
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from clinical.models import AuditAction
 from privacy.audit import audit_patient_request
 from privacy.management.commands._operator import operator, patient
-from privacy.services import patient_erase, patient_rows
+from privacy.services import erasure_preview, patient_erase
 
 
 class Command(BaseCommand):
@@ -25,9 +25,8 @@ class Command(BaseCommand):
         user = operator(options["by"])
         found = patient(options["patient"])
         if not options["yes"]:
-            rows = patient_rows(found)
-            for label, objects in sorted(rows.items()):
-                self.stdout.write(f"  {label}: {len(objects)}")
+            for row in erasure_preview(patient=found):
+                self.stdout.write(f"  {row['label']}: {row['count']} {row['outcome']}")
             raise CommandError("Nothing erased. Run again with --yes to erase the rows above.")
         record = patient_erase(patient=found, erased_by=user)
         audit_patient_request(
