@@ -216,6 +216,23 @@ STORAGES = {
         "OPTIONS": {"location": CLINICAL_PHOTOS_ROOT, "base_url": None},
     },
 }
+# With several app servers, photos go to private object storage (S3, or an S3-compatible service
+# in the EU through CLINICAL_PHOTOS_ENDPOINT_URL): set the bucket and install the `s3` extra
+# (django-storages). Credentials come from boto3's usual variables or the instance role; the bucket
+# blocks public access, and photos still reach browsers only through the permission-checking view.
+CLINICAL_PHOTOS_BUCKET = env_str("CLINICAL_PHOTOS_BUCKET")
+if CLINICAL_PHOTOS_BUCKET:
+    STORAGES["clinical_photos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CLINICAL_PHOTOS_BUCKET,
+            "region_name": env_str("CLINICAL_PHOTOS_REGION") or None,
+            "endpoint_url": env_str("CLINICAL_PHOTOS_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
