@@ -413,9 +413,12 @@ def prepare_database(url: str) -> None:
             "and its name must contain 'load'."
         )
     maintenance = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        sys.exit(f"PostgreSQL at {parts.hostname}:{parts.port or 5432} cannot be used: {error}")
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "LOG_LEVEL": "WARNING"}
     for command in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
         subprocess.run(
