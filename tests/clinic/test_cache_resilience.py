@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from clinic.content_cache import GENERATION_SECONDS
 from clinic.env import env_cache
+from tests.clinical.conftest import sign_in
 from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory, UserFactory
 
 REFUSED = "redis://127.0.0.1:1/0"
@@ -80,9 +81,9 @@ def content_editor(db) -> Client:
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["change_indication", "view_indication"])
     )
-    client = Client()
-    client.force_login(user)
-    return client
+    # Not force_login: its sign-in signal makes django-axes store the test request's missing
+    # address, which PostgreSQL refuses (see tests/clinical/conftest.py).
+    return sign_in(Client(), user)
 
 
 def rename_indication(editor: Client, name: str, capture) -> int:

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 
 from clinic.middleware import NONCE_PLACEHOLDER
 from clinic.page_cache import cached_public_page
+from tests.clinical.conftest import sign_in
 from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory, UserFactory
 
 RENDERS: list[str] = []
@@ -234,9 +235,9 @@ def content_editor(db) -> Client:
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["change_indication", "view_indication"])
     )
-    client = Client()
-    client.force_login(user)
-    return client
+    # Not force_login: its sign-in signal makes django-axes store the test request's missing
+    # address, which PostgreSQL refuses (see tests/clinical/conftest.py).
+    return sign_in(Client(), user)
 
 
 def indication_form(name: str) -> dict[str, object]:
