@@ -308,6 +308,10 @@ def patient_erase(
                 )
             count(kept, label, len(objects))
 
+        # The admin's history names the rows it logged ("Skin renewal – Maria Schneider"): keep
+        # who did what and when, but not whom it was about.
+        count(removed, "admin history texts", _scrub_admin_history(rows))
+
         number = patient.pk
         if treated_plans:
             Patient.objects.filter(pk=number).update(
@@ -346,6 +350,26 @@ def erasure_preview(*, patient: Patient) -> list[dict[str, object]]:
             }
         )
     return preview
+
+
+def _scrub_admin_history(rows: dict[str, list[models.Model]]) -> int:
+    """Blank the text of admin history entries about these rows (or proxies of their models)."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    scrubbed = 0
+    for label, objects in rows.items():
+        model = apps.get_model(label)
+        types = [
+            content_type
+            for content_type in ContentType.objects.filter(app_label=model._meta.app_label)
+            if (found := content_type.model_class()) is not None
+            and found._meta.concrete_model is model
+        ]
+        scrubbed += LogEntry.objects.filter(
+            content_type__in=types, object_id__in=[str(obj.pk) for obj in objects]
+        ).update(object_repr=ERASED_NAME, change_message="")
+    return scrubbed
 
 
 def patient_is_erased(patient: Patient) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils import timezone
 from PIL import Image
 
@@ -152,6 +153,16 @@ def records(db) -> Records:
         appointment_start=session.start,
         email=sent,
     )
+
+    # The admin's history of staff changes names the rows it is about.
+    reception = staff_user("rita", "Reception")
+    for obj, message in (
+        (patient, "Changed phone."),
+        (treated, "Booked by phone for Zelda Quuxington."),
+    ):
+        LogEntry.objects.log_actions(
+            user_id=reception.pk, queryset=[obj], action_flag=CHANGE, change_message=message
+        )
 
     bystander = PatientFactory(full_name="Bea Bystander", email="bea@example.org")
     other = course(bystander, clinician, protocol, status=PlanStatus.COMPLETED, treated=True)
