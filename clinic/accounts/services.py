@@ -107,7 +107,7 @@ def second_factor_verify(*, user: AbstractBaseUser, token: str) -> Device | None
     return None
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address for lockouts and login logs.
 
     Behind a proxy we trust (TRUST_X_FORWARDED_PROTO), the last X-Forwarded-For entry is the one
@@ -121,5 +121,5 @@ def client_ip(request: HttpRequest) -> str:
             address = forwarded.split(",")[-1].strip()
     try:
         return str(ipaddress.ip_address(address))
-    except ValueError:
-        return "unknown"
+    except ValueError:  # no address (a request built in code, a Unix socket): lock by username
+        return None

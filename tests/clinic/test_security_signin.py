@@ -359,3 +359,13 @@ def test_the_staff_area_sign_in_is_locked_like_the_admin(client, clinician_user,
 
     assert response.status_code == 429
     assert not signed_in(client)
+
+
+def test_a_request_without_an_address_is_locked_by_username_alone(rf, settings):
+    settings.SECURE_PROXY_SSL_HEADER = None
+    request = rf.get("/")
+    request.META.pop("REMOTE_ADDR", None)
+    forged = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    assert services.client_ip(request) is None  # a database inet column refuses "unknown"
+    assert services.client_ip(forged) == "127.0.0.1", "X-Forwarded-For is not believed"
