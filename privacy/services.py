@@ -298,10 +298,10 @@ def patient_erase(
             if rule.action == "delete" or label not in rows or label == "bookings.patient":
                 continue
             objects = [
-                obj for obj in rows[label] if label != "bookings.plan" or obj.pk in treated_plans
+                obj
+                for obj in rows[label]
+                if rule.action != "keep_if_treated" or _course_of(obj) in treated_plans
             ]
-            if label == "bookings.appointment":
-                objects = [obj for obj in objects if obj.plan_id in treated_plans]
             if rule.blank and objects:
                 type(objects[0])._base_manager.filter(pk__in=[o.pk for o in objects]).update(
                     **dict.fromkeys(rule.blank, "")
@@ -352,6 +352,11 @@ def erasure_preview(*, patient: Patient) -> list[dict[str, object]]:
     return preview
 
 
+def _course_of(obj: models.Model) -> int | None:
+    """The plan a row belongs to (the plan itself, or its `plan` foreign key)."""
+    return obj.pk if isinstance(obj, Plan) else getattr(obj, "plan_id", None)
+
+
 def _scrub_admin_history(rows: dict[str, list[models.Model]]) -> int:
     """Blank the text of admin history entries about these rows (or proxies of their models)."""
     from django.contrib.admin.models import LogEntry
@@ -370,10 +375,6 @@ def _scrub_admin_history(rows: dict[str, list[models.Model]]) -> int:
             content_type__in=types, object_id__in=[str(obj.pk) for obj in objects]
         ).update(object_repr=ERASED_NAME, change_message="")
     return scrubbed
-
-
-def patient_is_erased(patient: Patient) -> bool:
-    return ErasureRecord.objects.filter(patient_number=patient.pk).exists()
 
 
 # --- Retention of guests who never completed a booking ------------------------------------------
