@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
@@ -62,8 +63,7 @@ def _is_anonymous_visit(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.COOKIES
-    message_cookie = getattr(settings, "MESSAGE_COOKIE_NAME", "messages")
-    return settings.SESSION_COOKIE_NAME not in cookies and message_cookie not in cookies
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
