@@ -127,7 +127,10 @@ def axe_violations(page) -> list[dict]:
 
 
 def axe_check(page, name: str = "") -> None:
-    """Fail with the rule, its help text and the offending elements when axe finds a problem."""
+    """Fail with the rule, its help text and the offending elements when axe finds a problem.
+
+    Needs JavaScript: in a context with JavaScript disabled Playwright's evaluate() never returns.
+    """
     violations = axe_violations(page)
     if violations:
         lines = [f"axe-core found serious/critical violations on {name or page.url}:"]
