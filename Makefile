@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_ENV := DEBUG=true
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-not-secret SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test lint bench install messages check-messages clean serve loadtest
+.PHONY: run test e2e lint bench install messages check-messages clean serve loadtest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Tasks run in the request (TASKS_BACKEND=immediate) and emails go to the console, so a new user
+# who books a demo course sees the confirmation email, calendar file and manage link right here.
 run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) TASKS_BACKEND=immediate $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # A production-like server on this machine (docs/deploy.md): gunicorn with WEB_CONCURRENCY sync
 # workers (default 2 x CPU cores + 1, gunicorn's rule of thumb for CPU-bound Django), WhiteNoise
@@ -50,8 +52,19 @@ LOADTEST_SECONDS ?= 8
 loadtest: $(STAMP)
 	$(BIN)/python -m benchmarks.loadtest --port $(LOADTEST_PORT) --database-url $(LOADTEST_DATABASE_URL) --seconds $(LOADTEST_SECONDS)
 
+# The browser tests (tests/e2e, marked e2e) need Debian's Chromium; without it they are skipped.
+CHROMIUM ?= /usr/bin/chromium
+NO_CHROMIUM_NOTE := echo "NOTE: no Chromium at $(CHROMIUM), so the browser tests (tests/e2e) are skipped. Install it with: apt-get install -y chromium"
+
 test: $(STAMP)
+	@test -x $(CHROMIUM) || $(NO_CHROMIUM_NOTE)
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	@test -x $(CHROMIUM) || $(NO_CHROMIUM_NOTE)
+
+# Only the browser journeys (E2E_SCREENSHOTS=1 also refreshes docs/screenshots/booking-*.png).
+e2e: $(STAMP)
+	@test -x $(CHROMIUM) || $(NO_CHROMIUM_NOTE)
+	$(TEST_ENV) $(BIN)/pytest tests/e2e -m e2e $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
