@@ -100,7 +100,7 @@ class OpeningChoiceForm(forms.Form):
         self.fields["opening"].choices = [
             (
                 value,
-                f"{time_format(opening.start.astimezone(zone), 'TIME_FORMAT')} · "
+                f"{time_format(opening.start.astimezone(zone), 'H:i')} · "
                 f"{clinician_names.get(opening.clinician_id, '')}",
             )
             for value, opening in self.openings.items()

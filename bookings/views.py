@@ -62,6 +62,7 @@ from bookings.models import (
 from bookings.rules import BookingRules
 from bookings.screening import flagged, screening_outcome, screening_questions, screening_snapshot
 from bookings.tokens import manage_link_find
+from education.rendering import render_markdown
 from treatments.models import Protocol
 
 SESSION_KEY = "booking"
@@ -449,6 +450,8 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
             "needs_review": screening_outcome(flow["answers"]) == ScreeningOutcome.REVIEW,
             "review_by": review_deadline(now),
             "consent": consent,
+            # Markdown written by the clinic, sanitised like the education pages.
+            "consent_html": render_markdown(consent.body).html,
             "form": form,
             "step": 4,
         },

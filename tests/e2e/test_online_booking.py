@@ -170,14 +170,14 @@ def test_journey_1_at_phone_width(phone_page, small_clinic):
 
 def test_journey_1_without_javascript(new_page, small_clinic):
     page = new_page(javascript=False)
-    journey = Journey(page, "journey 1 (no JavaScript)", axe=False)
+    journey = Journey(page, "journey 1 (no JavaScript)", shots="desktop", axe=False)
     open_the_protocol_from_the_guide(page, "en", small_clinic)
     book_a_course(page, language="en", journey=journey, change_third_visit=True)
     assert_one_confirmed_course("en")
 
 
 def test_journey_2_moves_session_2_and_cancels_session_3_from_the_link(page, small_clinic):
-    journey = Journey(page, "journey 2")
+    journey = Journey(page, "journey 2", shots="desktop")
     page.goto("/en/treatments/acne-scar-renewal/")
     # Session 3 as late as the rules allow, so that session 2 has days to move to.
     book_a_course(page, language="en", journey=journey, change_third_visit=True)
