@@ -1,0 +1,66 @@
+"""Screening questions and consent texts are edited in the admin; an accepted text is frozen."""
+
+import pytest
+from django.urls import reverse
+
+from bookings import demo
+from bookings.models import ConsentText, ScreeningQuestion
+from tests.bookings.online import book
+from tests.e2e.conftest import seed_small_clinic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_screening_questions_are_listed_and_editable_in_three_languages(receptionist_client):
+    demo.seed_screening()
+    question = ScreeningQuestion.objects.first()
+    listing = receptionist_client.get(reverse("admin:bookings_screeningquestion_changelist"))
+    assert listing.status_code == 200
+    assert question.text_en in listing.content.decode()
+    form = receptionist_client.get(
+        reverse("admin:bookings_screeningquestion_change", args=[question.pk])
+    ).content.decode()
+    for language in ("en", "de", "tr"):
+        assert f'name="text_{language}"' in form
+
+
+def test_a_consent_text_that_was_accepted_cannot_be_changed_or_deleted(receptionist_client, client):
+    clinic = seed_small_clinic()
+    book(client, clinic.protocol)
+    accepted = ConsentText.objects.get(language="en")
+    unused = ConsentText.objects.get(language="tr")
+
+    page = receptionist_client.get(
+        reverse("admin:bookings_consenttext_change", args=[accepted.pk])
+    ).content.decode()
+    assert 'name="body"' not in page  # shown read-only
+    response = receptionist_client.post(
+        reverse("admin:bookings_consenttext_change", args=[accepted.pk]),
+        {"language": "en", "version": 1, "title": "Changed", "body": "Changed"},
+    )
+    assert response.status_code == 403
+    assert ConsentText.objects.get(pk=accepted.pk).title != "Changed"
+    deleting = receptionist_client.post(
+        reverse("admin:bookings_consenttext_delete", args=[accepted.pk]), {"post": "yes"}
+    )
+    assert deleting.status_code == 403
+    assert ConsentText.objects.filter(pk=accepted.pk).exists()
+
+    editable = receptionist_client.get(
+        reverse("admin:bookings_consenttext_change", args=[unused.pk])
+    ).content.decode()
+    assert 'name="body"' in editable
+
+
+def test_seeding_keeps_the_clinics_questions_and_never_rewrites_consent():
+    demo.seed_screening()
+    demo.seed_consent()
+    ScreeningQuestion.objects.update(text_en="Edited by the clinic")
+    ConsentText.objects.filter(language="de").update(title="Geändert")
+    demo.seed_screening()
+    demo.seed_consent()
+    assert set(ScreeningQuestion.objects.values_list("text_en", flat=True)) == {
+        "Edited by the clinic"
+    }
+    assert ConsentText.objects.get(language="de").title == "Geändert"
+    assert ConsentText.objects.count() == 3
