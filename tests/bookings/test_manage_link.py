@@ -72,9 +72,11 @@ def test_a_bad_link_is_a_404_that_shows_nothing_and_offers_a_new_link(client, bo
     elif how == "expired":
         # The course ended more than the margin ago.
         long_ago = timezone.now() - timedelta(days=MANAGE_LINK_DAYS_AFTER_LAST_VISIT + 1)
-        Appointment.objects.filter(plan=plan).update(
-            start=long_ago - timedelta(hours=1), end=long_ago
-        )
+        for days, appointment in enumerate(plan.appointments.order_by("sequence")):
+            end = long_ago - timedelta(days=days)
+            Appointment.objects.filter(pk=appointment.pk).update(
+                start=end - timedelta(hours=1), end=end
+            )
     else:
         token = "x" * 43
     for address in [
