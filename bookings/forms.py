@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import Opening
@@ -97,13 +98,22 @@ class OpeningChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.openings = {self.value_of(opening): opening for opening in openings}
         zone = clinic_zone()
-        self.fields["opening"].choices = [
-            (
-                value,
-                f"{time_format(opening.start.astimezone(zone), 'H:i')} · "
-                f"{clinician_names.get(opening.clinician_id, '')}",
+        # Grouped by clinician so a day reads as a short list per person; each label still names
+        # the clinician for screen readers (two radios must never both be called "08:15").
+        by_clinician: dict[int, list[tuple[str, str]]] = {}
+        for value, opening in self.openings.items():
+            name = clinician_names.get(opening.clinician_id, "")
+            label = format_html(
+                '{} <span class="visually-hidden">· {}</span>',
+                time_format(opening.start.astimezone(zone), "H:i"),
+                name,
             )
-            for value, opening in self.openings.items()
+            by_clinician.setdefault(opening.clinician_id, []).append((value, label))
+        self.fields["opening"].choices = [
+            (clinician_names.get(clinician_id, ""), choices)
+            for clinician_id, choices in sorted(
+                by_clinician.items(), key=lambda item: clinician_names.get(item[0], "")
+            )
         ]
         self.fields["opening"].error_messages["invalid_choice"] = _(
             "That time is no longer free. Please choose another one."
