@@ -268,3 +268,52 @@ def test_a_hold_that_ran_out_sends_the_patient_back_to_choose(page, small_clinic
     page.wait_for_url(re.compile(r"/times/$"))
     assert page.locator(".alert-warning, .alert-info").count() >= 1
     assert not Plan.objects.filter(status=PlanStatus.CONFIRMED).exists()
+
+
+def tab_to(page, selector: str, *, limit: int = 60) -> None:
+    """Press Tab until the element matching `selector` has the focus (keyboard only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    pytest.fail(f"{selector} cannot be reached with the Tab key")
+
+
+def test_the_flow_works_with_the_keyboard_alone(page, small_clinic):
+    page.goto("/en/treatments/acne-scar-renewal/")
+    tab_to(page, "a.book-button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    groups = page.locator("form.screening-form fieldset").count()
+    tab_to(page, "form.screening-form input[type=radio]")
+    for _ in range(groups):
+        page.keyboard.press("ArrowDown")  # from "Yes" to "No", which selects it
+        page.keyboard.press("Tab")  # on to the next question (or the button)
+    assert page.locator("form.screening-form input[value=no]:checked").count() == groups
+    assert page.evaluate("document.activeElement.type") == "submit"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    tab_to(page, "a[href$='/details/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, "#id_full_name")
+    page.keyboard.type(PATIENT["full_name"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(PATIENT["email"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(PATIENT["phone"])
+    page.keyboard.press("Tab")
+    page.keyboard.type("17051990")  # the date field takes digits in the browser's order
+    tab_to(page, "form.details-form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    tab_to(page, "#id_consent")
+    page.keyboard.press("Space")
+    tab_to(page, "form:has(#id_consent) button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/book/done/$"))
+    assert Plan.objects.get().status == PlanStatus.CONFIRMED
