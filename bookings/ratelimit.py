@@ -1,8 +1,8 @@
 """Rate limits for the public booking forms, counted per client IP in the shared cache.
 
 With several processes the cache must be shared (Redis in production, see settings), or each
-process would count on its own. Behind a proxy, REMOTE_ADDR must be the client's address (the
-proxy sets it; we do not trust X-Forwarded-For by ourselves, which anyone can forge).
+process would count on its own. The client's address is read as for sign-in lockouts
+(`clinic.accounts.services.client_ip`): X-Forwarded-For only behind a proxy we trust.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from clinic.accounts.services import client_ip as accounts_client_ip
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,9 @@ RESEND_LINK = Limit("resend-link", requests=5, seconds=3600)
 
 
 def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    # The same rule as sign-in lockouts: behind a trusted proxy (TRUST_X_FORWARDED_PROTO) the
+    # address our proxy added to X-Forwarded-For, otherwise the socket's address.
+    return accounts_client_ip(request) or "unknown"
 
 
 def rate_limit_exceeded(request: HttpRequest, limit: Limit) -> bool:
