@@ -150,3 +150,20 @@ def test_treatment_records_in_the_admin_are_scoped_and_every_opening_is_audited(
     client.post(f"/admin/clinical/treatmentrecord/{my_record.pk}/change/", {"lot_number": "X"})
     my_record.refresh_from_db()
     assert my_record.lot_number != "X"
+
+
+def test_the_dashboard_offers_to_record_only_sessions_that_have_started(
+    client, clinician, make_plan
+):
+    now = timezone.localtime()
+    started = make_plan(
+        clinician=clinician,
+        status=PlanStatus.CONFIRMED,
+        # Started, and today (also just after midnight).
+        first_start=max(now - timedelta(minutes=30), now.replace(hour=0, minute=0, second=1)),
+        sessions=1,
+    )
+    sign_in(client, clinician.user)
+    page = client.get(reverse("clinical:dashboard")).content.decode()
+    record_link = reverse("clinical:session-detail", args=[started.appointments.get().pk])
+    assert f'<a href="{record_link}">Record treatment</a>' in page
