@@ -11,20 +11,18 @@ this module only adds the email the patient gets when the clinic cancels.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import services
 from bookings.booking_flow import manage_url
 from bookings.emails import Attachment, email_patient
-from bookings.errors import ClinicBusy, InvalidPlanState
+from bookings.errors import InvalidPlanState
 from bookings.ics import cancellation_calendar, plan_calendar
 from bookings.models import (
     Appointment,
@@ -37,11 +35,6 @@ from bookings.models import (
 )
 from bookings.rules import local_date
 from bookings.tokens import manage_link_create
-
-T = TypeVar("T")
-
-# Statuses after which nothing more happens to a visit.
-_FINISHED = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED)
 
 
 def visit_title(*, kind: str, sequence: int, session_count: int, preparation_name: str = "") -> str:
@@ -132,12 +125,12 @@ def appointment_cancel_by_clinic(
     — the same one a patient gets after cancelling online, with a calendar file that removes the
     visit and a fresh manage link — is queued right after it commits.
     """
-    before = set(
-        Appointment.objects.filter(plan_id=appointment.plan_id)
-        .active()
-        .values_list("pk", flat=True)
+    # The stored plan, not the caller's `plan_id`: the email must reach this visit's patient.
+    plan_id = (
+        Appointment.objects.filter(pk=appointment.pk).values_list("plan_id", flat=True).first()
     )
-    services.appointment_cancel(appointment=appointment, online=False, now=now)
+    before = set(Appointment.objects.filter(plan_id=plan_id).active().values_list("pk", flat=True))
+    cancelled = services.appointment_cancel(appointment=appointment, online=False, now=now)
     # Cancelling the last session also cancels a preparation visit still to come.
     changed = list(
         Appointment.objects.filter(pk__in=before, status=AppointmentStatus.CANCELLED)
@@ -145,7 +138,7 @@ def appointment_cancel_by_clinic(
         .order_by("sequence")
     )
     return _email_change(
-        plan_id=appointment.plan_id,
+        plan_id=cancelled.plan_id,
         template="booking_cancelled",
         changed=changed,
         base_url=base_url,
@@ -218,45 +211,13 @@ _ICS = "text/calendar"
 def _change_status(
     appointment: Appointment, now: datetime, change: Callable[[Plan, Appointment], None]
 ) -> Appointment:
+    """Lock the appointment's stored plan (the engine's lock order), re-read, change, save."""
+
     def work() -> Appointment:
-        plan = Plan.objects.select_for_update().get(pk=appointment.plan_id)
-        current = Appointment.objects.get(pk=appointment.pk)
+        plan, current = services.appointment_lock(appointment_id=appointment.pk)
         change(plan, current)
         current.save(update_fields=["status", "updated_at"])
-        _complete_plan_if_done(plan)
+        services.plan_complete_if_finished(plan=plan)
         return current
 
-    return _locked(work)
-
-
-def _complete_plan_if_done(plan: Plan) -> None:
-    """A confirmed course with every visit finished (and at least one done) is completed."""
-    if plan.status != PlanStatus.CONFIRMED:
-        return
-    statuses = set(plan.appointments.values_list("status", flat=True))
-    if statuses and statuses <= set(_FINISHED) and AppointmentStatus.COMPLETED in statuses:
-        plan.status = PlanStatus.COMPLETED
-        plan.hold_expires_at = None
-        plan.save(update_fields=["status", "hold_expires_at"])
-
-
-def _locked(work: Callable[[], T]) -> T:
-    try:
-        with transaction.atomic(durable=True), _lock_timeout():
-            return work()
-    except OperationalError as error:
-        text = str(error).lower()
-        if any(word in text for word in ("lock timeout", "could not obtain lock", "deadlock")) or (
-            "database is locked" in text
-        ):
-            raise ClinicBusy() from error
-        raise
-
-
-@contextmanager
-def _lock_timeout() -> Iterator[None]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            seconds = int(settings.BOOKING_LOCK_TIMEOUT_SECONDS)
-            cursor.execute(f"SET LOCAL lock_timeout = '{seconds}s'")
-    yield
+    return services.booking_transaction(work)

@@ -337,6 +337,48 @@ def plan_release_expired_holds(*, now: datetime | None = None) -> int:
     return _run_locked(release, BookingRules.from_settings())
 
 
+# --- building blocks for the staff-side workflows (reception, clinical records) ------------
+
+
+def booking_transaction(work: Callable[[], T]) -> T:
+    """Run `work` as the services run theirs: one durable transaction with the lock timeout,
+    lock waits and deadlocks answered with `ClinicBusy` (by SQLSTATE, never by message)."""
+    return _run_locked(work, BookingRules.from_settings())
+
+
+def appointment_lock(*, appointment_id: int | None) -> tuple[Plan, Appointment]:
+    """Inside `booking_transaction`: lock the appointment's *stored* plan (never the caller's
+    `plan_id`), then re-read the appointment under that lock. `NotFound` if either is gone."""
+    return _lock_appointment(appointment_id)
+
+
+def plan_complete_if_finished(*, plan: Plan) -> bool:
+    """The one place a course becomes completed: a confirmed plan whose visits are all
+    finished (completed, no-show or cancelled) with at least one completed.
+
+    Call it with the plan locked (after `appointment_lock`), once a visit's status changed.
+    Returns whether the plan was completed now.
+    """
+    if plan.status != PlanStatus.CONFIRMED:
+        return False
+    statuses = set(plan.appointments.values_list("status", flat=True))
+    if not statuses or not statuses <= set(FINISHED_APPOINTMENT_STATUSES):
+        return False
+    if AppointmentStatus.COMPLETED not in statuses:
+        return False
+    plan.status = PlanStatus.COMPLETED
+    plan.hold_expires_at = None
+    plan.save(update_fields=["status", "hold_expires_at"])
+    return True
+
+
+FINISHED_APPOINTMENT_STATUSES = (
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.CANCELLED,
+)
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 

@@ -170,14 +170,11 @@ def treatment_record_complete(
     """Record what was done in a session and complete the session (and the course, when it
     was its last visit)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        # The plan first, as every booking workflow locks it; only its row, not the protocol's.
-        plan = (
-            Plan.objects.select_for_update(of=("self",))
-            .select_related("protocol")
-            .get(pk=appointment.plan_id)
-        )
-        current = Appointment.objects.get(pk=appointment.pk)
+
+    def complete() -> TreatmentRecord:
+        # The engine's lock and transaction: the appointment's stored plan (never the caller's
+        # `plan_id`), FOR NO KEY UPDATE of the plan row, lock waits answered with ClinicBusy.
+        plan, current = booking_services.appointment_lock(appointment_id=appointment.pk)
         if current.kind != AppointmentKind.SESSION:
             raise RecordRefused(_("Treatment records are kept for sessions only."))
         if TreatmentRecord.objects.filter(appointment=current).exists():
@@ -201,8 +198,10 @@ def treatment_record_complete(
             raise RecordRefused(_("This session already has a treatment record.")) from error
         current.status = AppointmentStatus.COMPLETED
         current.save(update_fields=["status", "updated_at"])
-        _complete_plan_if_done(plan)
-    return record
+        booking_services.plan_complete_if_finished(plan=plan)
+        return record
+
+    return booking_services.booking_transaction(complete)
 
 
 def treatment_record_update(
@@ -229,19 +228,6 @@ def _apply(record: TreatmentRecord, details: TreatmentDetails) -> None:
         record.full_clean(exclude=["appointment", "recorded_by"])
     except ValidationError as error:
         raise RecordRefused(" ".join(error.messages)) from error
-
-
-def _complete_plan_if_done(plan: Plan) -> None:
-    """A confirmed course with no visit left to come (and one done) is completed."""
-    statuses = set(plan.appointments.values_list("status", flat=True))
-    finished = {
-        AppointmentStatus.COMPLETED,
-        AppointmentStatus.NO_SHOW,
-        AppointmentStatus.CANCELLED,
-    }
-    if statuses <= finished and AppointmentStatus.COMPLETED in statuses:
-        plan.status = PlanStatus.COMPLETED
-        plan.save(update_fields=["status"])
 
 
 # --- Photos ----------------------------------------------------------------------------------
