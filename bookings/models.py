@@ -6,9 +6,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from treatments.models import Procedure, Protocol, Source
+
+
+def _clinic_wall_clock(moment: datetime | None) -> str:
+    """Names shown to staff (admin titles, history, selects) use the clinic's clock, not UTC."""
+    if moment is None:
+        return "–"
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment, timezone.get_default_timezone())
+    return f"{moment:%Y-%m-%d %H:%M}"
 
 
 class Clinician(models.Model):
@@ -131,7 +141,7 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         who = self.clinician or _("Whole clinic")
-        return f"{who}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+        return f"{who}: {_clinic_wall_clock(self.start)} – {_clinic_wall_clock(self.end)}"
 
     def clean(self) -> None:
         if self.start and self.end and self.start >= self.end:
@@ -332,7 +342,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.sequence} – {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {self.sequence} – {_clinic_wall_clock(self.start)}"
 
     @property
     def is_active(self) -> bool:
