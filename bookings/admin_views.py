@@ -714,7 +714,12 @@ def patient_merge_view(
         messages.error(request, _("These two patients do not look like the same person."))
         return HttpResponseRedirect(reverse("admin:bookings_patient_change", args=[keep.pk]))
     if request.method == "POST":
-        patient_merge(keep=keep, duplicate=duplicate)
+        try:
+            patient_merge(keep=keep, duplicate=duplicate)
+        except BookingError as refusal:
+            # Merged a moment ago by someone else, or the calendar busy: a message, not a 500.
+            messages.error(request, refusal.message)
+            return HttpResponseRedirect(reverse("admin:bookings_patient_changelist"))
         messages.success(
             request,
             _("%(duplicate)s was merged into this patient.") % {"duplicate": duplicate},

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, Trim
+from django.utils.translation import gettext as _
 
-from bookings.models import Patient
+from bookings.errors import NotFound
+from bookings.models import Patient, Plan
+from bookings.services import booking_transaction
 
 
 def _same_person_as() -> Q:
@@ -70,18 +73,33 @@ def patient_duplicates(patient: Patient) -> list[Patient]:
 def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
     """Move everything of `duplicate` to `keep`, fill `keep`'s empty fields, delete `duplicate`.
 
-    Both rows are locked (in id order, so two merges cannot deadlock); every model that points at
-    a patient is moved, so apps added later (the clinical records) are merged too.
+    One booking transaction (lock timeout, `ClinicBusy`/`NotFound` instead of database errors);
+    both patients' plans and then both rows are locked in id order, the engine's lock order, so
+    a merge cannot deadlock with a booking or another merge. Every model that points at a
+    patient is moved, so apps added later (the clinical records) are merged too.
     """
     if keep.pk == duplicate.pk:
         raise ValueError("A patient cannot be merged into itself.")
-    with transaction.atomic(durable=True):
+
+    def merge() -> Patient:
+        # The engine's lock order (bookings.services): their plans by id first, then the patients.
+        # Locking the patients first and then rewriting plans a booking holds (it locks the plan,
+        # then the patient) would wait in a circle with that booking.
+        list(
+            Plan.objects.select_for_update(no_key=True, of=("self",))
+            .filter(patient_id__in=[keep.pk, duplicate.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # FOR UPDATE (not NO KEY): the duplicate is deleted, and no new plan may point at it now.
         locked = {
             patient.pk: patient
             for patient in Patient.objects.select_for_update()
             .filter(pk__in=[keep.pk, duplicate.pk])
             .order_by("pk")
         }
+        if len(locked) != 2:
+            raise NotFound(_("One of these patients no longer exists. Please look again."))
         kept, gone = locked[keep.pk], locked[duplicate.pk]
         for relation in Patient._meta.related_objects:
             if relation.many_to_many or not isinstance(relation.field, models.ForeignKey):
@@ -94,3 +112,5 @@ def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
             kept.save(update_fields=["phone"])
         gone.delete()
         return kept
+
+    return booking_transaction(merge)

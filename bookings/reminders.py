@@ -68,9 +68,19 @@ def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> b
     """Claim and queue the reminder for this visit. False if it is not due or already claimed."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        Plan.objects.select_for_update().filter(pk=appointment.plan_id).first()
+        # The engine's plan lock (FOR NO KEY UPDATE OF the plan row) on the *stored* plan: the
+        # caller's `plan_id` may be stale, and a full FOR UPDATE would also block every email
+        # or answer being written for this plan (their foreign keys take key-share locks).
+        plan_id = (
+            Appointment.objects.filter(pk=appointment.pk).values_list("plan_id", flat=True).first()
+        )
+        locked = Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan_id)
+        locked.values_list("pk", flat=True).first()
         current = (
-            reminders_due(now=now).select_related("clinician").filter(pk=appointment.pk).first()
+            reminders_due(now=now)
+            .select_related("clinician")
+            .filter(pk=appointment.pk, plan_id=plan_id)
+            .first()
         )
         if current is None:
             return False  # cancelled, moved out of the window, or claimed since it was listed

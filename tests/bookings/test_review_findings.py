@@ -1,0 +1,186 @@
+"""Findings of an adversarial review of the staff-side booking workflows (reception status
+changes, reminders, duplicate merge): each test names a way the code was broken."""
+
+import threading
+import time as clock
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from bookings import reception as reception_module
+from bookings.errors import ClinicBusy, InvalidPlanState, NotFound
+from bookings.models import (
+    Appointment,
+    AppointmentStatus,
+    OutgoingEmail,
+    Patient,
+    Plan,
+    PlanStatus,
+)
+from bookings.patients import patient_merge
+from bookings.reception import (
+    appointment_cancel_by_clinic,
+    appointment_check_in,
+    appointment_complete,
+)
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import confirmed_plan, local, put, today
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks exist only on PostgreSQL (CI runs these there)",
+)
+
+
+def visit_in(minutes: int, course, clinician, *, status=PlanStatus.CONFIRMED, **patient):
+    plan = confirmed_plan(course, clinician, PatientFactory(**patient))
+    if status != PlanStatus.CONFIRMED:
+        Plan.objects.filter(pk=plan.pk).update(status=status)
+    return put(plan, timezone.now() + timedelta(minutes=minutes))
+
+
+# --- the caller's plan_id is not trusted ------------------------------------------------------
+
+
+def test_check_in_decides_on_the_visits_stored_plan_not_the_callers_plan_id(course, weber):
+    awaiting = visit_in(5, course, weber, status=PlanStatus.AWAITING_REVIEW)
+    other_confirmed = visit_in(120, course, weber)
+    stale = Appointment.objects.get(pk=awaiting.pk)
+    stale.plan_id = other_confirmed.plan_id  # a stale or tampered object
+
+    with pytest.raises(InvalidPlanState):
+        appointment_check_in(appointment=stale)
+
+    awaiting.refresh_from_db()
+    assert awaiting.status == AppointmentStatus.BOOKED
+
+
+def test_cancel_by_clinic_emails_the_visits_own_patient_not_the_callers_plan(course, weber):
+    visit = visit_in(3 * 24 * 60, course, weber, email="maria@example.org")
+    someone_else = visit_in(5 * 24 * 60, course, weber, email="someone.else@example.org")
+    stale = Appointment.objects.get(pk=visit.pk)
+    stale.plan_id = someone_else.plan_id
+
+    appointment_cancel_by_clinic(appointment=stale)
+
+    recipients = list(OutgoingEmail.objects.values_list("to", flat=True))
+    assert recipients == ["maria@example.org"]
+    someone_else.refresh_from_db()
+    assert someone_else.status == AppointmentStatus.BOOKED
+
+
+# --- database errors by SQLSTATE, never by words ---------------------------------------------
+
+
+class _GermanLockTimeout(Exception):
+    """What psycopg raises on a German server: the words translated, the code not."""
+
+    sqlstate = "55P03"
+
+
+def test_a_lock_timeout_in_another_language_is_clinic_busy_not_a_server_error(
+    course, weber, monkeypatch
+):
+    visit = visit_in(5, course, weber)
+
+    def lock_timeout(moment):
+        error = OperationalError("FEHLER:  Sperrzeitüberschreitung")
+        error.__cause__ = _GermanLockTimeout()
+        raise error
+
+    monkeypatch.setattr(reception_module, "local_date", lock_timeout)
+
+    with pytest.raises(ClinicBusy):
+        appointment_check_in(appointment=visit)
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.BOOKED
+
+
+# --- one rule for completing a course -------------------------------------------------------
+
+
+def test_completing_the_last_visit_at_reception_completes_the_course(course, weber):
+    visit = visit_in(5, course, weber)
+    appointment_check_in(appointment=visit)
+    appointment_complete(appointment=visit)
+    plan = Plan.objects.get(pk=visit.plan_id)
+    assert plan.status == PlanStatus.COMPLETED
+    assert plan.hold_expires_at is None
+
+
+# --- Appointment's name is the clinic's wall clock ------------------------------------------
+
+
+def test_an_appointment_is_named_by_the_clinics_local_time_not_utc(course, weber):
+    plan = confirmed_plan(course, weber)
+    # 10:00 in Berlin in summer is 08:00 UTC; in winter it is 09:00 UTC.
+    summer = put(plan, local(today().replace(month=7, day=1), "10:00"))
+    winter = put(plan, local(today().replace(month=1, day=5), "10:00"), sequence=2)
+    for visit in (summer, winter):
+        stored = Appointment.objects.get(pk=visit.pk)  # read back: the database gives UTC
+        assert "10:00" in str(stored), str(stored)
+
+
+# --- locks that cannot deadlock with the engine (PostgreSQL) --------------------------------
+
+
+@on_postgresql
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_merging_a_patient_while_their_visit_is_being_moved_does_not_deadlock(course, weber):
+    """A booking locks the plan, then the patient. A merge that locks the patients first and
+    then rewrites their plans waits for the booking while the booking waits for it."""
+    keep = PatientFactory(full_name="Maria Schneider")
+    duplicate = PatientFactory(full_name="maria schneider", date_of_birth=keep.date_of_birth)
+    visit = put(confirmed_plan(course, weber, duplicate), timezone.now() + timedelta(days=3))
+    plan_locked, outcome = threading.Event(), {}
+
+    def booking_locks_plan_then_patient():
+        Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=visit.plan_id)
+        plan_locked.set()
+        clock.sleep(0.5)  # the merge starts meanwhile
+        list(Patient.objects.select_for_update(no_key=True).filter(pk=duplicate.pk))
+
+    thread = threading.Thread(
+        target=lambda: _run_and_record(booking_locks_plan_then_patient, outcome, "booking")
+    )
+    thread.start()
+    plan_locked.wait(10)
+    try:
+        patient_merge(keep=keep, duplicate=duplicate)
+    except Exception as error:
+        outcome["merge"] = error
+    thread.join(20)
+
+    assert outcome == {}, outcome
+    assert Plan.objects.get(pk=visit.plan_id).patient_id == keep.pk
+    assert not Patient.objects.filter(pk=duplicate.pk).exists()
+
+
+def _run_and_record(work, outcome: dict, name: str) -> None:
+    try:
+        with transaction.atomic():
+            work()
+    except Exception as error:
+        outcome[name] = error
+    finally:
+        connection.close()
+
+
+def test_merging_a_duplicate_someone_merged_a_moment_ago_is_refused_not_a_server_error(
+    course, weber
+):
+    keep = PatientFactory(full_name="Maria Schneider")
+    duplicate = PatientFactory(full_name="maria schneider", date_of_birth=keep.date_of_birth)
+    stale = Patient.objects.get(pk=duplicate.pk)
+    patient_merge(keep=keep, duplicate=duplicate)  # the first click
+
+    with pytest.raises(NotFound):
+        patient_merge(keep=keep, duplicate=stale)  # the second, with the page's old objects
+
+    assert Patient.objects.filter(pk=keep.pk).exists()
