@@ -402,6 +402,15 @@ class PlanAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return self.get_fields(request, obj)
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # Django allows any filter on a local field in the URL (?review_note__icontains=…):
+        # counting the rows it lists would tell reception what the clinician's note says.
+        if lookup.split("__")[0] == "review_note" and not request.user.has_perm(
+            "bookings.view_screeninganswer"
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
 
 class PossibleDuplicateFilter(admin.SimpleListFilter):
     title = gettext_lazy("possible duplicate")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import reception as reception_module
@@ -184,3 +185,31 @@ def test_merging_a_duplicate_someone_merged_a_moment_ago_is_refused_not_a_server
         patient_merge(keep=keep, duplicate=stale)  # the second, with the page's old objects
 
     assert Patient.objects.filter(pk=keep.pk).exists()
+
+
+# --- reception cannot probe medical data through the admin's URL filters --------------------
+
+MEDICAL_PROBES = [
+    ("admin:bookings_plan_changelist", "review_note__icontains"),
+    ("admin:bookings_plan_changelist", "screening_answers__question_text__icontains"),
+    ("admin:bookings_appointment_changelist", "plan__review_note__icontains"),
+    ("admin:bookings_appointment_changelist", "treatment_record__notes__icontains"),
+    ("admin:bookings_patient_changelist", "plans__review_note__icontains"),
+]
+
+
+@pytest.mark.parametrize(("changelist", "lookup"), MEDICAL_PROBES)
+def test_reception_cannot_filter_lists_by_medical_text(
+    reception, course, weber, changelist, lookup
+):
+    plan = confirmed_plan(course, weber, PatientFactory(full_name="Maria Schneider"))
+    Plan.objects.filter(pk=plan.pk).update(review_note="Anticoagulant dose checked with GP")
+    put(plan, local(today() + timedelta(days=3), "10:00"))
+    url = reverse(changelist)
+
+    hit = reception.get(url, {lookup: "Anticoagulant"})
+    miss = reception.get(url, {lookup: "no such words"})
+
+    # Whatever the answer (refused, or the filter ignored), it must not differ by the note.
+    listed = [r.status_code == 200 and "Maria Schneider" in r.text for r in (hit, miss)]
+    assert listed[0] == listed[1], (hit.status_code, miss.status_code)
