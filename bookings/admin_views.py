@@ -373,7 +373,8 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
 
 
 def _patient_from(raw: str) -> Patient | None:
-    return Patient.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    # isdigit() alone accepts "²", which int() refuses: ASCII digits only.
+    return Patient.objects.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() else None
 
 
 def _days_and_choices(

@@ -213,3 +213,38 @@ def test_reception_cannot_filter_lists_by_medical_text(
     # Whatever the answer (refused, or the filter ignored), it must not differ by the note.
     listed = [r.status_code == 200 and "Maria Schneider" in r.text for r in (hit, miss)]
     assert listed[0] == listed[1], (hit.status_code, miss.status_code)
+
+
+# --- malformed input to reception's admin pages: a message, never a server error -------------
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "99999999999999999999999", "-1", "1e3"])
+def test_the_phone_booking_page_survives_any_patient_id_in_the_url(reception, raw):
+    response = reception.get(reverse("admin:bookings_appointment_book"), {"patient": raw})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        "99999999999999999999999|1900000000",
+        "1|99999999999999999999",
+        "-5|1900000000",
+        "1|-99999999999",
+        "|",
+        "1|2|3",
+    ],
+)
+def test_moving_to_a_malformed_or_impossible_time_is_a_message(reception, course, weber, visit):
+    appointment = visit_in(3 * 24 * 60, course, weber)
+    before = (appointment.start, appointment.clinician_id)
+
+    response = reception.post(
+        reverse("admin:bookings_appointment_reschedule", args=[appointment.pk]),
+        {"day": "", "visit": visit},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.clinician_id) == before
