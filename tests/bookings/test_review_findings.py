@@ -248,3 +248,14 @@ def test_moving_to_a_malformed_or_impossible_time_is_a_message(reception, course
     assert response.status_code == 200
     appointment.refresh_from_db()
     assert (appointment.start, appointment.clinician_id) == before
+
+
+# --- a mail server that never answers ----------------------------------------------------------
+
+
+def test_the_smtp_connection_gives_up_on_a_mail_server_that_never_answers():
+    from django.core.mail import get_connection
+
+    smtp = get_connection("django.core.mail.backends.smtp.EmailBackend")
+    assert smtp.timeout is not None
+    assert 0 < smtp.timeout <= 300
