@@ -153,7 +153,8 @@ def _record_screening_and_consent(
     now: datetime,
 ) -> None:
     with transaction.atomic():
-        locked = Plan.objects.select_for_update().get(pk=plan.pk)
+        # The engine's plan lock: FOR NO KEY UPDATE of the plan row only (bookings.services).
+        locked = Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=plan.pk)
         if locked.status != PlanStatus.HELD or locked.consent_text_id is not None:
             return
         screening_answers_save(plan=locked, snapshot=answers)
@@ -195,7 +196,10 @@ def plan_notify_booked(*, plan: Plan, base_url: str) -> bool:
     """The manage link and the confirmation (or "awaiting review") email, once per plan."""
     with transaction.atomic():
         locked = (
-            Plan.objects.select_for_update().select_related("patient", "protocol").get(pk=plan.pk)
+            # Only the plan row is locked (as the engine does), not the joined patient and protocol.
+            Plan.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("patient", "protocol")
+            .get(pk=plan.pk)
         )
         if ManageLink.objects.filter(plan=locked).exists():
             return False
