@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from clinical.access import appointments_visible_to
+from bookings.admin import PlanAdmin as BookingPlanAdmin
+from bookings.models import Plan
+from clinical.access import appointments_visible_to, plans_visible_to, sees_every_patient
 from clinical.audit import audit_record
 from clinical.models import AuditEntry, AuditObject, Photo, TreatmentRecord
 
@@ -108,3 +110,34 @@ class PhotoAdmin(MedicalRecordAdmin):
             reverse("clinical:photo-file", args=[photo.pk, "full"]),
             _("Open the photo"),
         )
+
+
+# --- The booking admin's plan page, scoped like the clinician pages ---------------------------
+# The booking admin shows a plan's review note (medical) to anyone who may see medical data; it
+# cannot know which patients a clinician is assigned to (that rule is clinical.access, and
+# bookings does not import clinical). So the rule is applied here, on top: a clinician reads the
+# note only of the plans they may open in the clinician pages, and nobody short of a clinic
+# manager filters the plan list by its words (counting the rows would tell what it says).
+
+
+class ScopedPlanAdmin(BookingPlanAdmin):
+    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        fields = super().get_fields(request, obj)
+        if "review_note" in fields and not _may_read_note(request, obj):
+            fields = [name for name in fields if name != "review_note"]
+        return fields
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if lookup.split("__")[0] == "review_note" and not sees_every_patient(request.user):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+def _may_read_note(request: HttpRequest, plan: object) -> bool:
+    if plan is None:
+        return sees_every_patient(request.user)
+    return plans_visible_to(request.user).filter(pk=plan.pk).exists()
+
+
+admin.site.unregister(Plan)
+admin.site.register(Plan, ScopedPlanAdmin)
