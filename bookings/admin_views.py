@@ -18,6 +18,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -100,8 +101,14 @@ def _time_label(visit: ProposedVisit, clinicians: dict[int, str]) -> str:
 # --- the agenda ----------------------------------------------------------------------------------
 
 
+# Days reception may type: 0001-01-01 or 9999-12-31 are dates, but the day before or after
+# them (and their bounds in UTC) are not, which was a server error.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+DAY_VALIDATORS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
+
+
 class AgendaDayForm(forms.Form):
-    day = forms.DateField(label=gettext_lazy("Day"), required=False)
+    day = forms.DateField(label=gettext_lazy("Day"), required=False, validators=DAY_VALIDATORS)
 
 
 @dataclass
@@ -389,6 +396,8 @@ def _days_and_choices(
             days[sequence] = date.fromisoformat(raw)
         except ValueError:
             return None, {}
+        if not FIRST_DAY <= days[sequence] <= LAST_DAY:
+            return None, {}
         chosen[sequence] = data.get(f"visit-{sequence}", "")
     return days, chosen
 
@@ -479,7 +488,11 @@ def _book(
 
 
 class RescheduleDayForm(forms.Form):
-    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=gettext_lazy("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DAY_VALIDATORS,
+    )
 
 
 def reschedule(
@@ -609,10 +622,14 @@ EXPORT_MAX_DAYS = 366
 
 class ExportForm(forms.Form):
     start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DAY_VALIDATORS,
     )
     end = forms.DateField(
-        label=gettext_lazy("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Until (inclusive)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DAY_VALIDATORS,
     )
 
     def clean(self) -> dict[str, object]:

@@ -259,3 +259,53 @@ def test_the_smtp_connection_gives_up_on_a_mail_server_that_never_answers():
     smtp = get_connection("django.core.mail.backends.smtp.EmailBackend")
     assert smtp.timeout is not None
     assert 0 < smtp.timeout <= 300
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_agenda_and_export_survive_the_first_and_last_day_a_date_can_be(reception, day):
+    agenda = reception.get(reverse("admin:bookings_agendaday_changelist"), {"day": day})
+    export = reception.get(reverse("admin:bookings_appointment_export"), {"start": day, "end": day})
+    assert agenda.status_code == 200
+    assert export.status_code == 200
+
+
+@pytest.mark.parametrize("earliest", ["0001-01-01", "9999-12-31"])
+def test_the_phone_booking_page_survives_an_earliest_date_at_the_ends_of_the_calendar(
+    reception, course, weber, earliest
+):
+    patient = PatientFactory()
+    response = reception.get(
+        reverse("admin:bookings_appointment_book"),
+        {"patient": patient.pk, "protocol": course.pk, "clinician": "", "earliest": earliest},
+    )
+    assert response.status_code == 200
+    assert not Plan.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_phone_booking_page_survives_adjusted_days_at_the_ends_of_the_calendar(
+    reception, course, weber, day
+):
+    patient = PatientFactory()
+    today_ = today().isoformat()
+    response = reception.post(
+        reverse("admin:bookings_appointment_book"),
+        {
+            "patient": patient.pk,
+            "protocol": course.pk,
+            "clinician": "",
+            "earliest": today_,
+            "day-1": day,
+            "day-2": day,
+            "day-3": day,
+        },
+    )
+    assert response.status_code == 200
+    assert not Plan.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_move_page_survives_a_day_at_the_ends_of_the_calendar(reception, course, weber, day):
+    appointment = visit_in(3 * 24 * 60, course, weber)
+    url = reverse("admin:bookings_appointment_reschedule", args=[appointment.pk])
+    assert reception.get(url, {"day": day}).status_code == 200
