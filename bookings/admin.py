@@ -213,7 +213,7 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
                 buttons = [("complete", _("Complete"))]
         context = {
             **(extra_context or {}),
-            # The model's own str() shows UTC; reception reads the clinic's time.
+            # "Patient · Session 2 of 3 · time" reads better for reception than the model's str().
             "subtitle": _appointment_heading(appointment) if appointment else "",
             "status_buttons": buttons,
             "can_move": bool(buttons) and appointment.status == "booked",
