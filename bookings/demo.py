@@ -4,22 +4,29 @@ health screening questions and the consent text patients accept when they book o
 Idempotent: every row is found by a natural key and refreshed.
 """
 
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings.models import (
     Clinician,
     ConsentText,
     Device,
+    Patient,
+    Plan,
     ScreeningOutcome,
     ScreeningQuestion,
     TimeOff,
     Weekday,
     WorkingHours,
 )
+from bookings.planner import course_propose
+from bookings.rules import local_date
+from bookings.screening import screening_answers_save, screening_questions, screening_snapshot
+from bookings.services import plan_book, plan_request_review
 from clinic.seeding import demo_row
 from treatments.models import Procedure, Protocol, Source
 
@@ -426,3 +433,159 @@ def seed_consent() -> int:
         )
         created += was_created
     return created
+
+
+# --- Demo patients and their visits ---------------------------------------------------------------
+# So that the staff pages are alive right after `make run`: reception's agenda shows visits today
+# and tomorrow (journey 5), and dr. Weber has a plan to review with a flagged answer (journey 3).
+# Names are the usual placeholder names in each language and every address is at example.com, so
+# `clinic.demo.real_data_found()` never counts these patients as real.
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    full_name: str
+    email: str
+    language: str
+    date_of_birth: date
+    protocol_slug: str
+
+
+# Booked by phone (confirmed at once), each at the earliest free time of its day: the first two
+# on the agenda day (today, or the next day someone works), the others on the working day after.
+AGENDA_PATIENTS = [
+    DemoPatient(
+        "Erika Mustermann",
+        "erika.mustermann@example.com",
+        "de",
+        date(1984, 3, 12),
+        "skin-renewal-microneedling-msc",
+    ),
+    DemoPatient(
+        "Jane Doe", "jane.doe@example.com", "en", date(1979, 7, 2), "barrier-support-single-msc"
+    ),
+    DemoPatient(
+        "Fatma Örnek",
+        "fatma.ornek@example.com",
+        "tr",
+        date(1991, 11, 23),
+        "skin-renewal-microneedling-msc",
+    ),
+    DemoPatient(
+        "Max Mustermann",
+        "max.mustermann@example.com",
+        "de",
+        date(1975, 5, 8),
+        "acne-scars-laser-msc",
+    ),
+]
+VISITS_ON_AGENDA_DAY = 2
+
+# Booked online, answered "yes" to the blood-thinner question: waits for dr. Weber's review.
+REVIEW_PATIENT = DemoPatient(
+    "John Doe", "john.doe@example.com", "en", date(1968, 9, 30), "skin-renewal-microneedling-msc"
+)
+REVIEW_QUESTION_POSITION = 40  # "Do you take blood thinners (anticoagulants)…" above
+
+
+@dataclass
+class DemoVisits:
+    """What `seed_visits()` did, for the command's output."""
+
+    agenda_day: date | None = None
+    next_day: date | None = None
+    plans: int = 0
+    review_plans: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _demo_patient(spec: DemoPatient) -> Patient:
+    patient, _ = Patient.objects.get_or_create(
+        email=spec.email,
+        defaults={
+            "full_name": spec.full_name,
+            "date_of_birth": spec.date_of_birth,
+            "preferred_language": spec.language,
+        },
+    )
+    return patient
+
+
+def _book_phone_course(spec: DemoPatient, *, from_day: date) -> Plan:
+    """The patient's course from the earliest free time on or after `from_day`, as reception
+    books it by phone. The clock is set to that day's midnight so that a seed run at 3 pm still
+    puts the agenda's first visits at the start of the day, as when reception opens at 8:00."""
+    protocol = Protocol.objects.get(slug=spec.protocol_slug)
+    clock = _local_midnight(from_day)
+    visits = course_propose(protocol=protocol, now=clock, online=False)
+    return plan_book(
+        patient=_demo_patient(spec),
+        protocol=protocol,
+        visits=visits,
+        online=False,
+        hold=False,
+        now=clock,
+    )
+
+
+def _book_for_review(spec: DemoPatient, *, clinician: Clinician) -> Plan:
+    """An online booking whose screening flagged the blood-thinner question."""
+    protocol = Protocol.objects.get(slug=spec.protocol_slug)
+    patient = _demo_patient(spec)
+    visits = course_propose(protocol=protocol, clinician=clinician)
+    plan = plan_book(patient=patient, protocol=protocol, visits=visits)
+    with translation.override(spec.language):
+        questions = screening_questions(protocol)
+        answers = {
+            question.pk: question.position == REVIEW_QUESTION_POSITION for question in questions
+        }
+        snapshot = screening_snapshot(questions, answers)
+    screening_answers_save(plan=plan, snapshot=snapshot)
+    consent = ConsentText.objects.filter(language=spec.language).order_by("-version").first()
+    # What booking_flow records when the patient ticks the consent box (without its emails).
+    Plan.objects.filter(pk=plan.pk).update(
+        consent_text=consent, consented_at=timezone.now(), consent_language=spec.language
+    )
+    return plan_request_review(plan=plan)
+
+
+def seed_visits(*, today: date) -> DemoVisits:
+    """Book the demo patients' courses, each only while that patient has no plan yet.
+
+    Runs the booking services, so it must be called outside any transaction (they open their
+    own). Times come from the planner, so the demo visits never overlap each other or anything
+    already booked. Running it again books nothing: every demo patient then has a plan, and what
+    staff did with those plans since (check-ins, moves, cancellations) is left as it is.
+    """
+    done = DemoVisits()
+    booked = set(
+        Plan.objects.filter(
+            patient__email__in=[spec.email for spec in [*AGENDA_PATIENTS, REVIEW_PATIENT]]
+        ).values_list("patient__email", flat=True)
+    )
+    for index, spec in enumerate(AGENDA_PATIENTS):
+        if spec.email in booked:
+            done.skipped.append(spec.full_name)
+            continue
+        # The first visits set the agenda day; the later ones start the day after it.
+        from_day = today if index < VISITS_ON_AGENDA_DAY else (done.agenda_day or today)
+        if index >= VISITS_ON_AGENDA_DAY:
+            from_day += timedelta(days=1)
+        plan = _book_phone_course(spec, from_day=from_day)
+        first_day = local_date(min(a.start for a in plan.appointments.all()))
+        if index < VISITS_ON_AGENDA_DAY:
+            done.agenda_day = done.agenda_day or first_day
+        else:
+            done.next_day = done.next_day or first_day
+        done.plans += 1
+    if REVIEW_PATIENT.email in booked:
+        done.skipped.append(REVIEW_PATIENT.full_name)
+    else:
+        _book_for_review(REVIEW_PATIENT, clinician=lead_clinician())
+        done.plans += 1
+        done.review_plans += 1
+    return done

@@ -1,14 +1,20 @@
 """`make run` loads demo data with seed_demo; running it again duplicates nothing."""
 
+from datetime import datetime, time, timedelta
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from clinic.accounts.services import MEDICAL_PERMISSION
 from clinic.models import DemoAccount
 from tests.factories import PatientFactory, UserFactory
+from tests.second_factor import login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +228,107 @@ def test_a_missing_role_group_stops_seeding_with_a_clear_message_and_writes_noth
 
     assert not Protocol.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+# --- Demo patients: the staff pages have something to show after `make run` ----------------------
+
+
+def _first_working_day(start):
+    """The first day from `start` on which a demo clinician works and the clinic is open."""
+    from bookings.models import TimeOff, WorkingHours
+
+    day = start
+    while True:
+        midnight = datetime.combine(day, time(12), tzinfo=timezone.get_default_timezone())
+        closed = TimeOff.objects.filter(clinician=None, start__lte=midnight, end__gt=midnight)
+        if WorkingHours.objects.filter(weekday=day.weekday()).exists() and not closed.exists():
+            return day
+        day += timedelta(days=1)
+
+
+def test_after_seeding_reception_sees_visits_on_todays_agenda(settings, client, capsys):
+    from bookings.models import Appointment, Patient
+    from bookings.rules import local_date
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    today = local_date(timezone.now())
+    agenda_day = _first_working_day(today)
+    visits = Appointment.objects.filter(
+        start__date=agenda_day, plan__status="confirmed"
+    ).select_related("plan__patient")
+    assert visits.count() >= 2
+    assert {visit.plan.patient.email.rsplit("@")[1] for visit in visits} == {"example.com"}
+    output = capsys.readouterr().out
+    if agenda_day == today:
+        assert "Today's agenda" in output
+    else:
+        assert "Nobody works today" in output
+
+    client.force_login(get_user_model().objects.get(username="reception"))
+    page = client.get(reverse("admin:bookings_agendaday_changelist"), {"day": agenda_day})
+    for visit in visits:
+        assert visit.plan.patient.full_name in page.content.decode()
+        assert f"{timezone.localtime(visit.start):%H:%M}" in page.content.decode()
+    assert Patient.objects.filter(full_name__in=["Erika Mustermann", "Jane Doe"]).count() == 2
+
+
+def test_on_a_day_nobody_works_the_demo_visits_start_on_the_next_working_day(
+    settings, capsys, monkeypatch
+):
+    from bookings.models import Appointment
+    from clinic.management.commands import seed_demo
+
+    settings.DEBUG = True
+    today = timezone.localdate()
+    sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
+    monkeypatch.setattr(seed_demo, "local_date", lambda moment: sunday)
+
+    call_command("seed_demo")
+
+    first_visits = Appointment.objects.filter(sequence=1, plan__status="confirmed")
+    days = sorted({timezone.localtime(visit.start).date() for visit in first_visits})
+    agenda_day = _first_working_day(sunday)
+    assert agenda_day > sunday and days[0] == agenda_day
+    assert first_visits.filter(start__date=agenda_day).count() >= 2
+    output = capsys.readouterr().out
+    assert "Nobody works today" in output
+    assert date_format(agenda_day, "l j F Y") in output
+
+
+def test_a_plan_with_a_flagged_blood_thinner_answer_awaits_the_demo_clinicians_review(
+    settings, client
+):
+    from bookings.models import Plan, ScreeningAnswer
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    plan = Plan.objects.get(status="awaiting_review")
+    assert plan.clinician.user.username == "dr.weber"
+    assert plan.consent_text is not None
+    flagged = [answer for answer in ScreeningAnswer.objects.filter(plan=plan) if answer.is_flagged]
+    assert [answer.question_text for answer in flagged] == [
+        "Do you take blood thinners (anticoagulants), or do you have a bleeding disorder?"
+    ]
+
+    login_with_second_factor(client, get_user_model().objects.get(username="dr.weber"))
+    dashboard = client.get(reverse("clinical:dashboard"))
+    assert plan.patient.full_name in dashboard.content.decode()
+
+
+def test_seeding_again_books_no_new_visits_even_with_refresh(settings, capsys):
+    from bookings.models import Appointment, Patient, Plan
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (Patient.objects.count(), Plan.objects.count(), Appointment.objects.count())
+    assert counts[1] == 5
+    capsys.readouterr()
+
+    call_command("seed_demo")
+    call_command("seed_demo", "--refresh")
+
+    assert (Patient.objects.count(), Plan.objects.count(), Appointment.objects.count()) == counts
+    assert "5 demo patients already have plans; no visits added" in capsys.readouterr().out

@@ -3,8 +3,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from bookings import demo as bookings_demo
+from bookings.errors import BookingError
+from bookings.rules import local_date
 from clinic import demo
 from clinic.content_cache import content_cache_clear
 from clinic.models import DemoAccount
@@ -68,6 +72,9 @@ class Command(BaseCommand):
                 self._seed(refresh=refresh)
         except LookupError as exc:  # a staff role group is missing
             raise CommandError(str(exc)) from exc
+        # After the catalogue and calendar are committed: the booking services open transactions
+        # of their own and refuse to run inside another one.
+        self._seed_visits()
 
     def _refuse_accounts_it_did_not_create(self) -> None:
         usernames = {user.username for user in demo.DEMO_USERS} | {
@@ -134,3 +141,35 @@ class Command(BaseCommand):
             user.save()
             user.groups.set([demo.role_group(spec.role)] if spec.role else [])
         return user
+
+    def _seed_visits(self) -> None:
+        """Demo patients with visits on today's agenda, once (never re-booked, even with
+        --refresh: reception may have checked them in or moved them since)."""
+        today = local_date(timezone.now())
+        try:
+            visits = bookings_demo.seed_visits(today=today)
+        except BookingError as exc:
+            raise CommandError(f"The demo visits could not be booked: {exc}") from exc
+        if visits.skipped:
+            self.stdout.write(
+                f"Patients: {len(visits.skipped)} demo patients already have plans; "
+                "no visits added."
+            )
+        if not visits.plans:
+            return
+        self.stdout.write(
+            f"Patients: {visits.plans} demo plans booked, {visits.review_plans} awaiting "
+            f"review by {bookings_demo.lead_clinician().display_name}."
+        )
+        if visits.agenda_day is not None:
+            shown = date_format(visits.agenda_day, "l j F Y")
+            if visits.agenda_day == today:
+                self.stdout.write(f"  Today's agenda ({shown}) has demo visits.")
+            else:
+                # A weekend or a clinic closure: nobody works today.
+                self.stdout.write(
+                    f"  Nobody works today, so the demo visits start on the next working day, "
+                    f"{shown} (open the agenda on that day)."
+                )
+        if visits.next_day is not None:
+            self.stdout.write(f"  More on {date_format(visits.next_day, 'l j F Y')}.")
