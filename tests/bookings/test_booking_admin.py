@@ -6,7 +6,7 @@ from django.urls import reverse
 from bookings import demo
 from bookings.models import ConsentText, ScreeningQuestion
 from tests.bookings.online import book
-from tests.e2e.conftest import seed_small_clinic
+from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
 

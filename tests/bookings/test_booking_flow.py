@@ -29,7 +29,7 @@ from tests.bookings.online import (
     screening_post,
     url,
 )
-from tests.e2e.conftest import seed_small_clinic
+from tests.clinic_data import seed_small_clinic
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db

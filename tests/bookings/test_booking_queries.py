@@ -14,7 +14,7 @@ from bookings.emails import emails_send_due
 from bookings.models import Appointment, AppointmentKind, Plan, PlanStatus, ScreeningQuestion
 from bookings.rules import clinic_zone
 from tests.bookings.online import DETAILS, consent_post, screening_post, url
-from tests.e2e.conftest import seed_small_clinic
+from tests.clinic_data import seed_small_clinic
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from bookings.ics import cancellation_calendar, plan_calendar
 from bookings.models import Plan
 from bookings.services import appointment_cancel, appointment_reschedule
 from tests.bookings.online import book
-from tests.e2e.conftest import seed_small_clinic
+from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from bookings.models import (
 from bookings.rules import local_date
 from bookings.tokens import MANAGE_LINK_DAYS_AFTER_LAST_VISIT, token_hash
 from tests.bookings.online import book, url
-from tests.e2e.conftest import seed_small_clinic
+from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from bookings.models import Plan, PlanStatus
 from tests.bookings.online import answer_screening, hold
-from tests.e2e.conftest import seed_small_clinic
+from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
 

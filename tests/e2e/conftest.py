@@ -15,7 +15,8 @@ Shared by every area's end-to-end tests (`tests/e2e/test_*.py`). What you get:
 
 Playwright's sync API runs an event loop in the test's thread, which Django's ORM refuses to be
 called from; the tests only call the ORM between browser steps, so that check is switched off
-for this directory.
+while this package's tests run (set before the browser starts, restored after it closes), and
+never for the rest of the suite: unit tests keep Django's check.
 """
 
 from __future__ import annotations
@@ -23,18 +24,17 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import time
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tests.clinic_data import SmallClinic, seed_small_clinic
+
+__all__ = ["SmallClinic", "axe_check", "screenshot", "seed_small_clinic"]
+
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 E2E_DIR = Path(__file__).resolve().parent
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def chromium_missing_reason() -> str | None:
@@ -56,8 +56,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="package", autouse=True)
+def _orm_next_to_playwright() -> Iterator[None]:
+    """Let the ORM run in a thread with Playwright's event loop, for this package only.
+
+    Package-scoped (not session): it is undone after the last browser test, so tests collected
+    after tests/e2e in the same run do not inherit it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="package")
+def browser(_orm_next_to_playwright) -> Iterator[object]:
+    # Package scope: the event loop stops with the browser, before the ORM check is back on.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -153,58 +166,6 @@ def screenshot(page, name: str) -> None:
 
 
 # --- A small clinic ----------------------------------------------------------------------------
-
-
-@dataclass
-class SmallClinic:
-    protocol: object  # ready-made MSC + microneedling, 3 sessions, for acne scars
-    prp_protocol: object  # own PRP: a blood draw, lab time, 2 sessions
-    clinicians: list
-    indication: object
-
-
-def seed_small_clinic() -> SmallClinic:
-    """Two protocols and two clinicians working every day 08:00–20:00, with the demo
-    screening questions and consent texts. Call it inside a test with database access."""
-    from bookings import demo
-    from bookings.models import WorkingHours
-    from tests.factories import ClinicianFactory, IndicationFactory, ProtocolFactory
-
-    acne = IndicationFactory(slug="acne-scars", name="Acne scars")
-    protocol = ProtocolFactory(
-        name="Acne scar renewal",
-        slug="acne-scar-renewal",
-        session_count=3,
-        min_interval_days=21,
-        max_interval_days=35,
-        price=Decimal("1350.00"),
-        summary="Three microneedling sessions with ready-made exosomes for acne scars.",
-        aftercare="Avoid make-up for 24 hours and use sun protection.",
-        indications=[acne],
-    )
-    prp_protocol = ProtocolFactory(
-        name="Own PRP renewal",
-        slug="own-prp-renewal",
-        autologous_prp=True,
-        session_count=2,
-        min_interval_days=21,
-        max_interval_days=35,
-        indications=[acne],
-    )
-    clinicians = [
-        ClinicianFactory(display_name=name, protocols=[protocol, prp_protocol])
-        for name in ("Dr. Anna Weber", "Dr. Mehmet Yılmaz")
-    ]
-    WorkingHours.objects.bulk_create(
-        WorkingHours(clinician=clinician, weekday=day, start=time(8), end=time(20))
-        for clinician in clinicians
-        for day in range(7)
-    )
-    demo.seed_screening()
-    demo.seed_consent()
-    return SmallClinic(
-        protocol=protocol, prp_protocol=prp_protocol, clinicians=clinicians, indication=acne
-    )
 
 
 @pytest.fixture

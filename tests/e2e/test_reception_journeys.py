@@ -35,7 +35,8 @@ from bookings.models import (
 )
 from bookings.rules import clinic_zone, local_date
 from tests.bookings.reception_fixtures import staff_in
-from tests.e2e.conftest import screenshot, seed_small_clinic
+from tests.clinic_data import seed_small_clinic
+from tests.e2e.conftest import screenshot
 from tests.factories import PatientFactory
 
 PASSWORD = "correct horse battery staple"

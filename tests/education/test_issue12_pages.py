@@ -280,7 +280,7 @@ def test_html_is_compressed_for_browsers_that_accept_gzip(client, seeded_site):
 @pytest.mark.django_db
 def test_the_consent_step_links_the_privacy_notice(client):
     from tests.bookings.online import answer_screening, hold, url
-    from tests.e2e.conftest import seed_small_clinic
+    from tests.clinic_data import seed_small_clinic
 
     protocol = seed_small_clinic().protocol
     answer_screening(client, protocol)
