@@ -1,0 +1,56 @@
+"""Findings of an adversarial review of the patient-facing booking flow and the manage link:
+each test names a way the flow was broken, through the test client as a patient would."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from bookings.booking_flow import booking_complete
+from bookings.emails import emails_send_due
+from bookings.errors import InvalidPlanState
+from bookings.models import (
+    ConsentText,
+    OutgoingEmail,
+    Patient,
+    Plan,
+    PlanStatus,
+    ScreeningAnswer,
+)
+from bookings.rules import BookingRules, local_date
+from bookings.views import SESSION_KEY
+from tests.bookings.online import DETAILS, answer_screening, book, hold, url
+from tests.e2e.conftest import seed_small_clinic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    return seed_small_clinic()
+
+
+@pytest.fixture
+def protocol(clinic):
+    return clinic.protocol
+
+
+# --- plain-text emails are not HTML ------------------------------------------------------------
+
+
+def test_the_plain_text_email_writes_names_as_typed_not_as_html_entities(client, protocol):
+    protocol.aftercare = "Avoid make-up & sun for 24 hours."
+    protocol.save()
+
+    book(client, protocol, full_name="Aoife O'Brien <Dr>")
+    emails_send_due()
+
+    (message,) = mail.outbox
+    assert "Hello Aoife O'Brien <Dr>," in message.body
+    assert "Avoid make-up & sun for 24 hours." in message.body
+    assert "&#x27;" not in message.body and "&amp;" not in message.body
+    # The HTML part still escapes what the patient typed.
+    html = message.alternatives[0][0]
+    assert "O&#x27;Brien &lt;Dr&gt;" in html
+    assert "<Dr>" not in html
