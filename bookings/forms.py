@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import Opening
-from bookings.models import Clinician, ConsentText, ScreeningQuestion
+from bookings.models import Clinician, ConsentText, Patient, ScreeningQuestion
 from bookings.rules import clinic_zone
 
 ADULT_AGE = 18
@@ -132,6 +132,9 @@ class PatientDetailsForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=160)
     email = forms.EmailField(
         label=_("Email"),
+        # The column's length (Patient.email): the validator alone allows up to 320 characters,
+        # which PostgreSQL refuses with a server error.
+        max_length=Patient._meta.get_field("email").max_length,
         help_text=_("We send your confirmation, calendar file and manage link here."),
     )
     phone = forms.CharField(

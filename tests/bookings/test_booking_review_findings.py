@@ -54,3 +54,21 @@ def test_the_plain_text_email_writes_names_as_typed_not_as_html_entities(client,
     html = message.alternatives[0][0]
     assert "O&#x27;Brien &lt;Dr&gt;" in html
     assert "<Dr>" not in html
+
+
+# --- every field fits its column -----------------------------------------------------------------
+
+
+def test_an_email_address_too_long_to_store_is_a_message_not_a_server_error(client, protocol):
+    answer_screening(client, protocol)
+    too_long = (
+        "a" * 250 + "@example.com"
+    )  # valid to the email validator (<= 320), not to the column
+
+    response = hold(client, protocol, email=too_long)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"]
+    assert Patient.objects.count() == 0 and Plan.objects.count() == 0
+    # What was typed stays in the form.
+    assert DETAILS["full_name"] in response.content.decode()
