@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from bookings.emails import Attachment, email_patient
 from bookings.errors import InvalidPlanState
@@ -157,6 +158,13 @@ def _record_screening_and_consent(
         locked = Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=plan.pk)
         if locked.status != PlanStatus.HELD or locked.consent_text_id is not None:
             return
+        if locked.hold_expires_at is None or locked.hold_expires_at <= now:
+            # The times are gone (the engine refuses the confirmation next): health answers and a
+            # consent must not be stored on a course that is never booked — they would outlive it
+            # and make the guest look like one who completed a booking (privacy retention).
+            raise InvalidPlanState(
+                _("The times held for this course ran out. Please choose times again.")
+            )
         screening_answers_save(plan=locked, snapshot=answers)
         locked.consent_text = consent_text
         locked.consented_at = now

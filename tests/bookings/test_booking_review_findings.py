@@ -72,3 +72,31 @@ def test_an_email_address_too_long_to_store_is_a_message_not_a_server_error(clie
     assert Patient.objects.count() == 0 and Plan.objects.count() == 0
     # What was typed stays in the form.
     assert DETAILS["full_name"] in response.content.decode()
+
+
+# --- a hold that ran out between the review page and the confirmation --------------------------
+
+
+def test_confirming_after_the_hold_ran_out_stores_no_answers_and_no_consent(client, protocol):
+    answer_screening(client, protocol, yes_to="anticoagulant")
+    hold(client, protocol)
+    plan = Plan.objects.get()
+    answers = client.session[SESSION_KEY]["answers"]
+    Plan.objects.filter(pk=plan.pk).update(hold_expires_at=timezone.now() - timedelta(seconds=1))
+
+    with pytest.raises(InvalidPlanState):
+        booking_complete(
+            plan=plan,
+            answers=answers,
+            consent_text=ConsentText.objects.filter(language="en").latest("version"),
+            language="en",
+            base_url="http://testserver",
+        )
+
+    plan.refresh_from_db()
+    # Health answers and a consent on a course that was never booked would outlive it (and make
+    # the guest look like one who completed a booking, so retention would never remove them).
+    assert ScreeningAnswer.objects.count() == 0
+    assert plan.consent_text_id is None and plan.consented_at is None
+    assert plan.status == PlanStatus.HELD
+    assert OutgoingEmail.objects.count() == 0
