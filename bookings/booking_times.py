@@ -12,9 +12,12 @@ from datetime import date, datetime
 from typing import TypedDict
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from bookings import rules as course_rules
 from bookings.availability import Calendar, Opening, VisitSpec
+from bookings.errors import NoCourseFits
 from bookings.models import Clinician
 from bookings.planner import ProposedVisit, course_propose
 from bookings.rules import BookingRules, expected_sequences, local_date, visit_kind
@@ -63,7 +66,8 @@ def course_from(
 ) -> list[ProposedVisit]:
     """The whole course, its first visit on `earliest` or the first day after it with a free time.
 
-    Raises NoCourseFits (with the planner's reason) when nothing fits.
+    Raises NoCourseFits (with the planner's reason) when nothing fits, and when nothing is free
+    from `earliest` on (never a course earlier than the patient asked for).
     """
     now = now or timezone.now()
     rules = BookingRules.from_settings()
@@ -84,8 +88,15 @@ def course_from(
             return course_propose(
                 protocol=protocol, first_start=openings[0].start, clinician=clinician, now=now
             )
-    # Nothing from that date on: let the planner explain (it names the clinician or the rule).
-    return course_propose(protocol=protocol, clinician=clinician, now=now)
+    # Nothing from that date on. Proposing the first free course instead would quietly book the
+    # patient earlier than they asked; say so, and let them choose another date.
+    raise NoCourseFits(
+        _(
+            "We have no free times for this course from %(day)s on. Please choose an earlier "
+            "date, or leave the date empty for the first free times."
+        )
+        % {"day": date_format(earliest, "DATE_FORMAT")}
+    )
 
 
 @dataclass(frozen=True)

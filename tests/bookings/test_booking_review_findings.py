@@ -100,3 +100,25 @@ def test_confirming_after_the_hold_ran_out_stores_no_answers_and_no_consent(clie
     assert plan.consent_text_id is None and plan.consented_at is None
     assert plan.status == PlanStatus.HELD
     assert OutgoingEmail.objects.count() == 0
+
+
+# --- an earliest date with nothing free is not silently ignored ----------------------------------
+
+
+def test_an_earliest_date_with_no_free_time_says_so_instead_of_proposing_earlier_times(
+    client, protocol
+):
+    answer_screening(client, protocol)
+    rules = BookingRules.from_settings()
+    beyond = rules.last_day(timezone.now()) + timedelta(days=10)
+
+    response = client.get(url("times", protocol), {"earliest": beyond.isoformat()})
+
+    assert response.status_code == 200
+    # Before: the course from today, as if the date had not been asked for.
+    assert all(local_date(v["start"]) >= beyond for v in response.context["visits"])
+    assert response.context["visits"] == []
+    assert response.context["problem"]
+    assert "no free times" in response.content.decode()
+    # Nothing to hold: the details page sends the patient back.
+    assert client.get(url("details", protocol)).status_code == 302
