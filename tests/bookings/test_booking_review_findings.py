@@ -21,7 +21,7 @@ from bookings.models import (
 from bookings.rules import BookingRules, local_date
 from bookings.views import SESSION_KEY
 from tests.bookings.online import DETAILS, answer_screening, book, hold, url
-from tests.e2e.conftest import seed_small_clinic
+from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
 
