@@ -224,6 +224,11 @@ def test_journey_7_lot_number_and_photo_visible_to_the_clinician_only(
     assert "The photo is saved." in page.locator("main").inner_text()
     thumbnail = page.locator("main figure img").first
     thumbnail.wait_for()
+    # The thumbnail is loading="lazy": below the fold at 1280×900 the browser does not fetch it
+    # until it is scrolled near. Scroll to it and wait for the request to finish (loaded or
+    # broken), then check it really loaded.
+    thumbnail.scroll_into_view_if_needed()
+    page.wait_for_function("(img) => img.complete", arg=thumbnail.element_handle())
     assert page.evaluate(
         "(img) => img.complete && img.naturalWidth > 0", thumbnail.element_handle()
     )
