@@ -451,8 +451,9 @@ class DemoPatient:
     protocol_slug: str
 
 
-# Booked by phone (confirmed at once), each at the earliest free time of its day: the first two
-# on the agenda day (today, or the next day someone works), the others on the working day after.
+# Booked by phone (confirmed at once), each at the earliest free time of its day: the first three
+# on the agenda day (today, or the next day someone works; one of them on the laser, so the
+# agenda's device column shows), the last on the working day after.
 AGENDA_PATIENTS = [
     DemoPatient(
         "Erika Mustermann",
@@ -465,21 +466,21 @@ AGENDA_PATIENTS = [
         "Jane Doe", "jane.doe@example.com", "en", date(1979, 7, 2), "barrier-support-single-msc"
     ),
     DemoPatient(
-        "Fatma Örnek",
-        "fatma.ornek@example.com",
-        "tr",
-        date(1991, 11, 23),
-        "skin-renewal-microneedling-msc",
-    ),
-    DemoPatient(
         "Max Mustermann",
         "max.mustermann@example.com",
         "de",
         date(1975, 5, 8),
         "acne-scars-laser-msc",
     ),
+    DemoPatient(
+        "Fatma Örnek",
+        "fatma.ornek@example.com",
+        "tr",
+        date(1991, 11, 23),
+        "skin-renewal-microneedling-msc",
+    ),
 ]
-VISITS_ON_AGENDA_DAY = 2
+VISITS_ON_AGENDA_DAY = 3
 
 # Booked online, answered "yes" to the blood-thinner question: waits for dr. Weber's review.
 REVIEW_PATIENT = DemoPatient(
