@@ -67,6 +67,9 @@ from treatments.models import Protocol
 
 SESSION_KEY = "booking"
 DONE_KEY = "booking_done"
+# Long enough to read the consent slowly and come back to a tab; short enough that answers
+# typed on a shared computer are gone the same day.
+FLOW_IDLE_SECONDS = 2 * 60 * 60
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -83,6 +86,12 @@ def _flow(request: HttpRequest, protocol: Protocol) -> dict | None:
 
 def _save_flow(request: HttpRequest, flow: dict) -> None:
     request.session[SESSION_KEY] = flow
+    if not request.user.is_authenticated:
+        # A flow abandoned by closing the tab must not keep health answers and details for
+        # Django's default two weeks, nor show them pre-filled to the next person at a shared
+        # computer: a patient's session (patients have no accounts; staff sessions are left to
+        # StaffSessionMiddleware) ends FLOW_IDLE_SECONDS after the last step, server side too.
+        request.session.set_expiry(FLOW_IDLE_SECONDS)
 
 
 def _clear_flow(request: HttpRequest) -> None:

@@ -4,6 +4,7 @@ each test names a way the flow was broken, through the test client as a patient 
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from bookings.models import (
     ScreeningAnswer,
 )
 from bookings.rules import BookingRules, local_date
-from bookings.views import SESSION_KEY
+from bookings.views import FLOW_IDLE_SECONDS, SESSION_KEY
 from tests.bookings.online import DETAILS, answer_screening, book, hold, url
 from tests.clinic_data import seed_small_clinic
 
@@ -122,3 +123,26 @@ def test_an_earliest_date_with_no_free_time_says_so_instead_of_proposing_earlier
     assert "no free times" in response.content.decode()
     # Nothing to hold: the details page sends the patient back.
     assert client.get(url("details", protocol)).status_code == 302
+
+
+# --- an abandoned flow does not keep health answers for weeks -----------------------------------
+
+
+def test_an_abandoned_flow_keeps_answers_and_details_for_hours_not_weeks(
+    client, protocol, settings
+):
+    answer_screening(client, protocol, yes_to="anticoagulant")
+    hold(client, protocol)
+    session = client.session
+    assert session[SESSION_KEY]["answers"] and session[SESSION_KEY]["details"]
+
+    # Server side (the session row) and in the browser (the cookie), not Django's two weeks.
+    row = Session.objects.get(session_key=session.session_key)
+    assert row.expire_date <= timezone.now() + timedelta(seconds=FLOW_IDLE_SECONDS + 60)
+    assert 0 < int(client.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) <= FLOW_IDLE_SECONDS
+
+    # Once that time has passed the next person at this browser sees nothing of it.
+    Session.objects.filter(pk=row.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    page = client.get(url("start", protocol)).content.decode()
+    assert "checked" not in page
+    assert client.get(url("details", protocol))["Location"] == url("start", protocol)
