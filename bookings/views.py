@@ -331,6 +331,22 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
     if flow is None or not flow.get("visits"):
         return redirect("bookings:start", slug=protocol.slug)
     initial = flow.get("details") or {"preferred_language": get_language()}
+
+    def page(form: PatientDetailsForm, status: int = 200) -> HttpResponse:
+        names = {c.pk: c.display_name for c in _clinicians(protocol)}
+        return render(
+            request,
+            "bookings/details.html",
+            {
+                "protocol": protocol,
+                "form": form,
+                "visits": _visit_rows(protocol, visits_from_session(flow["visits"]), names),
+                "hold_minutes": BookingRules.from_settings().hold.seconds // 60,
+                "step": 3,
+            },
+            status=status,
+        )
+
     if request.method == "POST":
         form = PatientDetailsForm(request.POST)
         if form.is_valid():
@@ -338,12 +354,8 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
             flow["details"] = form.as_session()
             _save_flow(request, flow)
             if _too_many(request, ratelimit.HOLD):
-                return render(
-                    request,
-                    "bookings/details.html",
-                    {"protocol": protocol, "form": form, "step": 3},
-                    status=429,
-                )
+                # The same page as before (chosen times, the real hold time), with the message.
+                return page(form, status=429)
             _release_hold(flow)
             try:
                 plan = booking_hold(
@@ -365,18 +377,7 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("bookings:review", slug=protocol.slug)
     else:
         form = PatientDetailsForm(initial=initial)
-    names = {c.pk: c.display_name for c in _clinicians(protocol)}
-    return render(
-        request,
-        "bookings/details.html",
-        {
-            "protocol": protocol,
-            "form": form,
-            "visits": _visit_rows(protocol, visits_from_session(flow["visits"]), names),
-            "hold_minutes": BookingRules.from_settings().hold.seconds // 60,
-            "step": 3,
-        },
-    )
+    return page(form)
 
 
 # --- 4. Consent, review and confirm -------------------------------------------------------------

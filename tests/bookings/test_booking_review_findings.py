@@ -146,3 +146,25 @@ def test_an_abandoned_flow_keeps_answers_and_details_for_hours_not_weeks(
     page = client.get(url("start", protocol)).content.decode()
     assert "checked" not in page
     assert client.get(url("details", protocol))["Location"] == url("start", protocol)
+
+
+# --- past the rate limit the page is the same page -----------------------------------------------
+
+
+def test_past_the_hold_limit_the_details_page_keeps_the_times_and_the_real_hold_time(
+    client, protocol, settings
+):
+    settings.BOOKING_HOLD_MINUTES = 45
+    answer_screening(client, protocol)
+    client.get(url("times", protocol))
+    for _ in range(10):
+        client.post(url("details", protocol), DETAILS)
+
+    response = client.post(url("details", protocol), DETAILS)
+
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "Too many attempts" in page
+    assert "45 minutes" in page and "20 minutes" not in page
+    assert "Your chosen times" in page and "Session 3 of 3" in page
+    assert DETAILS["email"] in page  # what was typed is still there
