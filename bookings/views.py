@@ -471,7 +471,9 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def book_abandon(request: HttpRequest, slug: str) -> HttpResponse:
     protocol = _protocol(slug)
-    flow = _flow(request, protocol)
+    # Whatever flow the session holds is deleted, so its hold is given back too, even when the
+    # button was pressed on a stale tab of another treatment (else those times stayed held).
+    flow = request.session.get(SESSION_KEY)
     if flow:
         _release_hold(flow)
     _clear_flow(request)

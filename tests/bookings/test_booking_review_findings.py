@@ -168,3 +168,22 @@ def test_past_the_hold_limit_the_details_page_keeps_the_times_and_the_real_hold_
     assert "45 minutes" in page and "20 minutes" not in page
     assert "Your chosen times" in page and "Session 3 of 3" in page
     assert DETAILS["email"] in page  # what was typed is still there
+
+
+# --- "Stop and delete my answers" on a stale tab -------------------------------------------------
+
+
+def test_stopping_from_a_stale_tab_of_another_treatment_gives_back_the_held_times(client, clinic):
+    answer_screening(client, clinic.protocol)
+    hold(client, clinic.protocol)
+    held = Plan.objects.get()
+    assert held.status == PlanStatus.HELD
+
+    # The patient presses "Stop and delete my answers" on an old tab of the PRP course.
+    response = client.post(url("abandon", clinic.prp_protocol))
+
+    assert response.status_code == 302
+    assert SESSION_KEY not in client.session
+    held.refresh_from_db()
+    assert held.status == PlanStatus.CANCELLED  # not held for nobody until it runs out
+    assert not held.appointments.active().exists()
