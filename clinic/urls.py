@@ -1,12 +1,19 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from clinic import views
 from clinic.sitemaps import SITEMAPS
 from education.info_views import favicon
+
+# Reception works in the admin all day: it carries the clinic's name, not Django's.
+admin.site.site_header = settings.CLINIC_NAME
+admin.site.site_title = settings.CLINIC_NAME
+admin.site.index_title = _("The clinic's day")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
