@@ -10,6 +10,7 @@ are durable), and a refusal (`BookingError`) is shown with its message and write
 from __future__ import annotations
 
 import csv
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -40,6 +42,8 @@ from bookings.models import (
     Clinician,
     Patient,
     Plan,
+    PlanStatus,
+    ScreeningAnswer,
     ScreeningOutcome,
 )
 from bookings.patients import patient_duplicates, patient_merge, patients_search
@@ -53,6 +57,8 @@ from bookings.screening import (
     screening_snapshot,
 )
 from treatments.models import Protocol
+
+logger = logging.getLogger(__name__)
 
 # --- shared bits -----------------------------------------------------------------------------
 
@@ -448,18 +454,30 @@ def _book(
         )
     review = outcome == ScreeningOutcome.REVIEW
     try:
-        # A course that needs review is booked held, exactly as online, then sent to review.
+        # Booked held, exactly as online, then the answers, then confirmed or sent to review:
+        # three services, three transactions (they are durable and cannot share one). Until the
+        # last step commits the course is only a hold, which runs out by itself if all else fails.
         plan = services.plan_book(
-            patient=patient, protocol=protocol, visits=visits, online=False, hold=review
+            patient=patient, protocol=protocol, visits=visits, online=False, hold=True
         )
     except BookingError as error:
         if created:
             patient.delete()  # the new caller's row was only for this booking
         messages.error(request, error.message)
         return None
-    screening_answers_save(plan=plan, snapshot=snapshot)
-    if review:
-        services.plan_request_review(plan=plan)
+    try:
+        screening_answers_save(plan=plan, snapshot=snapshot)
+        finish = services.plan_request_review if review else services.plan_confirm
+        plan = finish(plan=plan)
+    except (BookingError, DatabaseError) as error:
+        # Nothing medical in the log: the plan's id and the error's class only.
+        logger.warning(
+            "Phone booking of plan %s not finished (%s); undoing it", plan.pk, type(error).__name__
+        )
+        messages.error(
+            request, _undo_phone_booking(plan=plan, new_patient=patient if created else None)
+        )
+        return None
     admin.site.get_model_admin(Plan).log_addition(request, plan, _("Booked by phone."))
     # The same confirmation (or "awaiting review") email with the manage link as online.
     plan_notify_booked(plan=plan, base_url=request.build_absolute_uri("/").rstrip("/"))
@@ -482,6 +500,42 @@ def _book(
             },
         )
     return HttpResponseRedirect(reverse("admin:bookings_patient_change", args=[patient.pk]))
+
+
+def _undo_phone_booking(*, plan: Plan, new_patient: Patient | None) -> str:
+    """Take back a phone booking whose answers or confirmation failed; returns the message.
+
+    The health answers go first (they are not kept for a course that was never booked, as
+    online), then the hold is cancelled through the engine (its times are free again at once),
+    and a caller created for this booking goes with its plan, so that trying again does not make
+    a duplicate. Each step is tried on its own: a hold that cannot be cancelled now still runs out.
+    """
+    try:
+        with transaction.atomic():
+            ScreeningAnswer.objects.filter(plan_id=plan.pk).delete()
+    except DatabaseError:
+        logger.warning("Phone booking of plan %s: its screening answers were not removed", plan.pk)
+    try:
+        services.plan_cancel(plan=plan, online=False)
+    except (BookingError, DatabaseError):
+        logger.warning("Phone booking of plan %s: its hold could not be cancelled", plan.pk)
+        return _(
+            "The booking could not be finished: the clinic's calendar is busy right now. The "
+            "times stay held for a few minutes and are then freed by themselves; nothing was "
+            "confirmed and the patient was not emailed. Please try again in a moment."
+        )
+    if new_patient is not None:
+        try:
+            with transaction.atomic():
+                Plan.objects.filter(pk=plan.pk, status=PlanStatus.CANCELLED).delete()
+                if not Plan.objects.filter(patient_id=new_patient.pk).exists():
+                    new_patient.delete()
+        except DatabaseError:
+            logger.warning("Phone booking of plan %s: the new caller was not removed", plan.pk)
+    return _(
+        "The booking could not be finished: the clinic's calendar is busy right now. Nothing "
+        "was booked and the patient was not emailed; please try again in a moment."
+    )
 
 
 # --- reschedule -----------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ import time as clock
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings import admin_views, services
 from bookings import reception as reception_module
 from bookings.errors import ClinicBusy, InvalidPlanState, NotFound
 from bookings.models import (
@@ -19,6 +20,9 @@ from bookings.models import (
     Patient,
     Plan,
     PlanStatus,
+    ScreeningAnswer,
+    ScreeningOutcome,
+    ScreeningQuestion,
 )
 from bookings.patients import patient_merge
 from bookings.reception import (
@@ -28,6 +32,7 @@ from bookings.reception import (
 )
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import confirmed_plan, local, put, today
+from tests.bookings.test_admin_phone_booking import BOOK, booking_data, propose
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +314,102 @@ def test_the_move_page_survives_a_day_at_the_ends_of_the_calendar(reception, cou
     appointment = visit_in(3 * 24 * 60, course, weber)
     url = reverse("admin:bookings_appointment_reschedule", args=[appointment.pk])
     assert reception.get(url, {"day": day}).status_code == 200
+
+
+# --- a phone booking that cannot be finished is taken back, never a 500 ----------------------
+
+
+def _fail_with(error: Exception):
+    def fail(**kwargs):
+        raise error
+
+    return fail
+
+
+def test_a_phone_booking_whose_review_request_fails_is_a_message_and_leaves_no_hold(
+    reception, phone_caller, course, weber, phone_questions, monkeypatch
+):
+
+    page = propose(reception, phone_caller, course)
+    monkeypatch.setattr(services, "plan_request_review", _fail_with(ClinicBusy()))
+
+    response = reception.post(BOOK, booking_data(page, {phone_questions["blood"].pk: "yes"}))
+
+    assert response.status_code == 200
+    assert "Nothing was booked" in response.text
+    plan = Plan.objects.get(patient=phone_caller)
+    assert plan.status == PlanStatus.CANCELLED
+    assert not plan.appointments.active().exists()  # the times are free again at once
+    assert not ScreeningAnswer.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_a_phone_booking_whose_answers_cannot_be_saved_leaves_no_plan_and_no_new_caller(
+    reception, course, weber, phone_questions, monkeypatch
+):
+
+    details = {
+        "full_name": "Jonas Becker",
+        "email": "jonas@example.com",
+        "date_of_birth": "1990-05-04",
+        "preferred_language": "de",
+        "protocol": course.pk,
+        "clinician": weber.pk,
+        "earliest": (today() + timedelta(days=2)).isoformat(),
+    }
+    page = reception.get(BOOK, details)
+    data = booking_data(page)
+    saving = admin_views.screening_answers_save
+    monkeypatch.setattr(admin_views, "screening_answers_save", _fail_with(DatabaseError()))
+
+    response = reception.post(BOOK, data)
+
+    assert response.status_code == 200
+    assert "Nothing was booked" in response.text
+    assert not Patient.objects.filter(email="jonas@example.com").exists()
+    assert not Plan.objects.exists()
+    assert not Appointment.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+
+    monkeypatch.setattr(admin_views, "screening_answers_save", saving)
+    reception.post(BOOK, data)  # trying again books once, for one new patient
+    patient = Patient.objects.get(email="jonas@example.com")
+    assert Plan.objects.get(patient=patient).status == PlanStatus.CONFIRMED
+    assert patient.plans.get().screening_answers.count() == 2
+
+
+def test_a_phone_booking_whose_hold_cannot_be_cancelled_either_says_the_times_stay_held(
+    reception, phone_caller, course, weber, phone_questions, monkeypatch
+):
+
+    page = propose(reception, phone_caller, course)
+    monkeypatch.setattr(services, "plan_request_review", _fail_with(ClinicBusy()))
+    monkeypatch.setattr(services, "plan_cancel", _fail_with(ClinicBusy()))
+
+    response = reception.post(BOOK, booking_data(page, {phone_questions["blood"].pk: "yes"}))
+
+    assert response.status_code == 200
+    assert "times stay held for a few minutes" in response.text
+    plan = Plan.objects.get(patient=phone_caller)
+    assert plan.status == PlanStatus.HELD  # runs out by itself; never confirmed
+    assert plan.hold_expires_at is not None
+    assert not ScreeningAnswer.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+
+
+@pytest.fixture
+def phone_caller(db):
+    return PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+
+
+@pytest.fixture
+def phone_questions(db):
+    ScreeningQuestion.objects.all().delete()  # only this test's questions
+    return {
+        "pregnant": ScreeningQuestion.objects.create(
+            text="Are you pregnant?", yes_outcome=ScreeningOutcome.BLOCK, position=1
+        ),
+        "blood": ScreeningQuestion.objects.create(
+            text="Do you take blood thinners?", yes_outcome=ScreeningOutcome.REVIEW, position=2
+        ),
+    }
