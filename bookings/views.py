@@ -397,8 +397,19 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     protocol = _protocol(slug)
     flow = _flow(request, protocol)
     if flow is None:
-        if request.method == "POST" and request.session.get(DONE_KEY):
-            return redirect("bookings:done")  # the same confirmation sent twice
+        if request.method == "POST":
+            done = request.session.get(DONE_KEY)
+            if done and Plan.objects.filter(pk=done, protocol=protocol).exists():
+                return redirect("bookings:done")  # the same confirmation sent twice
+            # The flow was stopped in another tab (or ran out): never show an earlier booking
+            # of another treatment as if this one had been confirmed.
+            messages.warning(
+                request,
+                _(
+                    "Nothing was booked: this booking was stopped in another tab or window, or "
+                    "was left too long. Please start again."
+                ),
+            )
         return redirect("bookings:start", slug=protocol.slug)
     if not flow.get("plan_id") or not flow.get("details"):
         return redirect("bookings:details", slug=protocol.slug)

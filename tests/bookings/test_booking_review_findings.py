@@ -21,7 +21,7 @@ from bookings.models import (
 )
 from bookings.rules import BookingRules, local_date
 from bookings.views import FLOW_IDLE_SECONDS, SESSION_KEY
-from tests.bookings.online import DETAILS, answer_screening, book, hold, url
+from tests.bookings.online import DETAILS, answer_screening, book, consent_post, hold, url
 from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +187,34 @@ def test_stopping_from_a_stale_tab_of_another_treatment_gives_back_the_held_time
     held.refresh_from_db()
     assert held.status == PlanStatus.CANCELLED  # not held for nobody until it runs out
     assert not held.appointments.active().exists()
+
+
+# --- a confirmation whose flow was stopped in another tab ---------------------------------------
+
+
+def test_confirming_a_flow_stopped_in_another_tab_never_shows_an_earlier_booking_as_done(
+    client, clinic
+):
+    book(client, clinic.protocol)  # an earlier booking in this browser: the done page shows it
+    first = Plan.objects.get()
+    answer_screening(client, clinic.prp_protocol)
+    hold(client, clinic.prp_protocol, email="partner@example.com")  # another person, same browser
+    confirm = consent_post(client, clinic.prp_protocol)
+    client.post(url("abandon", clinic.prp_protocol))  # "Stop" pressed in another tab
+
+    response = client.post(url("review", clinic.prp_protocol), confirm, follow=True)
+
+    assert response.redirect_chain[0][0] == url("start", clinic.prp_protocol)
+    assert "Nothing was booked" in response.content.decode()
+    assert not Plan.objects.filter(protocol=clinic.prp_protocol, status=PlanStatus.CONFIRMED)
+    assert Plan.objects.get(pk=first.pk).status == PlanStatus.CONFIRMED
+
+
+def test_a_second_confirmation_of_the_same_booking_still_lands_on_the_done_page(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    confirm = consent_post(client, protocol)
+    assert client.post(url("review", protocol), confirm)["Location"] == url("done")
+
+    assert client.post(url("review", protocol), confirm)["Location"] == url("done")
+    assert Plan.objects.count() == 1 and OutgoingEmail.objects.count() == 1
