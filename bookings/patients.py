@@ -14,10 +14,13 @@ from datetime import date, datetime
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, Trim
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from bookings.errors import NotFound
-from bookings.models import Patient, Plan
+from bookings.errors import NotFound, PatientAlreadyBooked
+from bookings.models import Appointment, Patient, Plan
+from bookings.rules import clinic_zone
 from bookings.services import booking_transaction
 
 
@@ -101,6 +104,7 @@ def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
         if len(locked) != 2:
             raise NotFound(_("One of these patients no longer exists. Please look again."))
         kept, gone = locked[keep.pk], locked[duplicate.pk]
+        _refuse_overlapping_visits(kept, gone)
         for relation in Patient._meta.related_objects:
             if relation.many_to_many or not isinstance(relation.field, models.ForeignKey):
                 continue
@@ -114,3 +118,32 @@ def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
         return kept
 
     return booking_transaction(merge)
+
+
+def _refuse_overlapping_visits(kept: Patient, gone: Patient) -> None:
+    """One person cannot be at two visits at once: merging two patients whose visits overlap
+    would book the kept one twice at the same time (the engine refuses that for a booking).
+    Read under the plans' locks, so no booking can add such a visit meanwhile."""
+    now = timezone.now()
+    theirs = Appointment.objects.blocking(now).filter(
+        plan__patient_id=gone.pk, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    )
+    clash = (
+        Appointment.objects.blocking(now)
+        .filter(plan__patient_id=kept.pk)
+        .filter(Exists(theirs))
+        .order_by("start")
+        .first()
+    )
+    if clash is not None:
+        raise PatientAlreadyBooked(
+            _(
+                "%(kept)s and %(gone)s both have a visit at %(when)s, so they cannot be merged: "
+                "cancel or move one of those visits first. Nothing was changed."
+            )
+            % {
+                "kept": kept,
+                "gone": gone,
+                "when": date_format(clash.start.astimezone(clinic_zone()), "DATETIME_FORMAT"),
+            }
+        )

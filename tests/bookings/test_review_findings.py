@@ -31,7 +31,7 @@ from bookings.reception import (
     appointment_complete,
 )
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
-from tests.bookings.reception_fixtures import confirmed_plan, local, put, today
+from tests.bookings.reception_fixtures import confirmed_plan, local, put, sign_in, today
 from tests.bookings.test_admin_phone_booking import BOOK, booking_data, propose
 from tests.factories import PatientFactory
 
@@ -413,3 +413,48 @@ def phone_questions(db):
             text="Do you take blood thinners?", yes_outcome=ScreeningOutcome.REVIEW, position=2
         ),
     }
+
+
+# --- a merge never books one patient twice at the same time ----------------------------------
+
+
+def test_merging_two_patients_whose_visits_overlap_is_refused_and_changes_nothing(
+    client, manager, course, weber, yilmaz
+):
+    keep = PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+    duplicate = PatientFactory(
+        full_name="maria schneider", email="maria@example.com", date_of_birth=keep.date_of_birth
+    )
+    start = local(today() + timedelta(days=3), "10:00")
+    kept_visit = put(confirmed_plan(course, weber, keep), start)
+    their_visit = put(confirmed_plan(course, yilmaz, duplicate), start + timedelta(minutes=30))
+    sign_in(client, manager)
+
+    response = client.post(
+        reverse("admin:bookings_patient_merge", args=[keep.pk, duplicate.pk]), follow=True
+    )
+
+    assert "cannot be merged" in response.text
+    assert "Nothing was changed." in response.text
+    assert Patient.objects.filter(pk=duplicate.pk).exists()
+    assert Plan.objects.get(pk=their_visit.plan_id).patient_id == duplicate.pk
+    assert Plan.objects.get(pk=kept_visit.plan_id).patient_id == keep.pk
+
+
+def test_merging_two_patients_whose_visits_only_touch_or_were_cancelled_goes_ahead(
+    course, weber, yilmaz
+):
+    keep = PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+    duplicate = PatientFactory(
+        full_name="maria schneider", email="maria@example.com", date_of_birth=keep.date_of_birth
+    )
+    start = local(today() + timedelta(days=3), "10:00")
+    put(confirmed_plan(course, weber, keep), start)
+    put(confirmed_plan(course, yilmaz, duplicate), start + timedelta(minutes=60))  # right after
+    cancelled = put(confirmed_plan(course, yilmaz, duplicate), start - timedelta(minutes=30))
+    Appointment.objects.filter(pk=cancelled.pk).update(status=AppointmentStatus.CANCELLED)
+
+    patient_merge(keep=keep, duplicate=duplicate)
+
+    assert not Patient.objects.filter(pk=duplicate.pk).exists()
+    assert Plan.objects.filter(patient=keep).count() == 3
