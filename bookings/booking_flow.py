@@ -107,6 +107,22 @@ def booking_hold(
         raise
 
 
+def patient_busy_times(
+    *, email: str, date_of_birth: str | date, except_plan_id: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """When a returning patient (same email and date of birth) is already booked.
+
+    Only used to keep a new proposal clear of those times (the engine refuses an overlap);
+    never shown, like everything else of an existing record.
+    """
+    return list(
+        Appointment.objects.blocking(timezone.now())
+        .filter(plan__patient__email__iexact=email, plan__patient__date_of_birth=date_of_birth)
+        .exclude(plan_id=except_plan_id)
+        .values_list("start", "end")
+    )
+
+
 def booking_release(*, plan_id: int) -> None:
     """Give back the times of a held plan the patient walked away from (no error if gone)."""
     plan = Plan.objects.filter(pk=plan_id, status=PlanStatus.HELD).first()

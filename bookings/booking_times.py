@@ -6,9 +6,9 @@ appointments), so a page that shows a month of days costs the same as one that s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypedDict
 
 from django.utils import timezone
@@ -57,22 +57,45 @@ def visits_from_session(stored: list[StoredVisit]) -> list[ProposedVisit]:
     ]
 
 
+# How many later first days are tried for a course clear of the patient's own visits.
+BUSY_RETRY_DAYS = 21
+
+
+def _clashes(visits: Iterable[object], busy: Sequence[tuple[datetime, datetime]]) -> bool:
+    """Whether any of these visits (or openings) overlaps one of the `busy` intervals."""
+    for visit in visits:
+        end = visit.start + timedelta(minutes=visit.minutes)
+        if any(visit.start < until and since < end for since, until in busy):
+            return True
+    return False
+
+
 def course_from(
     *,
     protocol: Protocol,
     clinician: Clinician | None,
     earliest: date | None,
+    busy: Sequence[tuple[datetime, datetime]] = (),
     now: datetime | None = None,
 ) -> list[ProposedVisit]:
     """The whole course, its first visit on `earliest` or the first day after it with a free time.
+
+    `busy`: times the patient is already booked (a returning patient's other course). The
+    engine refuses a course that overlaps them, so the proposal steps past them — else the
+    patient was sent back to "new times" that were the same times, for ever.
 
     Raises NoCourseFits (with the planner's reason) when nothing fits, and when nothing is free
     from `earliest` on (never a course earlier than the patient asked for).
     """
     now = now or timezone.now()
     rules = BookingRules.from_settings()
+    fallback = None
     if earliest is None or earliest <= local_date(rules.earliest_start(now, online=True)):
-        return course_propose(protocol=protocol, clinician=clinician, now=now)
+        course = course_propose(protocol=protocol, clinician=clinician, now=now)
+        if not busy or not _clashes(course, busy):
+            return course
+        # Try from the same day on; the engine names the clash if nothing clear is found.
+        fallback, earliest = course, local_date(course[0].start)
     calendar = Calendar(
         protocol=protocol,
         first_day=earliest,
@@ -82,12 +105,26 @@ def course_from(
         rules=rules,
     )
     spec = VisitSpec.for_visit(protocol, expected_sequences(protocol)[0])
+    tried = 0
     for day in calendar.days():
-        openings = calendar.openings(day, spec)
-        if openings:
-            return course_propose(
+        openings = [o for o in calendar.openings(day, spec) if not _clashes([o], busy)]
+        if not openings:
+            continue
+        try:
+            course = course_propose(
                 protocol=protocol, first_start=openings[0].start, clinician=clinician, now=now
             )
+        except NoCourseFits:
+            if not busy:
+                raise
+        else:
+            if not _clashes(course, busy):
+                return course
+        tried += 1
+        if tried >= BUSY_RETRY_DAYS:
+            break
+    if fallback is not None:
+        return fallback
     # Nothing from that date on. Proposing the first free course instead would quietly book the
     # patient earlier than they asked; say so, and let them choose another date.
     raise NoCourseFits(

@@ -29,6 +29,7 @@ from bookings.booking_flow import (
     booking_hold,
     booking_release,
     manage_link_resend,
+    patient_busy_times,
     plan_cancel_online,
     review_deadline,
 )
@@ -234,11 +235,20 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
     if "visits" not in flow and not search.errors:
         settings_ = flow.get("search", {})
         chosen_id = settings_.get("clinician")
+        details = flow.get("details")
         try:
             visits = course_from(
                 protocol=protocol,
                 clinician=next((c for c in clinicians if c.pk == chosen_id), None),
                 earliest=_date_param(settings_.get("earliest")),
+                # Once the details are known: clear of the patient's own other visits.
+                busy=patient_busy_times(
+                    email=details["email"],
+                    date_of_birth=details["date_of_birth"],
+                    except_plan_id=flow.get("plan_id"),
+                )
+                if details
+                else (),
             )
         except BookingError as error:
             problem = error.message

@@ -218,3 +218,26 @@ def test_a_second_confirmation_of_the_same_booking_still_lands_on_the_done_page(
 
     assert client.post(url("review", protocol), confirm)["Location"] == url("done")
     assert Plan.objects.count() == 1 and OutgoingEmail.objects.count() == 1
+
+
+# --- a returning patient's second course --------------------------------------------------------
+
+
+def test_a_returning_patients_new_times_step_past_their_own_visits(client, clinic):
+    book(client, clinic.protocol)  # Maria's first course
+    first = Plan.objects.get()
+    answer_screening(client, clinic.prp_protocol)
+
+    # The first proposal may overlap her own visits (the page does not know her yet): the hold
+    # says so and promises new times…
+    response = hold(client, clinic.prp_protocol)
+    if response["Location"] == url("times", clinic.prp_protocol):
+        # …which must really be new: before, the same clashing times came back for ever.
+        response = hold(client, clinic.prp_protocol)
+
+    assert response["Location"] == url("review", clinic.prp_protocol)
+    second = Plan.objects.exclude(pk=first.pk).get()
+    assert second.patient_id == first.patient_id and second.status == PlanStatus.HELD
+    mine = [(a.start, a.end) for a in first.appointments.all()]
+    for visit in second.appointments.all():
+        assert not any(visit.start < end and start < visit.end for start, end in mine)
