@@ -106,6 +106,16 @@ def appointment_mark_no_show(
                 _("Only a booked visit can be marked as a no-show; this one is %(status)s.")
                 % {"status": current.get_status_display().lower()}
             )
+        if plan.status != PlanStatus.CONFIRMED:
+            # A held course or one awaiting a clinician's review was never a firm appointment:
+            # the patient did not fail to come to it (and its visit must not count as one).
+            raise InvalidPlanState(
+                _(
+                    "This course is not confirmed (its status is “%(status)s”), so the visit "
+                    "cannot be marked as a no-show."
+                )
+                % {"status": plan.get_status_display()}
+            )
         if local_date(current.start) > local_date(now):
             raise InvalidPlanState(_("A visit on a later day cannot be marked as a no-show yet."))
         current.status = AppointmentStatus.NO_SHOW

@@ -29,6 +29,7 @@ from bookings.reception import (
     appointment_cancel_by_clinic,
     appointment_check_in,
     appointment_complete,
+    appointment_mark_no_show,
 )
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import confirmed_plan, local, put, sign_in, today
@@ -458,3 +459,22 @@ def test_merging_two_patients_whose_visits_only_touch_or_were_cancelled_goes_ahe
 
     assert not Patient.objects.filter(pk=duplicate.pk).exists()
     assert Plan.objects.filter(patient=keep).count() == 3
+
+
+# --- a no-show needs a confirmed course, as a check-in does ----------------------------------
+
+
+@pytest.mark.parametrize("status", [PlanStatus.HELD, PlanStatus.AWAITING_REVIEW])
+def test_a_visit_of_a_course_that_is_not_confirmed_cannot_be_marked_as_a_no_show(
+    course, weber, status
+):
+    visit = visit_in(-30, course, weber)  # started half an hour ago; the patient is not here
+    held_until = timezone.now() + timedelta(minutes=10) if status == PlanStatus.HELD else None
+    Plan.objects.filter(pk=visit.plan_id).update(status=status, hold_expires_at=held_until)
+
+    with pytest.raises(InvalidPlanState, match="not confirmed"):
+        appointment_mark_no_show(appointment=visit)
+
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.BOOKED
+    assert Plan.objects.get(pk=visit.plan_id).status == status
