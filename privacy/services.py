@@ -388,11 +388,14 @@ def guests_stale(*, days: int, now: datetime | None = None) -> models.QuerySet[P
     or by phone, sends one). What is left are abandoned holds: details typed, times held, never
     confirmed.
     """
-    cutoff = (now or timezone.now()) - timedelta(days=days)
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
     completed = Plan.objects.filter(patient=OuterRef("pk")).filter(
         Q(consented_at__isnull=False)
         | ~Q(status__in=[PlanStatus.HELD, PlanStatus.CANCELLED])
         | Q(created_at__gte=cutoff)
+        # Still booking, however the period is set: a hold that has not run out.
+        | Q(status=PlanStatus.HELD, hold_expires_at__gt=now)
     )
     emailed = OutgoingEmail.objects.filter(patient=OuterRef("pk"))
     return Patient.objects.filter(created_at__lt=cutoff).exclude(

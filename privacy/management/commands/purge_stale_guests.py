@@ -4,7 +4,7 @@ Daily, e.g.: `15 3 * * * cd /srv/clinic && .venv/bin/python manage.py purge_stal
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from privacy.services import guests_purge, guests_stale
 
@@ -18,6 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         days = options["days"]
+        if days < 1:
+            # 0 or a negative number would put the cut-off at or after now: every guest, even
+            # one holding times this minute, would count as stale.
+            raise CommandError(
+                "--days must be at least 1 (GUEST_RETENTION_DAYS has the same rule)."
+            )
         if options["dry_run"]:
             self.stdout.write(f"{guests_stale(days=days).count()} guest(s) would be erased.")
             return
