@@ -241,12 +241,18 @@ def photo_add(
     area: str,
     upload: IO[bytes],
     size: int | None = None,
+    now: datetime | None = None,
 ) -> Photo:
     """Check, clean and store one photo of a session. Raises PhotoRejected with a message."""
+    now = now or timezone.now()
     if appointment.kind != AppointmentKind.SESSION or appointment.status == (
         AppointmentStatus.CANCELLED
     ):
         raise InvalidPlanState(_("Photos are kept for sessions that took place."))
+    if appointment.start > now:
+        # A photo of a session still to come would be filed as that session's "before" picture
+        # although it was taken some other day (the same rule as the treatment record).
+        raise InvalidPlanState(_("Photos can be added once the session has started."))
     processed = photo_process(upload, size=size)
     image_name = photo_storage_save(processed.image)
     thumbnail_name = photo_storage_save(processed.thumbnail)

@@ -292,6 +292,7 @@ def _render_session(
         audit_record(
             request=request, object_type=AuditObject.TREATMENT_RECORD, object_ids=[record.pk]
         )
+    not_started = appointment.start > timezone.now()
     may_add_photo = (
         request.user.has_perm("clinical.add_photo")
         and clinician_of(request.user) is not None
@@ -309,9 +310,11 @@ def _render_session(
             "may_edit_record": record is not None
             and _may_write_record(request, appointment, record),
             "photos": photos,
-            "photo_form": photo_form if may_add_photo else None,
+            "photo_form": photo_form if may_add_photo and not not_started else None,
+            # Said instead of the form, to the clinician who may add photos once it starts.
+            "photos_later": may_add_photo and not_started,
             "may_view_photos": request.user.has_perm("clinical.view_photo"),
-            "not_started": appointment.start > timezone.now(),
+            "not_started": not_started,
         },
         status=status,
     )
