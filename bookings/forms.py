@@ -209,9 +209,16 @@ class ConfirmForm(forms.Form):
     )
     consent_text = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, consent_text: ConsentText, **kwargs: object):
+    def __init__(
+        self,
+        *args: object,
+        consent_text: ConsentText,
+        shown: int | None = None,
+        **kwargs: object,
+    ):
         super().__init__(*args, **kwargs)
         self.consent = consent_text
+        self.shown = shown  # the text the review page last showed this patient (session)
         self.fields["consent_text"].initial = consent_text.pk
         self.helper = _helper()
 
@@ -220,8 +227,12 @@ class ConfirmForm(forms.Form):
         if shown == self.consent.pk:
             return shown
         # The version the patient read is the one recorded (a newer one may have been published
-        # since the page was shown); it must exist and be published.
-        exists = ConsentText.objects.filter(pk=shown, published_at__lte=timezone.now()).exists()
+        # since the page was shown); it must be the one the page showed them — not any other
+        # version or language a tampered form names — and still be published.
+        exists = (
+            shown == self.shown
+            and ConsentText.objects.filter(pk=shown, published_at__lte=timezone.now()).exists()
+        )
         if not exists:
             raise forms.ValidationError(_("Please read the consent text again and confirm."))
         return shown

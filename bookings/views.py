@@ -448,7 +448,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     consent = _consent_text(language)
     if consent is None:
         raise Http404("No consent text is published.")
-    form = ConfirmForm(request.POST or None, consent_text=consent)
+    form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
     if request.method == "POST" and form.is_valid():
         if _too_many(request, ratelimit.CONFIRM):
             return redirect("bookings:review", slug=protocol.slug)
@@ -467,6 +467,9 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         _clear_flow(request)
         request.session[DONE_KEY] = plan.pk
         return redirect("bookings:done")
+    # What this page shows is the only other version a confirmation may name (see ConfirmForm).
+    flow["consent_shown"] = consent.pk
+    _save_flow(request, flow)
     appointments = [a for a in plan.appointments.all() if a.is_active]
     names = {a.clinician_id: a.clinician.display_name for a in appointments}
     return render(

@@ -241,3 +241,47 @@ def test_a_returning_patients_new_times_step_past_their_own_visits(client, clini
     mine = [(a.start, a.end) for a in first.appointments.all()]
     for visit in second.appointments.all():
         assert not any(visit.start < end and start < visit.end for start, end in mine)
+
+
+# --- the consent recorded is the consent shown ---------------------------------------------------
+
+
+def publish_consent(language: str, version: int, *, ago: timedelta) -> ConsentText:
+    return ConsentText.objects.create(
+        language=language,
+        version=version,
+        title=f"Consent v{version}",
+        body="Older or other wording.",
+        published_at=timezone.now() - ago,
+    )
+
+
+@pytest.mark.parametrize("language, version", [("en", 0), ("de", 7)])
+def test_a_confirmation_naming_a_consent_text_it_was_not_shown_is_refused(
+    client, protocol, language, version
+):
+    other = publish_consent(language, version, ago=timedelta(days=400))
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    client.get(url("review", protocol))
+
+    response = client.post(url("review", protocol), {"consent": "on", "consent_text": other.pk})
+
+    assert response.status_code == 200
+    assert "Please read the consent text again" in response.content.decode()
+    plan = Plan.objects.get()
+    assert plan.status == PlanStatus.HELD and plan.consent_text_id is None
+    assert ScreeningAnswer.objects.count() == 0
+
+
+def test_the_version_shown_is_recorded_even_if_a_newer_one_came_out_meanwhile(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    confirm = consent_post(client, protocol)  # the review page shows version 1
+    shown = ConsentText.objects.get(pk=confirm["consent_text"])
+    publish_consent("en", shown.version + 1, ago=timedelta(seconds=1))
+
+    response = client.post(url("review", protocol), confirm)
+
+    assert response["Location"] == url("done")
+    assert Plan.objects.get().consent_text == shown
