@@ -11,10 +11,15 @@ that are due again, so a later run sends it even without a worker.
 A rescheduled appointment has a new start, hence no claim yet: it gets a fresh reminder for its
 new time. A cancelled one is no longer due, and the claim re-checks that under the plan's lock
 (the lock every booking workflow takes first), so a reminder cannot cross a cancellation.
+
+Each reminder is claimed in the booking engine's own transaction (its lock timeout: a plan held
+by a long booking makes that reminder wait at most BOOKING_LOCK_TIMEOUT_SECONDS, then it is left
+for the next run), and one reminder that fails never stops the others.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,6 +29,7 @@ from django.utils import timezone
 
 from bookings.booking_flow import manage_url
 from bookings.emails import email_deliver, email_patient
+from bookings.errors import NotFound
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -37,8 +43,11 @@ from bookings.models import (
 )
 from bookings.reception import appointment_title
 from bookings.rules import clinic_zone
+from bookings.services import appointment_lock, booking_transaction
 from bookings.tokens import manage_link_create
 from treatments.models import Procedure, Source
+
+logger = logging.getLogger(__name__)
 
 
 def reminders_due(*, now: datetime) -> QuerySet[Appointment]:
@@ -65,21 +74,23 @@ def reminders_due(*, now: datetime) -> QuerySet[Appointment]:
 
 
 def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> bool:
-    """Claim and queue the reminder for this visit. False if it is not due or already claimed."""
+    """Claim and queue the reminder for this visit. False if it is not due or already claimed.
+
+    The engine's transaction (`booking_transaction`: durable, with the lock timeout, a lock wait
+    answered with `ClinicBusy`) and its plan lock on the *stored* plan (`appointment_lock`): the
+    caller's `plan_id` may be stale, and a run must never wait for ever behind a busy plan.
+    """
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        # The engine's plan lock (FOR NO KEY UPDATE OF the plan row) on the *stored* plan: the
-        # caller's `plan_id` may be stale, and a full FOR UPDATE would also block every email
-        # or answer being written for this plan (their foreign keys take key-share locks).
-        plan_id = (
-            Appointment.objects.filter(pk=appointment.pk).values_list("plan_id", flat=True).first()
-        )
-        locked = Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan_id)
-        locked.values_list("pk", flat=True).first()
+
+    def claim() -> bool:
+        try:
+            plan, _current = appointment_lock(appointment_id=appointment.pk)
+        except NotFound:
+            return False  # deleted since it was listed
         current = (
             reminders_due(now=now)
             .select_related("clinician")
-            .filter(pk=appointment.pk, plan_id=plan_id)
+            .filter(pk=appointment.pk, plan_id=plan.pk)
             .first()
         )
         if current is None:
@@ -108,19 +119,30 @@ def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> b
             context={**_reminder_context(current), "manage_url": link},
         )
         reminder.save(update_fields=["email"])
-    return True
+        return True
+
+    return booking_transaction(claim)
 
 
 def reminders_send_due(*, now: datetime | None = None) -> int:
     """Queue every due reminder, then retry reminder emails whose delivery failed before.
 
-    Returns how many reminders this run claimed.
+    Returns how many reminders this run claimed. Each reminder is its own transaction: one that
+    fails (a busy plan, a broken template, a database error) is rolled back, logged by the
+    appointment's id only — nothing personal or medical — and left for the next run; the others
+    go out.
     """
     now = now or timezone.now()
-    claimed = sum(
-        reminder_send(appointment=appointment, now=now)
-        for appointment in reminders_due(now=now).only("pk", "plan_id")
-    )
+    claimed = 0
+    for appointment_id in list(reminders_due(now=now).values_list("pk", flat=True)):
+        try:
+            claimed += reminder_send(appointment=Appointment(pk=appointment_id), now=now)
+        except Exception as error:
+            logger.error(
+                "Reminder for appointment %s not sent this run (%s)",
+                appointment_id,
+                type(error).__name__,
+            )
     retry = OutgoingEmail.objects.filter(
         status=OutgoingEmailStatus.PENDING,
         reminders__isnull=False,
@@ -128,7 +150,10 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
         next_attempt_at__lte=now,
     ).values_list("pk", flat=True)
     for email_id in list(retry):
-        email_deliver(email_id=email_id, now=now)
+        try:
+            email_deliver(email_id=email_id, now=now)
+        except Exception as error:
+            logger.error("Reminder email %s not retried (%s)", email_id, type(error).__name__)
     return claimed
 
 

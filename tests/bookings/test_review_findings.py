@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bookings import admin_views, services
 from bookings import reception as reception_module
+from bookings import reminders as reminders_module
 from bookings.errors import ClinicBusy, InvalidPlanState, NotFound
 from bookings.models import (
     Appointment,
@@ -23,6 +24,7 @@ from bookings.models import (
     ScreeningAnswer,
     ScreeningOutcome,
     ScreeningQuestion,
+    SentReminder,
 )
 from bookings.patients import patient_merge
 from bookings.reception import (
@@ -478,3 +480,67 @@ def test_a_visit_of_a_course_that_is_not_confirmed_cannot_be_marked_as_a_no_show
     visit.refresh_from_db()
     assert visit.status == AppointmentStatus.BOOKED
     assert Plan.objects.get(pk=visit.plan_id).status == status
+
+
+# --- a reminder run: each reminder on its own, never waiting for ever -------------------------
+
+
+def test_one_reminder_that_fails_does_not_stop_the_others_and_is_logged_by_id_only(
+    course, weber, monkeypatch, caplog
+):
+    broken = visit_in(3 * 60, course, weber, full_name="Zelda Quuxington")
+    fine = visit_in(5 * 60, course, weber)
+    context = reminders_module._reminder_context
+
+    def fails_for_one(appointment):
+        if appointment.pk == broken.pk:
+            raise ValueError("Zelda Quuxington: template broke")
+        return context(appointment)
+
+    monkeypatch.setattr(reminders_module, "_reminder_context", fails_for_one)
+
+    with caplog.at_level("ERROR", logger="bookings.reminders"):
+        claimed = reminders_module.reminders_send_due()
+
+    assert claimed == 1
+    assert list(SentReminder.objects.values_list("appointment_id", flat=True)) == [fine.pk]
+    assert OutgoingEmail.objects.filter(plan_id=broken.plan_id).count() == 0  # rolled back
+    assert str(broken.pk) in caplog.text
+    assert "Zelda" not in caplog.text
+
+    monkeypatch.setattr(reminders_module, "_reminder_context", context)
+    assert reminders_module.reminders_send_due() == 1  # the next run sends it
+
+
+@pytest.mark.postgres
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_run_waits_for_a_busy_plan_no_longer_than_the_lock_timeout(
+    course, weber, settings
+):
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 1
+    busy = visit_in(3 * 60, course, weber)
+    free = visit_in(5 * 60, course, weber)
+    locked, outcome = threading.Event(), {}
+
+    def a_long_booking_holds_the_plan():
+        Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=busy.plan_id)
+        locked.set()
+        clock.sleep(4)
+
+    thread = threading.Thread(
+        target=lambda: _run_and_record(a_long_booking_holds_the_plan, outcome, "booking")
+    )
+    thread.start()
+    locked.wait(10)
+    started = clock.monotonic()
+    try:
+        claimed = reminders_module.reminders_send_due()
+    finally:
+        elapsed = clock.monotonic() - started
+        thread.join(20)
+
+    assert outcome == {}, outcome
+    assert elapsed < 3
+    assert claimed == 1
+    assert list(SentReminder.objects.values_list("appointment_id", flat=True)) == [free.pk]
