@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from bookings import ratelimit
@@ -71,6 +72,9 @@ DONE_KEY = "booking_done"
 # Long enough to read the consent slowly and come back to a tab; short enough that answers
 # typed on a shared computer are gone the same day.
 FLOW_IDLE_SECONDS = 2 * 60 * 60
+# Every page that shows what a patient typed, their answers or their plan is sent with
+# `never_cache` (Cache-Control: no-store, private): after the patient leaves a shared computer,
+# the browser's cache and back button do not show it to the next person.
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -167,6 +171,7 @@ def _date_param(value: str | None) -> date | None:
 # --- 1. Screening -------------------------------------------------------------------------------
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def book_start(request: HttpRequest, slug: str) -> HttpResponse:
     protocol = _protocol(slug)
@@ -209,6 +214,7 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
 # --- 2. Times -----------------------------------------------------------------------------------
 
 
+@never_cache
 @require_safe
 def book_times(request: HttpRequest, slug: str) -> HttpResponse:
     protocol = _protocol(slug)
@@ -272,6 +278,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpResponse:
     protocol = _protocol(slug)
@@ -334,6 +341,7 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
 # --- 3. Details and hold ------------------------------------------------------------------------
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def book_details(request: HttpRequest, slug: str) -> HttpResponse:
     protocol = _protocol(slug)
@@ -402,6 +410,7 @@ def _consent_text(language: str) -> ConsentText | None:
     return next((t for t in texts if t.language == language), None) or next(iter(texts), None)
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     protocol = _protocol(slug)
@@ -505,6 +514,7 @@ def book_abandon(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(protocol.get_absolute_url())
 
 
+@never_cache
 @require_safe
 def book_done(request: HttpRequest) -> HttpResponse:
     plan_id = request.session.get(DONE_KEY)
@@ -582,6 +592,7 @@ def manage_view(view):
     return wrapped
 
 
+@never_cache
 @require_safe
 @manage_view
 def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
@@ -620,6 +631,7 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
     )
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @manage_view
 def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> HttpResponse:
@@ -680,6 +692,7 @@ def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> 
     )
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @manage_view
 def manage_cancel_visit(
@@ -713,6 +726,7 @@ def manage_cancel_visit(
     )
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @manage_view
 def manage_cancel_plan(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
@@ -734,6 +748,7 @@ def manage_cancel_plan(request: HttpRequest, link: ManageLink, token: str) -> Ht
     )
 
 
+@never_cache
 @require_safe
 @manage_view
 def manage_calendar(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:

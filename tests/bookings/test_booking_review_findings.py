@@ -285,3 +285,23 @@ def test_the_version_shown_is_recorded_even_if_a_newer_one_came_out_meanwhile(cl
 
     assert response["Location"] == url("done")
     assert Plan.objects.get().consent_text == shown
+
+
+# --- personal pages are not kept in the browser's cache ------------------------------------------
+
+
+def test_pages_with_answers_details_or_the_plan_are_not_stored_by_the_browser(client, protocol):
+    answer_screening(client, protocol, yes_to="anticoagulant")
+    pages = [url("start", protocol), url("times", protocol)]
+    hold(client, protocol)
+    pages += [url("details", protocol), url("review", protocol)]
+    responses = {page: client.get(page) for page in pages}
+    client.post(url("review", protocol), consent_post(client, protocol))
+    emails_send_due()
+    token = mail.outbox[0].body.split("/manage/")[1].split("/")[0]
+    for page in (url("done"), url("manage", token=token), url("manage-calendar", token=token)):
+        responses[page] = client.get(page)
+
+    for page, response in responses.items():
+        assert response.status_code == 200, page
+        assert "no-store" in response.get("Cache-Control", ""), page
