@@ -64,13 +64,16 @@ def appointment_check_in(*, appointment: Appointment, now: datetime | None = Non
     def check_in(plan: Plan, current: Appointment) -> None:
         if current.status != AppointmentStatus.BOOKED:
             raise InvalidPlanState(
-                _("Only a booked visit can be checked in; this one is %(status)s.")
-                % {"status": current.get_status_display().lower()}
+                _("Only a booked visit can be checked in; this visit's status is “%(status)s”.")
+                % {"status": current.get_status_display()}
             )
         if plan.status != PlanStatus.CONFIRMED:
             raise InvalidPlanState(
-                _("This course is not confirmed (%(status)s), so the visit cannot take place yet.")
-                % {"status": plan.get_status_display().lower()}
+                _(
+                    "This course is not confirmed (its status is “%(status)s”), so the visit "
+                    "cannot take place yet."
+                )
+                % {"status": plan.get_status_display()}
             )
         if local_date(current.start) != local_date(now):
             raise InvalidPlanState(_("Only today's visits can be checked in."))
@@ -86,8 +89,8 @@ def appointment_complete(*, appointment: Appointment, now: datetime | None = Non
     def complete(plan: Plan, current: Appointment) -> None:
         if current.status != AppointmentStatus.CHECKED_IN:
             raise InvalidPlanState(
-                _("Only a checked-in visit can be completed; this one is %(status)s.")
-                % {"status": current.get_status_display().lower()}
+                _("Only a checked-in visit can be completed; this visit's status is “%(status)s”.")
+                % {"status": current.get_status_display()}
             )
         current.status = AppointmentStatus.COMPLETED
 
@@ -103,8 +106,11 @@ def appointment_mark_no_show(
     def no_show(plan: Plan, current: Appointment) -> None:
         if current.status != AppointmentStatus.BOOKED:
             raise InvalidPlanState(
-                _("Only a booked visit can be marked as a no-show; this one is %(status)s.")
-                % {"status": current.get_status_display().lower()}
+                _(
+                    "Only a booked visit can be marked as a no-show; this visit's status is "
+                    "“%(status)s”."
+                )
+                % {"status": current.get_status_display()}
             )
         if plan.status != PlanStatus.CONFIRMED:
             # A held course or one awaiting a clinician's review was never a firm appointment:

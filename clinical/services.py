@@ -105,10 +105,20 @@ def _refuse_unless_awaiting_review(plan_id: int) -> None:
     if current.status == PlanStatus.AWAITING_REVIEW:
         return
     if current.reviewed_at is not None:
+        # A reviewer is recorded only by an approval or a decline; a declined plan stays declined.
+        # Whole sentences per decision: a lower-cased status label is wrong in some languages
+        # (Turkish "İptal edildi" would gain a stray dot).
+        if current.status == PlanStatus.DECLINED:
+            message = _(
+                "This plan was already declined by %(who)s on %(when)s. Nothing was changed."
+            )
+        else:
+            message = _(
+                "This plan was already approved by %(who)s on %(when)s. Nothing was changed."
+            )
         raise ReviewRefused(
-            _("This plan was already %(decision)s by %(who)s on %(when)s. Nothing was changed.")
+            message
             % {
-                "decision": current.get_status_display().lower(),
                 "who": current.reviewed_by or _("another clinician"),
                 "when": date_format(
                     current.reviewed_at.astimezone(clinic_zone()), "DATETIME_FORMAT"
@@ -116,8 +126,8 @@ def _refuse_unless_awaiting_review(plan_id: int) -> None:
             }
         )
     raise ReviewRefused(
-        _("This plan is not awaiting review (it is %(status)s). Nothing was changed.")
-        % {"status": current.get_status_display().lower()}
+        _("This plan is not awaiting review (its status is “%(status)s”). Nothing was changed.")
+        % {"status": current.get_status_display()}
     )
 
 
@@ -184,8 +194,11 @@ def treatment_record_complete(
             AppointmentStatus.CHECKED_IN,
         ):
             raise RecordRefused(
-                _("This session is %(status)s; only a confirmed, open session can be recorded.")
-                % {"status": current.get_status_display().lower()}
+                _(
+                    "This session's status is “%(status)s”; only a confirmed, open session can "
+                    "be recorded."
+                )
+                % {"status": current.get_status_display()}
             )
         if current.start > now:
             raise RecordRefused(_("This session has not started yet."))

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings import admin_views, services
 from bookings import reception as reception_module
@@ -544,3 +544,29 @@ def test_a_reminder_run_waits_for_a_busy_plan_no_longer_than_the_lock_timeout(
     assert elapsed < 3
     assert claimed == 1
     assert list(SentReminder.objects.values_list("appointment_id", flat=True)) == [free.pk]
+
+
+# --- translated status labels are used as they are, never lower-cased ------------------------
+
+
+@pytest.mark.parametrize(
+    "change", [appointment_check_in, appointment_complete, appointment_mark_no_show]
+)
+def test_a_refusal_names_a_cancelled_visit_in_turkish_without_a_stray_dot(course, weber, change):
+    visit = visit_in(-10, course, weber)
+    Appointment.objects.filter(pk=visit.pk).update(status=AppointmentStatus.CANCELLED)
+
+    with translation.override("tr"), pytest.raises(InvalidPlanState) as refusal:
+        change(appointment=visit)
+
+    assert "“İptal edildi”" in refusal.value.message
+    assert "\u0307" not in refusal.value.message  # "i̇ptal": lower() of a dotted capital İ
+
+
+def test_a_refusal_names_a_course_awaiting_review_in_english_as_the_label_reads(course, weber):
+    visit = visit_in(-10, course, weber, status=PlanStatus.AWAITING_REVIEW)
+
+    with translation.override("en"), pytest.raises(InvalidPlanState) as refusal:
+        appointment_check_in(appointment=visit)
+
+    assert "(its status is “Awaiting clinician review”)" in refusal.value.message

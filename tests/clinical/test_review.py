@@ -117,7 +117,7 @@ def test_a_plan_cannot_be_decided_twice_by_the_same_or_another_clinician(
         response = reviewer_client.post(
             review_url(plan), {"decision": second, "note": "Second opinion"}, follow=True
         )
-        assert "already confirmed by Dr. Anna Weber" in response.content.decode()
+        assert "already approved by Dr. Anna Weber" in response.content.decode()
         assert "Nothing was changed." in response.content.decode()
         assert snapshot(plan) == after_first
     assert OutgoingEmail.objects.count() == 1

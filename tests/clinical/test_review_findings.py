@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from bookings.errors import InvalidPlanState
@@ -176,3 +176,54 @@ def test_the_session_page_says_photos_come_once_the_session_has_started(
     assert posted.status_code == 400
     assert "Photos can be added once the session has started." in posted.text
     assert Photo.objects.count() == 0
+
+
+# --- translated status labels are used as they are, never lower-cased ------------------------
+
+
+def test_reviewing_a_cancelled_plan_names_it_in_turkish_without_a_stray_dot(
+    make_plan, clinician, patient
+):
+    plan = make_plan(clinician=clinician, patient=patient, status=PlanStatus.CANCELLED)
+
+    with translation.override("tr"), pytest.raises(services.ReviewRefused) as refusal:
+        services.plan_approve(plan=plan, reviewer=clinician)
+
+    assert "“İptal edildi”" in refusal.value.message
+    assert "\u0307" not in refusal.value.message  # "i̇ptal": lower() of a dotted capital İ
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.CANCELLED
+
+
+def test_recording_a_cancelled_session_names_it_in_turkish_without_a_stray_dot(
+    make_plan, clinician, patient
+):
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(hours=1),
+    )
+    session = plan.appointments.get(sequence=1)
+    Appointment.objects.filter(pk=session.pk).update(status=AppointmentStatus.CANCELLED)
+
+    with translation.override("tr"), pytest.raises(services.RecordRefused) as refusal:
+        services.treatment_record_complete(
+            appointment=session, clinician=clinician, details=details()
+        )
+
+    assert "“İptal edildi”" in refusal.value.message
+    assert "\u0307" not in refusal.value.message
+    assert TreatmentRecord.objects.count() == 0
+
+
+def test_a_second_decision_on_a_declined_plan_says_it_was_declined_and_by_whom(
+    make_plan, clinician, patient
+):
+    plan = make_plan(clinician=clinician, patient=patient)
+    services.plan_decline(plan=plan, reviewer=clinician, note="Needs a GP letter first")
+
+    with pytest.raises(services.ReviewRefused) as refusal:
+        services.plan_approve(plan=plan, reviewer=clinician)
+
+    assert f"already declined by {clinician}" in refusal.value.message
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.DECLINED
