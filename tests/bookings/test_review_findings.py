@@ -570,3 +570,27 @@ def test_a_refusal_names_a_course_awaiting_review_in_english_as_the_label_reads(
         appointment_check_in(appointment=visit)
 
     assert "(its status is “Awaiting clinician review”)" in refusal.value.message
+
+
+# --- "Cancel" meaning "go back" is its own string ---------------------------------------------
+
+
+def test_the_merge_pages_go_back_link_is_not_the_word_for_cancelling_a_visit(
+    client, manager, course
+):
+    keep = PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+    duplicate = PatientFactory(
+        full_name="maria schneider", email="maria@example.com", date_of_birth=keep.date_of_birth
+    )
+    sign_in(client, manager)
+    url = reverse("admin:bookings_patient_merge", args=[keep.pk, duplicate.pk])
+    back = reverse("admin:bookings_patient_change", args=[keep.pk])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="de").text
+
+    with translation.override("de"):
+        cancel_a_visit = translation.gettext("Cancel")
+        go_back = translation.pgettext("go back", "Cancel")
+    assert cancel_a_visit == "Stornieren"  # German's word for cancelling a booking
+    assert f'<a href="{back}">{go_back}</a>' in page
+    assert cancel_a_visit not in page

@@ -16,6 +16,7 @@ from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
 from clinical import services
 from clinical.models import Photo, TreatmentRecord
 from tests.clinical.conftest import sign_in
+from tests.factories import TreatmentRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +228,28 @@ def test_a_second_decision_on_a_declined_plan_says_it_was_declined_and_by_whom(
 
     assert f"already declined by {clinician}" in refusal.value.message
     assert Plan.objects.get(pk=plan.pk).status == PlanStatus.DECLINED
+
+
+def test_leaving_the_record_form_is_not_the_word_for_cancelling_a_visit(
+    client, make_plan, clinician, patient
+):
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(hours=1),
+    )
+    session = plan.appointments.get(sequence=1)
+    TreatmentRecordFactory(appointment=session, recorded_by=clinician)
+    sign_in(client, clinician.user)
+    with translation.override("de"):
+        url = reverse("clinical:session-detail", args=[session.pk])  # /de/staff/…
+
+    page = client.get(f"{url}?edit=1").text
+
+    with translation.override("de"):
+        cancel_a_visit = translation.gettext("Cancel")
+        go_back = translation.pgettext("go back", "Cancel")
+    assert cancel_a_visit == "Stornieren"  # German's word for cancelling a booking
+    assert f'href="{url}">{go_back}</a>' in page
+    assert cancel_a_visit not in page
