@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bookings.errors import BookingError
 from clinical.models import AuditAction
 from privacy.audit import audit_patient_request
 from privacy.models import ErasureRecord, PatientDataRequest
@@ -89,7 +90,11 @@ class PatientDataRequestAdmin(ManagerOnlyAdmin):
             return None
         patient = queryset.get()
         if request.POST.get("confirm") == "erase":
-            record = patient_erase(patient=patient, erased_by=request.user)
+            try:
+                record = patient_erase(patient=patient, erased_by=request.user)
+            except BookingError as error:  # busy calendar, or erased a moment ago
+                self.message_user(request, error.message, messages.ERROR)
+                return None
             audit_patient_request(
                 action=AuditAction.ERASE,
                 patient_number=record.patient_number,

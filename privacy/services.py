@@ -37,13 +37,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from bookings.errors import NotFound
 from bookings.models import (
     OutgoingEmail,
     Patient,
     Plan,
     PlanStatus,
 )
+from bookings.services import booking_transaction
 from clinical.models import TreatmentRecord
 from privacy.models import ErasureReason, ErasureRecord
 
@@ -243,11 +246,25 @@ def patient_erase(
 ) -> ErasureRecord:
     """Erase the patient's personal and medical data (see the module docstring for the rule).
 
-    One transaction; photo files are deleted once it has committed, so a failure leaves
+    One booking transaction (the engine's lock timeout; `ClinicBusy`/`NotFound` instead of
+    database errors); photo files are deleted once it has committed, so a failure leaves
     everything as it was.
     """
-    with transaction.atomic():
-        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient_id = patient.pk
+
+    def erase() -> ErasureRecord:
+        # The engine's lock order (bookings.services): the patient's plans by id, then the
+        # patient. Locking the patient first and then deleting plans a booking holds (it locks
+        # the plan, then the patient) would wait in a circle with that booking.
+        list(
+            Plan.objects.select_for_update(no_key=True, of=("self",))
+            .filter(patient_id=patient_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
+        if patient is None:
+            raise NotFound(_("This patient no longer exists. Please look again."))
         rows = patient_rows(patient)
         unknown = set(rows) - set(ERASURE)
         if unknown:
@@ -329,7 +346,9 @@ def patient_erase(
             patient_number=number, reason=reason, erased_by=erased_by, removed=removed, kept=kept
         )
         transaction.on_commit(lambda: _delete_files(files))
-    return record
+        return record
+
+    return booking_transaction(erase)
 
 
 def erasure_preview(*, patient: Patient) -> list[dict[str, object]]:

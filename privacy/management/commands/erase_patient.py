@@ -5,6 +5,7 @@ See docs/privacy.md for what is erased and what is kept anonymised.
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bookings.errors import BookingError
 from clinical.models import AuditAction
 from privacy.audit import audit_patient_request
 from privacy.management.commands._operator import operator, patient
@@ -28,7 +29,10 @@ class Command(BaseCommand):
             for row in erasure_preview(patient=found):
                 self.stdout.write(f"  {row['label']}: {row['count']} {row['outcome']}")
             raise CommandError("Nothing erased. Run again with --yes to erase the rows above.")
-        record = patient_erase(patient=found, erased_by=user)
+        try:
+            record = patient_erase(patient=found, erased_by=user)
+        except BookingError as error:  # busy calendar, or erased a moment ago
+            raise CommandError(f"Nothing erased: {error.message}") from error
         audit_patient_request(
             action=AuditAction.ERASE, patient_number=record.patient_number, user=user
         )
