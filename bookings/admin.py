@@ -39,6 +39,7 @@ from bookings.models import (
 from bookings.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
 from bookings.reception import appointment_title
 from bookings.rules import clinic_zone, local_date
+from clinic.admin_base import ReadOnlyAdmin
 from clinic.content_cache import ClearsEducationCacheAdmin
 
 
@@ -320,20 +321,11 @@ def _reminder_line(reminder: object) -> str:
 
 
 @admin.register(AgendaDay)
-class AgendaDayAdmin(admin.ModelAdmin):
+class AgendaDayAdmin(ReadOnlyAdmin):
     """The agenda's place on the admin index; its page is `admin_views.agenda`."""
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.has_perm("bookings.view_appointment")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         return self.admin_site.admin_view(admin_views.agenda)(request)
@@ -574,7 +566,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ReadOnlyAdmin):
     """Every email to a patient and whether the mail server has taken it. Bodies are never shown:
     a pending one still holds the patient's manage link."""
 
@@ -598,15 +590,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     actions = ["send_now"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.action(description=gettext_lazy("Try to send now"), permissions=["view"])
     def send_now(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:

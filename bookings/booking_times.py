@@ -20,7 +20,7 @@ from bookings.availability import Calendar, Opening, VisitSpec
 from bookings.errors import NoCourseFits
 from bookings.models import Clinician
 from bookings.planner import ProposedVisit, course_propose
-from bookings.rules import BookingRules, expected_sequences, local_date, visit_kind
+from bookings.rules import BookingRules, Timed, expected_sequences, local_date
 from treatments.models import Protocol
 
 
@@ -137,40 +137,6 @@ def course_from(
 
 
 @dataclass(frozen=True)
-class Placed:
-    """A visit of the course as the timing rules read it (an appointment or a proposed visit)."""
-
-    sequence: int
-    start: datetime
-
-    @property
-    def kind(self) -> str:
-        return visit_kind(self.sequence)
-
-    @property
-    def day(self) -> date:
-        return local_date(self.start)
-
-
-def day_window(
-    protocol: Protocol, sequence: int, others: Iterable[object]
-) -> tuple[date | None, date | None]:
-    """The local days visit `sequence` may move to, given the course's other remaining visits."""
-    placed = sorted(
-        (Placed(o.sequence, o.start) for o in others if o.sequence != sequence),
-        key=lambda visit: visit.sequence,
-    )
-    window_for = getattr(course_rules, "day_window_for", None)
-    if window_for is not None:
-        return window_for(protocol, sequence=sequence, others=placed)
-    before = [v for v in placed if v.sequence < sequence]
-    after = [v for v in placed if v.sequence > sequence]
-    return course_rules.day_window_between(
-        protocol, before[-1] if before else None, after[0] if after else None
-    )
-
-
-@dataclass(frozen=True)
 class DayChoice:
     day: date
     free: bool
@@ -187,7 +153,7 @@ def visit_times(
     *,
     protocol: Protocol,
     sequence: int,
-    others: Iterable[object],
+    others: Iterable[Timed],
     wanted_day: date | None,
     ignore_appointment_ids: tuple[int, ...] = (),
     now: datetime | None = None,
@@ -198,7 +164,7 @@ def visit_times(
     rules = BookingRules.from_settings()
     first = local_date(rules.earliest_start(now, online=True))
     last = rules.last_day(now)
-    earliest, latest = day_window(protocol, sequence, others)
+    earliest, latest = course_rules.day_window_for(protocol, sequence=sequence, others=others)
     first = max(first, earliest) if earliest else first
     last = min(last, latest) if latest else last
     if first > last:

@@ -19,20 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.admin import PlanAdmin as BookingPlanAdmin
 from bookings.models import Plan
+from clinic.admin_base import ReadOnlyAdmin
 from clinical.access import appointments_visible_to, plans_visible_to, sees_every_patient
 from clinical.audit import audit_record
 from clinical.models import AuditEntry, AuditObject, Photo, TreatmentRecord
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(AuditEntry)

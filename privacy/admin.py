@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.errors import BookingError
+from clinic.admin_base import ReadOnlyAdmin
 from clinical.models import AuditAction
 from privacy.audit import audit_patient_request
 from privacy.models import ErasureRecord, PatientDataRequest
@@ -24,21 +25,12 @@ SEES_EVERY_PATIENT = "clinical.view_all_patients"
 MAY_ERASE = "bookings.delete_patient"
 
 
-class ManagerOnlyAdmin(admin.ModelAdmin):
+class ManagerOnlyAdmin(ReadOnlyAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(SEES_EVERY_PATIENT)
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.has_perm(SEES_EVERY_PATIENT)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(PatientDataRequest)
