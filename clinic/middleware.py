@@ -121,7 +121,8 @@ class SecurityHeadersMiddleware:
 class StaffSessionMiddleware:
     """Staff sessions end after STAFF_SESSION_IDLE_MINUTES without a request, and at browser close.
 
-    Patients have no accounts, so only staff sessions are touched. The last-seen time is written
+    Patients have no accounts, so every signed-in session is a staff one, whether or not the
+    account has is_staff (a clinician may not). The last-seen time is written
     at most once a minute, not on every request.
     """
 
@@ -130,7 +131,9 @@ class StaffSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = request.user
-        if user.is_authenticated and user.is_staff:
+        # Every account, not only is_staff: the clinician area checks the medical permission,
+        # not the staff flag, so a clinician without it must time out too (patients have none).
+        if user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
             idle_limit = settings.STAFF_SESSION_IDLE_MINUTES * 60
