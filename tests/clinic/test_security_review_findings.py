@@ -1,10 +1,14 @@
 """Findings of an adversarial review of staff sign-in, headers and failure modes (issue 13)."""
 
+import io
+import json
+import logging
 import time
 
 import pytest
 from django.contrib.auth.models import Group
 
+from clinic.logging import JsonFormatter, scrub
 from clinic.middleware import LAST_SEEN_SESSION_KEY
 from tests.factories import UserFactory
 from tests.second_factor import login_with_second_factor
@@ -32,3 +36,31 @@ def test_a_clinician_without_the_staff_flag_still_gets_the_idle_timeout(client, 
     assert response.status_code == 302
     assert response["Location"].startswith("/en/staff/login/")
     assert "_auth_user_id" not in client.session
+
+
+def test_a_manage_token_without_digits_is_not_written_to_the_log(client):
+    # secrets.token_urlsafe(32) has no digit in about 1 of 1,500 tokens; the scrubber wanted a
+    # digit, so such a patient's whole manage link reached the access log.
+    token = "AbcdefGhijkLmnopQrstuVwxyz_-AbcdefGhijkLmno"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.INFO)
+    try:
+        client.get(f"/en/manage/{token}/")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert token not in stream.getvalue()
+    assert [line["path"] for line in lines if line["logger"] == "clinic.request"] == [
+        "/en/manage/[token]/"
+    ]
+    # Slugs (lower case words, digits, hyphens) stay readable.
+    assert scrub("/en/treatments/exosome-hair-growth-2-sessions/") == (
+        "/en/treatments/exosome-hair-growth-2-sessions/"
+    )
