@@ -58,7 +58,15 @@ def no_demo_password(app_configs: object, **kwargs: object) -> list[CheckMessage
         staff = list(
             get_user_model()
             .objects.filter(is_active=True)
-            .filter(Q(is_staff=True) | Q(is_superuser=True))
+            # A role (group) or a permission makes an account staff too: the clinician area
+            # checks permissions, not is_staff. Patients have no accounts.
+            .filter(
+                Q(is_staff=True)
+                | Q(is_superuser=True)
+                | Q(groups__isnull=False)
+                | Q(user_permissions__isnull=False)
+            )
+            .distinct()
             .values_list("pk", "password")
         )
     except DatabaseError as exc:

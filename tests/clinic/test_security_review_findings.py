@@ -7,7 +7,10 @@ import time
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
+from clinic.demo import DEMO_PASSWORD
 from clinic.logging import JsonFormatter, scrub
 from clinic.middleware import LAST_SEEN_SESSION_KEY
 from tests.factories import UserFactory
@@ -64,3 +67,16 @@ def test_a_manage_token_without_digits_is_not_written_to_the_log(client):
     assert scrub("/en/treatments/exosome-hair-growth-2-sessions/") == (
         "/en/treatments/exosome-hair-growth-2-sessions/"
     )
+
+
+def test_the_deploy_check_catches_a_clinician_without_the_staff_flag_on_the_demo_password(
+    settings,
+):
+    # Such an account signs in at /<lang>/staff/ and reads medical data: the check looked at
+    # is_staff and is_superuser only.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    user = UserFactory(username="dr.demo", is_staff=False, password=DEMO_PASSWORD)
+    user.groups.add(Group.objects.get(name="Clinician"))
+
+    with pytest.raises(SystemCheckError, match=rf"clinic\.E003.*user ids {user.pk}\)"):
+        call_command("check", "--deploy", "--tag", "demo")
