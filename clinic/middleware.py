@@ -17,6 +17,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 from django.utils.translation import gettext
 
@@ -33,8 +34,13 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase]
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 # Where the nonce goes in templates of cached pages ({% csp_nonce %}): the cached HTML keeps the
-# placeholder, and every response gets its own nonce here.
-NONCE_PLACEHOLDER = b"__CSP_NONCE__"
+# placeholder, and every response gets its own nonce here. The placeholder is derived from
+# SECRET_KEY (the same in every worker, so cached pages work everywhere) and never leaves the
+# server: a public string would be swapped for the nonce wherever a visitor typed it (a search
+# term), handing any HTML injection a valid <script nonce>.
+NONCE_PLACEHOLDER = (
+    "csp-nonce-" + salted_hmac("clinic.middleware.NONCE_PLACEHOLDER", "v1").hexdigest()[:32]
+).encode("ascii")
 
 LAST_SEEN_SESSION_KEY = "staff_last_seen"
 

@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import re
 import time
 
 import pytest
@@ -80,3 +81,15 @@ def test_the_deploy_check_catches_a_clinician_without_the_staff_flag_on_the_demo
 
     with pytest.raises(SystemCheckError, match=rf"clinic\.E003.*user ids {user.pk}\)"):
         call_command("check", "--deploy", "--tag", "demo")
+
+
+def test_text_a_visitor_typed_never_becomes_this_responses_csp_nonce(client):
+    # The nonce placeholder was the public string "__CSP_NONCE__", swapped for the real nonce
+    # anywhere in the page: a search for it printed the nonce, so any HTML injection could write
+    # <script nonce="__CSP_NONCE__"> and pass the policy.
+    response = client.get("/en/search/", {"q": "__CSP_NONCE__ x"})
+
+    nonces = re.findall(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    assert response.status_code == 200
+    assert not any(nonce in response.text for nonce in nonces)
+    assert "__CSP_NONCE__ x" in response.text  # the search term is shown as typed
