@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic.templatetags.security import http_url
 from education.models import Article
 
 # The same escaping as Django's json_script: "</script>" or "<!--" in a title cannot end the
@@ -28,8 +29,9 @@ def medical_web_page(*, article: Article, url: str, language: str) -> dict[str, 
             "publisher": {"@type": "Organization", "name": source.publisher},
             "datePublished": str(source.year),
         }
-        if source.url:
-            citation["url"] = source.url
+        # Search engines show this as a link: http(s) only, like every stored URL in an href.
+        if link := http_url(source.url):
+            citation["url"] = link
         citations.append(citation)
     data: dict[str, object] = {
         "@context": "https://schema.org",

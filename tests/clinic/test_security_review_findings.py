@@ -14,7 +14,7 @@ from django.core.management.base import SystemCheckError
 from clinic.demo import DEMO_PASSWORD
 from clinic.logging import JsonFormatter, scrub
 from clinic.middleware import LAST_SEEN_SESSION_KEY
-from tests.factories import UserFactory
+from tests.factories import ArticleFactory, ProtocolFactory, SourceFactory, UserFactory
 from tests.second_factor import login_with_second_factor
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,22 @@ def test_text_a_visitor_typed_never_becomes_this_responses_csp_nonce(client):
     assert response.status_code == 200
     assert not any(nonce in response.text for nonce in nonces)
     assert "__CSP_NONCE__ x" in response.text  # the search term is shown as typed
+
+
+def test_a_javascript_source_url_does_not_reach_the_structured_data(client):
+    # The article's JSON-LD lists its sources for search engines, which show "url" as a link:
+    # it took the stored URL as it was, past the http(s)-only rule the visible link follows.
+    article = ArticleFactory(related_protocols=[ProtocolFactory()])
+    SourceFactory(article=article, title="A study", url="javascript:alert(document.cookie)")
+    SourceFactory(article=article, title="Another", url="https://doi.org/10.1111/jocd.1")
+
+    html = client.get(article.get_absolute_url()).text
+
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S).group(1)
+    )
+    assert [citation.get("url") for citation in data["citation"]] == [
+        None,
+        "https://doi.org/10.1111/jocd.1",
+    ]
+    assert "javascript:" not in html
