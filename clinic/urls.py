@@ -36,4 +36,5 @@ urlpatterns += i18n_patterns(
 
 # Branded error pages in the visitor's language (clinic/views.py); 404 uses templates/404.html.
 handler400 = "clinic.views.bad_request"
+handler403 = "clinic.views.permission_denied"
 handler500 = "clinic.views.server_error"

@@ -82,6 +82,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _error_page(request, "400.html", 400)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, "403.html", 403)
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error_page(request, "403_csrf.html", 403)
 

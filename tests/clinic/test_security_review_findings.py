@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -112,3 +113,21 @@ def test_a_javascript_source_url_does_not_reach_the_structured_data(client):
         "https://doi.org/10.1111/jocd.1",
     ]
     assert "javascript:" not in html
+
+
+def test_a_permission_refusal_is_the_branded_page_in_the_visitors_language(client):
+    # Reception opening the clinician area is refused with PermissionDenied; without a 403 page
+    # that was Django's bare English "403 Forbidden", without the clinic's phone.
+    user = UserFactory(username="desk2", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reception"))
+    client.force_login(user)
+
+    response = client.get("/de/staff/")
+
+    assert response.status_code == 403
+    html = response.text
+    assert '<html lang="de">' in html
+    assert "Zugriff" in html  # the German heading, not "403 Forbidden"
+    assert "Forbidden" not in html
+    assert settings.CLINIC_PHONE in html
+    assert "Content-Security-Policy" in response.headers
