@@ -117,3 +117,40 @@ class JsonFormatter(logging.Formatter):
         if request_id and request_id != "-":
             fields["request_id"] = request_id
         return fields
+
+
+# --- Error reports (sentry-sdk, SENTRY_DSN) ------------------------------------------------------
+# send_default_pii=False leaves out cookies, users and addresses, but not the request's query
+# string (search terms), tokens in its path, log breadcrumbs as they were logged, or (unless
+# include_local_variables is off, see settings) every frame's local variables. These hooks give an
+# error report the same treatment as a log line.
+
+
+def sentry_before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    request = event.get("request")
+    if isinstance(request, dict):
+        for key in ("query_string", "cookies", "data", "headers", "env"):
+            request.pop(key, None)
+        if isinstance(request.get("url"), str):
+            request["url"] = scrub(request["url"].split("?", 1)[0])
+    for exception in (event.get("exception") or {}).get("values") or []:
+        if isinstance(exception.get("value"), str):
+            exception["value"] = scrub(exception["value"])
+        for frame in (exception.get("stacktrace") or {}).get("frames") or []:
+            frame.pop("vars", None)
+    for crumb in (event.get("breadcrumbs") or {}).get("values") or []:
+        sentry_before_breadcrumb(crumb, {})
+    logentry = event.get("logentry")
+    if isinstance(logentry, dict):
+        logentry.pop("params", None)
+        for key in ("message", "formatted"):
+            if isinstance(logentry.get(key), str):
+                logentry[key] = scrub(logentry[key])
+    return event
+
+
+def sentry_before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(crumb.get("message"), str):
+        crumb["message"] = scrub(crumb["message"])
+    crumb.pop("data", None)  # an HTTP breadcrumb's URL and query, a log record's arguments
+    return crumb

@@ -398,11 +398,17 @@ if SENTRY_DSN:
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from clinic.logging import sentry_before_breadcrumb, sentry_before_send
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         integrations=[DjangoIntegration()],
         send_default_pii=False,
         max_request_body_size="never",
+        # Local variables hold names, screening answers and form data; scrub the rest like logs.
+        include_local_variables=False,
+        before_send=sentry_before_send,
+        before_breadcrumb=sentry_before_breadcrumb,
         environment=env_str("SENTRY_ENVIRONMENT", "production"),
         traces_sample_rate=0.0,
     )

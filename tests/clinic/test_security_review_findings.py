@@ -3,8 +3,12 @@
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -13,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from clinic.demo import DEMO_PASSWORD
-from clinic.logging import JsonFormatter, scrub
+from clinic.logging import JsonFormatter, scrub, sentry_before_send
 from clinic.middleware import LAST_SEEN_SESSION_KEY
 from tests.factories import ArticleFactory, ProtocolFactory, SourceFactory, UserFactory
 from tests.second_factor import login_with_second_factor
@@ -131,3 +135,84 @@ def test_a_permission_refusal_is_the_branded_page_in_the_visitors_language(clien
     assert "Forbidden" not in html
     assert settings.CLINIC_PHONE in html
     assert "Content-Security-Policy" in response.headers
+
+
+SENTRY_PROBE = """
+import json
+import django
+django.setup()
+import sentry_sdk
+
+client = sentry_sdk.get_client()
+events = []
+configured = client.options.get("before_send")
+
+def capture(event, hint):
+    # Runs where the transport would: after the project's own before_send.
+    if configured is not None:
+        event = configured(event, hint)
+    if event is not None:
+        events.append(event)
+    return None
+
+client.options["before_send"] = capture
+
+def book(patient_name, screening_answer):
+    raise ValueError("booking failed")
+
+# Built at run time, so the values are in local variables but not in the source lines sent.
+name, answer = "Jane " + "Doe", "preg" + "nant: yes"
+path = "/en/manage/" + "Abcdef" + "GhijkLmnopQrstuVwxyz_-AbcdefGhijkLmno/"
+try:
+    book(name, answer)
+except ValueError:
+    with sentry_sdk.new_scope() as scope:
+        scope.add_breadcrumb(category="django.request", message="Not Found: " + path)
+        scope.add_breadcrumb(category="bookings", message="mail to jane" + "@example.org")
+        sentry_sdk.capture_exception()
+print(json.dumps(events, default=str))
+"""
+
+
+def test_error_reports_carry_no_local_variables_or_unscrubbed_breadcrumbs():
+    # send_default_pii=False does not stop sentry-sdk from sending every frame's local
+    # variables (a patient's name, screening answers, form data) or log breadcrumbs as logged.
+    environment = {key: value for key, value in os.environ.items() if key != "SENTRY_DSN"}
+    result = subprocess.run(
+        [sys.executable, "-c", SENTRY_PROBE],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **environment,
+            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+            "SENTRY_DSN": "https://public@errors.example.com/1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    events = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(events) == 1
+    sent = json.dumps(events)
+    assert "booking failed" in sent  # the error itself is reported
+    assert "Jane Doe" not in sent
+    assert "pregnant" not in sent
+    assert "jane@example.org" not in sent
+    assert "AbcdefGhijkLmnopQrstuVwxyz" not in sent
+
+
+def test_error_reports_drop_the_query_string_and_tokens_from_the_request():
+    event = {
+        "request": {
+            "url": "https://clinic.example/en/manage/AbcdefGhijkLmnopQrstuVwxyz_-AbcdefGhij/",
+            "query_string": "q=acne+pregnant",
+            "method": "GET",
+            "headers": {"Referer": "https://clinic.example/en/search/?q=acne"},
+        }
+    }
+
+    sent = json.dumps(sentry_before_send(event, {}))
+
+    assert "acne" not in sent
+    assert "AbcdefGhijkLmnop" not in sent
+    assert "/en/manage/[token]/" in sent
