@@ -4,6 +4,7 @@ and a kind 503 when the database is down. The order in settings.MIDDLEWARE matte
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -33,14 +34,28 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase]
 # layer) if it is short and plain; anything else is replaced, so a client cannot write into logs.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+
 # Where the nonce goes in templates of cached pages ({% csp_nonce %}): the cached HTML keeps the
 # placeholder, and every response gets its own nonce here. The placeholder is derived from
 # SECRET_KEY (the same in every worker, so cached pages work everywhere) and never leaves the
 # server: a public string would be swapped for the nonce wherever a visitor typed it (a search
 # term), handing any HTML injection a valid <script nonce>.
-NONCE_PLACEHOLDER = (
-    "csp-nonce-" + salted_hmac("clinic.middleware.NONCE_PLACEHOLDER", "v1").hexdigest()[:32]
-).encode("ascii")
+@functools.cache
+def _nonce_placeholder(secret_key: str) -> bytes:
+    digest = salted_hmac("clinic.middleware.NONCE_PLACEHOLDER", "v1", secret=secret_key)
+    return f"csp-nonce-{digest.hexdigest()[:32]}".encode("ascii")
+
+
+def nonce_placeholder() -> bytes:
+    # Computed on first use, not at import: commands that sign nothing run without SECRET_KEY.
+    return _nonce_placeholder(settings.SECRET_KEY)
+
+
+def __getattr__(name: str) -> bytes:
+    if name == "NONCE_PLACEHOLDER":  # the name earlier code and tests import
+        return nonce_placeholder()
+    raise AttributeError(name)
+
 
 LAST_SEEN_SESSION_KEY = "staff_last_seen"
 
@@ -115,10 +130,10 @@ class SecurityHeadersMiddleware:
         if (
             not response.streaming
             and response.get("Content-Type", "").startswith("text/html")
-            and NONCE_PLACEHOLDER in response.content
+            and nonce_placeholder() in response.content
         ):
             nonce = str(request.csp_nonce).encode("ascii")  # type: ignore[attr-defined]
-            response.content = response.content.replace(NONCE_PLACEHOLDER, nonce)
+            response.content = response.content.replace(nonce_placeholder(), nonce)
             if response.has_header("Content-Length"):  # set by CommonMiddleware, now longer
                 response["Content-Length"] = str(len(response.content))
         return response

@@ -40,7 +40,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from clinic.content_cache import GENERATION_SECONDS, content_generation
-from clinic.middleware import NONCE_PLACEHOLDER
+from clinic.middleware import nonce_placeholder
 
 # A page is reachable only while its generation is current, so it need not outlive it.
 PAGE_CACHE_SECONDS = GENERATION_SECONDS
@@ -81,7 +81,7 @@ def _without_nonce(request: HttpRequest, content: bytes) -> bytes:
     # django-csp creates the nonce lazily and keeps it in request._csp_nonce once used.
     nonce = getattr(request, "_csp_nonce", None)
     if isinstance(nonce, str) and nonce:
-        return content.replace(nonce.encode(), NONCE_PLACEHOLDER)
+        return content.replace(nonce.encode(), nonce_placeholder())
     return content
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from django import template
 
-from clinic.middleware import NONCE_PLACEHOLDER
+from clinic.middleware import nonce_placeholder
 
 register = template.Library()
 
@@ -19,7 +19,7 @@ def csp_nonce() -> str:
     Writes a placeholder that clinic.middleware.SecurityHeadersMiddleware swaps for this
     response's nonce, so a page cached whole still gets a fresh nonce matching its header.
     """
-    return NONCE_PLACEHOLDER.decode("ascii")
+    return nonce_placeholder().decode("ascii")
 
 
 @register.filter
