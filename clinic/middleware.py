@@ -51,12 +51,6 @@ def nonce_placeholder() -> bytes:
     return _nonce_placeholder(settings.SECRET_KEY)
 
 
-def __getattr__(name: str) -> bytes:
-    if name == "NONCE_PLACEHOLDER":  # the name earlier code and tests import
-        return nonce_placeholder()
-    raise AttributeError(name)
-
-
 LAST_SEEN_SESSION_KEY = "staff_last_seen"
 
 
