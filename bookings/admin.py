@@ -78,12 +78,8 @@ class TimeOffAdmin(admin.ModelAdmin):
 # --- Reception: appointments, plans, patients, the agenda ---------------------------------------
 
 
-def _local(moment: datetime) -> datetime:
-    return moment.astimezone(clinic_zone())
-
-
 def _when(moment: datetime) -> str:
-    return date_format(_local(moment), "D j M Y, H:i")
+    return date_format(moment.astimezone(clinic_zone()), "D j M Y, H:i")
 
 
 class DayFilter(admin.SimpleListFilter):

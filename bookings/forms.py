@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -245,7 +245,3 @@ class NewLinkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.helper = _helper()
-
-
-def local_datetime(value: datetime) -> datetime:
-    return value.astimezone(clinic_zone())
