@@ -20,4 +20,7 @@ urlpatterns = [
         name="photo-file",
     ),
     path("lots/", views.lot_recall, name="lot-recall"),
+    path("lots/<int:lot_id>/", views.lot_detail, name="lot-detail"),
+    path("lots/<int:lot_id>/recall/", views.lot_recall_mark, name="lot-recall-mark"),
+    path("lots/<int:lot_id>/notices/", views.lot_notices_send, name="lot-notices"),
 ]

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings.errors import BookingError
@@ -34,7 +35,7 @@ from bookings.models import (
     PlanStatus,
 )
 from bookings.rules import clinic_zone
-from clinical import services
+from clinical import recall, services
 from clinical.access import (
     appointments_visible_to,
     can_see_medical_data,
@@ -44,10 +45,19 @@ from clinical.access import (
     sees_every_patient,
 )
 from clinical.audit import audit_record
-from clinical.forms import APPROVE, LotSearchForm, PhotoForm, ReviewForm, TreatmentRecordForm
+from clinical.forms import (
+    APPROVE,
+    LotSearchForm,
+    PhotoForm,
+    RecallForm,
+    RecallNoticeForm,
+    ReviewForm,
+    TreatmentRecordForm,
+)
 from clinical.models import (
     AuditAction,
     AuditObject,
+    Lot,
     Photo,
     PhotoKind,
     TreatmentArea,
@@ -288,10 +298,12 @@ def _render_session(
     record = _record_of(appointment)
     # Per area, "before" ahead of "after".
     photos = list(Photo.objects.filter(appointment=appointment).order_by("area", "-kind", "pk"))
+    versions = []
     if record is not None:
         audit_record(
             request=request, object_type=AuditObject.TREATMENT_RECORD, object_ids=[record.pk]
         )
+        versions = _record_versions(record)
     not_started = appointment.start > timezone.now()
     may_add_photo = (
         request.user.has_perm("clinical.add_photo")
@@ -315,9 +327,64 @@ def _render_session(
             "photos_later": may_add_photo and not_started,
             "may_view_photos": request.user.has_perm("clinical.view_photo"),
             "not_started": not_started,
+            "versions": versions,
         },
         status=status,
     )
+
+
+# What a version of a record shows of what changed (free text included: the clinician reads it).
+_VERSIONED_FIELDS = (
+    "lot_number",
+    "product_name",
+    "expiry_date",
+    "quantity_used",
+    "needle_depth_mm",
+    "energy_mj",
+    "density_percent",
+    "passes",
+    "areas",
+    "reactions",
+    "notes",
+)
+
+
+def _record_versions(record: TreatmentRecord) -> list[dict[str, object]]:
+    """Each saved version, newest first, with the fields that differ from the one before it.
+
+    Shown on the session page (already audited as a read of the record), in one query.
+    """
+    versions = list(
+        record.history.select_related("history_user__clinician").order_by(
+            "history_date", "history_id"
+        )
+    )
+    rows = []
+    previous = None
+    for version in versions:
+        changes = []
+        for name in _VERSIONED_FIELDS:
+            new = getattr(version, name)
+            old = getattr(previous, name) if previous is not None else None
+            if previous is None or old != new:
+                label = TreatmentRecord._meta.get_field(name).verbose_name
+                changes.append({"field": label, "old": old, "new": new})
+        user = version.history_user
+        who = ""
+        if user is not None:
+            who = (
+                getattr(getattr(user, "clinician", None), "display_name", "") or user.get_username()
+            )
+        rows.append(
+            {
+                "at": version.history_date,
+                "who": who,
+                "created": previous is None,
+                "changes": changes if previous is not None else [],
+            }
+        )
+        previous = version
+    return list(reversed(rows))
 
 
 @require_POST
@@ -340,7 +407,9 @@ def session_record(request: HttpRequest, appointment_id: int) -> HttpResponse:
             )
             action, text = AuditAction.CREATE, _("Treatment recorded; the session is completed.")
         else:
-            record = services.treatment_record_update(record=record, details=details)
+            record = services.treatment_record_update(
+                record=record, details=details, changed_by=clinician_of(request.user)
+            )
             action, text = AuditAction.UPDATE, _("The treatment record is updated.")
     except BookingError as error:
         form.add_error(None, error.message)
@@ -476,20 +545,31 @@ CSV_COLUMNS = (
 @require_safe
 @medical_staff_required
 def lot_recall(request: HttpRequest) -> HttpResponse:
-    """Which patients and sessions received lot X: one page, or CSV for the supplier's recall."""
+    """Which patients and sessions received lot X: one page, or CSV for the supplier's recall.
+
+    Numbers match however they are typed (no case, spaces or dashes). A clinician sees the
+    sessions of their own patients and is told how many more exist outside their scope, never
+    which; a clinic manager sees them all.
+    """
     if not request.user.has_perm("clinical.view_treatmentrecord"):
         raise PermissionDenied
     form = LotSearchForm(request.GET or None)
     records: list[TreatmentRecord] = []
+    lots: list[Lot] = []
     lot = ""
+    hidden = 0
     if form.is_valid():
         lot = normalise_lot(form.cleaned_data["lot"])
+        matching = TreatmentRecord.objects.with_lot(lot)
         records = list(
-            TreatmentRecord.objects.for_listing()
-            .with_lot(lot)
+            matching.for_listing()
             .filter(appointment__in=appointments_visible_to(request.user))
             .order_by("appointment__start", "pk")
         )
+        hidden = matching.count() - len(records)
+        lots = list(Lot.objects.matching(lot).select_related("product").order_by("pk"))
+        if lots:
+            lot = lots[0].lot_number  # as printed on the label, not as typed in the search
         exporting = request.GET.get("format") == "csv"
         audit_record(
             request=request,
@@ -505,10 +585,124 @@ def lot_recall(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "lot": lot,
+            "lots": lots,
             "records": records,
+            "hidden": hidden,
+            "sees_everyone": sees_every_patient(request.user),
             "csv_url": _lot_csv_url(lot) if lot else "",
         },
     )
+
+
+def _manager_only(request: HttpRequest) -> None:
+    if not sees_every_patient(request.user):
+        raise PermissionDenied
+
+
+@require_safe
+@medical_staff_required
+def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
+    """One lot for a clinic manager: its sessions, the recall and the notice to its patients."""
+    _manager_only(request)
+    lot = get_object_or_404(Lot.objects.select_related("product", "recalled_by"), pk=lot_id)
+    return _render_lot(
+        request, lot, RecallForm(), RecallNoticeForm(texts=recall.recall_texts(lot=lot))
+    )
+
+
+def _render_lot(
+    request: HttpRequest,
+    lot: Lot,
+    recall_form: RecallForm,
+    notice_form: RecallNoticeForm,
+    status: int = 200,
+) -> HttpResponse:
+    records = list(recall.lot_exposure(lot=lot))
+    audit_record(request=request, object_type=AuditObject.LOT, object_ids=[lot.pk])
+    audit_record(
+        request=request,
+        object_type=AuditObject.TREATMENT_RECORD,
+        object_ids=[record.pk for record in records],
+    )
+    notified = set(lot.recall_notices.values_list("patient_id", flat=True))
+    patients = {record.appointment.plan.patient_id for record in records}
+    return render(
+        request,
+        "clinical/lot_detail.html",
+        {
+            "lot": lot,
+            "records": records,
+            "patient_count": len(patients),
+            "notified": notified,
+            "to_notify": len(
+                [
+                    p
+                    for p in {r.appointment.plan.patient for r in records}
+                    if p.pk not in notified and p.email
+                ]
+            ),
+            "recall_form": recall_form,
+            "notice_form": notice_form,
+            "csv_url": _lot_csv_url(lot.lot_number),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@medical_staff_required
+def lot_recall_mark(request: HttpRequest, lot_id: int) -> HttpResponse:
+    _manager_only(request)
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=lot_id)
+    form = RecallForm(request.POST)
+    if form.is_valid():
+        try:
+            recall.lot_recall(lot=lot, recalled_by=request.user, reason=form.cleaned_data["reason"])
+        except BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            audit_record(
+                request=request,
+                object_type=AuditObject.LOT,
+                object_ids=[lot.pk],
+                action=AuditAction.UPDATE,
+            )
+            messages.success(request, _("The lot is recalled; it can no longer be recorded."))
+            return redirect("clinical:lot-detail", lot_id=lot.pk)
+    return _render_lot(
+        request, lot, form, RecallNoticeForm(texts=recall.recall_texts(lot=lot)), status=400
+    )
+
+
+@require_POST
+@medical_staff_required
+def lot_notices_send(request: HttpRequest, lot_id: int) -> HttpResponse:
+    _manager_only(request)
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=lot_id)
+    form = RecallNoticeForm(request.POST, texts=recall.recall_texts(lot=lot))
+    if form.is_valid():
+        try:
+            queued = recall.recall_notices_send(lot=lot, sent_by=request.user, texts=form.texts())
+        except BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            audit_record(
+                request=request,
+                object_type=AuditObject.LOT,
+                object_ids=[lot.pk],
+                action=AuditAction.EXPORT,
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s recall notice is queued; nobody is emailed twice.",
+                    "%(count)s recall notices are queued; nobody is emailed twice.",
+                    queued,
+                )
+                % {"count": queued},
+            )
+            return redirect("clinical:lot-detail", lot_id=lot.pk)
+    return _render_lot(request, lot, RecallForm(), form, status=400)
 
 
 def _lot_csv_url(lot: str) -> str:

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from treatments.models import Indication, Protocol
+from treatments.models import Indication, Product, Protocol
 
 
 @register(Indication)
@@ -19,6 +19,11 @@ class ProtocolTranslation(TranslationOptions):
         "description",
         "what_to_expect",
         "aftercare",
-        "product_legal_status",
     )
+    required_languages = ("en",)
+
+
+@register(Product)
+class ProductTranslation(TranslationOptions):
+    fields = ("donor_tissue", "regulatory_status")
     required_languages = ("en",)
