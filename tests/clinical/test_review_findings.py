@@ -16,16 +16,14 @@ from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
 from clinical import services
 from clinical.models import Photo, TreatmentRecord
 from tests.clinical.conftest import sign_in
-from tests.factories import TreatmentRecordFactory
+from tests.factories import LotFactory, TreatmentRecordFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def details() -> services.TreatmentDetails:
     return services.TreatmentDetails(
-        product_name="ExoSkin",
-        lot_number="X1",
-        expiry_date=timezone.localdate() + timedelta(days=300),
+        lot=LotFactory(lot_number="X1", expiry_date=timezone.localdate() + timedelta(days=300)),
         areas=["cheeks"],
         needle_depth_mm=Decimal("0.5"),
         passes=1,
