@@ -276,3 +276,30 @@ def test_a_session_still_to_come_shows_no_record_form(client, clinician, make_pl
     content = page.content.decode()
     assert "The treatment can be recorded once the session has started." in content
     assert "Save record" not in content
+
+
+def test_a_correction_keeps_the_earlier_version_and_shows_who_changed_what(
+    client, clinician, manager, past_session
+):
+    sign_in(client, clinician.user)
+    client.post(record_url(past_session), record_form())
+    other = LotFactory(lot_number="AB-2032", expiry_date=date(2099, 1, 1))
+    client.post(record_url(past_session), record_form(lot=str(other.pk), notes="Corrected lot"))
+
+    record = TreatmentRecord.objects.get()
+    versions = list(record.history.order_by("history_date", "history_id"))
+    assert [v.lot_number for v in versions] == ["ab-2031", "AB-2032"]
+    assert [v.history_user for v in versions] == [clinician.user, clinician.user]
+    # The earlier lot is what a recall of it needs: it is found by the history.
+    assert TreatmentRecord.history.filter(lot__lot_key="AB2031").values("id").get()["id"] == (
+        record.pk
+    )
+
+    sign_in(client, manager)
+    before = AuditEntry.objects.filter(object_type="treatment_record", action="view").count()
+    page = client.get(reverse("clinical:session-detail", args=[past_session.pk])).content.decode()
+    assert "History: 2 versions" in page
+    assert "<del>ab-2031</del> → <ins>AB-2032</ins>" in page
+    assert "Dr. Anna Weber" in page
+    after = AuditEntry.objects.filter(object_type="treatment_record", action="view").count()
+    assert after == before + 1
