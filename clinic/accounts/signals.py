@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
-from clinic.accounts.services import client_ip
+from common.client_ip import client_ip
 
 logger = logging.getLogger("clinic.auth")
 

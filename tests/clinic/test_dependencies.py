@@ -3,7 +3,7 @@
 Only views, the outermost layer, may look back (the protocol page lists its education pages;
 the booking pages render the consent text with the education pages' Markdown renderer). Models,
 services, admin and everything else may not: the cache clearing that the treatments and bookings
-admins need lives in `clinic.content_cache`.
+admins need lives in `common.content_cache`.
 """
 
 import ast

@@ -20,7 +20,7 @@ def test_no_app_imports_the_clinical_app(app):
 def test_the_clinical_app_imports_only_bookings_and_treatments_of_the_apps():
     modules = [path for path in (ROOT / "clinical").rglob("*.py") if "migrations" not in path.parts]
     imported = set().union(*(imported_apps(path) for path in modules))
-    # `clinic` only for its neutral building blocks (e.g. clinic.admin_base), as bookings does.
+    # `clinic` only for its neutral building blocks (e.g. common.admin_base), as bookings does.
     assert imported & {"clinic", "treatments", "bookings", "education"} <= {
         "bookings",
         "treatments",

@@ -103,7 +103,7 @@ def screening_answers_save(*, plan: Plan, snapshot: Sequence[AnsweredQuestion]) 
     The plan row is locked so that two submissions of the same confirmation cannot both write.
     """
     with transaction.atomic():
-        # The engine's plan lock (FOR NO KEY UPDATE OF the plan row only; bookings.services).
+        # The engine's plan lock (FOR NO KEY UPDATE OF the plan row only; bookings.engine.services).
         Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan.pk).values_list(
             "pk", flat=True
         ).first()

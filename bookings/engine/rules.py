@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings.errors import SlotUnavailable
+from bookings.engine.errors import SlotUnavailable
 from bookings.models import PREPARATION_SEQUENCE, AppointmentKind
 from treatments.models import Protocol
 

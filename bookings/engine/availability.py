@@ -19,7 +19,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from bookings.errors import BookingError, SlotTaken, SlotUnavailable
+from bookings.engine.errors import BookingError, SlotTaken, SlotUnavailable
+from bookings.engine.rules import (
+    BookingRules,
+    Visit,
+    aware,
+    clinic_zone,
+    exists_on_the_clock,
+    local_date,
+)
 from bookings.models import (
     PREPARATION_SEQUENCE,
     Appointment,
@@ -30,14 +38,6 @@ from bookings.models import (
     PlanStatus,
     TimeOff,
     WorkingHours,
-)
-from bookings.rules import (
-    BookingRules,
-    Visit,
-    aware,
-    clinic_zone,
-    exists_on_the_clock,
-    local_date,
 )
 from treatments.models import Protocol
 

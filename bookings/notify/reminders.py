@@ -27,9 +27,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from bookings.booking_flow import manage_url
-from bookings.emails import email_deliver, email_patient
-from bookings.errors import NotFound
+from bookings.engine.errors import NotFound
+from bookings.engine.rules import clinic_zone
+from bookings.engine.services import appointment_lock, booking_transaction
+from bookings.engine.tokens import manage_link_create
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -41,10 +42,9 @@ from bookings.models import (
     ReminderKind,
     SentReminder,
 )
-from bookings.reception import appointment_title
-from bookings.rules import clinic_zone
-from bookings.services import appointment_lock, booking_transaction
-from bookings.tokens import manage_link_create
+from bookings.notify.emails import email_deliver, email_patient
+from bookings.online.booking_flow import manage_url
+from bookings.reception.workflows import appointment_title
 from treatments.models import Procedure, Source
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ The status changes follow the booking services' pattern: one transaction that lo
 deadlock with one), re-reads the appointment under the lock, checks that its state allows the
 change, and writes. A refusal raises a `BookingError` whose message the admin shows as it is.
 
-Moving and cancelling visits are the engine's (`bookings.services`, called with `online=False`);
+Moving and cancelling visits are the engine's (`engine.services`, called with `online=False`);
 this module only adds the email the patient gets when the clinic cancels.
 """
 
@@ -19,11 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import services
-from bookings.booking_flow import manage_url
-from bookings.emails import Attachment, email_patient
-from bookings.errors import InvalidPlanState
-from bookings.ics import cancellation_calendar, plan_calendar
+from bookings.engine import services
+from bookings.engine.errors import InvalidPlanState
+from bookings.engine.rules import local_date
+from bookings.engine.tokens import manage_link_create
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -33,8 +32,9 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import local_date
-from bookings.tokens import manage_link_create
+from bookings.notify.emails import Attachment, email_patient
+from bookings.notify.ics import cancellation_calendar, plan_calendar
+from bookings.online.booking_flow import manage_url
 
 
 def visit_title(*, kind: str, sequence: int, session_count: int, preparation_name: str = "") -> str:

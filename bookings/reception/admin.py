@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
-from bookings import admin_views
-from bookings.emails import email_deliver
-from bookings.errors import BookingError
+from bookings.engine.errors import BookingError
+from bookings.engine.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
+from bookings.engine.rules import clinic_zone, local_date
 from bookings.models import (
     AgendaDay,
     Appointment,
@@ -36,11 +36,11 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
-from bookings.reception import appointment_title
-from bookings.rules import clinic_zone, local_date
-from clinic.admin_base import ReadOnlyAdmin
-from clinic.content_cache import ClearsEducationCacheAdmin
+from bookings.notify.emails import email_deliver
+from bookings.reception import admin_views
+from bookings.reception.workflows import appointment_title
+from common.admin_base import ReadOnlyAdmin
+from common.content_cache import ClearsEducationCacheAdmin
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -605,4 +605,4 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
 
 # --- Online booking: screening questions and consent texts ----------------------------------------
 # Kept in their own module so this file's reception admin and the booking admin do not collide.
-from bookings import admin_booking  # noqa: E402, F401  (registers ScreeningQuestion, ConsentText)
+from bookings.reception import admin_booking  # noqa: E402, F401  (registers ScreeningQuestion, ConsentText)

@@ -11,6 +11,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
+from bookings.engine.planner import course_propose
+from bookings.engine.rules import local_date
+from bookings.engine.screening import (
+    screening_answers_save,
+    screening_questions,
+    screening_snapshot,
+)
+from bookings.engine.services import plan_book, plan_request_review
 from bookings.models import (
     Clinician,
     ConsentText,
@@ -23,11 +31,7 @@ from bookings.models import (
     Weekday,
     WorkingHours,
 )
-from bookings.planner import course_propose
-from bookings.rules import local_date
-from bookings.screening import screening_answers_save, screening_questions, screening_snapshot
-from bookings.services import plan_book, plan_request_review
-from clinic.seeding import demo_row
+from common.seeding import demo_row
 from treatments.models import Procedure, Protocol, Source
 
 WEEKDAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]

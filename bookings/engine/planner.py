@@ -21,10 +21,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings.availability import Calendar, VisitSpec
-from bookings.errors import BookingError, NoCourseFits, SlotTaken, SlotUnavailable
-from bookings.models import Clinician
-from bookings.rules import (
+from bookings.engine.availability import Calendar, VisitSpec
+from bookings.engine.errors import BookingError, NoCourseFits, SlotTaken, SlotUnavailable
+from bookings.engine.rules import (
     BookingRules,
     Visit,
     aware,
@@ -34,6 +33,7 @@ from bookings.rules import (
     local_date,
     next_day_window,
 )
+from bookings.models import Clinician
 from treatments.models import Protocol
 
 # What the planner proposes and `plan_book()` books: one visit type for the whole engine.

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from bookings import rules as course_rules
-from bookings.availability import Calendar, Opening, VisitSpec
-from bookings.errors import NoCourseFits
+from bookings.engine import rules as course_rules
+from bookings.engine.availability import Calendar, Opening, VisitSpec
+from bookings.engine.errors import NoCourseFits
+from bookings.engine.planner import ProposedVisit, course_propose
+from bookings.engine.rules import BookingRules, Timed, expected_sequences, local_date
 from bookings.models import Clinician
-from bookings.planner import ProposedVisit, course_propose
-from bookings.rules import BookingRules, Timed, expected_sequences, local_date
 from treatments.models import Protocol
 
 

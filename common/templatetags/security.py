@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from django import template
 
-from clinic.middleware import nonce_placeholder
+from common.csp import nonce_placeholder
 
 register = template.Library()
 

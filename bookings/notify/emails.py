@@ -3,7 +3,7 @@
 `email_patient()` renders an email in the patient's language and stores it as an `OutgoingEmail`
 row inside the caller's transaction; when that transaction commits, the delivery task is enqueued.
 If the booking rolls back, no email exists; if the mail server is down, the row waits and is
-retried with back-off (`bookings.tasks.deliver_email`, and `manage.py send_pending_emails` as a
+retried with back-off (`notify.tasks.deliver_email`, and `manage.py send_pending_emails` as a
 sweep). The row is locked while it is sent, so two workers never send it twice.
 
 Each email is a trio of templates in `templates/emails/`: `<name>_subject.txt`,
@@ -80,7 +80,7 @@ def email_patient(
 
 
 def _enqueue_delivery(email_id: int, run_after: datetime | None = None) -> None:
-    from bookings.tasks import deliver_email
+    from bookings.notify.tasks import deliver_email
 
     if run_after is not None and not deliver_email.get_backend().supports_defer:
         return  # e.g. the immediate backend: the sweep (send_pending_emails) retries it

@@ -21,35 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import ratelimit
-from bookings.booking_flow import (
-    PatientDetails,
-    appointment_cancel_online,
-    appointment_move_online,
-    booking_complete,
-    booking_hold,
-    booking_release,
-    manage_link_resend,
-    patient_busy_times,
-    plan_cancel_online,
-    review_deadline,
+from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.rules import BookingRules
+from bookings.engine.screening import (
+    flagged,
+    screening_outcome,
+    screening_questions,
+    screening_snapshot,
 )
-from bookings.booking_times import (
-    course_from,
-    visit_times,
-    visits_from_session,
-    visits_to_session,
-)
-from bookings.errors import BookingError, InvalidPlanState
-from bookings.forms import (
-    ConfirmForm,
-    CourseSearchForm,
-    NewLinkForm,
-    OpeningChoiceForm,
-    PatientDetailsForm,
-    ScreeningForm,
-)
-from bookings.ics import plan_calendar
+from bookings.engine.tokens import manage_link_find
 from bookings.models import (
     OPEN_PLAN_STATUSES,
     Appointment,
@@ -61,10 +41,35 @@ from bookings.models import (
     PlanStatus,
     ScreeningOutcome,
 )
-from bookings.rules import BookingRules
-from bookings.screening import flagged, screening_outcome, screening_questions, screening_snapshot
-from bookings.tokens import manage_link_find
-from education.rendering import render_markdown
+from bookings.notify.ics import plan_calendar
+from bookings.online import ratelimit
+from bookings.online.booking_flow import (
+    PatientDetails,
+    appointment_cancel_online,
+    appointment_move_online,
+    booking_complete,
+    booking_hold,
+    booking_release,
+    manage_link_resend,
+    patient_busy_times,
+    plan_cancel_online,
+    review_deadline,
+)
+from bookings.online.booking_times import (
+    course_from,
+    visit_times,
+    visits_from_session,
+    visits_to_session,
+)
+from bookings.online.forms import (
+    ConfirmForm,
+    CourseSearchForm,
+    NewLinkForm,
+    OpeningChoiceForm,
+    PatientDetailsForm,
+    ScreeningForm,
+)
+from common.rendering import render_markdown
 from treatments.models import Protocol
 
 SESSION_KEY = "booking"

@@ -2,7 +2,7 @@
 
 With several processes the cache must be shared (Redis in production, see settings), or each
 process would count on its own. The client's address is read as for sign-in lockouts
-(`clinic.accounts.services.client_ip`): X-Forwarded-For only behind a proxy we trust.
+(`common.client_ip.client_ip`): X-Forwarded-For only behind a proxy we trust.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from clinic.accounts.services import client_ip as accounts_client_ip
+from common.client_ip import client_ip as accounts_client_ip
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from bookings.models import ConsentText, ScreeningQuestion
-from clinic.content_cache import ClearsEducationCacheAdmin
+from common.content_cache import ClearsEducationCacheAdmin
 
 
 @admin.register(ScreeningQuestion)

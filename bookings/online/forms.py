@@ -14,9 +14,9 @@ from django.utils.formats import time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from bookings.availability import Opening
+from bookings.engine.availability import Opening
+from bookings.engine.rules import clinic_zone
 from bookings.models import Clinician, ConsentText, Patient, ScreeningQuestion
-from bookings.rules import clinic_zone
 
 ADULT_AGE = 18
 OLDEST_AGE = 120

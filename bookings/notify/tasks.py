@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from bookings.emails import email_deliver
+from bookings.notify.emails import email_deliver
 
 
 @task()

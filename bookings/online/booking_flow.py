@@ -1,4 +1,4 @@
-"""Online booking workflows around the engine in `bookings.services`.
+"""Online booking workflows around the engine in `bookings.engine.services`.
 
 The engine's services each run in their own (durable) transaction, so nothing here wraps them in
 another one. What the patient adds — screening answers, consent, the manage link, the emails — is
@@ -25,9 +25,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bookings.emails import Attachment, email_patient
-from bookings.errors import InvalidPlanState
-from bookings.ics import cancellation_calendar, plan_calendar
+from bookings.engine.errors import InvalidPlanState
+from bookings.engine.planner import ProposedVisit
+from bookings.engine.screening import AnsweredQuestion, screening_answers_save, screening_outcome
+from bookings.engine.services import (
+    appointment_cancel,
+    appointment_reschedule,
+    plan_book,
+    plan_cancel,
+    plan_confirm,
+    plan_request_review,
+)
+from bookings.engine.tokens import manage_link_create, manage_links_revoke
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -38,17 +47,8 @@ from bookings.models import (
     PlanStatus,
     ScreeningOutcome,
 )
-from bookings.planner import ProposedVisit
-from bookings.screening import AnsweredQuestion, screening_answers_save, screening_outcome
-from bookings.services import (
-    appointment_cancel,
-    appointment_reschedule,
-    plan_book,
-    plan_cancel,
-    plan_confirm,
-    plan_request_review,
-)
-from bookings.tokens import manage_link_create, manage_links_revoke
+from bookings.notify.emails import Attachment, email_patient
+from bookings.notify.ics import cancellation_calendar, plan_calendar
 from treatments.models import Protocol
 
 # A clinician answers a plan awaiting review within this many working days (shown to the patient).
@@ -170,7 +170,7 @@ def _record_screening_and_consent(
     now: datetime,
 ) -> None:
     with transaction.atomic():
-        # The engine's plan lock: FOR NO KEY UPDATE of the plan row only (bookings.services).
+        # The engine's plan lock: FOR NO KEY UPDATE of the plan row only (bookings.engine.services).
         locked = Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=plan.pk)
         if locked.status != PlanStatus.HELD or locked.consent_text_id is not None:
             return

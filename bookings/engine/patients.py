@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from bookings.errors import NotFound, PatientAlreadyBooked
+from bookings.engine.errors import NotFound, PatientAlreadyBooked
+from bookings.engine.rules import clinic_zone
+from bookings.engine.services import booking_transaction
 from bookings.models import Appointment, Patient, Plan
-from bookings.rules import clinic_zone
-from bookings.services import booking_transaction
 
 
 def _same_person_as() -> Q:
@@ -85,7 +85,7 @@ def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
         raise ValueError("A patient cannot be merged into itself.")
 
     def merge() -> Patient:
-        # The engine's lock order (bookings.services): their plans by id first, then the patients.
+        # The engine's lock order (engine.services): their plans by id first, then the patients.
         # Locking the patients first and then rewriting plans a booking holds (it locks the plan,
         # then the patient) would wait in a circle with that booking.
         list(

@@ -34,7 +34,7 @@ database (`SlotTaken`). On SQLite every transaction starts with BEGIN IMMEDIATE 
 writers run one at a time.
 
 Services decide on what is stored: they re-read every row after locking it. They refuse with the
-errors of `bookings.errors` — unknown ids, a removed patient or an unpublished protocol included —
+errors of `engine.errors` — unknown ids, a removed patient or an unpublished protocol included —
 and never let a database error through as a server error.
 """
 
@@ -50,8 +50,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.availability import Calendar, VisitSpec
-from bookings.errors import (
+from bookings.engine.availability import Calendar, VisitSpec
+from bookings.engine.errors import (
     CourseRuleBroken,
     InvalidPlanState,
     NotFound,
@@ -59,6 +59,17 @@ from bookings.errors import (
     TooLateToChange,
     TreatmentUnavailable,
     booking_error_for,
+)
+from bookings.engine.planner import ProposedVisit
+from bookings.engine.rules import (
+    BookingRules,
+    aware,
+    course_problems,
+    end_of,
+    instant,
+    later_by,
+    local_date,
+    timing_problems,
 )
 from bookings.models import (
     OPEN_PLAN_STATUSES,
@@ -70,17 +81,6 @@ from bookings.models import (
     Patient,
     Plan,
     PlanStatus,
-)
-from bookings.planner import ProposedVisit
-from bookings.rules import (
-    BookingRules,
-    aware,
-    course_problems,
-    end_of,
-    instant,
-    later_by,
-    local_date,
-    timing_problems,
 )
 from treatments.models import Protocol
 
@@ -230,7 +230,7 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel one session. Cancelling the last active one cancels the plan.
 
-    What remains keeps the course's rules by construction (see `bookings.rules`), so a patient
+    What remains keeps the course's rules by construction (see `engine.rules`), so a patient
     can always cancel a session that is far enough ahead.
     """
     now = aware(now or timezone.now())

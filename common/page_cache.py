@@ -1,6 +1,6 @@
 """Whole-page caching for the anonymous public pages (home, catalogue, protocol, education).
 
-A page is rendered once per content generation (`clinic.content_cache`), language, scheme and
+A page is rendered once per content generation (`common.content_cache`), language, scheme and
 host, and then served from the cache without a query. An admin edit of any row shown on these
 pages starts a new generation, so the edit shows at once; without an edit a generation lasts
 `GENERATION_SECONDS`, which also bounds staleness after a cache outage.
@@ -39,8 +39,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
-from clinic.content_cache import GENERATION_SECONDS, content_generation
-from clinic.middleware import nonce_placeholder
+from common.content_cache import GENERATION_SECONDS, content_generation
+from common.csp import nonce_placeholder
 
 # A page is reachable only while its generation is current, so it need not outlive it.
 PAGE_CACHE_SECONDS = GENERATION_SECONDS

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings.online import views
 
 app_name = "bookings"
 

@@ -24,8 +24,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
+from bookings.engine.rules import clinic_zone
 from bookings.models import Appointment, AppointmentStatus, Plan
-from bookings.rules import clinic_zone
 
 PRODID = "-//Lumen Skin Clinic//Exosome booking//EN"
 

@@ -32,10 +32,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import reception, services
-from bookings.availability import Calendar, VisitSpec
-from bookings.booking_flow import plan_notify_booked
-from bookings.errors import BookingError, NoCourseFits
+from bookings.engine import services
+from bookings.engine.availability import Calendar, VisitSpec
+from bookings.engine.errors import BookingError, NoCourseFits
+from bookings.engine.patients import patient_duplicates, patient_merge, patients_search
+from bookings.engine.planner import ProposedVisit, course_propose
+from bookings.engine.rules import (
+    BookingRules,
+    clinic_zone,
+    day_window_for,
+    expected_sequences,
+    local_date,
+)
+from bookings.engine.screening import (
+    screening_answers_save,
+    screening_outcome,
+    screening_questions,
+    screening_snapshot,
+)
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -46,16 +60,9 @@ from bookings.models import (
     ScreeningAnswer,
     ScreeningOutcome,
 )
-from bookings.patients import patient_duplicates, patient_merge, patients_search
-from bookings.planner import ProposedVisit, course_propose
-from bookings.reception import appointment_title
-from bookings.rules import BookingRules, clinic_zone, day_window_for, expected_sequences, local_date
-from bookings.screening import (
-    screening_answers_save,
-    screening_outcome,
-    screening_questions,
-    screening_snapshot,
-)
+from bookings.online.booking_flow import plan_notify_booked
+from bookings.reception import workflows as reception
+from bookings.reception.workflows import appointment_title
 from treatments.models import Protocol
 
 logger = logging.getLogger(__name__)
