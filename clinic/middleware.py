@@ -20,7 +20,11 @@ from django.urls import reverse
 from django.utils.functional import empty
 from django.utils.translation import gettext
 
-from clinic.accounts.services import has_second_factor, needs_second_factor
+from clinic.accounts.services import (
+    LAST_SEEN_SESSION_KEY,
+    has_second_factor,
+    needs_second_factor,
+)
 from clinic.logging import DATABASE_UNAVAILABLE, request_id_var, safe_path
 from common.csp import nonce_placeholder
 
@@ -32,9 +36,6 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase]
 # A request id a proxy or load balancer sent is kept (so one id follows a request through every
 # layer) if it is short and plain; anything else is replaced, so a client cannot write into logs.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-
-LAST_SEEN_SESSION_KEY = "staff_last_seen"
 
 
 def _user_id(request: HttpRequest) -> int | None:

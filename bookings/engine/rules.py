@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bookings.engine.errors import SlotUnavailable
-from bookings.models import PREPARATION_SEQUENCE, AppointmentKind
+from bookings.models import PREPARATION_SEQUENCE, Appointment, AppointmentKind
 from treatments.models import Protocol
 
 
@@ -327,3 +327,23 @@ def course_problems(protocol: Protocol, visits: Iterable[Timed]) -> list[str]:
             % {"count": count}
         ]
     return timing_problems(protocol, visits)
+
+
+def visit_title(*, kind: str, sequence: int, session_count: int, preparation_name: str = "") -> str:
+    """ "Session 2 of 3" or "Preparation visit (blood draw)": how reception and patients name it."""
+    if kind == AppointmentKind.PREPARATION:
+        if preparation_name:
+            return _("Preparation visit (%(what)s)") % {"what": preparation_name}
+        return _("Preparation visit")
+    return _("Session %(number)s of %(count)s") % {"number": sequence, "count": session_count}
+
+
+def appointment_title(appointment: Appointment) -> str:
+    """The visit's title; needs `plan__protocol` loaded to stay one query per page."""
+    protocol = appointment.plan.protocol
+    return visit_title(
+        kind=appointment.kind,
+        sequence=appointment.sequence,
+        session_count=protocol.session_count,
+        preparation_name=str(protocol.preparation_name),
+    )

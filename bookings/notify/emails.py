@@ -3,8 +3,9 @@
 `email_patient()` renders an email in the patient's language and stores it as an `OutgoingEmail`
 row inside the caller's transaction; when that transaction commits, the delivery task is enqueued.
 If the booking rolls back, no email exists; if the mail server is down, the row waits and is
-retried with back-off (`notify.tasks.deliver_email`, and `manage.py send_pending_emails` as a
-sweep). The row is locked while it is sent, so two workers never send it twice.
+retried with back-off (the `deliver_email` task below, and `manage.py send_pending_emails` as a
+sweep). The row is locked while it is sent, so two workers never send it twice. The task lives
+here, with the outbox it works on, so that the two do not import each other.
 
 Each email is a trio of templates in `templates/emails/`: `<name>_subject.txt`,
 `<name>.txt` and `<name>.html`.
@@ -22,6 +23,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tasks import task
 
 from bookings.models import OutgoingEmail, OutgoingEmailStatus, Patient, Plan
 
@@ -80,8 +82,6 @@ def email_patient(
 
 
 def _enqueue_delivery(email_id: int, run_after: datetime | None = None) -> None:
-    from bookings.notify.tasks import deliver_email
-
     if run_after is not None and not deliver_email.get_backend().supports_defer:
         return  # e.g. the immediate backend: the sweep (send_pending_emails) retries it
     task = deliver_email.using(run_after=run_after) if run_after else deliver_email
@@ -146,6 +146,12 @@ def email_deliver(*, email_id: int, now: datetime | None = None) -> bool:
         email.attachments = []
         email.save()
         return True
+
+
+@task()
+def deliver_email(email_id: int) -> bool:
+    """The background delivery of one email (run by the tasks worker, `manage.py db_worker`)."""
+    return email_deliver(email_id=email_id)
 
 
 def emails_send_due(*, now: datetime | None = None) -> int:

@@ -28,7 +28,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from bookings.engine.errors import NotFound
-from bookings.engine.rules import clinic_zone
+from bookings.engine.rules import appointment_title, clinic_zone
 from bookings.engine.services import appointment_lock, booking_transaction
 from bookings.engine.tokens import manage_link_create
 from bookings.models import (
@@ -42,9 +42,8 @@ from bookings.models import (
     ReminderKind,
     SentReminder,
 )
+from bookings.notify.booking_emails import manage_url
 from bookings.notify.emails import email_deliver, email_patient
-from bookings.online.booking_flow import manage_url
-from bookings.reception.workflows import appointment_title
 from treatments.models import Procedure, Source
 
 logger = logging.getLogger(__name__)

@@ -41,6 +41,7 @@ from bookings.models import (
     PlanStatus,
     ScreeningOutcome,
 )
+from bookings.notify.booking_emails import review_deadline
 from bookings.notify.ics import plan_calendar
 from bookings.online import ratelimit
 from bookings.online.booking_flow import (
@@ -53,7 +54,6 @@ from bookings.online.booking_flow import (
     manage_link_resend,
     patient_busy_times,
     plan_cancel_online,
-    review_deadline,
 )
 from bookings.online.booking_times import (
     course_from,

@@ -23,7 +23,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from bookings.engine.errors import BookingError
 from bookings.engine.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
-from bookings.engine.rules import clinic_zone, local_date
+from bookings.engine.rules import appointment_title, clinic_zone, local_date
 from bookings.models import (
     AgendaDay,
     Appointment,
@@ -38,7 +38,6 @@ from bookings.models import (
 )
 from bookings.notify.emails import email_deliver
 from bookings.reception import admin_views
-from bookings.reception.workflows import appointment_title
 from common.admin_base import ReadOnlyAdmin
 from common.content_cache import ClearsEducationCacheAdmin
 

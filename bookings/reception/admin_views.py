@@ -39,10 +39,12 @@ from bookings.engine.patients import patient_duplicates, patient_merge, patients
 from bookings.engine.planner import ProposedVisit, course_propose
 from bookings.engine.rules import (
     BookingRules,
+    appointment_title,
     clinic_zone,
     day_window_for,
     expected_sequences,
     local_date,
+    visit_title,
 )
 from bookings.engine.screening import (
     screening_answers_save,
@@ -60,9 +62,8 @@ from bookings.models import (
     ScreeningAnswer,
     ScreeningOutcome,
 )
-from bookings.online.booking_flow import plan_notify_booked
+from bookings.notify.booking_emails import plan_notify_booked
 from bookings.reception import workflows as reception
-from bookings.reception.workflows import appointment_title
 from treatments.models import Protocol
 
 logger = logging.getLogger(__name__)
@@ -313,7 +314,7 @@ def _visit_rows(
         rows.append(
             VisitRow(
                 sequence=sequence,
-                title=reception.visit_title(
+                title=visit_title(
                     kind="preparation" if sequence == 0 else "session",
                     sequence=sequence,
                     session_count=protocol.session_count,

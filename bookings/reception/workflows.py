@@ -25,36 +25,15 @@ from bookings.engine.rules import local_date
 from bookings.engine.tokens import manage_link_create
 from bookings.models import (
     Appointment,
-    AppointmentKind,
     AppointmentStatus,
     Clinician,
     OutgoingEmail,
     Plan,
     PlanStatus,
 )
+from bookings.notify.booking_emails import manage_url
 from bookings.notify.emails import Attachment, email_patient
 from bookings.notify.ics import cancellation_calendar, plan_calendar
-from bookings.online.booking_flow import manage_url
-
-
-def visit_title(*, kind: str, sequence: int, session_count: int, preparation_name: str = "") -> str:
-    """ "Session 2 of 3" or "Preparation visit (blood draw)": how reception and patients name it."""
-    if kind == AppointmentKind.PREPARATION:
-        if preparation_name:
-            return _("Preparation visit (%(what)s)") % {"what": preparation_name}
-        return _("Preparation visit")
-    return _("Session %(number)s of %(count)s") % {"number": sequence, "count": session_count}
-
-
-def appointment_title(appointment: Appointment) -> str:
-    """The visit's title; needs `plan__protocol` loaded to stay one query per page."""
-    protocol = appointment.plan.protocol
-    return visit_title(
-        kind=appointment.kind,
-        sequence=appointment.sequence,
-        session_count=protocol.session_count,
-        preparation_name=str(protocol.preparation_name),
-    )
 
 
 def appointment_check_in(*, appointment: Appointment, now: datetime | None = None) -> Appointment:

@@ -17,6 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 # Clinician and Clinic manager groups). Reception cannot, and signs in with a password only.
 MEDICAL_PERMISSION = "bookings.view_screeninganswer"
 RECOVERY_CODE_COUNT = 10
+# When a staff session was last used: set at sign-in, checked by clinic.middleware (idle limit).
+LAST_SEEN_SESSION_KEY = "staff_last_seen"
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 # One 30-second step either side, for phones whose clock is a little off.

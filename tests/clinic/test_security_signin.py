@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.accounts import services
-from clinic.middleware import LAST_SEEN_SESSION_KEY
+from clinic.accounts.services import LAST_SEEN_SESSION_KEY
 from common.client_ip import client_ip
 from tests.factories import UserFactory
 from tests.second_factor import login_with_second_factor
