@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from bookings.engine.rules import local_date
 from bookings.models import Appointment
-from bookings.rules import local_date
 from clinical.models import Lot, PhotoKind, TreatmentArea, TreatmentRecord
 from treatments.models import Procedure
 

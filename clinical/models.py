@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from bookings.engine.rules import local_date
 from bookings.models import Appointment, Clinician, OutgoingEmail, Patient, Plan
-from bookings.rules import local_date
 from treatments.models import Procedure, Product
 
 

@@ -20,9 +20,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bookings.emails import email_patient
-from bookings.errors import BookingError
+from bookings.engine.errors import BookingError
 from bookings.models import Patient
+from bookings.notify.emails import email_patient
 from clinical.models import Lot, LotStatus, RecallNotice, RecallText, TreatmentRecord
 
 

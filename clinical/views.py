@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings.errors import BookingError
+from bookings.engine.errors import BookingError
+from bookings.engine.rules import clinic_zone
 from bookings.models import (
     OPEN_PLAN_STATUSES,
     Appointment,
@@ -34,7 +35,6 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import clinic_zone
 from clinical import recall, services
 from clinical.access import (
     appointments_visible_to,
