@@ -30,6 +30,8 @@ urlpatterns += i18n_patterns(
     path("treatments/", include("treatments.urls")),
     path("", include("bookings.online.urls")),
     path("staff/", include("clinical.urls")),
+    # The patient's follow-up after a session, reached by the link in its email (clinical).
+    path("aftercare/", include("clinical.patient_urls")),
     path("account/", include("clinic.accounts.urls")),
     path("", include("education.urls")),
 )

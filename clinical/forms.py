@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.engine.rules import local_date
 from bookings.models import Appointment
-from clinical.models import Lot, PhotoKind, TreatmentArea, TreatmentRecord
+from clinical.models import (
+    SYMPTOMS,
+    AdverseEvent,
+    Lot,
+    PhotoKind,
+    SymptomLevel,
+    TreatmentArea,
+    TreatmentRecord,
+)
 from treatments.models import Procedure
 
 APPROVE = "approve"
@@ -183,4 +191,56 @@ class RecallNoticeForm(forms.Form):
         return {
             code: (self.cleaned_data[f"subject_{code}"], self.cleaned_data[f"body_{code}"])
             for code, _name in settings.LANGUAGES
+        }
+
+
+class FollowUpForm(forms.Form):
+    """The patient's answer: each symptom none to severe, and their own words."""
+
+    comment = forms.CharField(
+        label=_("Anything else you want us to know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        comment = self.fields.pop("comment")
+        for name, question in SYMPTOMS.items():
+            self.fields[name] = forms.ChoiceField(
+                label=question,
+                choices=SymptomLevel.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Please choose one answer.")},
+            )
+        self.fields["comment"] = comment
+
+    def answers(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in SYMPTOMS}
+
+
+class AdverseEventForm(forms.ModelForm):
+    class Meta:
+        model = AdverseEvent
+        fields = [
+            "onset",
+            "description",
+            "severity",
+            "hospitalisation",
+            "life_threatening",
+            "lasting_harm",
+            "other_important",
+            "outcome",
+            "relatedness",
+        ]
+        widgets = {
+            "onset": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "other_important": _(
+                "Any of these four makes the event serious: it must then be reported (the page "
+                "says where)."
+            ),
         }

@@ -15,6 +15,17 @@ urlpatterns = [
     path("sessions/<int:appointment_id>/record/", views.session_record, name="session-record"),
     path("sessions/<int:appointment_id>/photos/", views.session_photo_add, name="photo-add"),
     path(
+        "sessions/<int:appointment_id>/follow-up/handled/",
+        views.follow_up_handled,
+        name="follow-up-handled",
+    ),
+    path(
+        "sessions/<int:appointment_id>/adverse-events/",
+        views.adverse_event_add,
+        name="adverse-event-add",
+    ),
+    path("adverse-events/<int:event_id>/", views.adverse_event_detail, name="adverse-event"),
+    path(
         "photos/<int:photo_id>/<str:variant>.jpg",
         views.photo_file,
         name="photo-file",

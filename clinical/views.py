@@ -35,7 +35,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from clinical import recall, services
+from clinical import aftercare, recall, services
 from clinical.access import (
     appointments_visible_to,
     can_see_medical_data,
@@ -47,6 +47,7 @@ from clinical.access import (
 from clinical.audit import audit_record
 from clinical.forms import (
     APPROVE,
+    AdverseEventForm,
     LotSearchForm,
     PhotoForm,
     RecallForm,
@@ -55,11 +56,16 @@ from clinical.forms import (
     TreatmentRecordForm,
 )
 from clinical.models import (
+    SYMPTOMS,
+    AdverseEvent,
     AuditAction,
     AuditObject,
+    FollowUp,
     Lot,
     Photo,
     PhotoKind,
+    Severity,
+    SymptomLevel,
     TreatmentArea,
     TreatmentRecord,
     normalise_lot,
@@ -145,10 +151,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("plan__patient", "plan__protocol", "clinician", "treatment_record")
         .order_by("start")
     )
+    # Follow-up answers with infection signs or anything severe, oldest first, until a clinician
+    # marks them handled (or confirms them as an adverse event). Only who and when is listed here.
+    urgent_follow_ups = list(
+        FollowUp.objects.urgent_open()
+        .for_listing()
+        .filter(appointment__in=appointments_visible_to(request.user))
+        .order_by("answered_at", "pk")
+    )
     return render(
         request,
         "clinical/dashboard.html",
         {
+            "urgent_follow_ups": urgent_follow_ups,
             "awaiting": awaiting,
             "today": [s for s in sessions if s.start < tomorrow],
             "later_this_week": [s for s in sessions if s.start >= tomorrow],
@@ -293,11 +308,21 @@ def _render_session(
     *,
     record_form: TreatmentRecordForm | None,
     photo_form: PhotoForm | None,
+    event_form: AdverseEventForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     record = _record_of(appointment)
     # Per area, "before" ahead of "after".
     photos = list(Photo.objects.filter(appointment=appointment).order_by("area", "-kind", "pk"))
+    follow_up = FollowUp.objects.filter(appointment=appointment).first()
+    if follow_up is not None and follow_up.answered_at is not None:
+        audit_record(request=request, object_type=AuditObject.FOLLOW_UP, object_ids=[follow_up.pk])
+    events = list(AdverseEvent.objects.filter(appointment=appointment).select_related("lot"))
+    audit_record(
+        request=request,
+        object_type=AuditObject.ADVERSE_EVENT,
+        object_ids=[event.pk for event in events],
+    )
     versions = []
     if record is not None:
         audit_record(
@@ -328,9 +353,44 @@ def _render_session(
             "may_view_photos": request.user.has_perm("clinical.view_photo"),
             "not_started": not_started,
             "versions": versions,
+            "follow_up": follow_up,
+            "adverse_events": events,
+            "event_form": event_form
+            if event_form is not None
+            else _event_form(appointment, follow_up, request),
+            "may_record_event": clinician_of(request.user) is not None
+            and appointment.kind == AppointmentKind.SESSION
+            and appointment.status == AppointmentStatus.COMPLETED,
         },
         status=status,
     )
+
+
+def _event_form(
+    appointment: Appointment, follow_up: FollowUp | None, request: HttpRequest
+) -> AdverseEventForm:
+    """An empty form, or one prefilled from the follow-up the clinician is confirming."""
+    initial: dict[str, object] = {"onset": timezone.localdate()}
+    if request.GET.get("from_follow_up") == "1" and follow_up and follow_up.answered_at:
+        reported = [
+            f"{question}: {answer}"
+            for name, question, answer in follow_up.symptom_answers()
+            if getattr(follow_up, name) not in ("", SymptomLevel.NONE)
+        ]
+        levels = {getattr(follow_up, name) for name in SYMPTOMS}
+        initial.update(
+            {
+                "onset": follow_up.answered_at.astimezone(clinic_zone()).date(),
+                "description": "; ".join(reported)
+                + (f". {follow_up.comment}" if follow_up.comment else ""),
+                "severity": Severity.SEVERE
+                if SymptomLevel.SEVERE in levels
+                else Severity.MODERATE
+                if SymptomLevel.MODERATE in levels
+                else Severity.MILD,
+            }
+        )
+    return AdverseEventForm(initial=initial, prefix="event")
 
 
 # What a version of a record shows of what changed (free text included: the clinician reads it).
@@ -424,6 +484,84 @@ def session_record(request: HttpRequest, appointment_id: int) -> HttpResponse:
     )
     messages.success(request, text)
     return redirect("clinical:session-detail", appointment_id=appointment.pk)
+
+
+@require_POST
+@medical_staff_required
+def follow_up_handled(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_id)
+    clinician = clinician_of(request.user)
+    if clinician is None:
+        raise PermissionDenied
+    follow_up = get_object_or_404(FollowUp, appointment=appointment)
+    aftercare.urgent_seen(follow_up=follow_up, clinician=clinician)
+    audit_record(
+        request=request,
+        object_type=AuditObject.FOLLOW_UP,
+        object_ids=[follow_up.pk],
+        action=AuditAction.UPDATE,
+    )
+    messages.success(request, _("The urgent item is marked as handled."))
+    return redirect("clinical:session-detail", appointment_id=appointment.pk)
+
+
+@require_POST
+@medical_staff_required
+def adverse_event_add(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_id)
+    clinician = clinician_of(request.user)
+    if clinician is None or appointment.status != AppointmentStatus.COMPLETED:
+        raise PermissionDenied
+    form = AdverseEventForm(request.POST, prefix="event")
+    follow_up = None
+    if request.POST.get("follow_up") == "1":
+        follow_up = FollowUp.objects.filter(
+            appointment=appointment, answered_at__isnull=False, adverse_event__isnull=True
+        ).first()
+    if not form.is_valid():
+        return _render_session(
+            request,
+            appointment,
+            record_form=None,
+            photo_form=PhotoForm(),
+            event_form=form,
+            status=400,
+        )
+    event = aftercare.adverse_event_record(
+        appointment=appointment,
+        clinician=clinician,
+        details=form.cleaned_data,
+        follow_up=follow_up,
+    )
+    audit_record(
+        request=request,
+        object_type=AuditObject.ADVERSE_EVENT,
+        object_ids=[event.pk],
+        action=AuditAction.CREATE,
+    )
+    messages.success(request, _("The adverse event is recorded."))
+    return redirect("clinical:adverse-event", event_id=event.pk)
+
+
+@require_safe
+@medical_staff_required
+def adverse_event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The event as a printable summary; a serious one says where it must be reported."""
+    event = get_object_or_404(
+        AdverseEvent.objects.filter(
+            appointment__in=appointments_visible_to(request.user)
+        ).select_related(
+            "appointment__plan__patient",
+            "appointment__plan__protocol",
+            "appointment__clinician",
+            "appointment__treatment_record",
+            "lot__product",
+            "reported_by",
+        ),
+        pk=event_id,
+    )
+    audit_record(request=request, object_type=AuditObject.ADVERSE_EVENT, object_ids=[event.pk])
+    return render(request, "clinical/adverse_event.html", {"event": event})
 
 
 @require_POST
