@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -42,9 +42,17 @@ from bookings.models import (
     OutgoingEmail,
     Patient,
     Plan,
+    PlanStatus,
 )
 from bookings.notify.emails import deliver_email, email_patient
-from clinical.models import SYMPTOMS, AdverseEvent, FollowUp, FollowUpStop, TreatmentRecord
+from clinical.models import (
+    SYMPTOMS,
+    AdverseEvent,
+    CourseOutcome,
+    FollowUp,
+    FollowUpStop,
+    TreatmentRecord,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -261,3 +269,139 @@ def adverse_event_record(
         if follow_up is not None:
             urgent_seen(follow_up=follow_up, clinician=clinician, now=now)
     return event
+
+
+# --- Outcome after the course -------------------------------------------------------------------
+
+
+def outcomes_due(*, now: datetime) -> QuerySet[Plan]:
+    """Completed courses whose last session was OUTCOME_WEEKS_AFTER_COURSE weeks ago or more
+    (within the link's lifetime after that), not asked yet, patient reachable and not stopped."""
+    delay = timedelta(weeks=settings.OUTCOME_WEEKS_AFTER_COURSE)
+    oldest = now - delay - timedelta(days=settings.FOLLOW_UP_LINK_DAYS)
+    asked = CourseOutcome.objects.filter(plan=OuterRef("pk"), sent_at__isnull=False)
+    stopped = FollowUpStop.objects.filter(patient=OuterRef("patient"))
+    return (
+        Plan.objects.filter(status=PlanStatus.COMPLETED)
+        .annotate(
+            last_session=Max(
+                "appointments__start",
+                filter=Q(
+                    appointments__kind=AppointmentKind.SESSION,
+                    appointments__status=AppointmentStatus.COMPLETED,
+                ),
+            )
+        )
+        .filter(last_session__lte=now - delay, last_session__gt=oldest)
+        .exclude(patient__email="")
+        .exclude(Exists(asked))
+        .exclude(Exists(stopped))
+        .order_by("pk")
+    )
+
+
+def outcome_url(*, token: str, language: str) -> str:
+    with translation.override(language):
+        path = reverse("aftercare:outcome", kwargs={"token": token})
+    return f"{settings.SITE_URL}{path}"
+
+
+def outcome_send(*, plan: Plan, now: datetime | None = None) -> bool:
+    """Claim and queue the outcome question of a course: the conditional UPDATE (or the unique
+    insert) lets exactly one run through."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = (
+            outcomes_due(now=now).filter(pk=plan.pk).select_related("patient", "protocol").first()
+        )
+        if current is None:
+            return False
+        token = secrets.token_urlsafe(32)
+        claim = {
+            "token_hash": token_hash(token),
+            "sent_at": now,
+            "expires_at": now + timedelta(days=settings.FOLLOW_UP_LINK_DAYS),
+        }
+        # A clinician's rating may have created the row already: claim it only while unsent.
+        claimed = CourseOutcome.objects.filter(plan=current, sent_at__isnull=True).update(**claim)
+        if not claimed:
+            try:
+                with transaction.atomic():
+                    CourseOutcome.objects.create(plan=current, **claim)
+            except IntegrityError:
+                return False  # another run claimed it first
+        outcome = CourseOutcome.objects.get(plan=current)
+        outcome.email = email_patient(
+            patient=current.patient,
+            plan=current,
+            template="outcome",
+            context={
+                "protocol_name": current.protocol.name,
+                "outcome_url": outcome_url(
+                    token=token, language=current.patient.preferred_language
+                ),
+                "link_days": settings.FOLLOW_UP_LINK_DAYS,
+            },
+        )
+        outcome.save(update_fields=["email"])
+    return True
+
+
+def outcomes_send_due(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    claimed = 0
+    for plan_id in list(outcomes_due(now=now).values_list("pk", flat=True)):
+        try:
+            claimed += outcome_send(plan=Plan(pk=plan_id), now=now)
+        except Exception as error:
+            logger.error(
+                "Outcome question for plan %s not sent (%s)", plan_id, type(error).__name__
+            )
+    return claimed
+
+
+def outcome_find(token: str, *, now: datetime | None = None) -> CourseOutcome | None:
+    if not token or len(token) > 100:
+        return None
+    now = now or timezone.now()
+    outcome = (
+        CourseOutcome.objects.filter(token_hash=token_hash(token))
+        .select_related("plan__patient", "plan__protocol")
+        .first()
+    )
+    if outcome is None or outcome.expires_at is None or outcome.expires_at <= now:
+        return None
+    if outcome.plan.patient.email == "":
+        return None
+    return outcome
+
+
+def outcome_answer(
+    *,
+    outcome: CourseOutcome,
+    impression: int,
+    satisfaction: int,
+    would_again: bool,
+    comment: str,
+    now: datetime | None = None,
+) -> CourseOutcome:
+    now = now or timezone.now()
+    updated = CourseOutcome.objects.filter(pk=outcome.pk, answered_at__isnull=True).update(
+        impression=impression,
+        satisfaction=satisfaction,
+        would_again=would_again,
+        comment=comment.strip(),
+        answered_at=now,
+    )
+    if not updated:
+        raise AlreadyAnswered
+    outcome.refresh_from_db()
+    return outcome
+
+
+def outcome_rate(*, plan: Plan, clinician: Clinician, impression: int) -> CourseOutcome:
+    """The clinician's own impression of change at a follow-up visit (may come first)."""
+    outcome, _created = CourseOutcome.objects.update_or_create(
+        plan=plan, defaults={"clinician_impression": impression, "rated_by": clinician}
+    )
+    return outcome

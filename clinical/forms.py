@@ -11,6 +11,7 @@ from bookings.models import Appointment
 from clinical.models import (
     SYMPTOMS,
     AdverseEvent,
+    Impression,
     Lot,
     PhotoKind,
     SymptomLevel,
@@ -244,3 +245,44 @@ class AdverseEventForm(forms.ModelForm):
                 "says where)."
             ),
         }
+
+
+SATISFACTION = [
+    (5, _("Very satisfied")),
+    (4, _("Satisfied")),
+    (3, _("Neither satisfied nor dissatisfied")),
+    (2, _("Dissatisfied")),
+    (1, _("Very dissatisfied")),
+]
+
+
+class OutcomeForm(forms.Form):
+    impression = forms.TypedChoiceField(
+        label=_("Compared with before the course, how does the treated skin look now?"),
+        choices=Impression.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you with the result?"),
+        choices=SATISFACTION,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    would_again = forms.ChoiceField(
+        label=_("Knowing what you know now, would you have the course again?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything else you want us to know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ClinicianRatingForm(forms.Form):
+    clinician_impression = forms.TypedChoiceField(
+        label=_("Your impression of change (GAIS)"), choices=Impression.choices, coerce=int
+    )

@@ -567,12 +567,13 @@ class CourseOutcome(models.Model):
     """The patient's (and optionally the clinician's) impression some weeks after the course."""
 
     plan = models.OneToOneField(Plan, on_delete=models.PROTECT, related_name="outcome")
-    token_hash = models.CharField(max_length=64, unique=True)
+    # Empty until the question is emailed (a clinician's rating can come first).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     email = models.ForeignKey(
         OutgoingEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    sent_at = models.DateTimeField(_("sent at"))
-    expires_at = models.DateTimeField(_("link expires at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     impression = models.PositiveSmallIntegerField(
         _("impression of change"), choices=Impression.choices, null=True, blank=True

@@ -3,6 +3,8 @@ link in the follow-up email; no sign-in, nothing cached, nothing indexed."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinical import aftercare
-from clinical.forms import FollowUpForm
+from clinical.forms import FollowUpForm, OutcomeForm
 from clinical.models import FollowUp
 
 
@@ -62,3 +64,30 @@ def follow_up_stop(request: HttpRequest, token: str) -> HttpResponse:
         return _invalid(request)
     aftercare.follow_ups_stop(patient=found.appointment.plan.patient)
     return render(request, "aftercare/stopped.html", _phones())
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def outcome(request: HttpRequest, token: str) -> HttpResponse:
+    found = aftercare.outcome_find(token)
+    if found is None:
+        return _invalid(request)
+    if found.answered_at is not None:
+        return render(request, "aftercare/outcome_done.html", _phones())
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with contextlib.suppress(aftercare.AlreadyAnswered):
+            aftercare.outcome_answer(
+                outcome=found,
+                impression=int(form.cleaned_data["impression"]),
+                satisfaction=int(form.cleaned_data["satisfaction"]),
+                would_again=form.cleaned_data["would_again"] == "yes",
+                comment=form.cleaned_data["comment"],
+            )
+        return render(request, "aftercare/outcome_done.html", _phones())
+    return render(
+        request,
+        "aftercare/outcome.html",
+        {"form": form, "outcome": found, **_phones()},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/", views.plan_detail, name="plan-detail"),
     path("plans/<int:plan_id>/review/", views.plan_review, name="plan-review"),
     path("plans/<int:plan_id>/photos/", views.plan_photos, name="plan-photos"),
+    path("plans/<int:plan_id>/rating/", views.plan_rating, name="plan-rating"),
     path("sessions/<int:appointment_id>/", views.session_detail, name="session-detail"),
     path("sessions/<int:appointment_id>/record/", views.session_record, name="session-record"),
     path("sessions/<int:appointment_id>/photos/", views.session_photo_add, name="photo-add"),

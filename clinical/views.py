@@ -48,6 +48,7 @@ from clinical.audit import audit_record
 from clinical.forms import (
     APPROVE,
     AdverseEventForm,
+    ClinicianRatingForm,
     LotSearchForm,
     PhotoForm,
     RecallForm,
@@ -60,6 +61,7 @@ from clinical.models import (
     AdverseEvent,
     AuditAction,
     AuditObject,
+    CourseOutcome,
     FollowUp,
     Lot,
     Photo,
@@ -206,6 +208,9 @@ def _render_plan(
         .filter(appointment__plan__patient=plan.patient)
         .order_by("-appointment__start")
     )
+    outcome = CourseOutcome.objects.filter(plan=plan).select_related("rated_by").first()
+    if outcome is not None and (outcome.answered_at or outcome.clinician_impression):
+        audit_record(request=request, object_type=AuditObject.OUTCOME, object_ids=[outcome.pk])
     if answers:
         audit_record(request=request, object_type=AuditObject.SCREENING, object_ids=[plan.pk])
     audit_record(
@@ -228,9 +233,38 @@ def _render_plan(
             "can_review": plan.status == PlanStatus.AWAITING_REVIEW
             and clinician_of(request.user) is not None,
             "today": timezone.now().astimezone(clinic_zone()).date(),
+            "outcome": outcome,
+            "outcome_weeks": settings.OUTCOME_WEEKS_AFTER_COURSE,
+            "rating_form": ClinicianRatingForm(
+                initial={"clinician_impression": outcome.clinician_impression if outcome else None}
+            )
+            if plan.status == PlanStatus.COMPLETED and clinician_of(request.user) is not None
+            else None,
         },
         status=status,
     )
+
+
+@require_POST
+@medical_staff_required
+def plan_rating(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan_for(request, plan_id)
+    clinician = clinician_of(request.user)
+    if clinician is None or plan.status != PlanStatus.COMPLETED:
+        raise PermissionDenied
+    form = ClinicianRatingForm(request.POST)
+    if form.is_valid():
+        outcome = aftercare.outcome_rate(
+            plan=plan, clinician=clinician, impression=form.cleaned_data["clinician_impression"]
+        )
+        audit_record(
+            request=request,
+            object_type=AuditObject.OUTCOME,
+            object_ids=[outcome.pk],
+            action=AuditAction.UPDATE,
+        )
+        messages.success(request, _("Your rating is saved."))
+    return redirect("clinical:plan-detail", plan_id=plan.pk)
 
 
 @require_POST

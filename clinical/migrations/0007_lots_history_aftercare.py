@@ -185,9 +185,9 @@ class Migration(migrations.Migration):
             name='CourseOutcome',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('sent_at', models.DateTimeField(verbose_name='sent at')),
-                ('expires_at', models.DateTimeField(verbose_name='link expires at')),
+                ('token_hash', models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
+                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='link expires at')),
                 ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
                 ('impression', models.PositiveSmallIntegerField(blank=True, choices=[(5, 'Very much improved'), (4, 'Much improved'), (3, 'Improved'), (2, 'No change'), (1, 'Worse')], null=True, verbose_name='impression of change')),
                 ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='satisfaction (1–5)')),

@@ -16,5 +16,5 @@ def age_on(date_of_birth: date, today: date) -> int:
 
 @register.filter
 def initials(full_name: str) -> str:
-    """"Maria Schneider" → "M. S." (what a safety report asks for instead of the name)."""
+    """ "Maria Schneider" → "M. S." (what a safety report asks for instead of the name)."""
     return " ".join(f"{part[0]}." for part in full_name.split() if part[:1].isalpha())
