@@ -31,6 +31,7 @@ urlpatterns = [
         views.photo_file,
         name="photo-file",
     ),
+    path("outcomes/", views.outcomes, name="outcomes"),
     path("lots/", views.lot_recall, name="lot-recall"),
     path("lots/<int:lot_id>/", views.lot_detail, name="lot-detail"),
     path("lots/<int:lot_id>/recall/", views.lot_recall_mark, name="lot-recall-mark"),

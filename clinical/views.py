@@ -35,7 +35,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from clinical import aftercare, recall, services
+from clinical import aftercare, charts, recall, services
 from clinical.access import (
     appointments_visible_to,
     can_see_medical_data,
@@ -73,6 +73,7 @@ from clinical.models import (
     normalise_lot,
     photo_storage,
 )
+from clinical.outcomes import MIN_GROUP_PATIENTS, outcomes_by
 from clinical.photos import PhotoRejected
 
 
@@ -919,3 +920,85 @@ def _csv_safe(value: object) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
+
+
+OUTCOME_CSV_COLUMNS = (
+    "group",
+    "name",
+    "patients",
+    "sessions",
+    "follow_ups_sent",
+    "follow_ups_answered",
+    "sessions_with_adverse_event",
+    "adverse_events",
+    "serious_adverse_events",
+    "adverse_event_sessions_per_100",
+    "ci95_low",
+    "ci95_high",
+    "outcome_answers",
+    "would_have_it_again",
+)
+
+
+@require_safe
+@medical_staff_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """Outcomes per protocol and per lot, for clinicians and managers: aggregates only."""
+    by_protocol = outcomes_by("protocol")
+    by_lot = outcomes_by("lot")
+    if request.GET.get("format") == "csv":
+        return _outcomes_csv(by_protocol, by_lot)
+    return render(
+        request,
+        "clinical/outcomes.html",
+        {
+            "by_protocol": by_protocol,
+            "by_lot": by_lot,
+            "min_patients": MIN_GROUP_PATIENTS,
+            "protocol_event_chart": charts.event_rate_chart(
+                "events-protocol",
+                _("Sessions with an adverse event per 100, by protocol"),
+                by_protocol,
+            ),
+            "lot_event_chart": charts.event_rate_chart(
+                "events-lot", _("Sessions with an adverse event per 100, by lot"), by_lot
+            ),
+            "protocol_impression_chart": charts.impression_chart(
+                "impression-protocol", _("Patients' impression of change, by protocol"), by_protocol
+            ),
+        },
+    )
+
+
+def _outcomes_csv(*dimensions: list) -> HttpResponse:
+    """Suppressed groups carry their name and "<5" only, as on the page."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="outcomes.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(OUTCOME_CSV_COLUMNS)
+    for name, groups in zip(("protocol", "lot"), dimensions, strict=True):
+        for group in groups:
+            if group.suppressed:
+                writer.writerow([name, _csv_safe(group.label), "<5", *[""] * 11])
+                continue
+            low, high = group.event_interval
+            writer.writerow(
+                [
+                    name,
+                    _csv_safe(group.label),
+                    group.patients,
+                    group.sessions,
+                    group.follow_ups_sent,
+                    group.follow_ups_answered,
+                    group.sessions_with_event,
+                    group.events,
+                    group.serious_events,
+                    f"{group.event_rate:.1f}",
+                    f"{low:.1f}",
+                    f"{high:.1f}",
+                    group.answers,
+                    group.would_again,
+                ]
+            )
+    return response
