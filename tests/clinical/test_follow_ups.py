@@ -227,3 +227,25 @@ def test_the_patient_can_stop_follow_ups_from_the_link(client, treated, make_pla
     second.status = AppointmentStatus.COMPLETED
     second.save()
     assert aftercare.follow_ups_send_due() == 0
+
+
+def test_reception_sees_that_a_follow_up_is_pending_or_answered_but_never_the_answer(
+    treated, receptionist, client_for
+):
+    aftercare.follow_ups_send_due()
+    follow_up = FollowUp.objects.get()
+    aftercare.follow_up_answer(
+        follow_up=follow_up,
+        answers={**dict.fromkeys(aftercare.SYMPTOMS, "none"), "swelling": "severe"},
+        comment="ZQ-secret: fever",
+    )
+    reception = client_for(receptionist)
+
+    listing = reception.get(reverse("admin:clinical_followup_changelist")).content.decode()
+    detail = reception.get(reverse("admin:clinical_followup_change", args=[follow_up.pk]))
+
+    assert "icon-yes" in listing  # answered
+    page = detail.content.decode()
+    assert detail.status_code == 200
+    assert "ZQ-secret" not in page and "Severe" not in page and "severe" not in page
+    assert AuditEntry.objects.filter(object_type="follow_up").count() == 0
