@@ -11,8 +11,16 @@ from django.utils.safestring import SafeString
 
 from clinical.outcomes import Group
 
-WIDTH = 640
-LABEL_WIDTH = 220
+WIDTH = 760
+LABEL_WIDTH = 300
+LABEL_CHARACTERS = 38
+
+
+def _label(group: Group) -> str:
+    text = group.short_label or group.label
+    return text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1] + "…"
+
+
 ROW = 30
 # Five steps from "very much improved" (dark green) to "worse" (red); distinguishable in greyscale.
 IMPRESSION_COLOURS = ("#1b5e20", "#4caf50", "#a5d6a7", "#bdbdbd", "#c62828")
@@ -52,11 +60,11 @@ def event_rate_chart(chart_id: str, title: str, groups: Sequence[Group]) -> Safe
         low, high = group.event_interval
         rows.append(
             format_html(
-                '<text x="0" y="{}" fill="currentColor" font-size="13">{}</text>'
+                '<text x="0" y="{}" fill="currentColor" font-size="12">{}</text>'
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="currentColor" stroke-width="2"/>'
                 '<circle cx="{}" cy="{}" r="5" fill="#c62828"/>',
                 y + 4,
-                group.label[:32],
+                _label(group),
                 x(low),
                 y,
                 x(high),
@@ -103,9 +111,9 @@ def impression_chart(chart_id: str, title: str, groups: Sequence[Group]) -> Safe
         y = 8 + index * ROW
         parts.append(
             format_html(
-                '<text x="0" y="{}" fill="currentColor" font-size="13">{}</text>',
+                '<text x="0" y="{}" fill="currentColor" font-size="12">{}</text>',
                 y + 15,
-                group.label[:32],
+                _label(group),
             )
         )
         left = float(LABEL_WIDTH)

@@ -91,7 +91,7 @@ def seed_aftercare(*, clinician: Clinician, today: date) -> int:
             consented_at=now - timedelta(days=200),
             consent_language=language,
         )
-        lot = lots[index % 2]
+        lot = lots[(index // 2) % 2]  # lots and protocols cross, so their groups differ
         # Each patient on their own days (i days apart), so no two visits overlap.
         first_day = today - timedelta(days=170 - index)
         for sequence in range(1, protocol.session_count + 1):

@@ -37,6 +37,7 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
 class Group:
     key: int
     label: str
+    short_label: str = ""
     sessions: int = 0
     patients: int = 0
     follow_ups_sent: int = 0
@@ -109,16 +110,16 @@ def outcomes_by(dimension: str) -> list[Group]:
         event_key = "appointment__plan__protocol"
         outcome_key = "plan__protocol"
         labels = dict(Protocol.objects.values_list("pk", "name").order_by("name"))
+        short = dict(labels)
     else:
         record_key = "lot"
         follow_up_key = "appointment__treatment_record__lot"
         event_key = "lot"
         outcome_key = "plan__appointments__treatment_record__lot"
-        labels = {
-            lot.pk: f"{lot.product.name} · {lot.lot_number}"
-            for lot in Lot.objects.select_related("product").order_by("product__name", "lot_key")
-        }
-    groups = {pk: Group(key=pk, label=label) for pk, label in labels.items()}
+        lots = list(Lot.objects.select_related("product").order_by("product__name", "lot_key"))
+        labels = {lot.pk: f"{lot.product.name} · {lot.lot_number}" for lot in lots}
+        short = {lot.pk: lot.lot_number for lot in lots}
+    groups = {pk: Group(key=pk, label=label, short_label=short[pk]) for pk, label in labels.items()}
     _fill(
         groups,
         TreatmentRecord.objects.values(record_key).annotate(
