@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "education",
     "clinical",
     "privacy",
+    "reports",
 ]
 
 MIDDLEWARE = [
