@@ -42,7 +42,8 @@ def bar_chart(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="report-chart" '
         f'viewBox="0 0 {width} {height + top + bottom}" width="{width}" '
-        f'height="{height + top + bottom}" aria-labelledby="{chart_id}-t {chart_id}-d">',
+        f'height="{height + top + bottom}" '
+        f'aria-labelledby="{chart_id}-t" aria-describedby="{chart_id}-d">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
         f'<line x1="{left}" y1="{top + height}" x2="{width}" y2="{top + height}" '
@@ -92,7 +93,7 @@ def heat_map(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="report-chart" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d">',
+        f'aria-labelledby="{chart_id}-t" aria-describedby="{chart_id}-d">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
