@@ -16,29 +16,35 @@ def last_month(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
 class ReportFilterForm(forms.Form):
     """The period and the optional filters (GET). A clinician's own reports have no clinician
     choice: the view fixes it to them."""
 
-    first = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    first = forms.DateField(label=_("From"), widget=DATE_INPUT)
+    last = forms.DateField(label=_("Until"), widget=DATE_INPUT)
     clinician = forms.ModelChoiceField(
         label=_("Clinician"),
         queryset=Clinician.objects.all(),
         required=False,
         empty_label=_("All clinicians"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     device = forms.ModelChoiceField(
         label=_("Device"),
         queryset=Device.objects.all(),
         required=False,
         empty_label=_("Any device or none"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     protocol = forms.ModelChoiceField(
         label=_("Treatment"),
         queryset=Protocol.objects.all(),
         required=False,
         empty_label=_("All treatments"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, *args: object, choose_clinician: bool = True, **kwargs: object) -> None:

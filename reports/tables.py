@@ -43,6 +43,12 @@ class Table:
     rows: list[list[object]]  # raw values, for the CSV
     display: list[list[str]]  # the same cells as shown on the page
     csv_url: str = ""
+    # When the page shows the numbers in another shape than the CSV (the heat map's grid).
+    display_headers: list[str] | None = None
+
+    @property
+    def page_headers(self) -> list[str]:
+        return self.display_headers or self.headers
 
 
 def percent(share: float | None) -> str:
@@ -91,24 +97,34 @@ def utilisation_tables(report: Utilisation) -> dict[str, Table]:
             report.clinicians,
         ),
     }
-    heat_rows, heat_display = [], []
+    heat_rows = []
+    used_hours = sorted(
+        {
+            hour
+            for hours_of_day in report.heat
+            for hour, cell in enumerate(hours_of_day)
+            if cell.open_minutes or cell.booked_minutes
+        }
+    )
     for weekday, hours_of_day in enumerate(report.heat):
-        for hour, cell in enumerate(hours_of_day):
-            if not cell.open_minutes and not cell.booked_minutes:
-                continue
+        for hour in used_hours:
+            cell = hours_of_day[hour]
             label = f"{WEEKDAYS[weekday]} {hour:02d}:00"
             heat_rows.append(
                 [label, cell.open_minutes, cell.booked_minutes, _raw_share(cell.share)]
             )
-            heat_display.append(
-                [label, hours(cell.open_minutes), hours(cell.booked_minutes), percent(cell.share)]
-            )
+    # On the page: a grid like the chart (weekdays down, hours across), each cell the share.
+    heat_display = [
+        [str(WEEKDAYS[weekday]), *(percent(hours_of_day[hour].share) for hour in used_hours)]
+        for weekday, hours_of_day in enumerate(report.heat)
+    ]
     tables["utilisation-heatmap"] = Table(
         slug="utilisation-heatmap",
         caption=_("Utilisation by weekday and hour (the period's days added up)"),
         headers=[_("Weekday and hour"), _("Open hours"), _("Booked hours"), _("Utilisation")],
         rows=heat_rows,
-        display=heat_display,
+        display=heat_display if used_hours else [],
+        display_headers=[_("Weekday"), *(f"{hour:02d}:00" for hour in used_hours)],
     )
     return tables
 

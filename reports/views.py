@@ -117,6 +117,13 @@ def _charts(reports: dict) -> dict:
     utilisation = reports["utilisation"]
     revenue = reports["revenue"]
     weeks = utilisation.weeks
+    # The hours the clinic was open or busy in the period (all 24 when it never was).
+    used = [
+        hour
+        for hour in range(24)
+        if any(day[hour].open_minutes or day[hour].booked_minutes for day in utilisation.heat)
+    ]
+    shown_hours = list(range(min(used), max(used) + 1)) if used else list(range(24))
     result = {
         "utilisation_weeks": charts.bar_chart(
             title=_("Utilisation by week"),
@@ -134,13 +141,13 @@ def _charts(reports: dict) -> dict:
                 "table below lists every hour with open or booked time."
             ),
             rows=[str(day) for day in WEEKDAYS],
-            columns=[f"{hour:02d}" for hour in range(24)],
-            shares=[[cell.share for cell in day] for day in utilisation.heat],
-            cell_text=lambda d, h: (
+            columns=[f"{hour:02d}" for hour in shown_hours],
+            shares=[[day[hour].share for hour in shown_hours] for day in utilisation.heat],
+            cell_text=lambda d, column: (
                 _("%(share)s of %(hours)s open hours")
                 % {
-                    "share": percent(utilisation.heat[d][h].share),
-                    "hours": hours(utilisation.heat[d][h].open_minutes),
+                    "share": percent(utilisation.heat[d][shown_hours[column]].share),
+                    "hours": hours(utilisation.heat[d][shown_hours[column]].open_minutes),
                 }
             ),
         ),
