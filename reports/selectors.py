@@ -28,7 +28,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, ExtractMinute, TruncDate
+from django.db.models.functions import (
+    ExtractHour,
+    ExtractIsoWeekDay,
+    ExtractMinute,
+    TruncDate,
+    TruncWeek,
+)
 from django.utils import timezone
 
 from bookings.models import (
@@ -439,9 +445,10 @@ def revenue_report(*, scope: ReportScope) -> Revenue:
     rows = (
         scope.appointments()
         .filter(kind=AppointmentKind.SESSION)
-        .annotate(day=TruncDate("start", tzinfo=zone))
+        # By week, not day: the weekly bars need no more, and a year groups into ~50 keys.
+        .annotate(week=TruncWeek("start", tzinfo=zone))
         .values(
-            "day",
+            "week",
             "plan__protocol_id",
             "plan__protocol__price",
             "plan__protocol__session_count",
@@ -464,7 +471,10 @@ def revenue_report(*, scope: ReportScope) -> Revenue:
             session_count=row["plan__protocol__session_count"],
             sequence=row["sequence"],
         )
-        year, week, _weekday = row["day"].isocalendar()
+        monday = row["week"]
+        year, week, _weekday = (
+            monday.date() if isinstance(monday, datetime) else monday
+        ).isocalendar()
         targets = (
             protocols.setdefault(
                 row["plan__protocol_id"],
