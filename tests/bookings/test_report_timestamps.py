@@ -61,14 +61,12 @@ def test_cancelling_a_session_or_the_course_stamps_when(booked):
     appointment_cancel(appointment=first, online=False, now=when)
     plan_cancel(plan=plan, online=False, now=when + timedelta(hours=1))
 
-    cancelled = dict(
-        Appointment.objects.filter(plan=plan).values_list("pk", "cancelled_at")
-    )
+    cancelled = dict(Appointment.objects.filter(plan=plan).values_list("pk", "cancelled_at"))
     assert cancelled[first.pk] == when
     assert {cancelled[visit.pk] for visit in rest} == {when + timedelta(hours=1)}
-    assert set(
-        Appointment.objects.filter(plan=plan).values_list("status", flat=True)
-    ) == {AppointmentStatus.CANCELLED}
+    assert set(Appointment.objects.filter(plan=plan).values_list("status", flat=True)) == {
+        AppointmentStatus.CANCELLED
+    }
 
 
 def test_a_hold_that_runs_out_is_never_confirmed(booked):
