@@ -37,6 +37,7 @@ from django.db.models.functions import (
 )
 from django.utils import timezone
 
+from bookings.engine.rules import clinic_zone
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -49,7 +50,6 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings.rules import clinic_zone
 from treatments.models import Protocol
 
 # The longest period a report covers: a year and a bit, so that a typo cannot ask for a century.

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone, translation
 
-from bookings.funnel import funnel_increment
+from bookings.engine.funnel import funnel_increment
 from bookings.models import FunnelDay
 from tests.bookings.online import answer_screening, book, hold, url
 from tests.clinic_data import seed_small_clinic

@@ -5,15 +5,15 @@ from datetime import timedelta
 
 import pytest
 
-from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
-from bookings.planner import course_propose
-from bookings.services import (
+from bookings.engine.planner import course_propose
+from bookings.engine.services import (
     appointment_cancel,
     plan_book,
     plan_cancel,
     plan_confirm,
     plan_request_review,
 )
+from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
 from tests.bookings.conftest import NOW
 from tests.factories import PatientFactory
 

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from bookings.engine.rules import clinic_zone
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -16,7 +17,6 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import clinic_zone
 from clinical.roles import CLINIC_MANAGER
 from reports.forms import last_month
 from tests.clinical.conftest import staff_roles_ensure
