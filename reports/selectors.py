@@ -23,7 +23,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -161,6 +161,13 @@ def _merge(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
+def _real_minutes(start: datetime, end: datetime) -> int:
+    """Elapsed minutes. Python subtracts two datetimes of the same zone by their wall clocks,
+    so a shift over a daylight-saving change is measured in UTC (01:00–04:00 on the spring
+    change day is two hours)."""
+    return round((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 60)
+
+
 def _split_by_hour(start: datetime, end: datetime) -> Iterable[tuple[int, int, int]]:
     """(local weekday, local hour, minutes) pieces of a local interval."""
     cursor = start
@@ -262,7 +269,7 @@ def utilisation_report(*, scope: ReportScope, now: datetime | None = None) -> Ut
         row = clinicians.setdefault(clinician_id, UtilisationRow(label=names.get(clinician_id, "")))
         for day, intervals in per_day_open.items():
             for start, end in intervals:
-                minutes = round((end - start).total_seconds() / 60)
+                minutes = _real_minutes(start, end)
                 days[day].open_minutes += minutes
                 row.open_minutes += minutes
                 for weekday, hour, piece in _split_by_hour(start, end):

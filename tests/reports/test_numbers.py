@@ -1,9 +1,11 @@
 """Every report against the hand-computed week of conftest.py."""
 
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
 
+from bookings.models import WorkingHours
 from reports.selectors import (
     ReportScope,
     attendance_report,
@@ -13,6 +15,7 @@ from reports.selectors import (
     turnaround_report,
     utilisation_report,
 )
+from tests.factories import ClinicianFactory
 from tests.reports.conftest import MONDAY, NOW, SUNDAY
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -141,3 +144,19 @@ def test_funnel_counts_steps_and_who_left_after_each(week):
         10,
     )
     assert (total.count("details"), total.count("held"), total.booked) == (6, 4, 3)
+
+
+@pytest.mark.parametrize(
+    ("sunday", "open_minutes"),
+    [
+        (date(2027, 3, 28), 120),  # spring change: 02:00–02:59 does not exist
+        (date(2027, 10, 31), 240),  # autumn change: 02:00–02:59 happens twice
+    ],
+)
+def test_open_time_over_a_daylight_saving_change_is_real_time(db, sunday, open_minutes):
+    clinician = ClinicianFactory(display_name="Dr. Night")
+    WorkingHours.objects.create(clinician=clinician, weekday=6, start=time(1), end=time(4))
+
+    report = utilisation_report(scope=ReportScope(first=sunday, last=sunday), now=NOW)
+
+    assert report.total.open_minutes == open_minutes
