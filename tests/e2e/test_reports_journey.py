@@ -85,3 +85,9 @@ def test_the_manager_opens_last_months_reports_and_sees_charts_and_tables(page):
     assert "Acne scar renewal" in revenue.inner_text()
     axe_check(page, "reports")
     screenshot(page, "reports-manager")
+
+    # On a phone the page itself does not scroll sideways: wide charts and tables scroll in
+    # their own keyboard-reachable regions.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    axe_check(page, "reports on a phone")
