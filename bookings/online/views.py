@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.errors import BookingError, InvalidPlanState, ProposalChanged
+from bookings.engine.patients import PatientDetails
+from bookings.engine.placing import (
+    Channel,
+    ConsentEvidence,
+    booking_place,
+    proposal_new_id,
+)
 from bookings.engine.rules import BookingRules
 from bookings.engine.screening import (
     flagged,
@@ -41,15 +48,12 @@ from bookings.models import (
     PlanStatus,
     ScreeningOutcome,
 )
-from bookings.notify.booking_emails import review_deadline
+from bookings.notify.booking_emails import plan_notify_booked, review_deadline
 from bookings.notify.ics import plan_calendar
 from bookings.online import ratelimit
 from bookings.online.booking_flow import (
-    PatientDetails,
     appointment_cancel_online,
     appointment_move_online,
-    booking_complete,
-    booking_hold,
     booking_release,
     manage_link_resend,
     patient_busy_times,
@@ -91,6 +95,8 @@ def _protocol(slug: str) -> Protocol:
 
 def _flow(request: HttpRequest, protocol: Protocol) -> dict | None:
     flow = request.session.get(SESSION_KEY)
+    if flow and flow.get("visits") and not flow.get("proposal"):
+        flow["proposal"] = proposal_new_id()  # a session from before proposals had ids
     return flow if flow and flow.get("protocol") == protocol.pk else None
 
 
@@ -144,8 +150,18 @@ def _held_plan_is_live(flow: dict, now: datetime) -> Plan | None:
     plan_id = flow.get("plan_id")
     if not plan_id:
         return None
-    plan = Plan.objects.filter(pk=plan_id, status=PlanStatus.HELD, hold_expires_at__gt=now).first()
-    return plan
+    return Plan.objects.live_holds(now).filter(pk=plan_id).first()
+
+
+def _propose(flow: dict, visits: list) -> None:
+    """A new course for the pages to show: it gets a new proposal id (engine.placing)."""
+    flow["visits"] = visits_to_session(visits)
+    flow["proposal"] = proposal_new_id()
+
+
+def _page_is_stale(request: HttpRequest, flow: dict) -> bool:
+    """The page posted a course other than the session's current one (another tab changed it)."""
+    return request.POST.get("proposal", "") != flow.get("proposal")
 
 
 def _release_hold(flow: dict) -> None:
@@ -265,7 +281,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
             problem = error.message
         else:
             _release_hold(flow)  # new times: a hold on older ones is given back
-            flow["visits"] = visits_to_session(visits)
+            _propose(flow, visits)
     _save_flow(request, flow)
     visits = visits_from_session(flow.get("visits", []))
     held = _held_plan_is_live(flow, timezone.now())
@@ -312,7 +328,8 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         opening = form.chosen()
         _release_hold(flow)  # the held course is not this one any more
-        flow["visits"] = visits_to_session(
+        _propose(
+            flow,
             [
                 v
                 if v.sequence != sequence
@@ -323,7 +340,7 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
                     minutes=opening.minutes,
                 )
                 for v in visits
-            ]
+            ],
         )
         _save_flow(request, flow)
         messages.success(request, _("Changed. Here is your course with the new time."))
@@ -365,6 +382,7 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
                 "form": form,
                 "visits": _visit_rows(protocol, visits_from_session(flow["visits"]), names),
                 "hold_minutes": BookingRules.from_settings().hold.seconds // 60,
+                "proposal": flow.get("proposal", ""),
                 "step": 3,
             },
             status=status,
@@ -372,19 +390,29 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
 
     if request.method == "POST":
         form = PatientDetailsForm(request.POST)
+        if _page_is_stale(request, flow):
+            messages.warning(request, ProposalChanged.default_message)
+            return redirect("bookings:times", slug=protocol.slug)
         if form.is_valid():
+            details = form.as_session()
+            if flow.get("details") != details:
+                _release_hold(flow)  # a hold for other details is not this patient's
             # Kept first, so nothing typed is lost if the times were just taken.
-            flow["details"] = form.as_session()
+            flow["details"] = details
             _save_flow(request, flow)
             if _too_many(request, ratelimit.HOLD):
                 # The same page as before (chosen times, the real hold time), with the message.
                 return page(form, status=429)
-            _release_hold(flow)
             try:
-                plan = booking_hold(
-                    details=PatientDetails(**form.cleaned_data),
+                # Idempotent: a double click or a retry of this page holds one plan.
+                plan = booking_place(
+                    channel=Channel.ONLINE,
                     protocol=protocol,
                     visits=visits_from_session(flow["visits"]),
+                    proposal_id=flow["proposal"],
+                    answers=flow["answers"],
+                    details=PatientDetails(**form.cleaned_data),
+                    hold=True,
                 )
             except BookingError as error:
                 messages.error(
@@ -446,7 +474,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if plan is not None and plan.status in (PlanStatus.CONFIRMED, PlanStatus.AWAITING_REVIEW):
         return redirect("bookings:done")
-    if plan is None or plan.status != PlanStatus.HELD or plan.hold_expires_at <= now:
+    if plan is None or not plan.hold_is_live(now):
         flow.pop("plan_id", None)
         flow.pop("visits", None)
         _save_flow(request, flow)
@@ -463,19 +491,30 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
+    if request.method == "POST" and _page_is_stale(request, flow):
+        # Confirming a tab that showed another course would book times this patient never saw.
+        messages.warning(request, ProposalChanged.default_message)
+        return redirect("bookings:review", slug=protocol.slug)
     if request.method == "POST" and form.is_valid():
         if _too_many(request, ratelimit.CONFIRM):
             return redirect("bookings:review", slug=protocol.slug)
         shown = form.cleaned_data["consent_text"]
         accepted = consent if shown == consent.pk else ConsentText.objects.get(pk=shown)
+        base_url = _base_url(request)
         try:
-            plan = booking_complete(
-                plan=plan,
+            plan = booking_place(
+                channel=Channel.ONLINE,
+                protocol=protocol,
+                visits=visits_from_session(flow["visits"]),
+                proposal_id=flow["proposal"],
                 answers=flow["answers"],
-                consent_text=accepted,
-                language=accepted.language,
-                base_url=_base_url(request),
+                patient=plan.patient,
+                consent=ConsentEvidence(text=accepted),
+                after_commit=lambda placed: plan_notify_booked(plan=placed, base_url=base_url),
             )
+        except ProposalChanged as error:
+            messages.warning(request, error.message)
+            return redirect("bookings:review", slug=protocol.slug)
         except InvalidPlanState:
             return redirect("bookings:review", slug=protocol.slug)  # shows "ran out"
         _clear_flow(request)
@@ -501,6 +540,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
             # Markdown written by the clinic, sanitised like the education pages.
             "consent_html": render_markdown(consent.body).html,
             "form": form,
+            "proposal": flow.get("proposal", ""),
             "step": 4,
         },
     )

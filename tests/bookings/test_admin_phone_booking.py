@@ -72,6 +72,7 @@ def booking_data(page, answers: dict | None = None, **changes) -> dict:
         data[f"visit-{row.sequence}"] = row.selected
     for question in page.context["questions"]:
         data[f"q-{question.pk}"] = (answers or {}).get(question.pk, "no")
+    data["proposal"] = page.context["proposal"]
     data.update(changes)
     return data
 
@@ -176,7 +177,7 @@ def test_a_blocking_answer_books_nothing(reception, caller, course, weber, quest
 
     response = reception.post(BOOK, booking_data(page, {questions["pregnant"].pk: "yes"}))
 
-    assert "cannot be booked on the phone" in response.text
+    assert "cannot be booked before a clinician has seen the patient" in response.text
     assert not Plan.objects.exists()
     assert not ScreeningAnswer.objects.exists()
 

@@ -28,6 +28,7 @@ from tests.bookings.online import (
     hold,
     screening_post,
     url,
+    with_proposal,
 )
 from tests.clinic_data import seed_small_clinic
 from tests.factories import PatientFactory
@@ -214,7 +215,7 @@ def test_a_slot_taken_between_showing_and_holding_returns_to_times_with_everythi
     book(another_client, protocol, email="other@example.com")
     assert Plan.objects.count() == 1
 
-    response = client.post(url("details", protocol), DETAILS)
+    response = client.post(url("details", protocol), with_proposal(client, DETAILS))
 
     assert response["Location"] == url("times", protocol)
     follow = client.get(response["Location"])
@@ -241,7 +242,7 @@ def another_client():
 def test_the_back_button_and_a_second_hold_never_hold_twice(client, protocol):
     answer_screening(client, protocol)
     hold(client, protocol)
-    client.post(url("details", protocol), DETAILS)  # back, and submit again
+    client.post(url("details", protocol), with_proposal(client, DETAILS))  # back, and submit again
     assert Plan.objects.filter(status=PlanStatus.HELD).count() == 1
     assert Patient.objects.count() == 1
 
@@ -262,7 +263,9 @@ def test_a_returning_patient_is_linked_and_nothing_of_their_record_is_shown(clie
 
     # Same email, another birthday: a different person.
     other = PatientFactory(email="shared@example.com", date_of_birth="1970-01-01")
-    client.post(url("details", protocol), {**DETAILS, "email": "shared@example.com"})
+    client.post(
+        url("details", protocol), with_proposal(client, {**DETAILS, "email": "shared@example.com"})
+    )
     assert Plan.objects.filter(status=PlanStatus.HELD).get().patient != other
 
 
@@ -350,21 +353,29 @@ def test_a_double_submitted_confirmation_makes_one_plan_and_one_email(client, pr
 
 def test_the_same_confirmation_processed_twice_in_parallel_is_still_one_email(protocol, client):
     """Two requests that both read the session before either finished (the session-less race)."""
+    from bookings.engine.placing import Channel, ConsentEvidence, booking_place
     from bookings.models import ConsentText
-    from bookings.online.booking_flow import booking_complete
+    from bookings.notify.booking_emails import plan_notify_booked
+    from bookings.online.booking_times import visits_from_session
 
     answer_screening(client, protocol)
     hold(client, protocol)
     plan = Plan.objects.get()
-    answers = client.session[SESSION_KEY]["answers"]
+    flow = client.session[SESSION_KEY]
+    answers = flow["answers"]
     consent = ConsentText.objects.get(language="en")
     for _ in range(2):
-        booking_complete(
-            plan=plan,
+        booking_place(
+            channel=Channel.ONLINE,
+            protocol=protocol,
+            visits=visits_from_session(flow["visits"]),
+            proposal_id=flow["proposal"],
             answers=answers,
-            consent_text=consent,
-            language="en",
-            base_url="https://clinic.example",
+            patient=plan.patient,
+            consent=ConsentEvidence(text=consent),
+            after_commit=lambda placed: plan_notify_booked(
+                plan=placed, base_url="https://clinic.example"
+            ),
         )
     assert OutgoingEmail.objects.count() == 1
     assert plan.screening_answers.count() == len(answers)
@@ -430,10 +441,10 @@ def test_holding_and_confirming_are_rate_limited_per_address(client, protocol):
     answer_screening(client, protocol)
     client.get(url("times", protocol))
     for _ in range(10):
-        client.post(url("details", protocol), DETAILS)
+        client.post(url("details", protocol), with_proposal(client, DETAILS))
     held = Plan.objects.filter(status=PlanStatus.HELD).count()
 
-    response = client.post(url("details", protocol), DETAILS)
+    response = client.post(url("details", protocol), with_proposal(client, DETAILS))
 
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
