@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from bookings.engine import services as booking_services
 from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.placing import plan_require_consent
 from bookings.engine.rules import clinic_zone
 from bookings.models import (
     Appointment,
@@ -202,6 +203,7 @@ def treatment_record_complete(
             )
         if current.start > now:
             raise RecordRefused(_("This session has not started yet."))
+        plan_require_consent(plan)  # no treatment without the patient's consent
         current.plan = plan
         record = TreatmentRecord(appointment=current, recorded_by=clinician)
         _apply(record, details)

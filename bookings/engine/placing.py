@@ -226,6 +226,16 @@ def plan_consent_record(
     return booking_transaction(record)
 
 
+def consent_text_current(language: str, *, now: datetime | None = None) -> ConsentText | None:
+    """The newest published consent text in this language, else in English."""
+    texts = list(
+        ConsentText.objects.filter(
+            published_at__lte=now or timezone.now(), language__in={language, "en"}
+        ).order_by("-version")
+    )
+    return next((t for t in texts if t.language == language), None) or next(iter(texts), None)
+
+
 def plan_require_consent(plan: Plan) -> None:
     """Refuse (ConsentMissing) work that needs the patient's consent: approving, treating."""
     if not plan.has_consent():

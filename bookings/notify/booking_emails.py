@@ -39,6 +39,12 @@ def manage_url(*, base_url: str, token: str, language: str) -> str:
         return base_url + reverse("bookings:manage", kwargs={"token": token})
 
 
+def consent_url(*, base_url: str, token: str, language: str) -> str:
+    """Where the patient reads and accepts the consent (a phone booking is booked without it)."""
+    with translation.override(language):
+        return base_url + reverse("bookings:manage-consent", kwargs={"token": token})
+
+
 def plan_visits(plan: Plan) -> list[Appointment]:
     return list(plan.appointments.select_related("clinician").order_by("sequence", "start"))
 
@@ -77,6 +83,11 @@ def plan_notify_booked(*, plan: Plan, base_url: str) -> bool:
                     base_url=base_url, token=token, language=locked.patient.preferred_language
                 ),
                 "review_by": review_deadline(timezone.now()) if awaiting else None,
+                "consent_url": None
+                if locked.has_consent()
+                else consent_url(
+                    base_url=base_url, token=token, language=locked.patient.preferred_language
+                ),
             },
             attachments=[calendar_attachment(locked, appointments)],
         )

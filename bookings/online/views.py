@@ -27,6 +27,8 @@ from bookings.engine.placing import (
     Channel,
     ConsentEvidence,
     booking_place,
+    consent_text_current,
+    plan_consent_record,
     proposal_new_id,
 )
 from bookings.engine.rules import BookingRules
@@ -434,15 +436,6 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
 # --- 4. Consent, review and confirm -------------------------------------------------------------
 
 
-def _consent_text(language: str) -> ConsentText | None:
-    """The newest published consent text in the patient's language, else in English."""
-    texts = ConsentText.objects.filter(
-        published_at__lte=timezone.now(), language__in={language, "en"}
-    ).order_by("-version")
-    texts = list(texts)
-    return next((t for t in texts if t.language == language), None) or next(iter(texts), None)
-
-
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def book_review(request: HttpRequest, slug: str) -> HttpResponse:
@@ -487,7 +480,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("bookings:times", slug=protocol.slug)
     language = get_language()
-    consent = _consent_text(language)
+    consent = consent_text_current(language)
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
@@ -671,7 +664,55 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
             "rows": rows,
             "token": token,
             "can_cancel_plan": can_cancel_plan,
+            "consent_pending": plan.status in OPEN_PLAN_STATUSES and not plan.has_consent(),
             "notice_hours": int(rules.cancellation_notice.total_seconds() // 3600),
+        },
+    )
+
+
+MANAGE_CONSENT_SHOWN_KEY = "manage_consent_shown"
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@manage_view
+def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
+    """The patient reads and accepts the consent for a course booked without it (by phone).
+
+    The link came to the patient's own email, so this is the patient consenting, as online.
+    """
+    plan = link.plan
+    if plan.has_consent():
+        return redirect("bookings:manage", token=token)
+    consent = consent_text_current(get_language())
+    if consent is None:
+        raise Http404("No consent text is published.")
+    form = ConfirmForm(
+        request.POST or None,
+        consent_text=consent,
+        shown=request.session.get(MANAGE_CONSENT_SHOWN_KEY),
+    )
+    if request.method == "POST" and form.is_valid():
+        shown = form.cleaned_data["consent_text"]
+        accepted = consent if shown == consent.pk else ConsentText.objects.get(pk=shown)
+        try:
+            plan_consent_record(plan=plan, consent=ConsentEvidence(text=accepted))
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Thank you. Your consent is recorded with your course."))
+        return redirect("bookings:manage", token=token)
+    request.session[MANAGE_CONSENT_SHOWN_KEY] = consent.pk
+    return render(
+        request,
+        "bookings/manage_consent.html",
+        {
+            "plan": plan,
+            "protocol": plan.protocol,
+            "token": token,
+            "consent": consent,
+            "consent_html": render_markdown(consent.body).html,
+            "form": form,
         },
     )
 

@@ -40,7 +40,14 @@ from bookings.engine.patients import (
     patient_merge,
     patients_search,
 )
-from bookings.engine.placing import Channel, booking_place, proposal_new_id
+from bookings.engine.placing import (
+    Channel,
+    ConsentEvidence,
+    booking_place,
+    consent_text_current,
+    plan_consent_record,
+    proposal_new_id,
+)
 from bookings.engine.planner import ProposedVisit, course_propose
 from bookings.engine.rules import (
     BookingRules,
@@ -56,6 +63,8 @@ from bookings.models import (
     Appointment,
     AppointmentStatus,
     Clinician,
+    ConsentMethod,
+    ConsentText,
     Patient,
     Plan,
     PlanStatus,
@@ -636,6 +645,11 @@ def log_reception_change(request: HttpRequest, obj: object, message: str) -> Non
 def appointment_status(request: HttpRequest, appointment_id: int) -> HttpResponseRedirect:
     _require(request, "bookings.change_appointment")
     appointment = get_object_or_404(Appointment, pk=appointment_id)
+    if request.POST.get("action") == "consent_in_person":
+        _consent_in_person(request, appointment)
+        return HttpResponseRedirect(
+            reverse("admin:bookings_appointment_change", args=[appointment.pk])
+        )
     action = STATUS_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         messages.error(request, _("Unknown action."))
@@ -649,6 +663,32 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
             log_reception_change(request, appointment, done)
             messages.success(request, done)
     return HttpResponseRedirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
+
+
+def consent_text_for(appointment: Appointment) -> ConsentText | None:
+    """The consent text reception shows a patient who consents at the desk (their language)."""
+    return consent_text_current(appointment.plan.patient.preferred_language)
+
+
+def _consent_in_person(request: HttpRequest, appointment: Appointment) -> None:
+    """The patient read and accepted the consent at the clinic: recorded with who saw it."""
+    text = consent_text_for(appointment)
+    if text is None:
+        messages.error(request, _("No consent text is published."))
+        return
+    evidence = ConsentEvidence(
+        text=text, method=ConsentMethod.IN_PERSON, recorded_by_id=request.user.pk
+    )
+    try:
+        plan = plan_consent_record(plan=appointment.plan, consent=evidence)
+    except BookingError as error:
+        messages.error(request, error.message)
+        return
+    done = _("Consent given in person recorded (version %(version)s).") % {
+        "version": plan.consent_text.version
+    }
+    log_reception_change(request, plan, done)
+    messages.success(request, done)
 
 
 # --- CSV export ------------------------------------------------------------------------------
