@@ -89,6 +89,16 @@ class ConsentEvidence:
     recorded_by_id: int | None = None
 
 
+def screening_blocks_booking(answers: Sequence[AnsweredQuestion]) -> bool:
+    """An answer means a clinician must see the patient first: nothing can be booked."""
+    return screening_outcome(answers) == ScreeningOutcome.BLOCK
+
+
+def screening_needs_review(answers: Sequence[AnsweredQuestion]) -> bool:
+    """An answer means a clinician approves the course before it is confirmed."""
+    return screening_outcome(answers) == ScreeningOutcome.REVIEW
+
+
 def proposal_new_id() -> str:
     """A fresh id for a proposed course: every page that shows a course sends it back."""
     return secrets.token_urlsafe(16)
@@ -123,15 +133,10 @@ def booking_place(
     if channel != Channel.ONLINE and consent is not None:
         raise ValueError("Only the patient consents; staff record in-person consent at check-in.")
     now = aware(now or timezone.now())
-    outcome = screening_outcome(answers)
-    if outcome == ScreeningOutcome.BLOCK:
+    if screening_blocks_booking(answers):
         raise ScreeningBlocks()
     if channel == Channel.ONLINE and not hold and consent is None:
         raise ConsentMissing()
-    if channel == Channel.PHONE and details is not None and not new_patient_confirmed:
-        matches = patient_matches(details, now=now)
-        if matches:
-            raise PatientMayExist(matches)
     rules = BookingRules.from_settings()
 
     def place() -> Plan:
@@ -145,6 +150,11 @@ def booking_place(
             if channel == Channel.ONLINE and not hold:
                 # Online, only a held course is confirmed: this page's course is not held now.
                 raise ProposalChanged()
+            if channel == Channel.PHONE and details is not None and not new_patient_confirmed:
+                # Search before creating: a second record of one person needs staff's choice.
+                matches = patient_matches(details, now=now)
+                if matches:
+                    raise PatientMayExist(matches)
             who = patient if patient is not None else _patient_for(details, channel)
             try:
                 plan = plan_book_locked(
@@ -176,11 +186,8 @@ def booking_place(
         screening_answers_save(plan=plan, snapshot=answers)
         if consent is not None:
             _consent_write(plan, consent, now)
-        plan.status = (
-            PlanStatus.AWAITING_REVIEW
-            if outcome == ScreeningOutcome.REVIEW
-            else PlanStatus.CONFIRMED
-        )
+        review = screening_needs_review(answers)
+        plan.status = PlanStatus.AWAITING_REVIEW if review else PlanStatus.CONFIRMED
         plan.hold_expires_at = None
         plan.save(update_fields=["status", "hold_expires_at"])
         return plan

@@ -30,11 +30,12 @@ from bookings.engine.placing import (
     consent_text_current,
     plan_consent_record,
     proposal_new_id,
+    screening_blocks_booking,
+    screening_needs_review,
 )
 from bookings.engine.rules import BookingRules
 from bookings.engine.screening import (
     flagged,
-    screening_outcome,
     screening_questions,
     screening_snapshot,
 )
@@ -48,7 +49,6 @@ from bookings.models import (
     ManageLink,
     Plan,
     PlanStatus,
-    ScreeningOutcome,
 )
 from bookings.notify.booking_emails import plan_notify_booked, review_deadline
 from bookings.notify.ics import plan_calendar
@@ -204,9 +204,8 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
         form = ScreeningForm(request.POST, questions=questions)
         if form.is_valid():
             snapshot = screening_snapshot(questions, form.answers())
-            outcome = screening_outcome(snapshot)
             previous = request.session.get(SESSION_KEY) or {}
-            if outcome == ScreeningOutcome.BLOCK:
+            if screening_blocks_booking(snapshot):
                 # Nothing is kept: no answers in the session, no hold, no rows.
                 _release_hold(previous)
                 _clear_flow(request)
@@ -527,7 +526,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
             "visits": _visit_rows(protocol, appointments, names),
             "details": flow["details"],
             "answers": flow["answers"],
-            "needs_review": screening_outcome(flow["answers"]) == ScreeningOutcome.REVIEW,
+            "needs_review": screening_needs_review(flow["answers"]),
             "review_by": review_deadline(now),
             "consent": consent,
             # Markdown written by the clinic, sanitised like the education pages.

@@ -18,6 +18,7 @@ from bookings.models import (
     ScreeningAnswer,
 )
 from bookings.notify.emails import emails_send_due
+from bookings.online.booking_times import visits_from_session
 from bookings.online.views import DONE_KEY, SESSION_KEY
 from tests.bookings.online import (
     DETAILS,
@@ -453,3 +454,62 @@ def test_holding_and_confirming_are_rate_limited_per_address(client, protocol):
     other = type(client)(REMOTE_ADDR="203.0.113.9")
     answer_screening(other, protocol)
     assert hold(other, protocol, email="x@example.com")["Location"] == url("review", protocol)
+
+
+# --- one proposal, one plan; no oracle (engine.placing) ---------------------------------------
+
+
+def test_confirming_in_a_stale_tab_books_nothing_and_says_so(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    tab_a = consent_post(client, protocol)  # tab A shows the first course, ready to confirm
+    # Tab B, same session: a later start, and those times held instead.
+    later = (timezone.localdate() + timedelta(days=10)).isoformat()
+    client.get(url("times", protocol), {"earliest": later})
+    hold(client, protocol)
+    held = Plan.objects.get(status=PlanStatus.HELD)
+
+    response = client.post(url("review", protocol), tab_a, follow=True)
+
+    assert "Nothing was booked: the times on that page were changed" in response.content.decode()
+    assert not Plan.objects.exclude(status__in=[PlanStatus.HELD, PlanStatus.CANCELLED]).exists()
+    assert Plan.objects.get(pk=held.pk).status == PlanStatus.HELD  # tab B's course, unconfirmed
+    assert OutgoingEmail.objects.count() == 0
+    # The page now shows tab B's course, which can be confirmed knowingly.
+    assert response.context["plan"].pk == held.pk
+
+
+def test_a_stranger_is_not_told_that_a_patient_has_visits_at_those_times(client, protocol, clinic):
+    weber, yilmaz = clinic.clinicians
+    answer_screening(client, protocol)
+    client.get(url("times", protocol), {"clinician": weber.pk})
+    first = visits_from_session(client.session[SESSION_KEY]["visits"])[0]
+    # Maria has a visit with Dr. Yılmaz at the very time this course starts with Dr. Weber.
+    maria = PatientFactory(
+        email=DETAILS["email"], date_of_birth=DETAILS["date_of_birth"], preferred_language="de"
+    )
+    theirs = Plan.objects.create(
+        patient=maria, protocol=protocol, clinician=yilmaz, status=PlanStatus.CONFIRMED
+    )
+    Appointment.objects.create(
+        plan=theirs,
+        kind="session",
+        sequence=1,
+        start=first.start,
+        end=first.end,
+        clinician=yilmaz,
+    )
+
+    # Whoever types her email and birthday (here in Turkish) has proven nothing.
+    response = client.post(
+        url("details", protocol),
+        with_proposal(client, {**DETAILS, "preferred_language": "tr"}),
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "already have another appointment" not in page
+    assert "not available" in page  # other times are offered, without saying why
+    assert not Plan.objects.filter(patient=maria, status=PlanStatus.HELD).exists()
+    maria.refresh_from_db()
+    assert maria.preferred_language == "de"  # only a link sent to her email may change it
