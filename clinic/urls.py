@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("treatments/", include("treatments.urls")),
     path("", include("bookings.online.urls")),
+    path("staff/reports/", include("reports.urls")),
     path("staff/", include("clinical.urls")),
     # The patient's follow-up after a session, reached by the link in its email (clinical).
     path("aftercare/", include("clinical.patient_urls")),
