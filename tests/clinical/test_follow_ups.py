@@ -249,3 +249,29 @@ def test_reception_sees_that_a_follow_up_is_pending_or_answered_but_never_the_an
     assert detail.status_code == 200
     assert "ZQ-secret" not in page and "Severe" not in page and "severe" not in page
     assert AuditEntry.objects.filter(object_type="follow_up").count() == 0
+
+
+def test_the_follow_up_is_due_48_real_hours_after_a_session_across_the_clock_change(
+    make_plan, clinician, patient
+):
+    """Saturday 28 March 2026, 10:00 in Berlin; the clocks go forward that night, so 48 hours
+    later is Monday 11:00 on the wall clock, not 10:00."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils.timezone import datetime
+
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2026, 3, 28, 10, 0, tzinfo=berlin)
+    with time_machine.travel(start - timedelta(days=40)):
+        plan = make_plan(
+            clinician=clinician, patient=patient, status=PlanStatus.CONFIRMED, first_start=start
+        )
+    session = plan.appointments.get(sequence=1)
+    session.start, session.end = start, start + timedelta(hours=1)
+    session.status = AppointmentStatus.COMPLETED
+    session.save()
+
+    with time_machine.travel(datetime(2026, 3, 30, 10, 59, tzinfo=berlin)):
+        assert aftercare.follow_ups_send_due() == 0
+    with time_machine.travel(datetime(2026, 3, 30, 11, 0, tzinfo=berlin)):
+        assert aftercare.follow_ups_send_due() == 1
