@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bookings.models import AppointmentStatus, OutgoingEmail, PlanStatus
 from clinical import aftercare
-from clinical.models import AdverseEvent, AuditEntry, FollowUp, FollowUpStop
+from clinical.models import AdverseEvent, AuditEntry, CourseOutcome, FollowUp, FollowUpStop
 from tests.factories import TreatmentRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +275,39 @@ def test_the_follow_up_is_due_48_real_hours_after_a_session_across_the_clock_cha
         assert aftercare.follow_ups_send_due() == 0
     with time_machine.travel(datetime(2026, 3, 30, 11, 0, tzinfo=berlin)):
         assert aftercare.follow_ups_send_due() == 1
+
+
+def test_the_outcome_question_goes_once_12_weeks_after_the_course_and_is_answered_once(
+    client, make_plan, clinician, patient, client_for
+):
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.COMPLETED,
+        first_start=timezone.now() - timedelta(weeks=13),
+        sessions=1,
+        flagged=False,
+    )
+    session = plan.appointments.get()
+    session.status = AppointmentStatus.COMPLETED
+    session.save()
+    # The clinician's own rating may come first; it does not count as asking the patient.
+    aftercare.outcome_rate(plan=plan, clinician=clinician, impression=4)
+
+    with time_machine.travel(session.start + timedelta(weeks=12) - timedelta(minutes=1)):
+        assert aftercare.outcomes_send_due() == 0
+    assert aftercare.outcomes_send_due() == 1
+    assert aftercare.outcomes_send_due() == 0
+
+    email = OutgoingEmail.objects.get(template="outcome")
+    url = re.search(r"https?://[^/]+(/\S+/aftercare/outcome/\S+/)", email.body_text).group(1)
+    answer = {"impression": "3", "satisfaction": "4", "would_again": "yes", "comment": "Fine"}
+    assert client.post(url, answer).status_code == 200
+    client.post(url, {**answer, "impression": "1"})  # a second answer changes nothing
+
+    outcome = CourseOutcome.objects.get(plan=plan)
+    assert (outcome.impression, outcome.satisfaction, outcome.would_again) == (3, 4, True)
+    assert (outcome.clinician_impression, outcome.rated_by) == (4, clinician)
+    page = client_for(clinician.user).get(reverse("clinical:plan-detail", args=[plan.pk]))
+    assert "Improved" in page.content.decode() or "Verbessert" in page.content.decode()
+    assert AuditEntry.objects.filter(object_type="outcome", object_id=outcome.pk).exists()
