@@ -23,6 +23,7 @@ from bookings.models import (
     Weekday,
     WorkingHours,
 )
+from bookings.consent_demo import seed_course_consent
 from bookings.planner import course_propose
 from bookings.rules import local_date
 from bookings.screening import screening_answers_save, screening_questions, screening_snapshot
@@ -420,14 +421,17 @@ def seed_screening(*, refresh: bool = False) -> int:
 
 
 def seed_consent() -> int:
-    """Version 1 of the consent text in each language, if missing.
+    """Version 1 of each consent text, if missing: one per procedure and source, and the
+    general text (CONSENT_TEXTS) for a course no specific text is written for.
 
     Never overwritten, even with --refresh: patients accepted exactly this text.
     """
-    created = 0
+    created = seed_course_consent()
     for language, data in CONSENT_TEXTS.items():
         _, was_created = ConsentText.objects.get_or_create(
             language=language,
+            procedure="",
+            source="",
             version=1,
             defaults={**data, "published_at": timezone.now()},
         )
@@ -546,7 +550,7 @@ def _book_for_review(spec: DemoPatient, *, clinician: Clinician) -> Plan:
         }
         snapshot = screening_snapshot(questions, answers)
     screening_answers_save(plan=plan, snapshot=snapshot)
-    consent = ConsentText.objects.filter(language=spec.language).order_by("-version").first()
+    consent = ConsentText.objects.for_course(protocol, spec.language)
     # What booking_flow records when the patient ticks the consent box (without its emails).
     Plan.objects.filter(pk=plan.pk).update(
         consent_text=consent, consented_at=timezone.now(), consent_language=spec.language

@@ -401,15 +401,6 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
 # --- 4. Consent, review and confirm -------------------------------------------------------------
 
 
-def _consent_text(language: str) -> ConsentText | None:
-    """The newest published consent text in the patient's language, else in English."""
-    texts = ConsentText.objects.filter(
-        published_at__lte=timezone.now(), language__in={language, "en"}
-    ).order_by("-version")
-    texts = list(texts)
-    return next((t for t in texts if t.language == language), None) or next(iter(texts), None)
-
-
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def book_review(request: HttpRequest, slug: str) -> HttpResponse:
@@ -454,7 +445,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("bookings:times", slug=protocol.slug)
     language = get_language()
-    consent = _consent_text(language)
+    consent = ConsentText.objects.for_course(protocol, language)
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
