@@ -76,8 +76,8 @@ PROCEDURE_RISKS = {
         "en": "- the laser makes the skin hot, red and swollen. After an ablative laser, such as "
         "the CO2 laser, the skin oozes and crusts for about a week, and the redness can last for "
         "weeks or months. Cold sores can flare up, so for an ablative laser an antiviral "
-        "medicine is usually prescribed for everyone, before and after. Darker or lighter patches of skin, "
-        "infection and scars can also occur;",
+        "medicine is usually prescribed for everyone, before and after. Darker or lighter "
+        "patches of skin, infection and scars can also occur;",
         "de": "- der Laser die Haut heiß, rot und geschwollen macht. Nach einem ablativen Laser "
         "wie dem CO2-Laser nässt und verkrustet die Haut etwa eine Woche lang, und die Rötung "
         "kann Wochen oder Monate anhalten. Lippenherpes kann aufflammen; deshalb wird bei einem "
@@ -87,7 +87,8 @@ PROCEDURE_RISKS = {
         "tr": "- lazer cildi sıcak, kırmızı ve şiş yapar. CO2 lazer gibi ablatif bir lazerden "
         "sonra cilt yaklaşık bir hafta sulanır ve kabuklanır; kızarıklık haftalarca, hatta "
         "aylarca sürebilir. Uçuk alevlenebilir; bu yüzden ablatif lazerde genellikle "
-        "herkese, işlemden önce ve sonra kullanılmak üzere antiviral bir ilaç verilir. Ciltte koyu veya açık lekeler, enfeksiyon ve iz de "
+        "herkese, işlemden önce ve sonra kullanılmak üzere antiviral bir ilaç verilir. "
+        "Ciltte koyu veya açık lekeler, enfeksiyon ve iz de "
         "oluşabilir;",
     },
 }

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
+from bookings.consent_demo import seed_course_consent
 from bookings.models import (
     Clinician,
     ConsentText,
@@ -23,7 +24,6 @@ from bookings.models import (
     Weekday,
     WorkingHours,
 )
-from bookings.consent_demo import seed_course_consent
 from bookings.planner import course_propose
 from bookings.rules import local_date
 from bookings.screening import screening_answers_save, screening_questions, screening_snapshot
