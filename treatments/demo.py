@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from clinic.seeding import demo_row
+from treatments.demo_guidance import GUIDANCE
 from treatments.models import Indication, Procedure, Protocol, Source
 
 INDICATIONS = [
@@ -205,7 +206,8 @@ PROTOCOLS = [
             "Exosomen von Fettgewebs-Stammzellen bei Falten, Elastizität und Feuchtigkeit besser "
             "ab als die mit Kochsalzlösung behandelte Seite; die Studie berichtete auch über die "
             "Pigmentierung. Das ist ermutigend, aber es ist nur eine kleine Studie.",
-            "tr": "İnce çizgiler, yorgun görünen cilt ve düzensiz cilt tonu için. Mikroiğneleme tek başına da cildin onarımını uyarır; eksozom preparatı "
+            "tr": "İnce çizgiler, yorgun görünen cilt ve düzensiz cilt tonu için. "
+            "Mikroiğneleme tek başına da cildin onarımını uyarır; eksozom preparatı "
             "bunun üzerine eklenir.\n\n"
             "Üç hafta arayla üç kez mikroiğneleme yapılan 28 kişilik bir split-face çalışmada, "
             "yağ dokusu kök hücrelerinden elde edilen eksozom solüsyonu uygulanan taraf "
@@ -216,15 +218,18 @@ PROTOCOLS = [
         "what_to_expect": {
             "en": "After a numbing cream, the session takes about 30 minutes of needling. Your "
             "skin will be red afterwards. How long the redness lasts differs from person to "
-            "person; we found no reliable figure to give you. Darker patches can follow, more often in darker skin types; sun protection lowers "
+            "person; we found no reliable figure to give you. Darker patches can follow, more "
+            "often in darker skin types; sun protection lowers "
             "the risk.",
             "de": "Nach dem Auftragen einer betäubenden Creme dauert das Needling etwa 30 Minuten. "
             "Ihre Haut ist danach gerötet. Wie lange die Rötung anhält, ist von Mensch zu "
-            "Mensch verschieden; eine verlässliche Zahl haben wir nicht gefunden. Danach können dunklere Flecken entstehen, "
+            "Mensch verschieden; eine verlässliche Zahl haben wir nicht gefunden. Danach können "
+            "dunklere Flecken entstehen, "
             "häufiger bei dunkleren Hauttypen; Sonnenschutz senkt das Risiko.",
             "tr": "Uyuşturma kremi sürüldükten sonra iğneleme yaklaşık 30 dakika sürer. Cildiniz "
             "sonrasında kızarır. Kızarıklığın ne kadar süreceği kişiden kişiye değişir; bu "
-            "konuda güvenilir bir rakam bulamadık. Sonrasında, koyu ten tiplerinde daha sık olmak üzere koyu lekeler "
+            "konuda güvenilir bir rakam bulamadık. Sonrasında, koyu ten tiplerinde daha sık olmak "
+            "üzere koyu lekeler "
             "oluşabilir; güneşten korunmak riski azaltır.",
         },
         "aftercare": {
@@ -566,6 +571,7 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
         indications[indication.slug] = indication
 
     for data in PROTOCOLS:
+        data = {**data, **GUIDANCE[data["slug"]]}
         fields = {
             key: value
             for key, value in data.items()
@@ -587,17 +593,22 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
     return len(indications), len(PROTOCOLS)
 
 
-TRANSLATED_PROTOCOL_FIELDS = ("name", "summary", "description", "what_to_expect", "aftercare")
+TRANSLATED_PROTOCOL_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "what_to_expect",
+    "aftercare",
+    "how_to_prepare",
+    "results_timing",
+)
 
-# The demo cannot know the clinic's product: name and maker stay empty (the page says "not
-# entered yet") and the legal status is a placeholder that says so.
+# The demo cannot know the clinic's product: name, maker and legal status stay empty, and the
+# page says "not entered by the clinic yet" rather than showing a placeholder to patients.
 PRODUCT_PLACEHOLDER = {
-    "product_legal_status_en": "[Placeholder: the clinic enters here how the product is placed "
-    "on the market.] No exosome product is approved as a medicine.",
-    "product_legal_status_de": "[Platzhalter: Die Praxis trägt hier ein, wie das Produkt in "
-    "Verkehr gebracht wird.] Kein Exosomen-Produkt ist als Arzneimittel zugelassen.",
-    "product_legal_status_tr": "[Yer tutucu: Klinik, ürünün piyasaya nasıl sunulduğunu buraya "
-    "yazar.] Hiçbir eksozom ürünü ilaç olarak onaylı değildir.",
+    "product_legal_status_en": "",
+    "product_legal_status_de": "",
+    "product_legal_status_tr": "",
 }
 
 
