@@ -168,16 +168,16 @@ GUIDANCE = {
         "results_timing": {
             "en": "Hair grows slowly, so do not judge the result after one session. In the "
             "injection study, hair density was measured 4 and 12 weeks after treatment. In the "
-            "study by Lee and colleagues, people were followed for 24 weeks. Photos taken the "
+            "other study, people were followed for 24 weeks. Photos taken the "
             "same way before and after help you compare.",
             "de": "Haar wächst langsam; beurteilen Sie das Ergebnis also nicht nach einer "
             "Sitzung. In der Studie mit Injektionen wurde die Haardichte 4 und 12 Wochen nach "
-            "der Behandlung gemessen. In der Studie von Lee und Kollegen wurden die Personen 24 "
-            "Wochen lang begleitet. Fotos, die vorher und nachher auf die gleiche Weise gemacht "
+            "der Behandlung gemessen. In der anderen Studie wurden die Personen 24 Wochen "
+            "lang begleitet. Fotos, die vorher und nachher auf die gleiche Weise gemacht "
             "werden, helfen beim Vergleich.",
             "tr": "Saç yavaş uzar; bu yüzden sonucu tek bir seanstan sonra değerlendirmeyin. "
-            "Enjeksiyon çalışmasında saç yoğunluğu tedaviden 4 ve 12 hafta sonra ölçüldü. Lee ve "
-            "arkadaşlarının çalışmasında kişiler 24 hafta boyunca izlendi. Öncesinde ve "
+            "Enjeksiyon çalışmasında saç yoğunluğu tedaviden 4 ve 12 hafta sonra ölçüldü. Diğer "
+            "çalışmada kişiler 24 hafta boyunca izlendi. Öncesinde ve "
             "sonrasında aynı şekilde çekilen fotoğraflar karşılaştırmanıza yardımcı olur.",
         },
     },
