@@ -293,10 +293,13 @@ PROTOCOLS = [
             "çalışma yoktur.",
         },
         "what_to_expect": {
-            "en": "Mild redness for a day or two. Sensitive skin can feel tight for a few days.",
-            "de": "Ein bis zwei Tage leichte Rötung. Empfindliche Haut kann sich einige Tage lang "
-            "gespannt anfühlen.",
-            "tr": "Bir iki gün hafif kızarıklık. Hassas cilt birkaç gün gergin hissedilebilir.",
+            "en": "Mild redness afterwards, and sensitive skin can feel tight. How long this "
+            "lasts differs from person to person; we found no reliable figure to give you.",
+            "de": "Danach leichte Rötung, und empfindliche Haut kann sich gespannt anfühlen. Wie "
+            "lange das anhält, ist von Mensch zu Mensch verschieden; eine verlässliche Zahl haben "
+            "wir nicht gefunden.",
+            "tr": "Sonrasında hafif kızarıklık olur ve hassas cilt gergin hissedilebilir. Bunun "
+            "ne kadar süreceği kişiden kişiye değişir; bu konuda güvenilir bir rakam bulamadık.",
         },
         "aftercare": {
             "en": "Use your usual gentle, fragrance-free moisturiser and SPF 50. If your skin "
@@ -445,12 +448,12 @@ PROTOCOLS = [
         },
         "what_to_expect": {
             "en": "The scalp is numbed; needling takes about 20 minutes. The scalp can be red "
-            "and tender for a day. You can wash your hair the next day.",
+            "and tender afterwards. You can wash your hair the next day.",
             "de": "Die Kopfhaut wird betäubt; das Needling dauert etwa 20 Minuten. Die Kopfhaut "
-            "kann einen Tag lang gerötet und empfindlich sein. Am nächsten Tag dürfen Sie Ihre "
+            "kann danach gerötet und empfindlich sein. Am nächsten Tag dürfen Sie Ihre "
             "Haare waschen.",
-            "tr": "Saçlı deri uyuşturulur; iğneleme yaklaşık 20 dakika sürer. Saçlı deri bir gün "
-            "kırmızı ve hassas olabilir. Ertesi gün saçınızı yıkayabilirsiniz.",
+            "tr": "Saçlı deri uyuşturulur; iğneleme yaklaşık 20 dakika sürer. Saçlı deri "
+            "sonrasında kırmızı ve hassas olabilir. Ertesi gün saçınızı yıkayabilirsiniz.",
         },
         "aftercare": {
             "en": "No hair dye, styling products or swimming for 48 hours. Keep taking "
