@@ -1,7 +1,8 @@
 """Load the education pages from education/content/ into the database.
 
 pages.toml holds what every language shares (slug, order, review and next-review dates, related
-protocols and indications, sources); <lang>/<slug>.md holds one language's title, summary and Markdown body:
+protocols and indications, sources); <lang>/<slug>.md holds one language's title, summary and
+Markdown body:
 
     ---
     title: What is an exosome?
