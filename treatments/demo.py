@@ -121,7 +121,8 @@ PROTOCOLS = [
             "mit einem Kontroll-Gel. Die "
             "Exosomen-Seite "
             "verbesserte sich etwas stärker und beruhigte sich schneller. Eine einzelne Studie "
-            "ist kein Beweis, und einige ihrer Autoren arbeiteten mit dem Hersteller zusammen. "
+            "ist kein Beweis, und einige ihrer Autorinnen und Autoren arbeiteten mit dem "
+            "Hersteller zusammen. "
             "Wir sagen Ihnen ehrlich, ob Ihre Narben unserer Einschätzung nach wahrscheinlich "
             "ansprechen.",
             "tr": "Bu kür çukur akne izleri için tasarlanmıştır. Aşağıdaki çalışmada da kullanılan "
