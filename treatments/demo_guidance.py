@@ -31,7 +31,7 @@ GUIDANCE = {
             "Sagen Sie uns, ob Sie in den letzten sechs Monaten Isotretinoin eingenommen haben, "
             "eine Tablette gegen schwere Akne.",
             "tr": "İlk seanstan önceki iki ay boyunca cildinizi güneşten koruyun. Lazerden önce "
-            "fazla güneş, ciltte kalıcı düzensiz renk bırakabilir.\n\n"
+            "fazla güneş, ciltte geçmeyebilecek düzensiz renk bırakabilir.\n\n"
             "Bu lazeri yaptıran herkese antiviral bir ilaç reçete ederiz. Söylediğimiz gibi "
             "seanstan önce başlayın ve sonrasında da kullanmaya devam edin.\n\n"
             "Hangi kremleri kullandığınızı bize söyleyin. Bazı hekimler ablatif lazerden önceki "
@@ -199,7 +199,7 @@ GUIDANCE = {
             "bozukluğunuz varsa bize söyleyin. Kompresyon bandajının üzerine uyan bol giysiler "
             "getirin.\n\n"
             "Lazer için: İlk seanstan önceki iki ay boyunca cildinizi güneşten koruyun. "
-            "Lazerden önce fazla güneş, ciltte kalıcı düzensiz renk bırakabilir. Uçuk "
+            "Lazerden önce fazla güneş, ciltte geçmeyebilecek düzensiz renk bırakabilir. Uçuk "
             "eğiliminiz varsa bize söyleyin: Seanstan önce antiviral bir ilaca başlarsınız.",
         },
         "results_timing": {
