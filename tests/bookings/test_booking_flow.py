@@ -357,7 +357,7 @@ def test_the_same_confirmation_processed_twice_in_parallel_is_still_one_email(pr
     hold(client, protocol)
     plan = Plan.objects.get()
     answers = client.session[SESSION_KEY]["answers"]
-    consent = ConsentText.objects.get(language="en")
+    consent = ConsentText.objects.for_course(protocol, "en")
     for _ in range(2):
         booking_complete(
             plan=plan,
