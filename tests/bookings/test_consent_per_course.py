@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from bookings import demo
-from bookings.consent import consent_text_publish
+from bookings.engine.consent import consent_text_publish
 from bookings.models import ConsentText, Plan, PlanStatus
 from tests.bookings.online import book
 from tests.clinic_data import seed_small_clinic
