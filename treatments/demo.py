@@ -27,7 +27,7 @@ INDICATIONS = [
     },
     {
         "slug": "pigment-spots",
-        "name": {"en": "Pigment spots", "de": "Pigmentflecken", "tr": "Leke tedavisi"},
+        "name": {"en": "Pigment spots", "de": "Pigmentflecken", "tr": "Pigment lekeleri"},
         "description": {
             "en": "Uneven tone and darker patches after sun exposure or inflammation.",
             "de": "Ungleichmäßiger Hautton und dunklere Stellen nach Sonne oder Entzündungen.",
