@@ -587,7 +587,7 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
             slug=data["slug"],
             defaults={
                 "published": True,
-                **PRODUCT_PLACEHOLDER,
+                **PRODUCT_NOT_ENTERED,
                 **fields,
                 **_translated(data, *TRANSLATED_PROTOCOL_FIELDS),
             },
@@ -609,7 +609,7 @@ TRANSLATED_PROTOCOL_FIELDS = (
 
 # The demo cannot know the clinic's product: name, maker and legal status stay empty, and the
 # page says "not entered by the clinic yet" rather than showing a placeholder to patients.
-PRODUCT_PLACEHOLDER = {
+PRODUCT_NOT_ENTERED = {
     "product_legal_status_en": "",
     "product_legal_status_de": "",
     "product_legal_status_tr": "",
