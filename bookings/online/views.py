@@ -485,7 +485,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("bookings:times", slug=protocol.slug)
     language = get_language()
-    consent = consent_text_current(language)
+    consent = consent_text_current(protocol, language)
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
@@ -690,7 +690,7 @@ def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpRe
     plan = link.plan
     if plan.has_consent():
         return redirect("bookings:manage", token=token)
-    consent = consent_text_current(get_language())
+    consent = consent_text_current(plan.protocol, get_language())
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('bookings', '0007_patient_date_of_birth_index'),
         ('clinical', '0006_audit_patient_export_erase'),
-        ('treatments', '0003_products'),
+        ('treatments', '0004_products'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

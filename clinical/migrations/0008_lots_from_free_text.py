@@ -81,7 +81,7 @@ def first_versions(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("clinical", "0007_lots_history_aftercare"),
-        ("treatments", "0003_products"),
+        ("treatments", "0004_products"),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ def apply_roles(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("clinical", "0008_lots_from_free_text"),
-        ("treatments", "0003_products"),
+        ("treatments", "0004_products"),
     ]
 
     operations = [migrations.RunPython(apply_roles, migrations.RunPython.noop)]

@@ -30,7 +30,7 @@ def products_from_protocol_text(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('treatments', '0002_protocol_product_fields'),
+        ("treatments", "0003_protocol_preparation_and_results"),
     ]
 
     operations = [
