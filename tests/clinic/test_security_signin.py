@@ -15,7 +15,9 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.accounts import services
+from clinic.accounts.enrolment import enrolment_link_issue, enrolment_link_path
 from clinic.middleware import LAST_SEEN_SESSION_KEY
+from clinic.models import EnrolmentPurpose
 from tests.factories import UserFactory
 from tests.second_factor import login_with_second_factor
 
@@ -177,10 +179,16 @@ def test_a_clinician_with_an_authenticator_must_enter_a_code_first(client, clini
         assert response["Location"].startswith(f"{verify_page}verify/?next=")
 
 
-def test_reception_needs_no_second_factor(client, reception_user):
+def test_reception_must_pass_a_second_factor(client, reception_user):
     client.force_login(reception_user)
 
-    assert client.get("/admin/").status_code == 200
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/account/two-factor/?next=")
+    TOTPDevice.objects.create(user=reception_user, name="app", confirmed=True)
+    response = client.get("/admin/bookings/appointment/")
+    assert response["Location"].startswith("/en/account/verify/?next=")
 
 
 def test_password_sign_in_then_the_code_opens_the_admin(client, clinician_user, settings):
@@ -212,8 +220,68 @@ def test_verifying_gives_the_session_a_new_key(client, clinician_user):
     assert client.get("/admin/").status_code == 200
 
 
+def open_enrolment_link(client: Client, user, password: str = PASSWORD):
+    """What the staff member does with the emailed link: open it, type the password."""
+    token = enrolment_link_issue(user=user, purpose=EnrolmentPurpose.RESET, by=None)
+    link = enrolment_link_path(token=token)
+    response = client.post(link, {"password": password}, REMOTE_ADDR="10.0.0.1")
+    return link, response
+
+
+def test_the_password_alone_cannot_enrol_a_second_factor(client, clinician_user):
+    """The probe's finding: whoever had the password enrolled the first authenticator."""
+    assert sign_in(client, "doc", PASSWORD).status_code == 302
+
+    page = client.get("/en/account/two-factor/?next=/en/staff/")
+    code = current_code(TOTPDevice(key=services.totp_new_key()))
+    posted = client.post("/en/account/two-factor/", {"code": code, "next": "/en/staff/"})
+
+    assert page.status_code == 403
+    assert "needs the one-time link" in page.text
+    assert "<svg" not in page.text, "no QR code, no secret"
+    assert posted.status_code == 403
+    assert not TOTPDevice.objects.exists()
+    assert not StaticToken.objects.exists()
+    assert client.get("/en/staff/").status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_an_enrolment_link_works_once_and_expires(client, clinician_user, settings):
+    link, opened = open_enrolment_link(client, clinician_user)
+    assert opened.status_code == 302
+    assert opened["Location"].startswith("/en/account/two-factor/")
+
+    again = Client().post(link, {"password": PASSWORD})
+    assert again.status_code == 404
+    assert "no longer works" in again.text
+
+    token = enrolment_link_issue(user=clinician_user, purpose=EnrolmentPurpose.RESET, by=None)
+    with time_machine.travel(timedelta(hours=settings.STAFF_ENROLMENT_LINK_HOURS, seconds=1)):
+        late = Client().get(enrolment_link_path(token=token))
+    assert late.status_code == 404
+
+
+def test_an_enrolment_link_is_stored_only_hashed(clinician_user):
+    from clinic.models import EnrolmentLink
+
+    token = enrolment_link_issue(user=clinician_user, purpose=EnrolmentPurpose.RESET, by=None)
+
+    stored = EnrolmentLink.objects.get()
+    assert token not in stored.token_hash
+    assert len(stored.token_hash) == 64
+
+
+def test_the_link_with_a_wrong_password_enrols_nothing(client, clinician_user):
+    link, response = open_enrolment_link(client, clinician_user, password="wrong")
+
+    assert response.status_code == 200
+    assert "not the password of this account" in response.text
+    assert not signed_in(client)
+    assert Client().get(link).status_code == 200, "a wrong password does not use the link up"
+
+
 def test_enrolment_confirms_the_app_and_shows_recovery_codes_once(client, clinician_user):
-    client.force_login(clinician_user)
+    open_enrolment_link(client, clinician_user)
     page = client.get("/en/account/two-factor/?next=/en/staff/")
     assert page.status_code == 200
     assert "<svg" in page.text
@@ -228,19 +296,21 @@ def test_enrolment_confirms_the_app_and_shows_recovery_codes_once(client, clinic
     device = TOTPDevice.objects.get(user=clinician_user)
     assert device.confirmed and device.key == key
     codes_page = client.get(confirmed["Location"])
-    codes = list(
+    shown = codes_page.context["codes"]
+    stored = set(
         StaticToken.objects.filter(device__user=clinician_user).values_list("token", flat=True)
     )
-    assert len(codes) == services.RECOVERY_CODE_COUNT
-    assert all(code in codes_page.text for code in codes)
+    assert len(shown) == len(stored) == services.RECOVERY_CODE_COUNT
+    assert all(code in codes_page.text for code in shown)
+    assert not any(code.replace("-", "") in stored for code in shown), "stored only hashed"
     assert 'href="/en/staff/"' in codes_page.text
     again = client.get("/en/account/recovery-codes/")
-    assert not any(code in again.text for code in codes), "shown only once"
+    assert not any(code in again.text for code in shown), "shown only once"
     assert client.get("/admin/").status_code == 200
 
 
 def test_a_wrong_code_at_enrolment_stores_nothing(client, clinician_user):
-    client.force_login(clinician_user)
+    open_enrolment_link(client, clinician_user)
     client.get("/en/account/two-factor/")
 
     response = client.post("/en/account/two-factor/", {"code": "123456"})
@@ -277,16 +347,21 @@ def test_a_recovery_code_works_once(client, clinician_user):
     assert second.get("/admin/").status_code == 302
 
 
-def test_new_recovery_codes_replace_the_old_ones(client, clinician_user):
+def test_new_recovery_codes_replace_the_old_ones(client, clinician_user, settings):
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0  # the wrong (old) code would delay the next try
     old = services.recovery_codes_replace(user=clinician_user)
     login_with_second_factor(client, clinician_user)
 
     client.post("/en/account/recovery-codes/")
 
     new = client.get("/en/account/recovery-codes/")
-    tokens = set(StaticToken.objects.values_list("token", flat=True))
-    assert tokens.isdisjoint(old)
-    assert all(token in new.text for token in tokens)
+    shown = new.context["codes"]
+    assert len(shown) == services.RECOVERY_CODE_COUNT and set(shown).isdisjoint(old)
+    assert all(code in new.text for code in shown)
+    second = Client()
+    second.force_login(clinician_user)
+    assert second.post("/en/account/verify/", {"code": old[0]}).status_code == 200
+    assert second.post("/en/account/verify/", {"code": shown[0]}).status_code == 302
 
 
 def test_the_next_address_after_verifying_stays_on_this_site(client, clinician_user):
@@ -322,7 +397,7 @@ def test_a_staff_session_ends_at_browser_close(client, reception_user):
 
 def test_a_staff_session_ends_after_the_idle_limit(client, reception_user, settings):
     settings.STAFF_SESSION_IDLE_MINUTES = 30
-    sign_in(client, "desk", PASSWORD)
+    login_with_second_factor(client, reception_user)
     session = client.session
     session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 29 * 60
     session.save()
