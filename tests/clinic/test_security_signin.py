@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.utils import timezone
 from axes.models import AccessAttempt
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.models import Group
@@ -17,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clinic.accounts import services
 from clinic.accounts.enrolment import enrolment_link_issue, enrolment_link_path
 from clinic.middleware import LAST_SEEN_SESSION_KEY
-from clinic.models import EnrolmentPurpose
+from clinic.models import AccountSignInThrottle, EnrolmentPurpose, KnownDevice
 from tests.factories import UserFactory
 from tests.second_factor import login_with_second_factor
 
@@ -155,6 +156,123 @@ def test_behind_a_trusted_proxy_the_lock_uses_the_address_the_proxy_saw(
         )
 
     assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
+
+
+# --- Many addresses: the account-wide limit and known devices (issue 21) ----------------------
+
+
+def guess_from_many_addresses(username: str, *, addresses: int, per_address: int) -> list[int]:
+    statuses = []
+    for n in range(addresses):
+        attacker = Client()
+        for _ in range(per_address):
+            statuses.append(sign_in(attacker, username, "guess", ip=f"198.51.100.{n + 1}").status_code)
+    return statuses
+
+
+def full_sign_in(client: Client, username: str, ip: str = "10.0.0.1"):
+    """Password, then the authenticator's code, as at the desk every morning."""
+    assert sign_in(client, username, PASSWORD, ip=ip).status_code == 302
+    device = TOTPDevice.objects.get(user__username=username)
+    return client.post(
+        "/en/account/verify/", {"code": current_code(device), "next": "/admin/"}, REMOTE_ADDR=ip
+    )
+
+
+@pytest.fixture
+def managers():
+    return [role_user("boss", "Clinic manager", email="boss@clinic.example")]
+
+
+def test_sixty_guesses_from_twelve_addresses_then_the_right_password_do_not_sign_in(
+    client, reception_user, managers, mailoutbox
+):
+    """The probe's finding: 60 wrong guesses from 12 addresses, then the right password, signed
+    in. The username+address lock alone allowed it (5 per address)."""
+    statuses = guess_from_many_addresses("desk", addresses=12, per_address=5)
+
+    right = sign_in(client, "desk", PASSWORD, ip="198.51.100.13")
+
+    assert right.status_code == 429
+    assert "from a new browser is paused" in right.text
+    assert not signed_in(client)
+    assert statuses.count(429) >= 60 - 10, "after 10 failures the guesses are not even checked"
+    alerts = [m for m in mailoutbox if "Many wrong passwords" in m.subject]
+    assert len(alerts) == 1, "one email per wave, not one per guess"
+    assert set(alerts[0].to) == {reception_user.email, "boss@clinic.example"}
+    assert "desk" in alerts[0].subject
+
+
+def test_the_pause_grows_with_each_failure_and_stops_at_the_cap(client, reception_user, settings):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+    settings.LOGIN_ACCOUNT_PAUSE_MAX_MINUTES = 4
+    guess_from_many_addresses("desk", addresses=3, per_address=1)  # 3rd failure: 1 minute
+    pauses = []
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(4):
+            throttle = AccountSignInThrottle.objects.get(username="desk")
+            pauses.append(round((throttle.paused_until - timezone.now()).total_seconds() / 60))
+            assert sign_in(Client(), "desk", PASSWORD, ip="10.9.9.9").status_code == 429
+            clock.shift(throttle.paused_until - timezone.now() + timedelta(seconds=1))
+            assert sign_in(Client(), "desk", "guess", ip="10.9.9.9").status_code == 200
+
+        assert pauses == [1, 2, 4, 4]
+        clock.shift(timedelta(minutes=4, seconds=1))
+        late = Client()
+        assert sign_in(late, "desk", PASSWORD, ip="10.9.9.9").status_code == 302
+        assert signed_in(late), "once the pause is over, the right password works again"
+
+
+def test_someone_elses_failures_do_not_lock_a_colleague_out_of_their_own_computer(
+    client, reception_user, managers
+):
+    """Guest Wi-Fi shares the clinic's address: a guesser there locks the username+address
+    pair and pauses the account, but the receptionist's own computer still signs in."""
+    TOTPDevice.objects.create(user=reception_user, name="app", confirmed=True)
+    assert full_sign_in(client, "desk").status_code == 302
+    known = client.cookies["clinic_known_device"].value
+    assert KnownDevice.objects.filter(user=reception_user).count() == 1
+
+    for _ in range(30):
+        sign_in(Client(), "desk", "guess", ip="10.0.0.1")
+    guess_from_many_addresses("desk", addresses=6, per_address=5)
+    assert sign_in(Client(), "desk", PASSWORD, ip="10.0.0.1").status_code == 429
+
+    desk = Client()
+    desk.cookies["clinic_known_device"] = known
+    assert sign_in(desk, "desk", PASSWORD, ip="10.0.0.1").status_code == 302
+    assert desk.get("/admin/").status_code == 302, "still needs the second factor"
+    assert sign_in(Client(), "desk", PASSWORD).status_code == 429, "an unknown browser: paused"
+
+
+def test_a_known_device_stops_being_trusted_after_its_own_wrong_passwords(
+    client, reception_user, limit
+):
+    TOTPDevice.objects.create(user=reception_user, name="app", confirmed=True)
+    full_sign_in(client, "desk")
+    known = client.cookies["clinic_known_device"].value
+    desk = Client()
+    desk.cookies["clinic_known_device"] = known
+
+    for _ in range(limit):
+        sign_in(desk, "desk", "wrong", ip="10.0.0.1")
+    for _ in range(limit):
+        sign_in(desk, "desk", "wrong", ip="10.0.0.1")
+
+    assert sign_in(desk, "desk", PASSWORD, ip="10.0.0.1").status_code == 429
+    assert not signed_in(desk)
+
+
+def test_the_known_device_cookie_holds_no_account_data_and_only_its_hash_is_stored(
+    client, reception_user
+):
+    TOTPDevice.objects.create(user=reception_user, name="app", confirmed=True)
+    response = full_sign_in(client, "desk")
+
+    cookie = response.cookies["clinic_known_device"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert "desk" not in cookie.value
+    assert not KnownDevice.objects.filter(token_hash=cookie.value).exists()
 
 
 # --- Second factor ------------------------------------------------------------------------------
