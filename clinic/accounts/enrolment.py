@@ -110,7 +110,8 @@ def enrolment_link_email(*, user: AbstractBaseUser, token: str, purpose: str) ->
 
 
 def grant_store(request: HttpRequest, user: AbstractBaseUser) -> None:
-    request.session[GRANT_SESSION_KEY] = {"user": user.pk, "until": int(time.time()) + GRANT_SECONDS}
+    until = int(time.time()) + GRANT_SECONDS
+    request.session[GRANT_SESSION_KEY] = {"user": user.pk, "until": until}
 
 
 def grant_valid(request: HttpRequest, user: AbstractBaseUser) -> bool:

@@ -215,7 +215,8 @@ def enrol_link(request: HttpRequest, token: str) -> HttpResponse:
                 "enrolment link used",
                 extra={"event": "enrolment_link_used", "user_id": signed_in.pk},
             )
-            return redirect(f"{reverse('accounts:enrol')}?{urlencode({'next': _after_enrol(user)})}")
+            query = urlencode({"next": _after_enrol(user)})
+            return redirect(f"{reverse('accounts:enrol')}?{query}")
     return render(
         request,
         "accounts/enrol_link.html",

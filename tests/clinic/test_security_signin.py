@@ -6,11 +6,11 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.utils import timezone
 from axes.models import AccessAttempt
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -166,7 +166,8 @@ def guess_from_many_addresses(username: str, *, addresses: int, per_address: int
     for n in range(addresses):
         attacker = Client()
         for _ in range(per_address):
-            statuses.append(sign_in(attacker, username, "guess", ip=f"198.51.100.{n + 1}").status_code)
+            response = sign_in(attacker, username, "guess", ip=f"198.51.100.{n + 1}")
+            statuses.append(response.status_code)
     return statuses
 
 
