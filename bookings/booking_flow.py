@@ -97,14 +97,31 @@ def booking_hold(
     visits: Sequence[ProposedVisit],
     now: datetime | None = None,
 ) -> Plan:
-    """Hold the course for the patient. On any booking error nothing is left behind."""
+    """Hold the course for the patient. On any booking error nothing is left behind.
+
+    One email holds at most one course at a time, whatever the rate limits' cache does: a new
+    hold gives back the times of any earlier hold under the same email (a script cycling through
+    sessions cannot block the calendar with one address).
+    """
+    _release_holds_of(email=details.email)
     patient, created = patient_find_or_create(details=details)
     try:
-        return plan_book(patient=patient, protocol=protocol, visits=visits, hold=True, now=now)
+        plan = plan_book(patient=patient, protocol=protocol, visits=visits, hold=True, now=now)
     except Exception:
         if created and not patient.plans.exists():
             patient.delete()
         raise
+    # Again after: a hold made under the same email at the same moment, older than this one.
+    _release_holds_of(email=details.email, older_than=plan.pk)
+    return plan
+
+
+def _release_holds_of(*, email: str, older_than: int | None = None) -> None:
+    held = Plan.objects.filter(status=PlanStatus.HELD, patient__email__iexact=email)
+    if older_than is not None:
+        held = held.filter(pk__lt=older_than)
+    for plan_id in list(held.values_list("pk", flat=True)):
+        booking_release(plan_id=plan_id)
 
 
 def patient_busy_times(
