@@ -2,8 +2,9 @@
 
 With several processes the cache must be shared (Redis in production, see settings), or each
 process would count on its own. While Redis is unreachable the counts go to the database
-(`clinic.rate_counter`): the limits fail closed at the same generous limit, never open. The client's address is read as for sign-in lockouts
-(`clinic.accounts.services.client_ip`): X-Forwarded-For only behind a proxy we trust.
+(`clinic.rate_counter`): the limits fail closed at the same generous limit, never open.
+The client's address is read as for sign-in lockouts (`clinic.accounts.services.client_ip`):
+X-Forwarded-For only behind a proxy we trust.
 """
 
 from __future__ import annotations
