@@ -589,7 +589,7 @@ class AgendaDay(Appointment):
 
 class ManageLinkQuerySet(models.QuerySet["ManageLink"]):
     def usable(self) -> ManageLinkQuerySet:
-        """Not revoked. Whether it has expired depends on the plan's visits (bookings.tokens)."""
+        """Not revoked. Whether it has expired depends on the plan's visits (engine.tokens)."""
         return self.filter(revoked_at__isnull=True)
 
 
@@ -615,3 +615,15 @@ class ManageLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} ({self.created_at:%Y-%m-%d})"
+
+
+class RateLimitCounter(models.Model):
+    """Online booking rate-limit counts, kept here while the shared cache (Redis) is unreachable
+    (bookings/online/rate_counter.py)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

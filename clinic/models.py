@@ -115,14 +115,3 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of user {self.user_id}"
-
-
-class RateLimitCounter(models.Model):
-    """Rate-limit counts kept in the database while the shared cache (Redis) is unreachable."""
-
-    key = models.CharField(max_length=200, unique=True)
-    count = models.PositiveIntegerField(default=0)
-    expires_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return self.key

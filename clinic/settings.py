@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    # Shared building blocks (search, page cache, Markdown, CSP nonce); no models, imports no app.
+    "common",
     "clinic",
     "treatments",
     "bookings",
@@ -111,7 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "clinic.context_processors.clinic",
+                "common.context_processors.clinic",
             ],
         },
     },
@@ -165,7 +167,7 @@ AXES_RESET_ON_SUCCESS = True
 # (counting it would let anyone keep a colleague locked out just by trying).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "clinic.accounts.services.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 # A browser that completed a full sign-in for a user before (a "known device") is not locked by
 # other people's failures; the lockout page also explains an account-wide pause.
 AXES_WHITELIST_CALLABLE = "clinic.accounts.signin.axes_whitelisted"

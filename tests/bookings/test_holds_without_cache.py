@@ -30,8 +30,7 @@ def test_with_redis_down_the_eleventh_hold_from_one_address_is_refused(
     settings.CACHES = redis_cache_at(REFUSED, monkeypatch)
 
     statuses = [
-        hold_from("203.0.113.7", protocol, f"script{n}@example.com").status_code
-        for n in range(11)
+        hold_from("203.0.113.7", protocol, f"script{n}@example.com").status_code for n in range(11)
     ]
 
     assert statuses == [302] * 10 + [429]
