@@ -62,14 +62,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         account.role_names = [labels.get(g.name, g.name) for g in account.groups.all()]
         account.manageable = account.is_active and not account.is_superuser
         account.is_me = account.pk == request.user.pk
+    usernames = {account.pk: account.username for account in accounts}
+    events = list(staff.staff_account_events())
+    for event in events:
+        event.account_name = usernames.get(event.object_id, f"#{event.object_id}")
     return render(
         request,
         "accounts/staff_list.html",
-        {
-            "accounts": accounts,
-            "form": form,
-            "events": staff.staff_account_events(),
-        },
+        {"accounts": accounts, "form": form, "events": events},
         status=400 if form.errors else 200,
     )
 

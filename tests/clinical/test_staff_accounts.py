@@ -61,7 +61,7 @@ def test_the_manager_invites_a_clinician_who_gets_a_one_time_link(client, manage
     page = client.get(PAGE)
     row = re.search(r'<tr data-username="jonas".*?</tr>', page.text, re.S).group(0)
     assert "not set up" in row and "never" in row
-    assert "Invited" in page.text, "the recent changes name the action"
+    assert "lena · Invited · jonas" in page.text, "the recent changes: who, what, whom"
 
     # Jonas chooses a password from the link; the link is then used up.
     jonas_browser = Client()
