@@ -564,3 +564,21 @@ def test_a_request_without_an_address_is_locked_by_username_alone(rf, settings):
 
     assert client_ip(request) is None  # a database inet column refuses "unknown"
     assert client_ip(forged) == "127.0.0.1", "X-Forwarded-For is not believed"
+
+
+def test_the_first_account_of_a_new_clinic_gets_its_link_from_a_command(clinician_user):
+    """After `createsuperuser` there is no manager to send an invitation."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    TOTPDevice.objects.create(user=clinician_user, name="lost phone", confirmed=True)
+    out = StringIO()
+
+    call_command("staff_enrolment_link", "doc", "--reset", stdout=out)
+
+    link = out.getvalue().split("http://127.0.0.1:8000", 1)[1].strip()
+    assert not TOTPDevice.objects.filter(user=clinician_user).exists()
+    browser = Client()
+    assert browser.post(link, {"password": PASSWORD}).status_code == 302
+    assert browser.get("/en/account/two-factor/").status_code == 200
