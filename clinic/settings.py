@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user is known: which device verified this session, the staff idle timeout, and
-    # the second factor for staff who can see medical data (/admin/ and /<lang>/staff/).
+    # the second factor for every staff account (/admin/ and /<lang>/staff/).
     "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionMiddleware",
     "clinic.middleware.SecondFactorMiddleware",
