@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     # Before the clinician area's include: the same /staff/ prefix (and second factor).
     path("staff/team/", include("clinic.accounts.staff_urls")),
     path("staff/calendar/", include("clinic.accounts.calendar_urls")),
+    path("staff/reports/", include("reports.urls")),
     path("staff/", include("clinical.urls")),
     path("account/", include("clinic.accounts.urls")),
     path("", include("education.urls")),
