@@ -409,8 +409,10 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
             if _too_many(request, ratelimit.HOLD):
                 # The same page as before (chosen times, the real hold time), with the message.
                 return page(form, status=429)
-            email = form.cleaned_data["email"]
-            holds_release_for_email(email=email, keep_proposal_id=flow["proposal"])
+            # One email holds one course at a time (one query when there is nothing to free).
+            holds_release_for_email(
+                email=form.cleaned_data["email"], keep_proposal_id=flow["proposal"]
+            )
             try:
                 # Idempotent: a double click or a retry of this page holds one plan.
                 plan = booking_place(
@@ -431,10 +433,6 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
                 flow.pop("visits", None)
                 _save_flow(request, flow)
                 return redirect("bookings:times", slug=protocol.slug)
-            # Again after: a hold made under the same email at the same moment, older than this.
-            holds_release_for_email(
-                email=email, keep_proposal_id=flow["proposal"], older_than=plan.pk
-            )
             flow["plan_id"] = plan.pk
             funnel_step(request, flow, protocol=protocol, step=FunnelStep.HELD)
             _save_flow(request, flow)
