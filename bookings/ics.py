@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
+from bookings import visit_titles as titles
 from bookings.models import Appointment, AppointmentStatus, Plan
 from bookings.rules import clinic_zone
 
@@ -47,13 +48,11 @@ def appointment_sequence(appointment: Appointment) -> int:
 
 
 def visit_title(plan: Plan, appointment: Appointment) -> str:
-    if appointment.sequence == 0:
-        what = _("Preparation visit (%(what)s)") % {"what": plan.protocol.preparation_name}
-    else:
-        what = _("Session %(number)s of %(count)s") % {
-            "number": appointment.sequence,
-            "count": plan.protocol.session_count,
-        }
+    what = titles.visit_title(
+        sequence=appointment.sequence,
+        session_count=plan.protocol.session_count,
+        preparation_name=str(plan.protocol.preparation_name),
+    )
     return f"{plan.protocol.name}: {what}"
 
 

@@ -19,12 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import services
+from bookings import services, visit_titles
 from bookings.booking_flow import manage_url
 from bookings.emails import Attachment, email_patient
 from bookings.errors import InvalidPlanState
 from bookings.ics import cancellation_calendar, plan_calendar
 from bookings.models import (
+    PREPARATION_SEQUENCE,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
@@ -40,10 +41,10 @@ from bookings.tokens import manage_link_create
 def visit_title(*, kind: str, sequence: int, session_count: int, preparation_name: str = "") -> str:
     """ "Session 2 of 3" or "Preparation visit (blood draw)": how reception and patients name it."""
     if kind == AppointmentKind.PREPARATION:
-        if preparation_name:
-            return _("Preparation visit (%(what)s)") % {"what": preparation_name}
-        return _("Preparation visit")
-    return _("Session %(number)s of %(count)s") % {"number": sequence, "count": session_count}
+        sequence = PREPARATION_SEQUENCE
+    return visit_titles.visit_title(
+        sequence=sequence, session_count=session_count, preparation_name=preparation_name
+    )
 
 
 def appointment_title(appointment: Appointment) -> str:

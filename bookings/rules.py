@@ -62,6 +62,10 @@ class BookingRules:
         now = aware(now)
         return later_by(now, self.lead_time) if online else now.astimezone(UTC)
 
+    def change_deadline(self, start: datetime) -> datetime:
+        """The last moment a patient may move or cancel a visit starting at `start` online."""
+        return instant(start) - self.cancellation_notice
+
     def last_day(self, now: datetime) -> date:
         """The last local day on which an appointment may take place."""
         return local_date(now) + timedelta(days=self.horizon_days)

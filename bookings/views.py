@@ -64,6 +64,7 @@ from bookings.models import (
 from bookings.rules import BookingRules
 from bookings.screening import flagged, screening_outcome, screening_questions, screening_snapshot
 from bookings.tokens import manage_link_find
+from bookings.visit_titles import visit_title
 from education.rendering import render_markdown
 from treatments.models import Protocol
 
@@ -112,12 +113,11 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
 
 
 def _visit_label(protocol: Protocol, sequence: int) -> str:
-    if sequence == 0:
-        return _("Preparation visit (%(what)s)") % {"what": protocol.preparation_name}
-    return _("Session %(number)s of %(count)s") % {
-        "number": sequence,
-        "count": protocol.session_count,
-    }
+    return visit_title(
+        sequence=sequence,
+        session_count=protocol.session_count,
+        preparation_name=str(protocol.preparation_name),
+    )
 
 
 def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list[dict]:

@@ -56,16 +56,12 @@ def english_grade(text: str) -> float:
 
 
 def guide_text(article: Article) -> str:
-    return "\n\n".join(
-        [f"# {article.title_en}", article.summary_en or "", article.body_en or ""]
-    )
+    return "\n\n".join([f"# {article.title_en}", article.summary_en or "", article.body_en or ""])
 
 
 def protocol_text(protocol: Protocol) -> str:
     fields = [
-        field
-        for field in translator.get_options_for_model(Protocol).fields
-        if field != "name"
+        field for field in translator.get_options_for_model(Protocol).fields if field != "name"
     ]
     return "\n\n".join(getattr(protocol, f"{field}_en") or "" for field in sorted(fields))
 
@@ -106,7 +102,6 @@ def test_every_guide_and_protocol_page_reads_at_grade_8_or_lower(seeded_site):
     for name, grade in grades.items():
         print(f"  {grade:5.1f}  {name}{'  <- above the limit' if grade > MAX_GRADE else ''}")
     too_hard = {name: grade for name, grade in grades.items() if grade > MAX_GRADE}
-    assert not too_hard, (
-        f"Above grade {MAX_GRADE:g} (docs/content.md): "
-        + ", ".join(f"{name} ({grade:.1f})" for name, grade in too_hard.items())
+    assert not too_hard, f"Above grade {MAX_GRADE:g} (docs/content.md): " + ", ".join(
+        f"{name} ({grade:.1f})" for name, grade in too_hard.items()
     )
