@@ -31,6 +31,7 @@ class PageSitemap(TranslatedSitemap):
             "education:contact",
             "education:impressum",
             "education:privacy",
+            "education:team",
         ]
 
     def location(self, item: str) -> str:
