@@ -7,8 +7,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
-from bookings.rules import BookingRules
-from bookings.visit_titles import visit_title as _visit_title
+from bookings.engine.rules import BookingRules
+from bookings.engine.rules import visit_title as _visit_title
 from treatments.models import Protocol
 
 register = template.Library()

@@ -13,14 +13,14 @@ import time_machine
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 
-from bookings.booking_flow import (
+from bookings.engine.rules import BookingRules
+from bookings.models import Appointment, AppointmentStatus, OutgoingEmail, Plan
+from bookings.notify.reminders import reminder_send
+from bookings.online.booking_flow import (
     appointment_cancel_online,
     appointment_move_online,
     manage_link_resend,
 )
-from bookings.models import Appointment, AppointmentStatus, OutgoingEmail, Plan
-from bookings.reminders import reminder_send
-from bookings.rules import BookingRules
 from clinical.services import plan_approve, plan_decline
 from tests.bookings.conftest import at
 from tests.bookings.online import book, review_outcome_question

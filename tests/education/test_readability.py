@@ -21,8 +21,8 @@ import pytest
 import textstat
 from modeltranslation.translator import translator
 
+from common.rendering import render_markdown
 from education.models import Article
-from education.rendering import render_markdown
 from treatments.models import Protocol
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ course of a single session.
 import pytest
 from django.template.loader import render_to_string
 
-from bookings.visit_titles import visit_title
+from bookings.engine.rules import visit_title
 from tests.factories import ProtocolFactory
 
 pytestmark = pytest.mark.django_db
