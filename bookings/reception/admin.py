@@ -252,9 +252,12 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
         """What was sent and when; "pending" is an email the mail server has not taken yet."""
         sent = list(obj.sent_reminders.select_related("email").order_by("created_at"))
         if not sent:
-            return _("None yet. A reminder goes out %(hours)s hours before the visit.") % {
-                "hours": settings.REMINDER_HOURS_BEFORE
-            }
+            hours = settings.REMINDER_HOURS_BEFORE
+            return ngettext(
+                "None yet. A reminder goes out %(hours)s hour before the visit.",
+                "None yet. A reminder goes out %(hours)s hours before the visit.",
+                hours,
+            ) % {"hours": hours}
         return format_html(
             "<ul class='reception-list'>{}</ul>",
             format_html_join("", "<li>{}</li>", ((_reminder_line(r),) for r in sent)),

@@ -54,3 +54,15 @@ def test_a_single_session_confirmation_names_the_session_and_its_price_in_the_si
 
     assert "Price (1 session): 450 EUR" in text
     assert "whole course" not in text
+
+
+@pytest.mark.parametrize(
+    ("hours", "wording"), [(1, "up to 1 hour before"), (24, "up to 24 hours before")]
+)
+def test_the_too_late_to_change_message_counts_hours_in_the_right_form(settings, hours, wording):
+    from bookings.engine.rules import BookingRules
+    from bookings.engine.services import _cancellation_notice_message
+
+    settings.BOOKING_CANCELLATION_NOTICE_HOURS = hours
+
+    assert wording in _cancellation_notice_message(BookingRules.from_settings())
