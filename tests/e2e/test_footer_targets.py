@@ -52,3 +52,23 @@ def test_no_target_size_violation_at_390_px_on_home_guide_and_protocol(
             found[address] = violations
 
     assert found == {}
+
+
+def test_the_team_page_passes_axe_on_a_phone(new_page, live_server):
+    from tests.e2e.conftest import axe_check
+    from tests.factories import ClinicianFactory
+
+    protocol = ProtocolFactory(slug="acne-laser", name="Acne scar laser course")
+    ClinicianFactory(
+        display_name="Dr. med. Anna Weber",
+        qualifications="Specialist in dermatology\nTrained in microneedling",
+        protocols=[protocol],
+    )
+    page = new_page(width=390, height=844)
+
+    page.goto("/en/team/")
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Our team"
+    assert page.get_by_role("link", name="Acne scar laser course").is_visible()
+    axe_check(page, "team page at 390 px")
+    assert target_size_violations(page) == []
