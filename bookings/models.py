@@ -247,6 +247,11 @@ class Plan(models.Model):
     )
     consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
     consent_language = models.CharField(_("consent language"), max_length=8, blank=True)
+    # For the clinic's reports (reports app): when the plan went to a clinician for review, and
+    # when it was first confirmed (a confirmed plan counts as booked revenue, and only a visit of
+    # a plan that was once confirmed counts as a cancellation; lapsed holds never do).
+    review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PlanQuerySet.as_manager()
@@ -324,6 +329,9 @@ class Appointment(models.Model):
         choices=AppointmentStatus.choices,
         default=AppointmentStatus.BOOKED,
     )
+    # Set by every cancellation path (bookings.services): a cancellation inside the notice
+    # period (BOOKING_CANCELLATION_NOTICE_HOURS) counts as late in the reports.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -628,3 +636,45 @@ class ManageLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} ({self.created_at:%Y-%m-%d})"
+
+
+# --- The online booking funnel (aggregate daily counters, no personal data) ---------------------
+
+
+class FunnelStep(models.TextChoices):
+    """A step of the online booking, counted once per booking flow (bookings.funnel)."""
+
+    STARTED = "started", _("Screening started")
+    BLOCKED = "blocked", _("Blocked by screening")
+    TIMES_SHOWN = "times_shown", _("Times shown")
+    DETAILS = "details", _("Details page")
+    HELD = "held", _("Times held")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REVIEW = "review", _("Sent for clinician review")
+
+
+class FunnelDay(models.Model):
+    """How many booking flows reached a step on one local day, per protocol and language.
+
+    Only counts: no session id, address, patient or time of day, so nothing here identifies
+    anyone. Rows are incremented with one atomic upsert (bookings.funnel.funnel_step).
+    """
+
+    date = models.DateField(_("date"))
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="funnel_days")
+    language = models.CharField(_("language"), max_length=8)
+    step = models.CharField(_("step"), max_length=16, choices=FunnelStep.choices)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        ordering = ["date", "protocol", "language", "step"]
+        verbose_name = _("booking funnel day")
+        verbose_name_plural = _("booking funnel days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "protocol", "language", "step"], name="funnel_day_one_counter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.protocol_id} {self.language} {self.step}: {self.count}"

@@ -69,6 +69,7 @@ from bookings.online.forms import (
     PatientDetailsForm,
     ScreeningForm,
 )
+from bookings.online.funnel import FunnelStep, funnel_completed, funnel_step
 from common.rendering import render_markdown
 from treatments.models import Protocol
 
@@ -189,6 +190,7 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
             previous = request.session.get(SESSION_KEY) or {}
             if outcome == ScreeningOutcome.BLOCK:
                 # Nothing is kept: no answers in the session, no hold, no rows.
+                funnel_step(request, None, protocol=protocol, step=FunnelStep.BLOCKED)
                 _release_hold(previous)
                 _clear_flow(request)
                 return render(
@@ -210,6 +212,7 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
                 for item in flow.get("answers", [])
             }
         form = ScreeningForm(questions=questions, initial=initial)
+        funnel_step(request, flow, protocol=protocol, step=FunnelStep.STARTED)
     return render(
         request, "bookings/screening.html", {"protocol": protocol, "form": form, "step": 1}
     )
@@ -265,6 +268,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             _release_hold(flow)  # new times: a hold on older ones is given back
             flow["visits"] = visits_to_session(visits)
+            funnel_step(request, flow, protocol=protocol, step=FunnelStep.TIMES_SHOWN)
     _save_flow(request, flow)
     visits = visits_from_session(flow.get("visits", []))
     held = _held_plan_is_live(flow, timezone.now())
@@ -395,10 +399,12 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
                 _save_flow(request, flow)
                 return redirect("bookings:times", slug=protocol.slug)
             flow["plan_id"] = plan.pk
+            funnel_step(request, flow, protocol=protocol, step=FunnelStep.HELD)
             _save_flow(request, flow)
             return redirect("bookings:review", slug=protocol.slug)
     else:
         form = PatientDetailsForm(initial=initial)
+        funnel_step(request, flow, protocol=protocol, step=FunnelStep.DETAILS)
     return page(form)
 
 
@@ -477,6 +483,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except InvalidPlanState:
             return redirect("bookings:review", slug=protocol.slug)  # shows "ran out"
+        funnel_completed(request, flow, protocol=protocol, plan=plan)
         _clear_flow(request)
         request.session[DONE_KEY] = plan.pk
         return redirect("bookings:done")
