@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0007_patient_date_of_birth_index'),
+        ('bookings', '0008_report_timestamps_and_funnel'),
     ]
 
     operations = [
