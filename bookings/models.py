@@ -29,6 +29,15 @@ class Clinician(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=120)
     qualification = models.CharField(_("qualification"), max_length=160, blank=True)
+    # Shown to patients on the team page (issue 20: "who the clinicians are").
+    qualifications = models.TextField(
+        _("qualifications"),
+        blank=True,
+        help_text=_(
+            "Shown on the team page: degrees, specialist title, registration and training in "
+            "the treatments, one item per line."
+        ),
+    )
     protocols = models.ManyToManyField(
         Protocol, related_name="clinicians", blank=True, verbose_name=_("protocols performed")
     )
@@ -41,6 +50,10 @@ class Clinician(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def qualification_items(self) -> list[str]:
+        """The qualifications as the team page lists them: one per non-empty line."""
+        return [line.strip() for line in (self.qualifications or "").splitlines() if line.strip()]
 
 
 class DeviceQuerySet(models.QuerySet["Device"]):
@@ -526,28 +539,82 @@ class ScreeningAnswer(models.Model):
         return self.answer and self.outcome != ScreeningOutcome.FINE
 
 
+class ConsentTextQuerySet(models.QuerySet["ConsentText"]):
+    def for_course(
+        self, protocol: Protocol, language: str, *, now: datetime | None = None
+    ) -> ConsentText | None:
+        """The newest published text for this course's procedure and source.
+
+        Risks differ by procedure (laser, microneedling) and source (donor cells, the patient's
+        own fat or blood), so a text written for the course's exact combination comes first: in
+        the patient's language, else in English. Only when the clinic has none for it does the
+        general text (no procedure, no source) apply.
+        """
+        texts = list(
+            self.filter(
+                published_at__lte=now or timezone.now(),
+                language__in={language, "en"},
+                procedure__in={protocol.procedure, ""},
+                source__in={protocol.source, ""},
+            ).order_by("-version")
+        )
+        preference = [
+            (protocol.procedure, protocol.source, language),
+            (protocol.procedure, protocol.source, "en"),
+            ("", "", language),
+            ("", "", "en"),
+        ]
+        for procedure, source, lang in preference:
+            for text in texts:
+                if (text.procedure, text.source, text.language) == (procedure, source, lang):
+                    return text
+        return None
+
+
 class ConsentText(models.Model):
-    """A versioned consent text in one language. A new version never rewrites an accepted one."""
+    """A versioned consent text in one language. A new version never rewrites an accepted one.
+
+    A text is written for one combination of procedure and source (its risks are specific), or
+    for none (the general text). Versions count per language and combination.
+    """
 
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    procedure = models.CharField(
+        _("for procedure"),
+        max_length=32,
+        blank=True,
+        choices=Procedure.choices,
+        help_text=_("Leave empty for the general text used when no specific one exists."),
+    )
+    source = models.CharField(
+        _("for source"),
+        max_length=32,
+        blank=True,
+        choices=Source.choices,
+        help_text=_("Leave empty for the general text used when no specific one exists."),
+    )
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), help_text=_("Markdown."))
     published_at = models.DateTimeField(_("published at"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ConsentTextQuerySet.as_manager()
+
     class Meta:
-        ordering = ["language", "-version"]
+        ordering = ["language", "procedure", "source", "-version"]
         verbose_name = _("consent text")
         verbose_name_plural = _("consent texts")
         constraints = [
             models.UniqueConstraint(
-                fields=["language", "version"], name="consent_text_one_per_language_version"
+                fields=["language", "procedure", "source", "version"],
+                name="consent_text_one_per_course_language_version",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.language}, v{self.version})"
+        course = " + ".join(filter(None, [self.procedure, self.source])) or "general"
+        return f"{self.title} ({self.language}, {course}, v{self.version})"
 
 
 # --- Outgoing email (an outbox: written in the booking's transaction, sent by the tasks worker) ---

@@ -33,7 +33,7 @@ from bookings.engine.placing import (
     screening_blocks_booking,
     screening_needs_review,
 )
-from bookings.engine.rules import BookingRules
+from bookings.engine.rules import BookingRules, visit_title
 from bookings.engine.screening import (
     flagged,
     screening_questions,
@@ -127,12 +127,11 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
 
 
 def _visit_label(protocol: Protocol, sequence: int) -> str:
-    if sequence == 0:
-        return _("Preparation visit (%(what)s)") % {"what": protocol.preparation_name}
-    return _("Session %(number)s of %(count)s") % {
-        "number": sequence,
-        "count": protocol.session_count,
-    }
+    return visit_title(
+        sequence=sequence,
+        session_count=protocol.session_count,
+        preparation_name=str(protocol.preparation_name),
+    )
 
 
 def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list[dict]:
@@ -490,7 +489,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("bookings:times", slug=protocol.slug)
     language = get_language()
-    consent = consent_text_current(language)
+    consent = consent_text_current(protocol, language)
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
@@ -695,7 +694,7 @@ def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpRe
     plan = link.plan
     if plan.has_consent():
         return redirect("bookings:manage", token=token)
-    consent = consent_text_current(get_language())
+    consent = consent_text_current(plan.protocol, get_language())
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(
