@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0009_report_timestamps_and_funnel'),
+        ('bookings', '0011_clinician_qualifications'),
     ]
 
     operations = [
