@@ -53,6 +53,7 @@ from django.utils.translation import ngettext
 
 from bookings.engine.availability import Calendar, VisitSpec
 from bookings.engine.errors import (
+    ConsentMissing,
     CourseRuleBroken,
     InvalidPlanState,
     NotFound,
@@ -100,66 +101,90 @@ def plan_book(
     """Book a whole course: every visit, or none.
 
     A held plan keeps its times for BOOKING_HOLD_MINUTES while the patient completes screening
-    and consent; `hold=False` (reception on the phone) confirms it at once. Booking again the
-    course the patient already holds (a second click) returns that plan.
+    and consent; `hold=False` confirms it at once. Booking again the course the patient already
+    holds (a second click) returns that plan. The booking channels do not call this directly:
+    they place a booking with `engine.placing.booking_place`, which calls `plan_book_locked`.
     """
     now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
+    return _run_locked(
+        lambda: plan_book_locked(
+            patient_id=patient.pk,
+            protocol=protocol,
+            visits=visits,
+            online=online,
+            hold=hold,
+            now=now,
+            rules=rules,
+        ),
+        rules,
+    )
+
+
+def plan_book_locked(
+    *,
+    patient_id: int,
+    protocol: Protocol,
+    visits: Sequence[ProposedVisit],
+    online: bool,
+    hold: bool,
+    now: datetime,
+    rules: BookingRules,
+    proposal_id: str = "",
+) -> Plan:
+    """Inside `booking_transaction`: take the booking's locks, re-check, write the plan."""
     ordered = sorted(
         (replace(visit, start=instant(visit.start)) for visit in visits),
         key=lambda visit: visit.sequence,
     )
-
-    def book() -> Plan:
-        stored = _published_protocol(protocol.pk)
-        problems = course_problems(stored, ordered)
-        if problems:
-            raise CourseRuleBroken(" ".join(problems))
-        clinician_ids = sorted({visit.clinician_id for visit in ordered})
-        _lock_in_order(patient_id=patient.pk, clinician_ids=clinician_ids, protocol=stored, now=now)
-        same = _same_course_held(patient.pk, stored, ordered, now)
-        if same is not None:
-            return same
-        _refuse_patient_clash(patient.pk, [(v.start, v.end) for v in ordered], now)
-        calendar = _calendar_for(stored, ordered, now, online, clinician_ids)
-        appointments = []
-        for visit in ordered:
-            spec = VisitSpec.for_visit(stored, visit.sequence)
-            problem = calendar.problem_with(visit.clinician_id, visit.start, spec)
-            if problem is not None:
-                raise problem
-            device_id = calendar.free_device(visit.start, spec)
-            calendar.reserve(
+    stored = _published_protocol(protocol.pk)
+    problems = course_problems(stored, ordered)
+    if problems:
+        raise CourseRuleBroken(" ".join(problems))
+    clinician_ids = sorted({visit.clinician_id for visit in ordered})
+    _lock_in_order(patient_id=patient_id, clinician_ids=clinician_ids, protocol=stored, now=now)
+    same = _same_course_held(patient_id, stored, ordered, now)
+    if same is not None:
+        return same
+    _refuse_patient_clash(patient_id, [(v.start, v.end) for v in ordered], now)
+    calendar = _calendar_for(stored, ordered, now, online, clinician_ids)
+    appointments = []
+    for visit in ordered:
+        spec = VisitSpec.for_visit(stored, visit.sequence)
+        problem = calendar.problem_with(visit.clinician_id, visit.start, spec)
+        if problem is not None:
+            raise problem
+        device_id = calendar.free_device(visit.start, spec)
+        calendar.reserve(
+            clinician_id=visit.clinician_id,
+            device_id=device_id,
+            start=visit.start,
+            minutes=spec.minutes,
+        )
+        appointments.append(
+            Appointment(
+                kind=visit.kind,
+                sequence=visit.sequence,
+                start=visit.start,
+                end=end_of(visit.start, spec.minutes),
                 clinician_id=visit.clinician_id,
                 device_id=device_id,
-                start=visit.start,
-                minutes=spec.minutes,
             )
-            appointments.append(
-                Appointment(
-                    kind=visit.kind,
-                    sequence=visit.sequence,
-                    start=visit.start,
-                    end=end_of(visit.start, spec.minutes),
-                    clinician_id=visit.clinician_id,
-                    device_id=device_id,
-                )
-            )
-        first_session = next(a for a in appointments if a.kind == AppointmentKind.SESSION)
-        plan = Plan.objects.create(
-            patient_id=patient.pk,
-            protocol=stored,
-            clinician_id=first_session.clinician_id,
-            status=PlanStatus.HELD if hold else PlanStatus.CONFIRMED,
-            hold_expires_at=later_by(now, rules.hold) if hold else None,
-            confirmed_at=None if hold else now,
         )
-        for appointment in appointments:
-            appointment.plan = plan
-        Appointment.objects.bulk_create(appointments)
-        return plan
-
-    return _run_locked(book, rules)
+    first_session = next(a for a in appointments if a.kind == AppointmentKind.SESSION)
+    plan = Plan.objects.create(
+        patient_id=patient_id,
+        protocol=stored,
+        clinician_id=first_session.clinician_id,
+        status=PlanStatus.HELD if hold else PlanStatus.CONFIRMED,
+        hold_expires_at=later_by(now, rules.hold) if hold else None,
+        confirmed_at=None if hold else now,
+        proposal_id=proposal_id,
+    )
+    for appointment in appointments:
+        appointment.plan = plan
+    Appointment.objects.bulk_create(appointments)
+    return plan
 
 
 def appointment_reschedule(
@@ -404,6 +429,8 @@ def _plan_transition(
             raise InvalidPlanState()
         if locked.status == PlanStatus.AWAITING_REVIEW and reviewer is None:
             raise InvalidPlanState(_("A clinician must review this plan first."))
+        if status == PlanStatus.CONFIRMED and reviewer is not None and not locked.has_consent():
+            raise ConsentMissing()  # an approval needs the patient's consent first
         _require_live_hold(locked, now)
         if reviewer is not None:
             if not Clinician.objects.filter(pk=reviewer.pk).exists():

@@ -30,6 +30,7 @@ urlpatterns = [
     path(
         "manage/<str:token>/cancel/", noindex(views.manage_cancel_plan), name="manage-cancel-plan"
     ),
+    path("manage/<str:token>/consent/", noindex(views.manage_consent), name="manage-consent"),
     path(
         "manage/<str:token>/visits/<int:pk>/move/",
         noindex(views.manage_move),

@@ -216,6 +216,10 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             "subtitle": _appointment_heading(appointment) if appointment else "",
             "status_buttons": buttons,
             "can_move": bool(buttons) and appointment.status == "booked",
+            # No treatment without consent: reception records consent given at the desk.
+            "consent_text": admin_views.consent_text_for(appointment)
+            if buttons and not appointment.plan.has_consent()
+            else None,
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 

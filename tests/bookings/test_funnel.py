@@ -5,7 +5,7 @@ from django.utils import timezone, translation
 
 from bookings.engine.funnel import funnel_increment
 from bookings.models import FunnelDay
-from tests.bookings.online import answer_screening, book, hold, url
+from tests.bookings.online import answer_screening, book, consent_post, hold, url
 from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +33,7 @@ def test_a_booking_counts_each_step_once_even_with_reloads(client, protocol):
     client.get(url("details", protocol))
     client.get(url("details", protocol))
     hold(client, protocol)
-    consent = client.get(url("review", protocol)).context["consent"]
-    response = client.post(url("review", protocol), {"consent": "on", "consent_text": consent.pk})
+    response = client.post(url("review", protocol), consent_post(client, protocol))
 
     assert response.status_code == 302
     assert steps() == {

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from bookings.engine.placing import ConsentEvidence, plan_consent_record
 from bookings.engine.planner import course_propose
 from bookings.engine.services import (
     appointment_cancel,
@@ -15,7 +16,7 @@ from bookings.engine.services import (
 )
 from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
 from tests.bookings.conftest import NOW
-from tests.factories import PatientFactory
+from tests.factories import ConsentTextFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,7 @@ def test_reception_booking_is_confirmed_at_once(booked):
 
 def test_review_then_approval_stamps_both_times(booked, clinician):
     plan = booked()
+    plan_consent_record(plan=plan, consent=ConsentEvidence(text=ConsentTextFactory()), now=NOW)
     later = NOW + timedelta(minutes=5)
     plan_request_review(plan=plan, now=later)
     decided = NOW + timedelta(hours=30)

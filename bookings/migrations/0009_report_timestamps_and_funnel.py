@@ -32,7 +32,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0007_patient_date_of_birth_index"),
+        ("bookings", "0008_consent_evidence_proposal_normalised_patient"),
         ("treatments", "0002_protocol_product_fields"),
     ]
 
