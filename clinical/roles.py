@@ -83,6 +83,9 @@ _MANAGER_ONLY = _SIGN_IN_LOCKOUTS | {
     "bookings.delete_consenttext",
     "clinical.view_auditentry",
     "clinical.view_all_patients",
+    # The staff accounts page: invite, deactivate, reset a lost authenticator (clinic migration
+    # 0003 applies it once the permission exists).
+    "clinic.manage_staff",
     # Stock: the manager enters products and the lots received (a recall is done on the lot's
     # page, with a reason: clinical.recall).
     "treatments.add_product",
@@ -90,6 +93,10 @@ _MANAGER_ONLY = _SIGN_IN_LOCKOUTS | {
     "clinical.add_lot",
     "clinical.change_lot",
 }
+
+# Apps whose permissions may not exist yet when an earlier migration applies the roles: their own
+# data migration applies them again (clinic/migrations/0003_staff_accounts_role.py).
+_APPLIED_BY_THEIR_OWN_MIGRATION = frozenset({"clinic"})
 
 ROLES: dict[str, frozenset[str]] = {
     RECEPTION: frozenset(_RECEPTION),
@@ -133,10 +140,12 @@ def roles_apply(apps: Apps) -> None:
             permission = Permission.objects.filter(
                 content_type__app_label=app_label, codename=codename
             ).first()
+            if permission is None and app_label in _APPLIED_BY_THEIR_OWN_MIGRATION:
+                continue  # that app's later migration calls this again
             if permission is None and _model_added_later(apps, app_label, codename):
                 continue  # a later migration (after the model's own) applies this again
             if permission is None:
-                raise LookupError(f"Permission {dotted} does not exist.")
+                raise LookupError(f"The permission {dotted} does not exist.")
             wanted.append(permission)
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.set(wanted)

@@ -33,7 +33,7 @@ from bookings.engine.placing import (
     screening_blocks_booking,
     screening_needs_review,
 )
-from bookings.engine.rules import BookingRules
+from bookings.engine.rules import BookingRules, visit_title
 from bookings.engine.screening import (
     flagged,
     screening_questions,
@@ -57,6 +57,7 @@ from bookings.online.booking_flow import (
     appointment_cancel_online,
     appointment_move_online,
     booking_release,
+    holds_release_for_email,
     manage_link_resend,
     patient_busy_times,
     plan_cancel_online,
@@ -126,12 +127,11 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
 
 
 def _visit_label(protocol: Protocol, sequence: int) -> str:
-    if sequence == 0:
-        return _("Preparation visit (%(what)s)") % {"what": protocol.preparation_name}
-    return _("Session %(number)s of %(count)s") % {
-        "number": sequence,
-        "count": protocol.session_count,
-    }
+    return visit_title(
+        sequence=sequence,
+        session_count=protocol.session_count,
+        preparation_name=str(protocol.preparation_name),
+    )
 
 
 def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list[dict]:
@@ -408,6 +408,10 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
             if _too_many(request, ratelimit.HOLD):
                 # The same page as before (chosen times, the real hold time), with the message.
                 return page(form, status=429)
+            # One email holds one course at a time (one query when there is nothing to free).
+            holds_release_for_email(
+                email=form.cleaned_data["email"], keep_proposal_id=flow["proposal"]
+            )
             try:
                 # Idempotent: a double click or a retry of this page holds one plan.
                 plan = booking_place(

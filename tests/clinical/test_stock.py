@@ -16,7 +16,7 @@ from treatments.models import ProductSource
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("clinical.migrations.0008_lots_from_free_text")
+migration = importlib.import_module("clinical.migrations.0009_lots_from_free_text")
 
 
 def test_free_text_lot_numbers_become_lots_matched_without_case_spaces_or_dashes(

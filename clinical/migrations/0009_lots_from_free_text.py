@@ -80,7 +80,7 @@ def first_versions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinical", "0007_lots_history_aftercare"),
+        ("clinical", "0008_lots_history_aftercare"),
         ("treatments", "0004_products"),
     ]
 

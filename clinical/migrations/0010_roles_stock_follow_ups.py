@@ -12,7 +12,7 @@ def apply_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinical", "0008_lots_from_free_text"),
+        ("clinical", "0009_lots_from_free_text"),
         ("treatments", "0004_products"),
     ]
 

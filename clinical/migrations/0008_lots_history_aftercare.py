@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bookings', '0007_patient_date_of_birth_index'),
-        ('clinical', '0006_audit_patient_export_erase'),
+        ('clinical', '0007_audit_staff_accounts'),
         ('treatments', '0004_products'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditentry',
             name='object_type',
-            field=models.CharField(choices=[('screening', 'Screening answers of a plan'), ('follow_up', 'Follow-up answers'), ('outcome', 'Outcome after the course'), ('adverse_event', 'Adverse event'), ('lot', 'Lot (recall)'), ('treatment_record', 'Treatment record'), ('photo', 'Photo'), ('plan', 'Plan'), ('patient', 'All data of a patient (export, erasure)')], max_length=20, verbose_name='object type'),
+            field=models.CharField(choices=[('screening', 'Screening answers of a plan'), ('follow_up', 'Follow-up answers'), ('outcome', 'Outcome after the course'), ('adverse_event', 'Adverse event'), ('lot', 'Lot (recall)'), ('treatment_record', 'Treatment record'), ('photo', 'Photo'), ('plan', 'Plan'), ('patient', 'All data of a patient (export, erasure)'), ('staff_account', 'Staff account')], max_length=20, verbose_name='object type'),
         ),
         migrations.CreateModel(
             name='FollowUp',
