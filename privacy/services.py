@@ -416,12 +416,12 @@ def guests_stale(*, days: int, now: datetime | None = None) -> models.QuerySet[P
         Q(consented_at__isnull=False)
         | ~Q(status__in=[PlanStatus.HELD, PlanStatus.CANCELLED])
         | Q(created_at__gte=cutoff)
-        # Still booking, however the period is set: a hold that has not run out.
-        | Q(status=PlanStatus.HELD, hold_expires_at__gt=now)
     )
+    # Still booking, however the period is set: a hold that has not run out.
+    booking = Plan.objects.live_holds(now).filter(patient=OuterRef("pk"))
     emailed = OutgoingEmail.objects.filter(patient=OuterRef("pk"))
     return Patient.objects.filter(created_at__lt=cutoff).exclude(
-        Exists(completed) | Exists(emailed)
+        Exists(completed) | Exists(booking) | Exists(emailed)
     )
 
 

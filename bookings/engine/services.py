@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _
 
 from bookings.engine.availability import Calendar, VisitSpec
 from bookings.engine.errors import (
+    BookingError,
     ConsentMissing,
     CourseRuleBroken,
     InvalidPlanState,
@@ -646,21 +647,42 @@ def _calendar_for(
     )
 
 
+def appointment_changeable_online(
+    *, plan: Plan, appointment: Appointment, now: datetime, rules: BookingRules | None = None
+) -> bool:
+    """Whether the patient may move or cancel this visit from their link: the one rule the
+    manage page's buttons show and the services enforce."""
+    rules = rules or BookingRules.from_settings()
+    return _change_refusal(plan, appointment, rules, now, online=True) is None
+
+
 def _require_changeable(
     plan: Plan, appointment: Appointment, rules: BookingRules, now: datetime, online: bool
 ) -> None:
+    refusal = _change_refusal(plan, appointment, rules, now, online)
+    if refusal is not None:
+        raise refusal
+
+
+def _change_refusal(
+    plan: Plan, appointment: Appointment, rules: BookingRules, now: datetime, online: bool
+) -> BookingError | None:
     if plan.status not in OPEN_PLAN_STATUSES or appointment.status != AppointmentStatus.BOOKED:
-        raise InvalidPlanState()
-    _require_live_hold(plan, now)
+        return InvalidPlanState()
+    if plan.status == PlanStatus.HELD and not plan.hold_is_live(now):
+        return InvalidPlanState(
+            _("The times held for this course ran out. Please choose times again.")
+        )
     if appointment.start <= now:
-        raise TooLateToChange(_("This appointment has already started or passed."))
+        return TooLateToChange(_("This appointment has already started or passed."))
     if online and appointment.start < later_by(now, rules.cancellation_notice):
-        raise TooLateToChange(_cancellation_notice_message(rules))
+        return TooLateToChange(_cancellation_notice_message(rules))
+    return None
 
 
 def _require_live_hold(plan: Plan, now: datetime) -> None:
     """A held plan whose hold ran out has lost its times (the next booking frees them)."""
-    if plan.status == PlanStatus.HELD and plan.hold_expires_at <= now:
+    if plan.status == PlanStatus.HELD and not plan.hold_is_live(now):
         raise InvalidPlanState(
             _("The times held for this course ran out. Please choose times again.")
         )

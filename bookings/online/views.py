@@ -33,12 +33,13 @@ from bookings.engine.placing import (
     screening_blocks_booking,
     screening_needs_review,
 )
-from bookings.engine.rules import BookingRules
+from bookings.engine.rules import BookingRules, visit_kind, visit_title
 from bookings.engine.screening import (
     flagged,
     screening_questions,
     screening_snapshot,
 )
+from bookings.engine.services import appointment_changeable_online
 from bookings.engine.tokens import manage_link_find
 from bookings.models import (
     OPEN_PLAN_STATUSES,
@@ -125,12 +126,12 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
 
 
 def _visit_label(protocol: Protocol, sequence: int) -> str:
-    if sequence == 0:
-        return _("Preparation visit (%(what)s)") % {"what": protocol.preparation_name}
-    return _("Session %(number)s of %(count)s") % {
-        "number": sequence,
-        "count": protocol.session_count,
-    }
+    return visit_title(
+        kind=visit_kind(sequence),
+        sequence=sequence,
+        session_count=protocol.session_count,
+        preparation_name=str(protocol.preparation_name),
+    )
 
 
 def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list[dict]:
@@ -142,7 +143,7 @@ def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list
             "start": visit.start,
             "end": visit.end,
             "clinician": names.get(visit.clinician_id, ""),
-            "is_preparation": visit.sequence == 0,
+            "is_preparation": visit.is_preparation,
         }
         for visit in visits
     ]
@@ -607,11 +608,7 @@ def _plan_appointment(link: ManageLink, pk: int) -> Appointment:
 
 
 def _changeable(appointment: Appointment, plan: Plan, rules: BookingRules, now: datetime) -> bool:
-    return (
-        plan.status in OPEN_PLAN_STATUSES
-        and appointment.status == AppointmentStatus.BOOKED
-        and appointment.start - now >= rules.cancellation_notice
-    )
+    return appointment_changeable_online(plan=plan, appointment=appointment, now=now, rules=rules)
 
 
 def manage_view(view):
@@ -645,7 +642,7 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
                 "appointment": appointment,
                 "label": _visit_label(plan.protocol, appointment.sequence),
                 "can_move": changeable,
-                "can_cancel": changeable and appointment.sequence > 0,
+                "can_cancel": changeable and not appointment.is_preparation,
             }
         )
     upcoming = [a for a in appointments if a.status == AppointmentStatus.BOOKED and a.start > now]
