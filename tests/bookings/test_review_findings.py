@@ -96,12 +96,13 @@ def test_a_lock_timeout_in_another_language_is_clinic_busy_not_a_server_error(
 ):
     visit = visit_in(5, course, weber)
 
-    def lock_timeout(moment):
+    def lock_timeout(appointment_id):
         error = OperationalError("FEHLER:  Sperrzeitüberschreitung")
         error.__cause__ = _GermanLockTimeout()
         raise error
 
-    monkeypatch.setattr(reception_module, "local_date", lock_timeout)
+    # The engine's plan lock (engine.locks.lock_appointment) is where a lock wait runs out.
+    monkeypatch.setattr(reception_module, "lock_appointment", lock_timeout)
 
     with pytest.raises(ClinicBusy):
         appointment_check_in(appointment=visit)
