@@ -264,6 +264,11 @@ class Plan(models.Model):
     )
     consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
     consent_language = models.CharField(_("consent language"), max_length=8, blank=True)
+    # For the clinic's reports (reports app): when the plan went to a clinician for review, and
+    # when it was first confirmed (a confirmed plan counts as booked revenue, and only a visit of
+    # a plan that was once confirmed counts as a cancellation; lapsed holds never do).
+    review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     consent_method = models.CharField(
         _("consent given"), max_length=16, choices=ConsentMethod.choices, blank=True
     )
@@ -377,6 +382,9 @@ class Appointment(models.Model):
         choices=AppointmentStatus.choices,
         default=AppointmentStatus.BOOKED,
     )
+    # Set by every cancellation path (bookings.services): a cancellation inside the notice
+    # period (BOOKING_CANCELLATION_NOTICE_HOURS) counts as late in the reports.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -523,28 +531,82 @@ class ScreeningAnswer(models.Model):
         return self.answer and self.outcome != ScreeningOutcome.FINE
 
 
+class ConsentTextQuerySet(models.QuerySet["ConsentText"]):
+    def for_course(
+        self, protocol: Protocol, language: str, *, now: datetime | None = None
+    ) -> ConsentText | None:
+        """The newest published text for this course's procedure and source.
+
+        Risks differ by procedure (laser, microneedling) and source (donor cells, the patient's
+        own fat or blood), so a text written for the course's exact combination comes first: in
+        the patient's language, else in English. Only when the clinic has none for it does the
+        general text (no procedure, no source) apply.
+        """
+        texts = list(
+            self.filter(
+                published_at__lte=now or timezone.now(),
+                language__in={language, "en"},
+                procedure__in={protocol.procedure, ""},
+                source__in={protocol.source, ""},
+            ).order_by("-version")
+        )
+        preference = [
+            (protocol.procedure, protocol.source, language),
+            (protocol.procedure, protocol.source, "en"),
+            ("", "", language),
+            ("", "", "en"),
+        ]
+        for procedure, source, lang in preference:
+            for text in texts:
+                if (text.procedure, text.source, text.language) == (procedure, source, lang):
+                    return text
+        return None
+
+
 class ConsentText(models.Model):
-    """A versioned consent text in one language. A new version never rewrites an accepted one."""
+    """A versioned consent text in one language. A new version never rewrites an accepted one.
+
+    A text is written for one combination of procedure and source (its risks are specific), or
+    for none (the general text). Versions count per language and combination.
+    """
 
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    procedure = models.CharField(
+        _("for procedure"),
+        max_length=32,
+        blank=True,
+        choices=Procedure.choices,
+        help_text=_("Leave empty for the general text used when no specific one exists."),
+    )
+    source = models.CharField(
+        _("for source"),
+        max_length=32,
+        blank=True,
+        choices=Source.choices,
+        help_text=_("Leave empty for the general text used when no specific one exists."),
+    )
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), help_text=_("Markdown."))
     published_at = models.DateTimeField(_("published at"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ConsentTextQuerySet.as_manager()
+
     class Meta:
-        ordering = ["language", "-version"]
+        ordering = ["language", "procedure", "source", "-version"]
         verbose_name = _("consent text")
         verbose_name_plural = _("consent texts")
         constraints = [
             models.UniqueConstraint(
-                fields=["language", "version"], name="consent_text_one_per_language_version"
+                fields=["language", "procedure", "source", "version"],
+                name="consent_text_one_per_course_language_version",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.language}, v{self.version})"
+        course = " + ".join(filter(None, [self.procedure, self.source])) or "general"
+        return f"{self.title} ({self.language}, {course}, v{self.version})"
 
 
 # --- Outgoing email (an outbox: written in the booking's transaction, sent by the tasks worker) ---
@@ -686,3 +748,45 @@ class ManageLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} ({self.created_at:%Y-%m-%d})"
+
+
+# --- The online booking funnel (aggregate daily counters, no personal data) ---------------------
+
+
+class FunnelStep(models.TextChoices):
+    """A step of the online booking, counted once per booking flow (bookings.funnel)."""
+
+    STARTED = "started", _("Screening started")
+    BLOCKED = "blocked", _("Blocked by screening")
+    TIMES_SHOWN = "times_shown", _("Times shown")
+    DETAILS = "details", _("Details page")
+    HELD = "held", _("Times held")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REVIEW = "review", _("Sent for clinician review")
+
+
+class FunnelDay(models.Model):
+    """How many booking flows reached a step on one local day, per protocol and language.
+
+    Only counts: no session id, address, patient or time of day, so nothing here identifies
+    anyone. Rows are incremented with one atomic upsert (bookings.funnel.funnel_step).
+    """
+
+    date = models.DateField(_("date"))
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="funnel_days")
+    language = models.CharField(_("language"), max_length=8)
+    step = models.CharField(_("step"), max_length=16, choices=FunnelStep.choices)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        ordering = ["date", "protocol", "language", "step"]
+        verbose_name = _("booking funnel day")
+        verbose_name_plural = _("booking funnel days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "protocol", "language", "step"], name="funnel_day_one_counter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.protocol_id} {self.language} {self.step}: {self.count}"

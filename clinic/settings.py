@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "education",
     "clinical",
     "privacy",
+    "reports",
 ]
 
 MIDDLEWARE = [

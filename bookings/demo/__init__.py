@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
+from bookings.demo.consent import seed_course_consent
 from bookings.engine.placing import (
     Channel,
     ConsentEvidence,
@@ -426,14 +427,17 @@ def seed_screening(*, refresh: bool = False) -> int:
 
 
 def seed_consent() -> int:
-    """Version 1 of the consent text in each language, if missing.
+    """Version 1 of each consent text, if missing: one per procedure and source, and the
+    general text (CONSENT_TEXTS) for a course no specific text is written for.
 
     Never overwritten, even with --refresh: patients accepted exactly this text.
     """
-    created = 0
+    created = seed_course_consent()
     for language, data in CONSENT_TEXTS.items():
         _, was_created = ConsentText.objects.get_or_create(
             language=language,
+            procedure="",
+            source="",
             version=1,
             defaults={**data, "published_at": timezone.now()},
         )
@@ -539,7 +543,8 @@ def _book_phone_course(spec: DemoPatient, *, from_day: date) -> Plan:
         patient=_demo_patient(spec),
         now=clock,
     )
-    return plan_consent_record(plan=plan, consent=ConsentEvidence(text=_consent(spec)), now=clock)
+    consent = ConsentText.objects.for_course(protocol, spec.language)
+    return plan_consent_record(plan=plan, consent=ConsentEvidence(text=consent), now=clock)
 
 
 def _book_for_review(spec: DemoPatient, *, clinician: Clinician) -> Plan:
@@ -562,11 +567,8 @@ def _book_for_review(spec: DemoPatient, *, clinician: Clinician) -> Plan:
     }
     # As on the booking pages: held, then confirmed with the consent (without the emails).
     booking_place(**placement, hold=True)
-    return booking_place(**placement, consent=ConsentEvidence(text=_consent(spec)))
-
-
-def _consent(spec: DemoPatient) -> ConsentText:
-    return ConsentText.objects.filter(language=spec.language).order_by("-version").first()
+    consent = ConsentText.objects.for_course(protocol, spec.language)
+    return booking_place(**placement, consent=ConsentEvidence(text=consent))
 
 
 def seed_visits(*, today: date) -> DemoVisits:

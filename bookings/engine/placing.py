@@ -228,14 +228,12 @@ def plan_consent_record(
         return locked
 
 
-def consent_text_current(language: str, *, now: datetime | None = None) -> ConsentText | None:
-    """The newest published consent text in this language, else in English."""
-    texts = list(
-        ConsentText.objects.filter(
-            published_at__lte=now or timezone.now(), language__in={language, "en"}
-        ).order_by("-version")
-    )
-    return next((t for t in texts if t.language == language), None) or next(iter(texts), None)
+def consent_text_current(
+    protocol: Protocol, language: str, *, now: datetime | None = None
+) -> ConsentText | None:
+    """The consent text a patient reads for this course: its procedure and source, in their
+    language (``ConsentText.objects.for_course``), whatever the channel."""
+    return ConsentText.objects.for_course(protocol, language, now=now)
 
 
 def plan_require_consent(plan: Plan) -> None:

@@ -182,6 +182,7 @@ def plan_book_locked(
         clinician_id=first_session.clinician_id,
         status=PlanStatus.HELD if hold else PlanStatus.CONFIRMED,
         hold_expires_at=later_by(now, rules.hold) if hold else None,
+        confirmed_at=None if hold else now,
         proposal_id=proposal_id,
     )
     for appointment in appointments:
@@ -275,7 +276,8 @@ def appointment_cancel(
                 )
             )
         current.status = AppointmentStatus.CANCELLED
-        current.save(update_fields=["status", "updated_at"])
+        current.cancelled_at = now
+        current.save(update_fields=["status", "cancelled_at", "updated_at"])
         if not plan.appointments.active().filter(kind=AppointmentKind.SESSION).exists():
             # No session left: a preparation visit still to come would serve nothing.
             _plans_close([plan.pk], PlanStatus.CANCELLED, now)
@@ -424,9 +426,14 @@ def _plan_transition(
         if status in (PlanStatus.DECLINED, PlanStatus.CANCELLED):
             _plans_close([locked.pk], status, now)
         else:
+            # The reports' timestamps: when the plan went to review, when it was first confirmed.
+            stamp = (
+                "review_requested_at" if status == PlanStatus.AWAITING_REVIEW else "confirmed_at"
+            )
             locked.status = status
             locked.hold_expires_at = None
-            locked.save(update_fields=["status", "hold_expires_at"])
+            setattr(locked, stamp, now)
+            locked.save(update_fields=["status", "hold_expires_at", stamp])
         locked.refresh_from_db(fields=["status", "hold_expires_at"])
         return locked
 
@@ -442,7 +449,7 @@ def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
         return
     Appointment.objects.filter(
         plan_id__in=plan_ids, status=AppointmentStatus.BOOKED, start__gt=now
-    ).update(status=AppointmentStatus.CANCELLED, updated_at=now)
+    ).update(status=AppointmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
     Plan.objects.filter(pk__in=plan_ids).update(status=status, hold_expires_at=None)
 
 

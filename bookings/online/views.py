@@ -76,6 +76,7 @@ from bookings.online.forms import (
     PatientDetailsForm,
     ScreeningForm,
 )
+from bookings.online.funnel import FunnelStep, funnel_completed, funnel_step
 from common.rendering import render_markdown
 from treatments.models import Protocol
 
@@ -208,6 +209,7 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
             previous = request.session.get(SESSION_KEY) or {}
             if screening_blocks_booking(snapshot):
                 # Nothing is kept: no answers in the session, no hold, no rows.
+                funnel_step(request, None, protocol=protocol, step=FunnelStep.BLOCKED)
                 _release_hold(previous)
                 _clear_flow(request)
                 return render(
@@ -229,6 +231,7 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
                 for item in flow.get("answers", [])
             }
         form = ScreeningForm(questions=questions, initial=initial)
+        funnel_step(request, flow, protocol=protocol, step=FunnelStep.STARTED)
     return render(
         request, "bookings/screening.html", {"protocol": protocol, "form": form, "step": 1}
     )
@@ -284,6 +287,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             _release_hold(flow)  # new times: a hold on older ones is given back
             _propose(flow, visits)
+            funnel_step(request, flow, protocol=protocol, step=FunnelStep.TIMES_SHOWN)
     _save_flow(request, flow)
     visits = visits_from_session(flow.get("visits", []))
     held = _held_plan_is_live(flow, timezone.now())
@@ -426,10 +430,12 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
                 _save_flow(request, flow)
                 return redirect("bookings:times", slug=protocol.slug)
             flow["plan_id"] = plan.pk
+            funnel_step(request, flow, protocol=protocol, step=FunnelStep.HELD)
             _save_flow(request, flow)
             return redirect("bookings:review", slug=protocol.slug)
     else:
         form = PatientDetailsForm(initial=initial)
+        funnel_step(request, flow, protocol=protocol, step=FunnelStep.DETAILS)
     return page(form)
 
 
@@ -480,7 +486,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("bookings:times", slug=protocol.slug)
     language = get_language()
-    consent = consent_text_current(language)
+    consent = consent_text_current(protocol, language)
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
@@ -510,6 +516,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("bookings:review", slug=protocol.slug)
         except InvalidPlanState:
             return redirect("bookings:review", slug=protocol.slug)  # shows "ran out"
+        funnel_completed(request, flow, protocol=protocol, plan=plan)
         _clear_flow(request)
         request.session[DONE_KEY] = plan.pk
         return redirect("bookings:done")
@@ -680,7 +687,7 @@ def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpRe
     plan = link.plan
     if plan.has_consent():
         return redirect("bookings:manage", token=token)
-    consent = consent_text_current(get_language())
+    consent = consent_text_current(plan.protocol, get_language())
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(

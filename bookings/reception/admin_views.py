@@ -668,7 +668,9 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 def consent_text_for(appointment: Appointment) -> ConsentText | None:
     """The consent text reception shows a patient who consents at the desk (their language)."""
-    return consent_text_current(appointment.plan.patient.preferred_language)
+    return consent_text_current(
+        appointment.plan.protocol, appointment.plan.patient.preferred_language
+    )
 
 
 def _consent_in_person(request: HttpRequest, appointment: Appointment) -> None:

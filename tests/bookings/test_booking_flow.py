@@ -368,7 +368,7 @@ def test_the_same_confirmation_processed_twice_in_parallel_is_still_one_email(pr
     plan = Plan.objects.get()
     flow = client.session[SESSION_KEY]
     answers = flow["answers"]
-    consent = ConsentText.objects.get(language="en")
+    consent = ConsentText.objects.for_course(protocol, "en")
     for _ in range(2):
         booking_place(
             channel=Channel.ONLINE,

@@ -75,7 +75,9 @@ def place(channel, protocol, *, proposal=None, screening=None, details=MARIA, pa
     }
     if channel == Channel.ONLINE:
         booking_place(**common, hold=True)
-        return booking_place(**common, consent=ConsentEvidence(text=consent_text_current("en")))
+        return booking_place(
+            **common, consent=ConsentEvidence(text=consent_text_current(protocol, "en"))
+        )
     return booking_place(**common)
 
 
@@ -134,7 +136,7 @@ def test_only_the_patient_consents_and_until_then_nothing_is_approved_or_treated
         plan = plan_consent_record(
             plan=plan,
             consent=ConsentEvidence(
-                text=consent_text_current("en"),
+                text=consent_text_current(clinic.protocol, "en"),
                 method=ConsentMethod.IN_PERSON,
                 recorded_by_id=desk.pk,
             ),
@@ -142,7 +144,10 @@ def test_only_the_patient_consents_and_until_then_nothing_is_approved_or_treated
         assert (plan.consent_method, plan.consent_recorded_by_id) == ("in_person", desk.pk)
     else:
         assert (plan.consent_method, plan.consent_recorded_by_id) == ("online", None)
-    assert plan.consent_text == consent_text_current("en") and plan.consented_at is not None
+    assert (
+        plan.consent_text == consent_text_current(clinic.protocol, "en")
+        and plan.consented_at is not None
+    )
 
     approved = clinical_services.plan_approve(plan=plan, reviewer=reviewer)
 
@@ -158,7 +163,7 @@ def test_reception_cannot_pass_a_consent_with_a_phone_booking(clinic):
             proposal_id=proposal_new_id(),
             answers=answers(clinic.protocol),
             details=MARIA,
-            consent=ConsentEvidence(text=consent_text_current("en")),
+            consent=ConsentEvidence(text=consent_text_current(clinic.protocol, "en")),
         )
     assert not Plan.objects.exists()
 
@@ -203,7 +208,7 @@ def test_confirming_online_a_course_that_is_not_held_is_refused(clinic):
             proposal_id=proposal_new_id(),
             answers=answers(protocol),
             details=MARIA,
-            consent=ConsentEvidence(text=consent_text_current("en")),
+            consent=ConsentEvidence(text=consent_text_current(protocol, "en")),
         )
     assert not Plan.objects.exists() and not Patient.objects.exists()
 
