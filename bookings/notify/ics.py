@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from bookings.engine.rules import clinic_zone
-from bookings.engine.rules import visit_title as rules_visit_title
+from bookings.engine.rules import visit_title as course_visit_title
 from bookings.models import Appointment, AppointmentStatus, Plan
 
 PRODID = "-//Lumen Skin Clinic//Exosome booking//EN"
@@ -48,8 +48,7 @@ def appointment_sequence(appointment: Appointment) -> int:
 
 
 def visit_title(plan: Plan, appointment: Appointment) -> str:
-    what = rules_visit_title(
-        kind=appointment.kind,
+    what = course_visit_title(
         sequence=appointment.sequence,
         session_count=plan.protocol.session_count,
         preparation_name=str(plan.protocol.preparation_name),

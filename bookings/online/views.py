@@ -33,13 +33,12 @@ from bookings.engine.placing import (
     screening_blocks_booking,
     screening_needs_review,
 )
-from bookings.engine.rules import BookingRules, visit_kind, visit_title
+from bookings.engine.rules import BookingRules, visit_title
 from bookings.engine.screening import (
     flagged,
     screening_questions,
     screening_snapshot,
 )
-from bookings.engine.services import appointment_changeable_online
 from bookings.engine.tokens import manage_link_find
 from bookings.models import (
     OPEN_PLAN_STATUSES,
@@ -58,6 +57,7 @@ from bookings.online.booking_flow import (
     appointment_cancel_online,
     appointment_move_online,
     booking_release,
+    holds_release_for_email,
     manage_link_resend,
     patient_busy_times,
     plan_cancel_online,
@@ -128,7 +128,6 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
 
 def _visit_label(protocol: Protocol, sequence: int) -> str:
     return visit_title(
-        kind=visit_kind(sequence),
         sequence=sequence,
         session_count=protocol.session_count,
         preparation_name=str(protocol.preparation_name),
@@ -144,7 +143,7 @@ def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list
             "start": visit.start,
             "end": visit.end,
             "clinician": names.get(visit.clinician_id, ""),
-            "is_preparation": visit.is_preparation,
+            "is_preparation": visit.sequence == 0,
         }
         for visit in visits
     ]
@@ -409,6 +408,10 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
             if _too_many(request, ratelimit.HOLD):
                 # The same page as before (chosen times, the real hold time), with the message.
                 return page(form, status=429)
+            # One email holds one course at a time (one query when there is nothing to free).
+            holds_release_for_email(
+                email=form.cleaned_data["email"], keep_proposal_id=flow["proposal"]
+            )
             try:
                 # Idempotent: a double click or a retry of this page holds one plan.
                 plan = booking_place(
@@ -615,7 +618,11 @@ def _plan_appointment(link: ManageLink, pk: int) -> Appointment:
 
 
 def _changeable(appointment: Appointment, plan: Plan, rules: BookingRules, now: datetime) -> bool:
-    return appointment_changeable_online(plan=plan, appointment=appointment, now=now, rules=rules)
+    return (
+        plan.status in OPEN_PLAN_STATUSES
+        and appointment.status == AppointmentStatus.BOOKED
+        and appointment.start - now >= rules.cancellation_notice
+    )
 
 
 def manage_view(view):
@@ -649,7 +656,7 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
                 "appointment": appointment,
                 "label": _visit_label(plan.protocol, appointment.sequence),
                 "can_move": changeable,
-                "can_cancel": changeable and not appointment.is_preparation,
+                "can_cancel": changeable and appointment.sequence > 0,
             }
         )
     upcoming = [a for a in appointments if a.status == AppointmentStatus.BOOKED and a.start > now]

@@ -20,6 +20,7 @@ from clinic.logging import JsonFormatter
 from clinic.urls import handler400, handler500  # noqa: F401  (this module is a root URLconf too)
 from clinic.urls import urlpatterns as project_urlpatterns
 from tests.factories import UserFactory
+from tests.second_factor import login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,7 @@ def test_a_permission_refusal_is_the_branded_page_in_the_visitors_language(clien
     # that was Django's bare English "403 Forbidden", without the clinic's phone.
     user = UserFactory(username="desk2", is_staff=True)
     user.groups.add(Group.objects.get(name="Reception"))
-    client.force_login(user)
+    login_with_second_factor(client, user)
 
     response = client.get("/de/staff/")
 
