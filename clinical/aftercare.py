@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from bookings.engine.errors import NotFound
-from bookings.engine.services import appointment_lock, booking_transaction
+from bookings.engine.locks import booking_transaction, lock_appointment
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -94,9 +94,9 @@ def follow_up_send(*, appointment: Appointment, now: datetime | None = None) -> 
     """Claim and queue this session's follow-up. False if it is not due or already claimed."""
     now = now or timezone.now()
 
-    def claim() -> bool:
+    with booking_transaction():
         try:
-            plan, _current = appointment_lock(appointment_id=appointment.pk)
+            plan, _current = lock_appointment(appointment.pk)
         except NotFound:
             return False
         current = follow_ups_due(now=now).filter(pk=appointment.pk, plan_id=plan.pk).first()
@@ -130,8 +130,6 @@ def follow_up_send(*, appointment: Appointment, now: datetime | None = None) -> 
         )
         follow_up.save(update_fields=["email"])
         return True
-
-    return booking_transaction(claim)
 
 
 def follow_ups_send_due(*, now: datetime | None = None) -> int:
