@@ -18,6 +18,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 from django.utils.translation import gettext
@@ -183,6 +184,10 @@ class SecondFactorMiddleware:
     /<lang>/staff/ is covered without a decorator. The sign-in and sign-out pages themselves are
     exempt (url names "login" and "logout"), so a password sign-in leads to the verification
     page, or to enrolment for staff without an authenticator yet.
+
+    Every response under those paths is also sent with `Cache-Control: no-store` (and private):
+    staff pages show patients' names and medical data, which must not stay in a shared browser's
+    cache or a proxy after sign-out. On paths too, so a new staff page cannot forget it.
     """
 
     EXEMPT_URL_NAMES = frozenset({"login", "logout"})
@@ -192,7 +197,10 @@ class SecondFactorMiddleware:
         self.prefixes = _second_factor_prefixes()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path_info.startswith(self.prefixes):
+            add_never_cache_headers(response)
+        return response
 
     def process_view(
         self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
