@@ -63,6 +63,7 @@ def course_propose(
         now=now,
         online=online,
         rules=rules,
+        lazy=True,
     )
     return _Planner(protocol, calendar, rules, preferred=clinician).propose(first_start)
 
@@ -150,18 +151,21 @@ class _Planner:
         self, index: int, previous: ProposedVisit, lead_clinician: int, anchor: int
     ) -> ProposedVisit:
         spec = self.specs[index]
-        feasible_days = [
+        # Walked lazily, day by day: the calendar reads a week only when the search gets there.
+        feasible_days = (
             day
             for day in self._window(index - 1, previous.day)
             if self._completable_from(index, day)
-        ]
+        )
         # Same clinician on the earliest day they can do; anyone on the earliest day otherwise.
+        earliest: date | None = None
         for day in feasible_days:
+            earliest = earliest or day
             own = self.calendar.openings(day, spec, clinician_id=lead_clinician)
             if own:
                 return self._closest_to(own, anchor)
-        day = feasible_days[0]  # non-empty: _completable_from(index - 1, previous.day) held
-        return self._closest_to(self.calendar.openings(day, spec), anchor)
+        assert earliest is not None  # _completable_from(index - 1, previous.day) held
+        return self._closest_to(self.calendar.openings(earliest, spec), anchor)
 
     def _closest_to(self, openings: list[Visit], anchor: int) -> Visit:
         return min(
