@@ -103,11 +103,12 @@ def _busy_rows(
           AND (clinician_id IS NULL OR {among("clinician_id", clinician_ids)})
         UNION ALL
         SELECT 'booked', a.clinician_id, a.device_id, {_epoch("a.start")}, {_epoch(a_end)}
-        FROM {appointment} a JOIN {plan} p ON p.id = a.plan_id
+        FROM {appointment} a
         WHERE {overlaps()}
           AND a.status <> {value(AppointmentStatus.CANCELLED.value)}
-          AND NOT (p.status = {value(PlanStatus.HELD.value)}
-                   AND p.hold_expires_at IS NOT NULL AND p.hold_expires_at <= {value(now)})
+          AND (SELECT NOT (p.status = {value(PlanStatus.HELD.value)}
+                           AND p.hold_expires_at IS NOT NULL AND p.hold_expires_at <= {value(now)})
+               FROM {plan} p WHERE p.id = a.plan_id)
           AND ({among("a.clinician_id", clinician_ids)} OR {among("a.device_id", device_ids)})
           AND NOT ({among("a.id", ignore_ids)})
     """
