@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings import availability
-from bookings.planner import course_propose
-from bookings.rules import course_problems
+from bookings.engine import availability
+from bookings.engine.planner import course_propose
+from bookings.engine.rules import course_problems
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 
 pytestmark = pytest.mark.django_db
