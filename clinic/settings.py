@@ -80,6 +80,13 @@ MIDDLEWARE = [
     # Permissions-Policy and the per-response nonce for cached pages.
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
+    # Only adds its header on the way out; here so cached pages served just below get it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The fast path: an anonymous visitor's cached public page is answered here, before the
+    # session, locale, CSRF, auth, messages, second-factor and lockout middleware and the URL
+    # resolver, none of which such a page needs; everything above still runs on it
+    # (common/page_cache.py, docs/performance.md).
+    "common.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,7 +98,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionMiddleware",
     "clinic.middleware.SecondFactorMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a sign-in refused during a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
     # Last, closest to the views: a lost database connection in a view becomes a 503.

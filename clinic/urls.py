@@ -25,13 +25,16 @@ urlpatterns = [
     path("livez", views.livez, name="livez"),
 ]
 
+# The education pages come first after home: Django tries the patterns in order and every include
+# that does not match costs its whole list, so the education pages, last behind the booking flow's
+# patterns, were resolved slowest of all public pages (issue 22).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("", include("education.urls")),
     path("treatments/", include("treatments.urls")),
     path("", include("bookings.online.urls")),
     path("staff/", include("clinical.urls")),
     path("account/", include("clinic.accounts.urls")),
-    path("", include("education.urls")),
 )
 
 # Branded error pages in the visitor's language (clinic/views.py); 404 uses templates/404.html.

@@ -23,6 +23,14 @@ What makes a cached page safe to give to the next visitor:
   whose pages never reflect the query string (education) declare `query="ignore"`, so a shared
   link with `?utm_source=…` is served from the cache.
 - **Language and host are in the key**; only 200 responses to GET and HEAD are stored.
+
+**The fast path** (`PublicPageCacheMiddleware`, issue 22): a page stored for a GET without a query
+string is also stored under its path, and the middleware serves it from there before the
+session, locale, CSRF, authentication, messages, second-factor and lockout middleware and the
+URL resolver run: an anonymous visitor's cached page needs none of them. It sits inside the
+middleware that make every response safe (request id and log line, security headers, CSP with
+this response's nonce, Permissions-Policy, X-Frame-Options, gzip), so a page served on the fast
+path carries the same headers as one served by the view (tests/clinic/test_page_fast_path.py).
 """
 
 from __future__ import annotations
@@ -85,6 +93,45 @@ def _without_nonce(request: HttpRequest, content: bytes) -> bytes:
     return content
 
 
+def _language_of(path_info: str) -> str | None:
+    """The language code a path starts with (/de/…), as i18n_patterns put it there."""
+    code = path_info[1:].partition("/")[0]
+    return code if code in _language_codes() else None
+
+
+@functools.cache
+def _language_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def _fast_path_key(request: HttpRequest, language: str) -> str:
+    return page_cache_key(
+        page=f"fast:{request.path}",
+        language=language,
+        origin=f"{request.scheme}://{request.get_host()}",
+    )
+
+
+def _fast_path_eligible(request: HttpRequest) -> bool:
+    """A GET without a query string, of a page whose language is its path's prefix."""
+    return (
+        request.method == "GET"
+        and not request.META.get("QUERY_STRING")
+        and _language_of(request.path_info) == get_language()
+    )
+
+
+def _cached_page_response(content: bytes, content_type: str, language: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    # What the full stack adds to a cached page: its language (LocaleMiddleware) and, because
+    # the staff checks read the session, Vary: Cookie (SessionMiddleware), so a shared cache
+    # never hands a signed-in member of staff the anonymous copy or the other way round.
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Cookie"
+    response.headers["Content-Length"] = str(len(content))  # as CommonMiddleware sets it
+    return response
+
+
 def cached_response(
     request: HttpRequest, *, page: str, render_page: Callable[[], HttpResponse]
 ) -> HttpResponse:
@@ -95,14 +142,44 @@ def cached_response(
         page=page, language=get_language(), origin=f"{request.scheme}://{request.get_host()}"
     )
     stored = cache.get(key)
-    if stored is not None:
-        content, content_type = stored
-        return HttpResponse(content, content_type=content_type)
-    response = render_page()
-    if _storable(request, response):
+    if stored is None:
+        response = render_page()
+        if not _storable(request, response):
+            return response
         stored = (_without_nonce(request, response.content), response["Content-Type"])
         cache.set(key, stored, PAGE_CACHE_SECONDS)
+    else:
+        response = HttpResponse(stored[0], content_type=stored[1])
+    if _fast_path_eligible(request):
+        # The next visit of this URL is answered by PublicPageCacheMiddleware.
+        cache.set(_fast_path_key(request, get_language()), stored, PAGE_CACHE_SECONDS)
     return response
+
+
+class PublicPageCacheMiddleware:
+    """Serve an anonymous visitor's cached public page before the heavy middleware runs.
+
+    See "The fast path" in the module docstring. A miss costs two cache reads at most (the
+    content generation is read again by the view); anything but a plain anonymous GET of a
+    language-prefixed path is passed on untouched.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and not request.META.get("QUERY_STRING")
+            and _is_anonymous_visit(request)
+        ):
+            language = _language_of(request.path_info)
+            if language is not None:
+                stored = cache.get(_fast_path_key(request, language))
+                if stored is not None:
+                    content, content_type = stored
+                    return _cached_page_response(content, content_type, language)
+        return self.get_response(request)
 
 
 def cached_public_page(*, query: QueryRule = ()) -> Callable[[View], View]:
