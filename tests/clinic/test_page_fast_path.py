@@ -10,12 +10,28 @@ from django.test import Client
 from django.urls import reverse
 
 from common.content_cache import content_cache_clear
-from tests.clinic.test_page_cache import header_nonce, public_site, without_nonce  # noqa: F401
-from tests.factories import ArticleFactory
+from tests.clinic.test_page_cache import header_nonce, without_nonce
+from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory
 
 PAGES = ["home", "catalogue", "protocol", "learn index", "education page"]
 # Differ on every response by design.
 PER_RESPONSE = {"X-Request-ID", "Content-Security-Policy"}
+
+
+@pytest.fixture
+def public_site(db):
+    indication = IndicationFactory(slug="acne-scars", name="Acne scars")
+    protocol = ProtocolFactory(name="Acne scar course", indications=[indication])
+    article = ArticleFactory(
+        title="What is an exosome?", related_protocols=[protocol], related_indications=[indication]
+    )
+    return {
+        "home": reverse("home"),
+        "catalogue": reverse("treatments:protocol-list"),
+        "protocol": protocol.get_absolute_url(),
+        "learn index": reverse("education:article-list"),
+        "education page": article.get_absolute_url(),
+    }
 
 
 def fast(response) -> bool:
