@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # CSP on every response that passes here (pages, admin, error pages); inside it, the
     # Permissions-Policy and the per-response nonce for cached pages.
-    "csp.middleware.CSPMiddleware",
+    "clinic.middleware.CSPMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
     # Only adds its header on the way out; here so cached pages served just below get it too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
