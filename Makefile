@@ -39,7 +39,9 @@ GUNICORN_CONFIG := $(if $(wildcard clinic/gunicorn.conf.py),-c clinic/gunicorn.c
 serve: $(STAMP)
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
-	$(SERVE_ENV) sh -c '$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	$(SERVE_ENV) sh -c 'if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
+	    $(BIN)/python manage.py rqworker --job-class django_tasks_rq.Job default & \
+	  else $(BIN)/python manage.py db_worker --no-reload & fi; worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/gunicorn clinic.wsgi $(GUNICORN_CONFIG) --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT)'
 

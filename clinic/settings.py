@@ -137,9 +137,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_TIMEOUT_SECONDS", 5, minimum=1),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif env_bool("DATABASE_POOL", default=False):
+    # Django's psycopg pool: each process keeps at most DATABASE_POOL_MAX_SIZE connections and
+    # lends one to a request for its duration, so servers × workers × max size (plus the tasks
+    # workers) bounds the connections, whatever the load; a request waits up to
+    # DATABASE_POOL_TIMEOUT seconds for a free one rather than opening another. Persistent
+    # connections are the pool's job then (CONN_MAX_AGE must be 0).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0, maximum=100),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4, minimum=1, maximum=100),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1, maximum=120),
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_bool(
+    "DATABASE_PGBOUNCER", default=False
+):
+    # Behind PgBouncer in transaction mode every transaction may run on another server
+    # connection: no server-side cursors (QuerySet.iterator() then fetches client-side), no
+    # persistent connections of our own. The app keeps no other session state: its only SET is
+    # SET LOCAL (ends with the transaction), and it takes no advisory locks and LISTENs to nothing.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Education pages are cached and invalidated on edit; with more than one process the cache must
@@ -268,15 +289,27 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Django's Tasks API (the django-tasks backport). "database" queues tasks in the database for
 # `manage.py db_worker`; "immediate" runs them in the request (development, tests).
 # At scale the same task code runs on the RQ or Celery backend of the same API.
-TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ["database", "immediate"])
+# "rq" queues them in Redis for `manage.py rqworker --job-class django_tasks_rq.Job default`
+# (several servers, many emails; docs/deploy.md), on TASKS_REDIS_URL or else REDIS_URL.
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ["database", "immediate", "rq"])
 TASKS = {
     "default": {
         "BACKEND": {
             "database": "django_tasks_db.DatabaseBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "rq": "django_tasks_rq.RQBackend",
         }[TASKS_BACKEND],
     }
 }
+RQ_QUEUES = {
+    "default": {
+        "URL": env_str("TASKS_REDIS_URL") or env_str("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        # A job running longer than this (an email stuck on a mail server) is stopped.
+        "DEFAULT_TIMEOUT": 300,
+    }
+}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
 # A patient email that fails is retried with growing pauses, then given up and shown in the admin.
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 
