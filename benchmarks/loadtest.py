@@ -480,13 +480,14 @@ def private_redis():
 
 
 @contextlib.contextmanager
-def served(port: int, database_url: str, redis_url: str | None, log: Path):
+def served(port: int, database_url: str, redis_url: str | None, log: Path, **extra: str):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": redis_url or "",
         "WEB_CONCURRENCY": str(web_concurrency()),
+        **extra,
     }
     with log.open("w") as output:
         server = subprocess.Popen(
@@ -627,6 +628,129 @@ async def run(
     return results
 
 
+# --- Two servers, one PostgreSQL, one Redis ------------------------------------------------------
+
+RACERS = 16
+CROWD = 200
+
+
+def emails_by_status(database_url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(database_url, connect_timeout=10) as connection:
+        rows = connection.execute(
+            "SELECT status, count(*) FROM bookings_outgoingemail GROUP BY status"
+        ).fetchall()
+    return dict(rows)
+
+
+async def same_slot_race(ports: list[int], slug: str) -> Result:
+    """RACERS patients, alternating between the servers, are proposed the same first course and
+    send their details at the same moment: one may hold it, every other one must be refused
+    ("just taken"), none may get a server error."""
+    result = Result(f"same-slot race, {RACERS} patients over {len(ports)} servers")
+    started = time.perf_counter()
+    earliest = date.today() + timedelta(days=5)
+    clients = [
+        Client(ports[number % len(ports)], f"127.0.0.{100 + number}") for number in range(RACERS)
+    ]
+    # The same protocol, first day and "any clinician": the planner proposes the same course.
+    await asyncio.gather(*(start_course(client, result, slug, earliest) for client in clients))
+    details_url = f"/en/book/{slug}/details/"
+    forms = []
+    for number, client in enumerate(clients):
+        page = expect(await client.request("GET", details_url), "details page")
+        values = {
+            "full_name": f"Race Patient {number}",
+            "email": f"race-{number}@example.com",
+            "phone": f"+49 30 777 {number:04d}",
+            "date_of_birth": "1980-01-01",
+            "preferred_language": "en",
+        }
+        forms.append(fill(post_form(page.body), values))
+    answers = await asyncio.gather(
+        *(
+            timed(
+                result,
+                lambda client=client, form=form: client.request("POST", details_url, form),
+                ok=lambda r: r.status == 302,
+            )
+            for client, form in zip(clients, forms, strict=True)
+        )
+    )
+    held = [
+        client
+        for client, answer in zip(clients, answers, strict=True)
+        if answer is not None and answer.header("Location").endswith("/review/")
+    ]
+    refused = sum(
+        1
+        for answer in answers
+        if answer is not None
+        and answer.status == 302
+        and not answer.header("Location").endswith("/review/")
+    )
+    booked = 0
+    for client in held:
+        review_url = f"/en/book/{slug}/review/"
+        review = expect(await client.request("GET", review_url), "review page")
+        consent = fill(post_form(review.body), {"consent": "on"})
+        confirmed = await client.request("POST", review_url, consent)
+        booked += confirmed.header("Location").endswith("/book/done/")
+    server_errors = sum(1 for answer in answers if answer is None or answer.status >= 500)
+    result.seconds = time.perf_counter() - started
+    result.notes = (
+        f"{len(held)} held and {booked} booked, {refused} refused as taken, "
+        f"{server_errors} server errors"
+    )
+    if not (len(held) == 1 and booked == 1 and refused == RACERS - 1 and not server_errors):
+        result.errors += 1
+    return result
+
+
+async def crowd(ports: list[int], paths: list[str], seconds: float) -> Result:
+    """CROWD clients at once, spread over the servers and pages: every answer a 200."""
+    result = Result(f"{CROWD} concurrent clients over {len(ports)} servers")
+    deadline = time.perf_counter() + seconds
+
+    async def visitor(number: int) -> None:
+        client = Client(ports[number % len(ports)], f"127.0.1.{number % 250 + 1}")
+        path = paths[number % len(paths)]
+        while time.perf_counter() < deadline and len(result.latencies) < MAX_REQUESTS_PER_SCENARIO:
+            await timed(result, lambda: client.request("GET", path))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(visitor(number) for number in range(CROWD)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def overlapping_appointments(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url, connect_timeout=10) as connection:
+        return connection.execute(
+            """
+            SELECT count(*) FROM bookings_appointment a JOIN bookings_appointment b
+              ON a.id < b.id AND a.status <> 'cancelled' AND b.status <> 'cancelled'
+             AND (a.clinician_id = b.clinician_id OR a.device_id = b.device_id)
+             AND a.start < b."end" AND b.start < a."end"
+            """
+        ).fetchone()[0]
+
+
+async def run_two_servers(ports: list[int], seconds: float) -> list[Result]:
+    probe = Client(ports[0])
+    for port in ports:
+        for _ in range(10):
+            await Client(port).request("GET", "/livez")
+    catalogue = await probe.request("GET", "/en/treatments/")
+    slugs = list(dict.fromkeys(re.findall(r'href="/en/treatments/([\w-]+)/"', catalogue.body)))
+    race = await same_slot_race(ports, slugs[0])
+    busy = await crowd(ports, ["/healthz", f"/en/book/{slugs[0]}/", "/en/learn/"], seconds)
+    return [race, busy]
+
+
 def report(results: list[Result]) -> bool:
     print(
         f"\n{'scenario':38} {'requests':>8} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} "
@@ -663,6 +787,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8, help="per scenario")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--bookings", type=int, default=24)
+    parser.add_argument(
+        "--servers",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: two servers on two ports (pooled connections, RQ tasks) for the race and crowd",
+    )
     options = parser.parse_args()
 
     print(f"Preparing {urlsplit(options.database_url).path.lstrip('/')} (migrate, seed_demo)…")
@@ -675,6 +806,9 @@ def main() -> int:
         check=True,
         timeout=600,
     )
+    log = Path(tempfile.gettempdir()) / f"clinic-loadtest-{options.port}.log"
+    if options.servers == 2:
+        return two_servers(options, log)
     log = Path(tempfile.gettempdir()) / f"clinic-loadtest-{options.port}.log"
     reference_port = free_port()
     reference_log = Path(tempfile.gettempdir()) / f"clinic-loadtest-bare-{reference_port}.log"
@@ -702,6 +836,43 @@ def main() -> int:
             )
     good = report(results)
     print("\nEvery page within its budget, no errors." if good else "\nFAILED.")
+    return 0 if good else 1
+
+
+def two_servers(options: argparse.Namespace, log: Path) -> int:
+    """Two `make serve` on two ports against one PostgreSQL and one Redis, as production runs
+    them: pooled connections (DATABASE_POOL) and tasks on Redis (TASKS_BACKEND=rq)."""
+    ports = [options.port, free_port()]
+    logs = [log, Path(tempfile.gettempdir()) / f"clinic-loadtest-{ports[1]}.log"]
+    with private_redis() as redis_url:
+        if redis_url is None:
+            sys.exit("Two servers need a shared Redis: install redis-server.")
+        print(
+            f"Two servers on {HOST}:{ports[0]} and {HOST}:{ports[1]} (logs {logs[0]}, {logs[1]})…"
+        )
+        shared = {"DATABASE_POOL": "true", "TASKS_BACKEND": "rq"}
+        with (
+            served(ports[0], options.database_url, redis_url, logs[0], **shared),
+            served(ports[1], options.database_url, redis_url, logs[1], **shared),
+        ):
+            results = asyncio.run(
+                asyncio.wait_for(run_two_servers(ports, options.seconds), timeout=600)
+            )
+            # The confirmation goes out through the RQ worker of either server.
+            deadline = time.monotonic() + 30
+            while emails_by_status(options.database_url).get("pending") and (
+                time.monotonic() < deadline
+            ):
+                time.sleep(1)
+    emails = emails_by_status(options.database_url)
+    print(f"\nBooking emails by status (sent by the RQ workers): {emails}")
+    overlaps = overlapping_appointments(options.database_url)
+    too_many = sum(path.read_text(errors="replace").count("too many clients") for path in logs)
+    good = report(results)
+    print(f"\nOverlapping appointments: {overlaps}; 'too many clients' in the logs: {too_many}")
+    good &= overlaps == 0 and too_many == 0 and emails.get("sent", 0) >= 1
+    good &= not emails.get("pending") and not emails.get("failed")
+    print("\nOne booking in the race, no overlap, no error." if good else "\nFAILED.")
     return 0 if good else 1
 
 
