@@ -40,23 +40,15 @@ from treatments.models import Protocol
 ProposedVisit = Visit
 
 
-def course_propose(
-    *,
-    protocol: Protocol,
-    first_start: datetime | None = None,
-    clinician: Clinician | None = None,
-    now: datetime | None = None,
-    online: bool = True,
-) -> list[ProposedVisit]:
-    """Propose the whole course, starting at `first_start` or as early as possible.
+def course_calendar(*, protocol: Protocol, now: datetime, online: bool = True) -> Calendar:
+    """The calendar a proposal searches: every qualified clinician, from the earliest bookable
+    day to the end of the horizon, read week by week as the search reaches it.
 
-    Raises NoCourseFits with a reason a patient understands when no course fits the horizon.
+    One calendar can serve several proposals of one request (the times page tries a few first
+    days), so the calendar is read once per request.
     """
     rules = BookingRules.from_settings()
-    now = aware(now or timezone.now())
-    if first_start is not None:
-        first_start = instant(first_start)
-    calendar = Calendar(
+    return Calendar(
         protocol=protocol,
         first_day=local_date(rules.earliest_start(now, online=online)),
         last_day=rules.last_day(now),
@@ -65,6 +57,29 @@ def course_propose(
         rules=rules,
         lazy=True,
     )
+
+
+def course_propose(
+    *,
+    protocol: Protocol,
+    first_start: datetime | None = None,
+    clinician: Clinician | None = None,
+    now: datetime | None = None,
+    online: bool = True,
+    calendar: Calendar | None = None,
+) -> list[ProposedVisit]:
+    """Propose the whole course, starting at `first_start` or as early as possible.
+
+    `calendar`: one from `course_calendar()` with the same protocol, `now` and `online`, to share
+    between proposals. Raises NoCourseFits with a reason a patient understands when no course
+    fits the horizon.
+    """
+    rules = BookingRules.from_settings()
+    now = aware(now or timezone.now())
+    if first_start is not None:
+        first_start = instant(first_start)
+    if calendar is None:
+        calendar = course_calendar(protocol=protocol, now=now, online=online)
     return _Planner(protocol, calendar, rules, preferred=clinician).propose(first_start)
 
 
