@@ -246,7 +246,9 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.path_info.startswith(self.prefixes):
+        if request.path_info.startswith(self.prefixes) and "no-store" not in response.get(
+            "Cache-Control", ""
+        ):
             add_never_cache_headers(response)
         return response
 
