@@ -363,6 +363,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions (a patient's booking flow, staff sign-ins) are read from the shared cache and written to
+# both, so a request reads no session row; the database keeps them through a cache outage or
+# eviction (the cache is an accelerator, never a dependency).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Trust X-Forwarded-Proto only behind a proxy that sets it and strips it from clients; without
 # such a proxy anyone could send "https" and be treated as on a secure connection.
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
