@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "education",
     "clinical",
     "privacy",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user is known: which device verified this session, the staff idle timeout, and
-    # the second factor for staff who can see medical data (/admin/ and /<lang>/staff/).
+    # the second factor for every staff account (/admin/ and /<lang>/staff/).
     "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionMiddleware",
     "clinic.middleware.SecondFactorMiddleware",
@@ -190,8 +191,29 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused during a lock or an account pause checks no password and is not counted
+# (counting it would let anyone keep a colleague locked out just by trying).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
+# A browser that completed a full sign-in for a user before (a "known device") is not locked by
+# other people's failures; the lockout page also explains an account-wide pause.
+AXES_WHITELIST_CALLABLE = "clinic.accounts.signin.axes_whitelisted"
+AXES_LOCKOUT_CALLABLE = "clinic.accounts.signin.lockout_response"
+# Across all addresses: from this many failures for one username, each further one pauses that
+# account's sign-in from unknown browsers for longer (1, 2, 4 … minutes, at most the cap), and
+# the owner and the clinic managers are emailed (clinic/accounts/signin.py, docs/security.md).
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 10, minimum=2, maximum=1000)
+LOGIN_ACCOUNT_PAUSE_MAX_MINUTES = env_int(
+    "LOGIN_ACCOUNT_PAUSE_MAX_MINUTES", 15, minimum=1, maximum=24 * 60
+)
+# How long a browser stays "known" after a full sign-in (password and second factor).
+KNOWN_DEVICE_DAYS = env_int("KNOWN_DEVICE_DAYS", 90, minimum=1, maximum=400)
+# A link to set up a second factor (an invitation, or after a lost authenticator) works once,
+# for this many hours.
+STAFF_ENROLMENT_LINK_HOURS = env_int("STAFF_ENROLMENT_LINK_HOURS", 72, minimum=1, maximum=24 * 14)
+# A clinician's calendar subscription covers their visits this many weeks ahead.
+CALENDAR_FEED_WEEKS = env_int("CALENDAR_FEED_WEEKS", 8, minimum=1, maximum=52)
 # Axes would log usernames; clinic.accounts.signals logs ids instead. Its table of every
 # successful sign-in (username, address, browser) is not kept either: the log lines say enough,
 # and lockouts need only the failures.
@@ -319,6 +341,8 @@ CLINIC_PHONE = env_str("CLINIC_PHONE", "+49 30 1234 5678")
 CLINIC_EMAIL = env_str("CLINIC_EMAIL", "hello@lumen-skin.example")
 CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "Beispielstraße 12, 10115 Berlin")
 CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "EUR")
+# Phone numbers without a country code are read as numbers of this country (ISO 3166 code).
+CLINIC_COUNTRY = env_str("CLINIC_COUNTRY", "DE")
 # For complications outside opening hours; the aftercare text and the contact page name it.
 CLINIC_AFTER_HOURS_PHONE = env_str("CLINIC_AFTER_HOURS_PHONE", "+49 30 1234 5699")
 # A link to the clinic on a map (any https map service); empty hides the link.

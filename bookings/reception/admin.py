@@ -7,6 +7,7 @@ re-check, write). Nothing medical (screening answers, treatment records, photos)
 from the reception pages.
 """
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from bookings.engine.errors import BookingError
@@ -124,7 +125,9 @@ class ChangedOnlyByServices:
         return obj is None and super().has_change_permission(request)
 
 
-def _run_on_each(request: HttpRequest, queryset: QuerySet, action: str, done: str) -> None:
+def _run_on_each(
+    request: HttpRequest, queryset: QuerySet, action: str, done: Callable[[int], str]
+) -> None:
     """Call the action's service per appointment; each refusal is reported with its message."""
     service, logged = admin_views.STATUS_ACTIONS[action]
     count = 0
@@ -140,7 +143,7 @@ def _run_on_each(request: HttpRequest, queryset: QuerySet, action: str, done: st
             admin_views.log_reception_change(request, appointment, logged)
             count += 1
     if count:
-        messages.success(request, done % {"count": count})
+        messages.success(request, done(count) % {"count": count})
 
 
 @admin.register(Appointment)
@@ -213,6 +216,10 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             "subtitle": _appointment_heading(appointment) if appointment else "",
             "status_buttons": buttons,
             "can_move": bool(buttons) and appointment.status == "booked",
+            # No treatment without consent: reception records consent given at the desk.
+            "consent_text": admin_views.consent_text_for(appointment)
+            if buttons and not appointment.plan.has_consent()
+            else None,
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -249,9 +256,12 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
         """What was sent and when; "pending" is an email the mail server has not taken yet."""
         sent = list(obj.sent_reminders.select_related("email").order_by("created_at"))
         if not sent:
-            return _("None yet. A reminder goes out %(hours)s hours before the visit.") % {
-                "hours": settings.REMINDER_HOURS_BEFORE
-            }
+            hours = settings.REMINDER_HOURS_BEFORE
+            return ngettext(
+                "None yet. A reminder goes out %(hours)s hour before the visit.",
+                "None yet. A reminder goes out %(hours)s hours before the visit.",
+                hours,
+            ) % {"hours": hours}
         return format_html(
             "<ul class='reception-list'>{}</ul>",
             format_html_join("", "<li>{}</li>", ((_reminder_line(r),) for r in sent)),
@@ -259,11 +269,21 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Check in"), permissions=["change"])
     def check_in(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        _run_on_each(request, queryset, "check_in", _("Checked in %(count)s visit(s)."))
+        _run_on_each(
+            request,
+            queryset,
+            "check_in",
+            lambda n: ngettext("Checked in %(count)s visit.", "Checked in %(count)s visits.", n),
+        )
 
     @admin.action(description=gettext_lazy("Complete"), permissions=["change"])
     def complete(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        _run_on_each(request, queryset, "complete", _("Completed %(count)s visit(s)."))
+        _run_on_each(
+            request,
+            queryset,
+            "complete",
+            lambda n: ngettext("Completed %(count)s visit.", "Completed %(count)s visits.", n),
+        )
 
     @admin.action(description=gettext_lazy("Mark as no-show"), permissions=["change"])
     def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
@@ -271,7 +291,9 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             request,
             queryset,
             "no_show",
-            _("Marked %(count)s visit(s) as no-show."),
+            lambda n: ngettext(
+                "Marked %(count)s visit as no-show.", "Marked %(count)s visits as no-show.", n
+            ),
         )
 
     @admin.action(description=gettext_lazy("Cancel and email the patient"), permissions=["change"])
@@ -280,7 +302,11 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             request,
             queryset,
             "cancel",
-            _("Cancelled %(count)s visit(s); the patients are emailed."),
+            lambda n: ngettext(
+                "Cancelled %(count)s visit; the patient is emailed.",
+                "Cancelled %(count)s visits; the patients are emailed.",
+                n,
+            ),
         )
 
 
@@ -597,7 +623,11 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
         sent = sum(email_deliver(email_id=pk) for pk in pending)
         messages.info(
             request,
-            _("%(sent)s of %(count)s pending email(s) sent.")
+            ngettext(
+                "%(sent)s of %(count)s pending email sent.",
+                "%(sent)s of %(count)s pending emails sent.",
+                len(pending),
+            )
             % {"sent": sent, "count": len(pending)},
         )
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib import admin
-from django.urls import URLPattern, reverse
+from django.urls import LocalePrefixPattern, URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 from django.utils import timezone
 from django.utils.translation import override
 
@@ -23,15 +24,32 @@ from tests.clinical.conftest import sign_in, staff_user
 pytestmark = pytest.mark.django_db
 
 
+def staff_url_modules() -> list:
+    """Every URL module included under /<lang>/staff/ in the project's URLconf."""
+    found = []
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and isinstance(entry.pattern, LocalePrefixPattern):
+            for included in entry.url_patterns:
+                if isinstance(included, URLResolver) and str(included.pattern).startswith("staff/"):
+                    found.append(included.urlconf_module)
+    return found
+
+
 def staff_area_urls(*, plan, appointment) -> list[str]:
-    ids = {"plan_id": plan.pk, "appointment_id": appointment.pk, "photo_id": 1}
+    ids = {"plan_id": plan.pk, "appointment_id": appointment.pk}
     urls = []
-    for pattern in staff_urls.urlpatterns:
-        assert isinstance(pattern, URLPattern)
-        kwargs = {name: ids.get(name, "before") for name in pattern.pattern.converters}
-        for language in ("en", "de", "tr"):
-            with override(language):
-                urls.append(reverse(f"clinical:{pattern.name}", kwargs=kwargs))
+    modules = staff_url_modules()
+    assert staff_urls in modules
+    for module in modules:
+        for pattern in module.urlpatterns:
+            assert isinstance(pattern, URLPattern)
+            kwargs = {
+                name: ids.get(name, 1 if isinstance(converter, IntConverter) else "before")
+                for name, converter in pattern.pattern.converters.items()
+            }
+            for language in ("en", "de", "tr"):
+                with override(language):
+                    urls.append(reverse(f"{module.app_name}:{pattern.name}", kwargs=kwargs))
     return urls
 
 
