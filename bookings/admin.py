@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
-from bookings import admin_views
+from bookings import admin_calendar, admin_views
+from bookings.desk import visit_state_label, visit_verdicts
 from bookings.emails import email_deliver
 from bookings.errors import BookingError
 from bookings.models import (
@@ -38,6 +39,7 @@ from bookings.models import (
 )
 from bookings.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
 from bookings.reception import appointment_title
+from bookings.reminders import reminder_expected
 from bookings.rules import clinic_zone, local_date
 from clinic.admin_base import ReadOnlyAdmin
 from clinic.content_cache import ClearsEducationCacheAdmin
@@ -146,7 +148,7 @@ def _run_on_each(request: HttpRequest, queryset: QuerySet, action: str, done: st
 
 @admin.register(Appointment)
 class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
-    list_display = ["when", "patient", "protocol", "visit", "clinician", "device", "status"]
+    list_display = ["when", "patient", "protocol", "visit", "clinician", "device", "state"]
     list_display_links = ["when"]
     list_filter = [DayFilter, "clinician", "status", "plan__protocol"]
     search_fields = ["plan__patient__full_name", "plan__patient__email", "plan__patient__phone"]
@@ -175,6 +177,7 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
         return [
+            *admin_calendar.calendar_urls(view),
             path("book/", view(admin_views.phone_booking), name="bookings_appointment_book"),
             path("export/", view(admin_views.export), name="bookings_appointment_export"),
             path(
@@ -199,21 +202,22 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     ) -> HttpResponse:
         appointment = self.get_object(request, object_id)
         buttons: list[tuple[str, str]] = []
+        can_move = False
         if appointment is not None and request.user.has_perm("bookings.change_appointment"):
-            if appointment.status == "booked":
-                buttons = [
-                    ("check_in", _("Check in")),
-                    ("no_show", _("No-show")),
-                    ("cancel", _("Cancel and email the patient")),
-                ]
-            elif appointment.status == "checked_in":
-                buttons = [("complete", _("Complete"))]
+            # Only what the engine would allow now (bookings.desk): no check-in for tomorrow.
+            verdicts = visit_verdicts(appointment, timezone.now())
+            buttons = [
+                (name, label)
+                for name, label in admin_views.STATUS_BUTTONS
+                if verdicts[name].allowed
+            ]
+            can_move = verdicts["move"].allowed
         context = {
             **(extra_context or {}),
             # "Patient · Session 2 of 3 · time" reads better for reception than the model's str().
             "subtitle": _appointment_heading(appointment) if appointment else "",
             "status_buttons": buttons,
-            "can_move": bool(buttons) and appointment.status == "booked",
+            "can_move": can_move,
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -233,6 +237,11 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def visit(self, obj: Appointment) -> str:
         return appointment_title(obj)
 
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def state(self, obj: Appointment) -> str:
+        # "Awaiting review" rather than "Booked" for a course a clinician has not approved yet.
+        return visit_state_label(obj)
+
     @admin.display(description=gettext_lazy("patient"))
     def patient_link(self, obj: Appointment) -> str:
         url = reverse("admin:bookings_patient_change", args=[obj.plan.patient_id])
@@ -249,6 +258,8 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def reminders(self, obj: Appointment) -> str:
         """What was sent and when; "pending" is an email the mail server has not taken yet."""
         sent = list(obj.sent_reminders.select_related("email").order_by("created_at"))
+        if not sent and not reminder_expected(obj):
+            return _("None, and none will go out for this visit.")
         if not sent:
             return _("None yet. A reminder goes out %(hours)s hours before the visit.") % {
                 "hours": settings.REMINDER_HOURS_BEFORE

@@ -301,6 +301,12 @@ BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 20, minimum=1)
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 # Patients are reminded of a visit once, this many hours before it (`manage.py send_reminders`).
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24, minimum=1, maximum=168)
+# The front desk's calendar flags a booked patient as late this many minutes after the start,
+# and accepts a no-show from this many minutes after the start on (never before the start).
+RECEPTION_LATE_MINUTES = env_int("RECEPTION_LATE_MINUTES", 10, minimum=1, maximum=120)
+RECEPTION_NO_SHOW_GRACE_MINUTES = env_int(
+    "RECEPTION_NO_SHOW_GRACE_MINUTES", 15, minimum=0, maximum=240
+)
 # The site's public address, for links in emails sent without a request (the reminder job).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

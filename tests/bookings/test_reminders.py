@@ -197,6 +197,8 @@ def test_a_failing_mail_server_leaves_the_reminder_pending_and_a_later_run_sends
 def test_the_command_queues_due_reminders_once(protocol, clinician, patient):
     soon = timezone.now() + timedelta(hours=2)
     appointment = book(protocol, clinician, patient, soon)
+    # Booked two days ago: a visit booked inside its reminder window gets no reminder.
+    Appointment.objects.update(updated_at=timezone.now() - timedelta(days=2))
     out, again = StringIO(), StringIO()
 
     call_command("send_reminders", stdout=out)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from bookings import admin_views, services
-from bookings import reception as reception_module
+from bookings import desk as desk_module
 from bookings import reminders as reminders_module
 from bookings.errors import ClinicBusy, InvalidPlanState, NotFound
 from bookings.models import (
@@ -102,7 +102,8 @@ def test_a_lock_timeout_in_another_language_is_clinic_busy_not_a_server_error(
         error.__cause__ = _GermanLockTimeout()
         raise error
 
-    monkeypatch.setattr(reception_module, "local_date", lock_timeout)
+    # The check-in rule reads the local date inside the locked transaction (bookings.desk).
+    monkeypatch.setattr(desk_module, "local_date", lock_timeout)
 
     with pytest.raises(ClinicBusy):
         appointment_check_in(appointment=visit)
@@ -282,9 +283,15 @@ def test_the_phone_booking_page_survives_an_earliest_date_at_the_ends_of_the_cal
     reception, course, weber, earliest
 ):
     patient = PatientFactory()
-    response = reception.get(
+    response = reception.post(
         reverse("admin:bookings_appointment_book"),
-        {"patient": patient.pk, "protocol": course.pk, "clinician": "", "earliest": earliest},
+        {
+            "step": "show",
+            "patient": patient.pk,
+            "protocol": course.pk,
+            "clinician": "",
+            "earliest": earliest,
+        },
     )
     assert response.status_code == 200
     assert not Plan.objects.filter(patient=patient).exists()
@@ -360,7 +367,7 @@ def test_a_phone_booking_whose_answers_cannot_be_saved_leaves_no_plan_and_no_new
         "clinician": weber.pk,
         "earliest": (today() + timedelta(days=2)).isoformat(),
     }
-    page = reception.get(BOOK, details)
+    page = reception.post(BOOK, {**details, "step": "show"})
     data = booking_data(page)
     saving = admin_views.screening_answers_save
     monkeypatch.setattr(admin_views, "screening_answers_save", _fail_with(DatabaseError()))
@@ -490,6 +497,8 @@ def test_one_reminder_that_fails_does_not_stop_the_others_and_is_logged_by_id_on
 ):
     broken = visit_in(3 * 60, course, weber, full_name="Zelda Quuxington")
     fine = visit_in(5 * 60, course, weber)
+    # Booked two days ago: a visit booked inside its reminder window gets no reminder.
+    Appointment.objects.update(updated_at=timezone.now() - timedelta(days=2))
     context = reminders_module._reminder_context
 
     def fails_for_one(appointment):
