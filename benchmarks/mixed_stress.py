@@ -28,10 +28,10 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from bookings.errors import BookingError, ClinicBusy, SlotTaken
+from bookings.engine.errors import BookingError, ClinicBusy, SlotTaken
+from bookings.engine.planner import ProposedVisit
+from bookings.engine.services import appointment_cancel, appointment_reschedule, plan_book
 from bookings.models import Appointment, Clinician, Device, Patient, WorkingHours
-from bookings.planner import ProposedVisit
-from bookings.services import appointment_cancel, appointment_reschedule, plan_book
 from treatments.models import Procedure, Protocol, Source
 
 ZONE = timezone.get_default_timezone()

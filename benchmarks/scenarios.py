@@ -27,8 +27,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from benchmarks.mixed_stress import mixed_stress
-from bookings.availability import free_start_times
-from bookings.errors import BookingError, SlotTaken
+from bookings.engine.availability import free_start_times
+from bookings.engine.errors import BookingError, SlotTaken
+from bookings.engine.planner import ProposedVisit, course_propose
+from bookings.engine.services import plan_book
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -39,8 +41,6 @@ from bookings.models import (
     PlanStatus,
     WorkingHours,
 )
-from bookings.planner import ProposedVisit, course_propose
-from bookings.services import plan_book
 from treatments.models import Procedure, Protocol, Source
 
 ZONE = timezone.get_default_timezone()

@@ -590,7 +590,7 @@ class AgendaDay(Appointment):
 
 class ManageLinkQuerySet(models.QuerySet["ManageLink"]):
     def usable(self) -> ManageLinkQuerySet:
-        """Not revoked. Whether it has expired depends on the plan's visits (bookings.tokens)."""
+        """Not revoked. Whether it has expired depends on the plan's visits (engine.tokens)."""
         return self.filter(revoked_at__isnull=True)
 
 

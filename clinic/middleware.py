@@ -4,7 +4,6 @@ and a kind 503 when the database is down. The order in settings.MIDDLEWARE matte
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -18,12 +17,16 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 from django.utils.translation import gettext
 
-from clinic.accounts.services import has_second_factor, needs_second_factor
+from clinic.accounts.services import (
+    LAST_SEEN_SESSION_KEY,
+    has_second_factor,
+    needs_second_factor,
+)
 from clinic.logging import DATABASE_UNAVAILABLE, request_id_var, safe_path
+from common.csp import nonce_placeholder
 
 logger = logging.getLogger("clinic.request")
 auth_logger = logging.getLogger("clinic.auth")
@@ -33,25 +36,6 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase]
 # A request id a proxy or load balancer sent is kept (so one id follows a request through every
 # layer) if it is short and plain; anything else is replaced, so a client cannot write into logs.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-
-# Where the nonce goes in templates of cached pages ({% csp_nonce %}): the cached HTML keeps the
-# placeholder, and every response gets its own nonce here. The placeholder is derived from
-# SECRET_KEY (the same in every worker, so cached pages work everywhere) and never leaves the
-# server: a public string would be swapped for the nonce wherever a visitor typed it (a search
-# term), handing any HTML injection a valid <script nonce>.
-@functools.cache
-def _nonce_placeholder(secret_key: str) -> bytes:
-    digest = salted_hmac("clinic.middleware.NONCE_PLACEHOLDER", "v1", secret=secret_key)
-    return f"csp-nonce-{digest.hexdigest()[:32]}".encode("ascii")
-
-
-def nonce_placeholder() -> bytes:
-    # Computed on first use, not at import: commands that sign nothing run without SECRET_KEY.
-    return _nonce_placeholder(settings.SECRET_KEY)
-
-
-LAST_SEEN_SESSION_KEY = "staff_last_seen"
 
 
 def _user_id(request: HttpRequest) -> int | None:

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    # Shared building blocks (search, page cache, Markdown, CSP nonce); no models, imports no app.
+    "common",
     "clinic",
     "treatments",
     "bookings",
@@ -111,7 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "clinic.context_processors.clinic",
+                "common.context_processors.clinic",
             ],
         },
     },
@@ -162,7 +164,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "clinic.accounts.services.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 # Axes would log usernames; clinic.accounts.signals logs ids instead. Its table of every
 # successful sign-in (username, address, browser) is not kept either: the log lines say enough,
 # and lockouts need only the failures.

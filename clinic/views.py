@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from clinic.logging import DATABASE_UNAVAILABLE
-from clinic.page_cache import cached_public_page
+from common.page_cache import cached_public_page
 from education.models import Article
 from treatments.models import Protocol
 

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from bookings.admin import PlanAdmin as BookingPlanAdmin
 from bookings.models import Plan
-from clinic.admin_base import ReadOnlyAdmin
+from bookings.reception.admin import PlanAdmin as BookingPlanAdmin
 from clinical.access import appointments_visible_to, plans_visible_to, sees_every_patient
 from clinical.audit import audit_record
 from clinical.models import AuditEntry, AuditObject, Photo, TreatmentRecord
+from common.admin_base import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)

@@ -17,8 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bookings.engine.rules import local_date
 from bookings.models import Appointment, Clinician
-from bookings.rules import local_date
 from treatments.models import Procedure
 
 

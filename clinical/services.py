@@ -1,6 +1,6 @@
 """Clinical workflows: reviewing a plan, recording a treatment, adding a photo.
 
-Plan decisions go through the booking engine (`bookings.services.plan_confirm` / `plan_decline`:
+Plan decisions go through the booking engine (`engine.services.plan_confirm` / `plan_decline`:
 they lock the plan, free the times of a declined plan and record who decided and when); this
 module adds the rules of a review — only a plan awaiting review can be decided, once — and the
 patient's email, queued in the same transaction so that a decision rolled back sends nothing.
@@ -21,9 +21,9 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from bookings import services as booking_services
-from bookings.emails import email_patient
-from bookings.errors import BookingError, InvalidPlanState
+from bookings.engine import services as booking_services
+from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.rules import clinic_zone
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -32,7 +32,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import clinic_zone
+from bookings.notify.emails import email_patient
 from clinical.models import Photo, TreatmentRecord, normalise_lot
 from clinical.photos import photo_process, photo_storage_save
 

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings.errors import BookingError
+from bookings.engine.errors import BookingError
+from bookings.engine.rules import clinic_zone
 from bookings.models import (
     OPEN_PLAN_STATUSES,
     Appointment,
@@ -33,7 +34,6 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import clinic_zone
 from clinical import services
 from clinical.access import (
     appointments_visible_to,

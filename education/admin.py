@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from clinic.content_cache import ClearsEducationCacheAdmin
+from common.content_cache import ClearsEducationCacheAdmin
 from education.models import Article, InfoPage, ProtocolReview, ProtocolSource, Source
 
 

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 
 from bookings.models import Clinician
-from clinic.seeding import demo_row
+from common.seeding import demo_row
 from education.info_pages_demo import INFO_PAGES
 from education.models import (
     SUMMARY_MAX_LENGTH,

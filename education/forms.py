@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinic.search import QUERY_MAX_LENGTH
+from common.search import QUERY_MAX_LENGTH
 
 
 class SearchForm(forms.Form):

@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from clinic.context_processors import page_in_every_language
+from common.context_processors import page_in_every_language
+from common.rendering import render_markdown
 from education.models import InfoPage, InfoPageKind
 from education.opening_hours import opening_hours, upcoming_closures
-from education.rendering import render_markdown
 from education.views import _cached_page
 
 

@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from clinic.search import text_search
+from common.search import text_search
 from treatments.models import Indication, Protocol
 
 SUMMARY_MAX_LENGTH = 300

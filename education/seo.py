@@ -7,7 +7,7 @@ import json
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-from clinic.templatetags.security import http_url
+from common.templatetags.security import http_url
 from education.models import Article
 
 # The same escaping as Django's json_script: "</script>" or "<!--" in a title cannot end the

@@ -5,12 +5,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from clinic.context_processors import page_in_every_language
-from clinic.page_cache import cached_response
+from common.context_processors import page_in_every_language
+from common.page_cache import cached_response
+from common.rendering import render_markdown
 from education import seo
 from education.forms import SearchForm
 from education.models import Article
-from education.rendering import render_markdown
 from treatments.models import Protocol
 
 
@@ -23,7 +23,7 @@ def _cached_page(
     nothing of the query string (their switcher and hreflang links are built from the path
     alone). The key ignores the query string, so a shared link with ?utm_source=… or ?fbclid=…
     is served from the cache like the plain URL. The rules shared by every cached public page
-    (anonymous visitors only, CSP nonces, CSRF) are in `clinic.page_cache`.
+    (anonymous visitors only, CSP nonces, CSRF) are in `common.page_cache`.
     """
     return cached_response(request, page=f"education:{page}", render_page=render_page)
 

@@ -14,9 +14,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bookings.errors import BookingError
-from clinic.admin_base import ReadOnlyAdmin
+from bookings.engine.errors import BookingError
 from clinical.models import AuditAction
+from common.admin_base import ReadOnlyAdmin
 from privacy.audit import audit_patient_request
 from privacy.models import ErasureRecord, PatientDataRequest
 from privacy.services import erasure_preview, patient_erase, patient_export

@@ -39,14 +39,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.errors import NotFound
+from bookings.engine.errors import NotFound
+from bookings.engine.services import booking_transaction
 from bookings.models import (
     OutgoingEmail,
     Patient,
     Plan,
     PlanStatus,
 )
-from bookings.services import booking_transaction
 from clinical.models import TreatmentRecord
 from privacy.models import ErasureReason, ErasureRecord
 
@@ -253,7 +253,7 @@ def patient_erase(
     patient_id = patient.pk
 
     def erase() -> ErasureRecord:
-        # The engine's lock order (bookings.services): the patient's plans by id, then the
+        # The engine's lock order (bookings.engine.services): the patient's plans by id, then the
         # patient. Locking the patient first and then deleting plans a booking holds (it locks
         # the plan, then the patient) would wait in a circle with that booking.
         list(

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from clinic.content_cache import ClearsEducationCacheAdmin
+from common.content_cache import ClearsEducationCacheAdmin
 from treatments.models import Indication, Protocol
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from clinic.seeding import demo_row
+from common.seeding import demo_row
 from treatments.models import Indication, Procedure, Protocol, Source
 
 INDICATIONS = [

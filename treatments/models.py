@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from clinic.search import text_search
+from common.search import text_search
 
 MIN_SESSIONS = 1
 MAX_SESSIONS = 3

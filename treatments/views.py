@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from clinic.page_cache import cached_public_page
+from common.page_cache import cached_public_page
 from education.models import Article
 from treatments.forms import CatalogFilterForm
 from treatments.models import Indication, Protocol, Source

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from binascii import unhexlify
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.http import HttpRequest
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.oath import TOTP
@@ -20,6 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 # Clinician and Clinic manager groups). Reception cannot, and signs in with a password only.
 MEDICAL_PERMISSION = "bookings.view_screeninganswer"
 RECOVERY_CODE_COUNT = 10
+# When a staff session was last used: set at sign-in, checked by clinic.middleware (idle limit).
+LAST_SEEN_SESSION_KEY = "staff_last_seen"
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 # One 30-second step either side, for phones whose clock is a little off.
@@ -105,21 +104,3 @@ def second_factor_verify(*, user: AbstractBaseUser, token: str) -> Device | None
         if verified is not None:
             return verified
     return None
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address for lockouts and login logs.
-
-    Behind a proxy we trust (TRUST_X_FORWARDED_PROTO), the last X-Forwarded-For entry is the one
-    our proxy added; anything left of it came from the client and could be forged. Without such a
-    proxy, only the socket's address counts.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            address = forwarded.split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:  # no address (a request built in code, a Unix socket): lock by username
-        return None

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
-from clinic.accounts.services import client_ip
+from clinic.accounts.services import LAST_SEEN_SESSION_KEY
+from common.client_ip import client_ip
 
 logger = logging.getLogger("clinic.auth")
 
@@ -24,8 +25,6 @@ def _logged_in(sender: object, request: HttpRequest | None, user: object, **kwar
         },
     )
     if request is not None and getattr(user, "is_staff", False):
-        from clinic.middleware import LAST_SEEN_SESSION_KEY
-
         # Staff sessions end when the browser closes, and after the idle limit
         # (clinic.middleware.StaffSessionMiddleware) counted from now.
         request.session.set_expiry(0)

@@ -17,8 +17,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from bookings.engine.rules import clinic_zone, local_date
 from bookings.models import Appointment, AppointmentKind, Plan, PlanStatus
-from bookings.rules import clinic_zone, local_date
 from clinical.roles import roles_apply
 from tests.factories import ClinicianFactory, PatientFactory, ProtocolFactory, UserFactory
 

@@ -19,7 +19,7 @@ from bookings.models import (
     OutgoingEmailStatus,
     PlanStatus,
 )
-from bookings.reminders import reminders_send_due
+from bookings.notify.reminders import reminders_send_due
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import confirmed_plan, local, put, today
 from tests.factories import PatientFactory

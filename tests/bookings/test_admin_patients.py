@@ -8,8 +8,8 @@ import pytest
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
+from bookings.engine.patients import patient_duplicates, patient_merge
 from bookings.models import OutgoingEmail, Patient, Plan, ScreeningAnswer, ScreeningOutcome
-from bookings.patients import patient_duplicates, patient_merge
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import confirmed_plan, local, put, sign_in, today
 from tests.factories import PatientFactory

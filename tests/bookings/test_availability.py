@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings.availability import free_start_times
+from bookings.engine.availability import free_start_times
 from bookings.models import PlanStatus, TimeOff, Weekday
 from tests.bookings.conftest import BERLIN, MONDAY, NOW, at, days_after, hhmm
 from tests.factories import ClinicianFactory

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bookings.availability import _busy_rows
+from bookings.engine.availability import _busy_rows
 from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Plan, PlanStatus
 from tests.bookings.conftest import MONDAY, NOW, at
 from tests.factories import ClinicianFactory, DeviceFactory, PatientFactory

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from bookings.availability import free_start_times
-from bookings.emails import emails_send_due
+from bookings.engine.availability import free_start_times
+from bookings.engine.rules import local_date
 from bookings.models import (
     Appointment,
     ManageLink,
@@ -17,8 +17,8 @@ from bookings.models import (
     PlanStatus,
     ScreeningAnswer,
 )
-from bookings.rules import local_date
-from bookings.views import DONE_KEY, SESSION_KEY
+from bookings.notify.emails import emails_send_due
+from bookings.online.views import DONE_KEY, SESSION_KEY
 from tests.bookings.online import (
     DETAILS,
     adult_birthday,
@@ -350,8 +350,8 @@ def test_a_double_submitted_confirmation_makes_one_plan_and_one_email(client, pr
 
 def test_the_same_confirmation_processed_twice_in_parallel_is_still_one_email(protocol, client):
     """Two requests that both read the session before either finished (the session-less race)."""
-    from bookings.booking_flow import booking_complete
     from bookings.models import ConsentText
+    from bookings.online.booking_flow import booking_complete
 
     answer_screening(client, protocol)
     hold(client, protocol)

@@ -10,9 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bookings.emails import emails_send_due
+from bookings.engine.rules import clinic_zone
 from bookings.models import Appointment, AppointmentKind, Plan, PlanStatus, ScreeningQuestion
-from bookings.rules import clinic_zone
+from bookings.notify.emails import emails_send_due
 from tests.bookings.online import DETAILS, consent_post, screening_post, url
 from tests.clinic_data import seed_small_clinic
 from tests.factories import PatientFactory

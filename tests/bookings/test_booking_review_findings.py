@@ -8,9 +8,8 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.utils import timezone
 
-from bookings.booking_flow import booking_complete
-from bookings.emails import emails_send_due
-from bookings.errors import InvalidPlanState
+from bookings.engine.errors import InvalidPlanState
+from bookings.engine.rules import BookingRules, local_date
 from bookings.models import (
     ConsentText,
     OutgoingEmail,
@@ -19,8 +18,9 @@ from bookings.models import (
     PlanStatus,
     ScreeningAnswer,
 )
-from bookings.rules import BookingRules, local_date
-from bookings.views import FLOW_IDLE_SECONDS, SESSION_KEY
+from bookings.notify.emails import emails_send_due
+from bookings.online.booking_flow import booking_complete
+from bookings.online.views import FLOW_IDLE_SECONDS, SESSION_KEY
 from tests.bookings.online import DETAILS, answer_screening, book, consent_post, hold, url
 from tests.clinic_data import seed_small_clinic
 

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bookings.engine.rules import clinic_zone
 from bookings.models import Appointment, AppointmentStatus, Device, OutgoingEmail, Plan, PlanStatus
-from bookings.rules import clinic_zone
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import EVERY_DAY, confirmed_plan, put
 from tests.factories import ClinicianFactory, PatientFactory

@@ -13,12 +13,12 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from benchmarks.mixed_stress import mixed_stress
-from bookings import services
-from bookings.availability import Calendar
-from bookings.errors import BookingError, ClinicBusy, SlotTaken
+from bookings.engine import services
+from bookings.engine.availability import Calendar
+from bookings.engine.errors import BookingError, ClinicBusy, SlotTaken
+from bookings.engine.planner import ProposedVisit, course_propose
+from bookings.engine.services import plan_book, plan_release_expired_holds
 from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
-from bookings.planner import ProposedVisit, course_propose
-from bookings.services import plan_book, plan_release_expired_holds
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 from tests.factories import PatientFactory
 

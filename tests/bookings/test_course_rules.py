@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from bookings.errors import CourseRuleBroken
+from bookings.engine.errors import CourseRuleBroken
+from bookings.engine.planner import ProposedVisit
+from bookings.engine.rules import Visit, day_window_between, day_window_for
+from bookings.engine.rules import timing_problems as course_rule_problems
+from bookings.engine.services import appointment_cancel, appointment_reschedule, plan_book
 from bookings.models import Appointment, Plan
-from bookings.planner import ProposedVisit
-from bookings.rules import Visit, day_window_between, day_window_for
-from bookings.rules import timing_problems as course_rule_problems
-from bookings.services import appointment_cancel, appointment_reschedule, plan_book
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 
 pytestmark = pytest.mark.django_db

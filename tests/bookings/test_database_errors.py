@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from bookings.errors import ClinicBusy, NotFound, SlotTaken, booking_error_for
+from bookings.engine.errors import ClinicBusy, NotFound, SlotTaken, booking_error_for
 from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
 from tests.bookings.conftest import MONDAY, at
 from tests.factories import PatientFactory

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bookings.availability import free_start_times
-from bookings.errors import SlotTaken, SlotUnavailable
+from bookings.engine.availability import free_start_times
+from bookings.engine.errors import SlotTaken, SlotUnavailable
+from bookings.engine.planner import ProposedVisit
+from bookings.engine.rules import BookingRules
+from bookings.engine.services import appointment_reschedule, plan_book
 from bookings.models import Appointment, Plan
-from bookings.planner import ProposedVisit
-from bookings.rules import BookingRules
-from bookings.services import appointment_reschedule, plan_book
 from tests.bookings.conftest import BERLIN
 from tests.factories import ClinicianFactory, PatientFactory, ProtocolFactory
 

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from bookings.errors import BookingError
+from bookings.engine.errors import BookingError
+from bookings.engine.rules import clinic_zone
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -28,9 +29,8 @@ from bookings.models import (
     PlanStatus,
     SentReminder,
 )
-from bookings.reception import appointment_mark_no_show
-from bookings.reminders import reminders_send_due
-from bookings.rules import clinic_zone
+from bookings.notify.reminders import reminders_send_due
+from bookings.reception.workflows import appointment_mark_no_show
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import confirmed_plan, put
 from tests.factories import PatientFactory
@@ -89,7 +89,7 @@ def test_a_no_show_is_refused_before_the_visit_started_plus_the_grace_period(fro
 
 
 def test_a_no_show_can_be_undone_the_same_day(frozen, reception, course, weber):
-    from bookings.reception import appointment_undo_no_show
+    from bookings.reception.workflows import appointment_undo_no_show
 
     visit = put(confirmed_plan(course, weber), at(WEDNESDAY, "09:00"))
     frozen.move_to(
@@ -169,7 +169,7 @@ def _contrast(one: str, two: str) -> float:
 
 
 def test_every_visit_state_colour_has_aa_contrast_in_the_light_and_the_dark_theme():
-    from bookings.desk import STATE_COLOURS
+    from bookings.reception.desk import STATE_COLOURS
 
     css = (Path(settings.BASE_DIR) / "static/bookings/calendar.css").read_text()
     for theme in ("light", "dark"):

@@ -7,8 +7,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.emails import Attachment, email_deliver, email_patient, emails_send_due
 from bookings.models import OutgoingEmail, OutgoingEmailStatus
+from bookings.notify.emails import Attachment, email_deliver, email_patient, emails_send_due
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db

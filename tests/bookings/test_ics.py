@@ -9,9 +9,9 @@ import time_machine
 from django.utils import timezone
 from icalendar import Calendar
 
-from bookings.ics import cancellation_calendar, plan_calendar
+from bookings.engine.services import appointment_cancel, appointment_reschedule
 from bookings.models import Plan
-from bookings.services import appointment_cancel, appointment_reschedule
+from bookings.notify.ics import cancellation_calendar, plan_calendar
 from tests.bookings.online import book
 from tests.clinic_data import seed_small_clinic
 

@@ -9,7 +9,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from bookings.emails import emails_send_due
+from bookings.engine.rules import local_date
+from bookings.engine.tokens import MANAGE_LINK_DAYS_AFTER_LAST_VISIT, token_hash
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -18,8 +19,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import local_date
-from bookings.tokens import MANAGE_LINK_DAYS_AFTER_LAST_VISIT, token_hash
+from bookings.notify.emails import emails_send_due
 from tests.bookings.online import book, url
 from tests.clinic_data import seed_small_clinic
 

@@ -11,10 +11,10 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.errors import NoCourseFits, SlotTaken
+from bookings.engine.errors import NoCourseFits, SlotTaken
+from bookings.engine.planner import course_propose
+from bookings.engine.rules import course_problems, local_date
 from bookings.models import Appointment, TimeOff, WorkingHours
-from bookings.planner import course_propose
-from bookings.rules import course_problems, local_date
 from tests.bookings.conftest import BERLIN, MONDAY, NOW, at, days_after, hhmm
 from tests.factories import ClinicianFactory, DeviceFactory, PatientFactory, ProtocolFactory
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from bookings.emails import email_deliver
+from bookings.engine.services import appointment_cancel, appointment_reschedule
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -22,8 +22,8 @@ from bookings.models import (
     PlanStatus,
     SentReminder,
 )
-from bookings.reminders import reminders_send_due
-from bookings.services import appointment_cancel, appointment_reschedule
+from bookings.notify.emails import email_deliver
+from bookings.notify.reminders import reminders_send_due
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 from tests.factories import PatientFactory
 

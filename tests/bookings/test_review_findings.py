@@ -10,10 +10,9 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from bookings import admin_views, services
-from bookings import desk as desk_module
-from bookings import reminders as reminders_module
-from bookings.errors import ClinicBusy, InvalidPlanState, NotFound
+from bookings.engine import services
+from bookings.engine.errors import ClinicBusy, InvalidPlanState, NotFound
+from bookings.engine.patients import patient_merge
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -26,8 +25,10 @@ from bookings.models import (
     ScreeningQuestion,
     SentReminder,
 )
-from bookings.patients import patient_merge
-from bookings.reception import (
+from bookings.notify import reminders as reminders_module
+from bookings.reception import admin_views
+from bookings.reception import desk as desk_module
+from bookings.reception.workflows import (
     appointment_cancel_by_clinic,
     appointment_check_in,
     appointment_complete,
@@ -508,7 +509,7 @@ def test_one_reminder_that_fails_does_not_stop_the_others_and_is_logged_by_id_on
 
     monkeypatch.setattr(reminders_module, "_reminder_context", fails_for_one)
 
-    with caplog.at_level("ERROR", logger="bookings.reminders"):
+    with caplog.at_level("ERROR", logger="bookings.notify.reminders"):
         claimed = reminders_module.reminders_send_due()
 
     assert claimed == 1

@@ -4,14 +4,14 @@ import pytest
 from django.utils import translation
 
 from bookings import demo
-from bookings.models import Plan, ScreeningAnswer, ScreeningOutcome, ScreeningQuestion
-from bookings.screening import (
+from bookings.engine.screening import (
     flagged,
     screening_answers_save,
     screening_outcome,
     screening_questions,
     screening_snapshot,
 )
+from bookings.models import Plan, ScreeningAnswer, ScreeningOutcome, ScreeningQuestion
 from tests.factories import ClinicianFactory, PatientFactory, ProtocolFactory
 
 pytestmark = pytest.mark.django_db

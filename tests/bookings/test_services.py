@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.db import OperationalError, transaction
 
-from bookings import services
-from bookings.errors import (
+from bookings.engine import services
+from bookings.engine.errors import (
     ClinicBusy,
     InvalidPlanState,
     NotFound,
@@ -17,9 +17,8 @@ from bookings.errors import (
     TooLateToChange,
     TreatmentUnavailable,
 )
-from bookings.models import Appointment, AppointmentStatus, Patient, Plan, PlanStatus, TimeOff
-from bookings.planner import ProposedVisit, course_propose
-from bookings.services import (
+from bookings.engine.planner import ProposedVisit, course_propose
+from bookings.engine.services import (
     appointment_cancel,
     appointment_reschedule,
     plan_book,
@@ -29,6 +28,7 @@ from bookings.services import (
     plan_release_expired_holds,
     plan_request_review,
 )
+from bookings.models import Appointment, AppointmentStatus, Patient, Plan, PlanStatus, TimeOff
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 from treatments.models import Protocol
 

@@ -17,10 +17,10 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from bookings import ratelimit
-from bookings.ratelimit import rate_limit_exceeded
-from clinic.content_cache import GENERATION_SECONDS
+from bookings.online import ratelimit
+from bookings.online.ratelimit import rate_limit_exceeded
 from clinic.env import env_cache
+from common.content_cache import GENERATION_SECONDS
 from tests.clinical.conftest import sign_in
 from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory, UserFactory
 

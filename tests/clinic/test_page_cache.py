@@ -1,6 +1,6 @@
 """Every anonymous public page is served from the cache, holds nothing of anyone, and edits show.
 
-The first half checks the rules of `clinic.page_cache` on small views of its own (this module is
+The first half checks the rules of `common.page_cache` on small views of its own (this module is
 also their URLconf); the second half checks the real pages: home, catalogue, protocol, learn.
 """
 
@@ -15,8 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 
-from clinic.middleware import nonce_placeholder
-from clinic.page_cache import cached_public_page
+from common.csp import nonce_placeholder
+from common.page_cache import cached_public_page
 from tests.clinical.conftest import sign_in
 from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory, UserFactory
 

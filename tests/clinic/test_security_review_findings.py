@@ -16,9 +16,9 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from clinic.accounts.services import LAST_SEEN_SESSION_KEY
 from clinic.demo import DEMO_PASSWORD
 from clinic.logging import JsonFormatter, scrub, sentry_before_send
-from clinic.middleware import LAST_SEEN_SESSION_KEY
 from tests.factories import ArticleFactory, ProtocolFactory, SourceFactory, UserFactory
 from tests.second_factor import login_with_second_factor
 

@@ -15,7 +15,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.accounts import services
-from clinic.middleware import LAST_SEEN_SESSION_KEY
+from clinic.accounts.services import LAST_SEEN_SESSION_KEY
+from common.client_ip import client_ip
 from tests.factories import UserFactory
 from tests.second_factor import login_with_second_factor
 
@@ -367,5 +368,5 @@ def test_a_request_without_an_address_is_locked_by_username_alone(rf, settings):
     request.META.pop("REMOTE_ADDR", None)
     forged = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7")
 
-    assert services.client_ip(request) is None  # a database inet column refuses "unknown"
-    assert services.client_ip(forged) == "127.0.0.1", "X-Forwarded-For is not believed"
+    assert client_ip(request) is None  # a database inet column refuses "unknown"
+    assert client_ip(forged) == "127.0.0.1", "X-Forwarded-For is not believed"

@@ -247,8 +247,8 @@ def _first_working_day(start):
 
 
 def test_after_seeding_reception_sees_visits_on_todays_agenda(settings, client, capsys):
+    from bookings.engine.rules import local_date
     from bookings.models import Appointment, Patient
-    from bookings.rules import local_date
 
     settings.DEBUG = True
     call_command("seed_demo")

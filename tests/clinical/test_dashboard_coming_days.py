@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from bookings.rules import clinic_zone
+from bookings.engine.rules import clinic_zone
 from tests.bookings.reception_fixtures import confirmed_plan, put
 from tests.clinical.conftest import sign_in
 

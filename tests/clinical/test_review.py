@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from bookings.emails import emails_send_due
 from bookings.models import AppointmentStatus, OutgoingEmail, Plan, PlanStatus
+from bookings.notify.emails import emails_send_due
 from clinical.models import AuditEntry
 from tests.clinical.conftest import sign_in
 

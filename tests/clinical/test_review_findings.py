@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
 
-from bookings.errors import InvalidPlanState
+from bookings.engine.errors import InvalidPlanState
 from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus
 from clinical import services
 from clinical.models import Photo, TreatmentRecord

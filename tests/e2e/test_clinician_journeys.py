@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bookings.emails import emails_send_due
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -32,6 +31,7 @@ from bookings.models import (
     PlanStatus,
     ScreeningQuestion,
 )
+from bookings.notify.emails import emails_send_due
 from clinical.models import AuditEntry, Photo, TreatmentRecord
 from clinical.roles import CLINICIAN, RECEPTION
 from tests.clinical.conftest import staff_roles_ensure

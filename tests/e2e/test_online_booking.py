@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from bookings.engine.rules import local_date
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -22,7 +23,6 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.rules import local_date
 from tests.e2e.conftest import axe_check, screenshot
 from tests.factories import ArticleFactory
 

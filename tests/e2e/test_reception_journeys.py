@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.emails import emails_send_due
+from bookings.engine.rules import clinic_zone, local_date
 from bookings.models import (
     Appointment,
     AppointmentKind,
@@ -33,7 +33,7 @@ from bookings.models import (
     PlanStatus,
     SentReminder,
 )
-from bookings.rules import clinic_zone, local_date
+from bookings.notify.emails import emails_send_due
 from tests.bookings.reception_fixtures import staff_in
 from tests.clinic_data import seed_small_clinic
 from tests.e2e.conftest import screenshot

@@ -212,7 +212,7 @@ def test_not_found_page_has_no_self_canonical_or_hreflang(client):
 
 
 def test_turkish_heading_anchor_has_no_combining_characters():
-    from education.rendering import render_markdown
+    from common.rendering import render_markdown
 
     html = render_markdown("## İlaç ve Tıbbi Cihaz Kurumu").html
     assert 'id="ilaç-ve-tıbbi-cihaz-kurumu"' in html and "\u0307" not in html

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from education.rendering import render_markdown
+from common.rendering import render_markdown
 from tests.education.conftest import json_ld_blocks
 from tests.factories import ArticleFactory
 

@@ -8,8 +8,8 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import models
 
-from bookings.emails import email_deliver
 from bookings.models import OutgoingEmail, Patient, Plan, ScreeningAnswer
+from bookings.notify.emails import email_deliver
 from clinical.models import AuditEntry, Photo, TreatmentRecord, photo_storage
 from privacy.models import ErasureRecord
 from privacy.services import ERASED_DATE_OF_BIRTH, patient_erase

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bookings.errors import NotFound
+from bookings.engine.errors import NotFound
 from bookings.models import Patient, Plan, PlanStatus
 from privacy.models import ErasureRecord
 from privacy.services import guests_stale, patient_erase

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from bookings.services import plan_release_expired_holds
+from bookings.engine.services import plan_release_expired_holds
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from bookings.emails import emails_send_due
+from bookings.notify.emails import emails_send_due
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from bookings.reminders import reminders_send_due
+from bookings.notify.reminders import reminders_send_due
 
 
 class Command(BaseCommand):

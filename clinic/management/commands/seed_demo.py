@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from bookings import demo as bookings_demo
-from bookings.errors import BookingError
-from bookings.rules import local_date
+from bookings.engine.errors import BookingError
+from bookings.engine.rules import local_date
 from clinic import demo
-from clinic.content_cache import content_cache_clear
 from clinic.models import DemoAccount
+from common.content_cache import content_cache_clear
 from education import demo as education_demo
 from treatments import demo as treatments_demo
 

@@ -5,7 +5,7 @@ See docs/privacy.md for what is erased and what is kept anonymised.
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bookings.errors import BookingError
+from bookings.engine.errors import BookingError
 from clinical.models import AuditAction
 from privacy.audit import audit_patient_request
 from privacy.management.commands._operator import operator, patient

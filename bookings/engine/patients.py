@@ -1,0 +1,149 @@
+"""Patients: finding possible duplicates, and merging one into another.
+
+A duplicate is usually the same person booked twice — once online, once on the phone — with a
+typo somewhere. Two patients are *possible duplicates* when they share the date of birth and
+either the email address or the name (both compared case-insensitively, spaces trimmed). Only a
+clinic manager (`bookings.delete_patient`) may merge: the duplicate's plans, emails and anything
+else that points at it move to the patient that is kept, and the duplicate is deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower, Trim
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from bookings.engine.errors import NotFound, PatientAlreadyBooked
+from bookings.engine.rules import clinic_zone
+from bookings.engine.services import booking_transaction
+from bookings.models import Appointment, Patient, Plan
+
+
+def _same_person_as() -> Q:
+    return Q(date_of_birth=OuterRef("date_of_birth")) & (
+        Q(email_key=OuterRef("email_key")) | Q(name_key=OuterRef("name_key"))
+    )
+
+
+def _with_keys(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    return patients.annotate(email_key=Lower(Trim("email")), name_key=Lower(Trim("full_name")))
+
+
+def patients_with_duplicate_flag(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Annotate `has_duplicate`: one subquery in the same SQL, whatever the number of rows."""
+    others = _with_keys(Patient.objects.all()).filter(_same_person_as()).exclude(pk=OuterRef("pk"))
+    return _with_keys(patients).annotate(has_duplicate=Exists(others))
+
+
+def patients_search(term: str) -> QuerySet[Patient]:
+    """Patients whose name, email or phone contains the term, or born on the date it names
+    (2026-03-01, 01.03.2026 or 01/03/2026)."""
+    day = parse_day(term)
+    if day is not None:
+        return Patient.objects.filter(date_of_birth=day)
+    term = term.strip()
+    return Patient.objects.filter(
+        Q(full_name__icontains=term) | Q(email__icontains=term) | Q(phone__icontains=term)
+    )
+
+
+def parse_day(term: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(term.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def patient_duplicates(patient: Patient) -> list[Patient]:
+    """The other patients who may be this one."""
+    email_key = patient.email.strip().lower()
+    name_key = patient.full_name.strip().lower()
+    return list(
+        _with_keys(Patient.objects.exclude(pk=patient.pk))
+        .filter(date_of_birth=patient.date_of_birth)
+        .filter(Q(email_key=email_key) | Q(name_key=name_key))
+        .order_by("created_at")
+    )
+
+
+def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
+    """Move everything of `duplicate` to `keep`, fill `keep`'s empty fields, delete `duplicate`.
+
+    One booking transaction (lock timeout, `ClinicBusy`/`NotFound` instead of database errors);
+    both patients' plans and then both rows are locked in id order, the engine's lock order, so
+    a merge cannot deadlock with a booking or another merge. Every model that points at a
+    patient is moved, so apps added later (the clinical records) are merged too.
+    """
+    if keep.pk == duplicate.pk:
+        raise ValueError("A patient cannot be merged into itself.")
+
+    def merge() -> Patient:
+        # The engine's lock order (engine.services): their plans by id first, then the patients.
+        # Locking the patients first and then rewriting plans a booking holds (it locks the plan,
+        # then the patient) would wait in a circle with that booking.
+        list(
+            Plan.objects.select_for_update(no_key=True, of=("self",))
+            .filter(patient_id__in=[keep.pk, duplicate.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # FOR UPDATE (not NO KEY): the duplicate is deleted, and no new plan may point at it now.
+        locked = {
+            patient.pk: patient
+            for patient in Patient.objects.select_for_update()
+            .filter(pk__in=[keep.pk, duplicate.pk])
+            .order_by("pk")
+        }
+        if len(locked) != 2:
+            raise NotFound(_("One of these patients no longer exists. Please look again."))
+        kept, gone = locked[keep.pk], locked[duplicate.pk]
+        _refuse_overlapping_visits(kept, gone)
+        for relation in Patient._meta.related_objects:
+            if relation.many_to_many or not isinstance(relation.field, models.ForeignKey):
+                continue
+            relation.related_model._base_manager.filter(**{relation.field.name: gone}).update(
+                **{relation.field.name: kept}
+            )
+        if not kept.phone and gone.phone:
+            kept.phone = gone.phone
+            kept.save(update_fields=["phone"])
+        gone.delete()
+        return kept
+
+    return booking_transaction(merge)
+
+
+def _refuse_overlapping_visits(kept: Patient, gone: Patient) -> None:
+    """One person cannot be at two visits at once: merging two patients whose visits overlap
+    would book the kept one twice at the same time (the engine refuses that for a booking).
+    Read under the plans' locks, so no booking can add such a visit meanwhile."""
+    now = timezone.now()
+    theirs = Appointment.objects.blocking(now).filter(
+        plan__patient_id=gone.pk, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    )
+    clash = (
+        Appointment.objects.blocking(now)
+        .filter(plan__patient_id=kept.pk)
+        .filter(Exists(theirs))
+        .order_by("start")
+        .first()
+    )
+    if clash is not None:
+        raise PatientAlreadyBooked(
+            _(
+                "%(kept)s and %(gone)s both have a visit at %(when)s, so they cannot be merged: "
+                "cancel or move one of those visits first. Nothing was changed."
+            )
+            % {
+                "kept": kept,
+                "gone": gone,
+                "when": date_format(clash.start.astimezone(clinic_zone()), "DATETIME_FORMAT"),
+            }
+        )

@@ -1,0 +1,784 @@
+"""The public booking pages: screening → times → details (hold) → consent and review → done,
+and the manage pages behind a patient's link.
+
+Views stay thin: every decision is a call to the engine (`services`, `planner`, `rules`), the
+screening rule (`screening`) or the online booking workflows (`booking_flow`). What the patient
+has typed travels in the server-side session (key `booking`) until the course is confirmed; it is
+cleared at confirmation and when the patient walks away.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.rules import BookingRules
+from bookings.engine.screening import (
+    flagged,
+    screening_outcome,
+    screening_questions,
+    screening_snapshot,
+)
+from bookings.engine.tokens import manage_link_find
+from bookings.models import (
+    OPEN_PLAN_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Clinician,
+    ConsentText,
+    ManageLink,
+    Plan,
+    PlanStatus,
+    ScreeningOutcome,
+)
+from bookings.notify.booking_emails import review_deadline
+from bookings.notify.ics import plan_calendar
+from bookings.online import ratelimit
+from bookings.online.booking_flow import (
+    PatientDetails,
+    appointment_cancel_online,
+    appointment_move_online,
+    booking_complete,
+    booking_hold,
+    booking_release,
+    manage_link_resend,
+    patient_busy_times,
+    plan_cancel_online,
+)
+from bookings.online.booking_times import (
+    course_from,
+    visit_times,
+    visits_from_session,
+    visits_to_session,
+)
+from bookings.online.forms import (
+    ConfirmForm,
+    CourseSearchForm,
+    NewLinkForm,
+    OpeningChoiceForm,
+    PatientDetailsForm,
+    ScreeningForm,
+)
+from common.rendering import render_markdown
+from treatments.models import Protocol
+
+SESSION_KEY = "booking"
+DONE_KEY = "booking_done"
+# Long enough to read the consent slowly and come back to a tab; short enough that answers
+# typed on a shared computer are gone the same day.
+FLOW_IDLE_SECONDS = 2 * 60 * 60
+# Every page that shows what a patient typed, their answers or their plan is sent with
+# `never_cache` (Cache-Control: no-store, private): after the patient leaves a shared computer,
+# the browser's cache and back button do not show it to the next person.
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _protocol(slug: str) -> Protocol:
+    return get_object_or_404(Protocol.objects.published(), slug=slug)
+
+
+def _flow(request: HttpRequest, protocol: Protocol) -> dict | None:
+    flow = request.session.get(SESSION_KEY)
+    return flow if flow and flow.get("protocol") == protocol.pk else None
+
+
+def _save_flow(request: HttpRequest, flow: dict) -> None:
+    request.session[SESSION_KEY] = flow
+    if not request.user.is_authenticated:
+        # A flow abandoned by closing the tab must not keep health answers and details for
+        # Django's default two weeks, nor show them pre-filled to the next person at a shared
+        # computer: a patient's session (patients have no accounts; staff sessions are left to
+        # StaffSessionMiddleware) ends FLOW_IDLE_SECONDS after the last step, server side too.
+        request.session.set_expiry(FLOW_IDLE_SECONDS)
+
+
+def _clear_flow(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _clinicians(protocol: Protocol) -> list[Clinician]:
+    return list(Clinician.objects.filter(active=True, protocols=protocol).order_by("display_name"))
+
+
+def _visit_label(protocol: Protocol, sequence: int) -> str:
+    if sequence == 0:
+        return _("Preparation visit (%(what)s)") % {"what": protocol.preparation_name}
+    return _("Session %(number)s of %(count)s") % {
+        "number": sequence,
+        "count": protocol.session_count,
+    }
+
+
+def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list[dict]:
+    """What the pages show for each visit (proposed visits or appointments alike)."""
+    return [
+        {
+            "sequence": visit.sequence,
+            "label": _visit_label(protocol, visit.sequence),
+            "start": visit.start,
+            "end": visit.end,
+            "clinician": names.get(visit.clinician_id, ""),
+            "is_preparation": visit.sequence == 0,
+        }
+        for visit in visits
+    ]
+
+
+def _held_plan_is_live(flow: dict, now: datetime) -> Plan | None:
+    plan_id = flow.get("plan_id")
+    if not plan_id:
+        return None
+    plan = Plan.objects.filter(pk=plan_id, status=PlanStatus.HELD, hold_expires_at__gt=now).first()
+    return plan
+
+
+def _release_hold(flow: dict) -> None:
+    if flow.get("plan_id"):
+        booking_release(plan_id=flow.pop("plan_id"))
+
+
+def _too_many(request: HttpRequest, limit: ratelimit.Limit) -> bool:
+    if ratelimit.rate_limit_exceeded(request, limit):
+        messages.error(
+            request,
+            _(
+                "Too many attempts from your connection in a short time. Please wait a few "
+                "minutes and try again, or call us."
+            ),
+        )
+        return True
+    return False
+
+
+def _date_param(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- 1. Screening -------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def book_start(request: HttpRequest, slug: str) -> HttpResponse:
+    protocol = _protocol(slug)
+    questions = screening_questions(protocol)
+    flow = _flow(request, protocol)
+    if request.method == "POST":
+        form = ScreeningForm(request.POST, questions=questions)
+        if form.is_valid():
+            snapshot = screening_snapshot(questions, form.answers())
+            outcome = screening_outcome(snapshot)
+            previous = request.session.get(SESSION_KEY) or {}
+            if outcome == ScreeningOutcome.BLOCK:
+                # Nothing is kept: no answers in the session, no hold, no rows.
+                _release_hold(previous)
+                _clear_flow(request)
+                return render(
+                    request,
+                    "bookings/blocked.html",
+                    {"protocol": protocol, "reasons": flagged(snapshot)},
+                )
+            same = previous.get("protocol") == protocol.pk
+            if not same:
+                _release_hold(previous)
+            flow = {**(previous if same else {}), "protocol": protocol.pk, "answers": snapshot}
+            _save_flow(request, flow)
+            return redirect("bookings:times", slug=protocol.slug)
+    else:
+        initial = {}
+        if flow:
+            initial = {
+                f"q{item['question_id']}": "yes" if item["answer"] else "no"
+                for item in flow.get("answers", [])
+            }
+        form = ScreeningForm(questions=questions, initial=initial)
+    return render(
+        request, "bookings/screening.html", {"protocol": protocol, "form": form, "step": 1}
+    )
+
+
+# --- 2. Times -----------------------------------------------------------------------------------
+
+
+@never_cache
+@require_safe
+def book_times(request: HttpRequest, slug: str) -> HttpResponse:
+    protocol = _protocol(slug)
+    flow = _flow(request, protocol)
+    if flow is None:
+        return redirect("bookings:start", slug=protocol.slug)
+    clinicians = _clinicians(protocol)
+    names = {c.pk: c.display_name for c in clinicians}
+    searching = "clinician" in request.GET or "earliest" in request.GET
+    search = CourseSearchForm(
+        request.GET if searching else None,
+        clinicians=clinicians,
+        initial=flow.get("search", {}),
+    )
+    if searching and search.is_valid():
+        chosen = search.cleaned_data["clinician"]
+        earliest = search.cleaned_data["earliest"]
+        flow["search"] = {
+            "clinician": chosen,
+            "earliest": earliest.isoformat() if earliest else None,
+        }
+        flow.pop("visits", None)
+    problem = None
+    if "visits" not in flow and not search.errors:
+        settings_ = flow.get("search", {})
+        chosen_id = settings_.get("clinician")
+        details = flow.get("details")
+        try:
+            visits = course_from(
+                protocol=protocol,
+                clinician=next((c for c in clinicians if c.pk == chosen_id), None),
+                earliest=_date_param(settings_.get("earliest")),
+                # Once the details are known: clear of the patient's own other visits.
+                busy=patient_busy_times(
+                    email=details["email"],
+                    date_of_birth=details["date_of_birth"],
+                    except_plan_id=flow.get("plan_id"),
+                )
+                if details
+                else (),
+            )
+        except BookingError as error:
+            problem = error.message
+        else:
+            _release_hold(flow)  # new times: a hold on older ones is given back
+            flow["visits"] = visits_to_session(visits)
+    _save_flow(request, flow)
+    visits = visits_from_session(flow.get("visits", []))
+    held = _held_plan_is_live(flow, timezone.now())
+    return render(
+        request,
+        "bookings/times.html",
+        {
+            "protocol": protocol,
+            "search": search,
+            "problem": problem,
+            "visits": _visit_rows(protocol, visits, names),
+            "held": held,
+            "step": 2,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpResponse:
+    protocol = _protocol(slug)
+    flow = _flow(request, protocol)
+    if flow is None or "visits" not in flow:
+        return redirect("bookings:start", slug=protocol.slug)
+    visits = visits_from_session(flow["visits"])
+    current = next((v for v in visits if v.sequence == sequence), None)
+    if current is None:
+        raise Http404
+    wanted = _date_param(request.POST.get("day") or request.GET.get("day")) or current.day
+    times = visit_times(
+        protocol=protocol,
+        sequence=sequence,
+        others=visits,
+        wanted_day=wanted,
+    )
+    clinicians = _clinicians(protocol)
+    names = {c.pk: c.display_name for c in clinicians}
+    form = OpeningChoiceForm(
+        request.POST if request.method == "POST" else None,
+        openings=times.openings,
+        clinician_names=names,
+        initial={"opening": f"{current.start.isoformat()}|{current.clinician_id}"},
+    )
+    if request.method == "POST" and form.is_valid():
+        opening = form.chosen()
+        _release_hold(flow)  # the held course is not this one any more
+        flow["visits"] = visits_to_session(
+            [
+                v
+                if v.sequence != sequence
+                else type(v)(
+                    sequence=sequence,
+                    start=opening.start,
+                    clinician_id=opening.clinician_id,
+                    minutes=opening.minutes,
+                )
+                for v in visits
+            ]
+        )
+        _save_flow(request, flow)
+        messages.success(request, _("Changed. Here is your course with the new time."))
+        return redirect("bookings:times", slug=protocol.slug)
+    return render(
+        request,
+        "bookings/change_visit.html",
+        {
+            "protocol": protocol,
+            "label": _visit_label(protocol, sequence),
+            "current": _visit_rows(protocol, [current], names)[0],
+            "times": times,
+            "form": form,
+            "back_url": reverse("bookings:times", kwargs={"slug": protocol.slug}),
+            "step": 2,
+        },
+    )
+
+
+# --- 3. Details and hold ------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def book_details(request: HttpRequest, slug: str) -> HttpResponse:
+    protocol = _protocol(slug)
+    flow = _flow(request, protocol)
+    if flow is None or not flow.get("visits"):
+        return redirect("bookings:start", slug=protocol.slug)
+    initial = flow.get("details") or {"preferred_language": get_language()}
+
+    def page(form: PatientDetailsForm, status: int = 200) -> HttpResponse:
+        names = {c.pk: c.display_name for c in _clinicians(protocol)}
+        return render(
+            request,
+            "bookings/details.html",
+            {
+                "protocol": protocol,
+                "form": form,
+                "visits": _visit_rows(protocol, visits_from_session(flow["visits"]), names),
+                "hold_minutes": BookingRules.from_settings().hold.seconds // 60,
+                "step": 3,
+            },
+            status=status,
+        )
+
+    if request.method == "POST":
+        form = PatientDetailsForm(request.POST)
+        if form.is_valid():
+            # Kept first, so nothing typed is lost if the times were just taken.
+            flow["details"] = form.as_session()
+            _save_flow(request, flow)
+            if _too_many(request, ratelimit.HOLD):
+                # The same page as before (chosen times, the real hold time), with the message.
+                return page(form, status=429)
+            _release_hold(flow)
+            try:
+                plan = booking_hold(
+                    details=PatientDetails(**form.cleaned_data),
+                    protocol=protocol,
+                    visits=visits_from_session(flow["visits"]),
+                )
+            except BookingError as error:
+                messages.error(
+                    request,
+                    _("%(problem)s Your answers and details are kept; here are new times.")
+                    % {"problem": error.message},
+                )
+                flow.pop("visits", None)
+                _save_flow(request, flow)
+                return redirect("bookings:times", slug=protocol.slug)
+            flow["plan_id"] = plan.pk
+            _save_flow(request, flow)
+            return redirect("bookings:review", slug=protocol.slug)
+    else:
+        form = PatientDetailsForm(initial=initial)
+    return page(form)
+
+
+# --- 4. Consent, review and confirm -------------------------------------------------------------
+
+
+def _consent_text(language: str) -> ConsentText | None:
+    """The newest published consent text in the patient's language, else in English."""
+    texts = ConsentText.objects.filter(
+        published_at__lte=timezone.now(), language__in={language, "en"}
+    ).order_by("-version")
+    texts = list(texts)
+    return next((t for t in texts if t.language == language), None) or next(iter(texts), None)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def book_review(request: HttpRequest, slug: str) -> HttpResponse:
+    protocol = _protocol(slug)
+    flow = _flow(request, protocol)
+    if flow is None:
+        if request.method == "POST":
+            done = request.session.get(DONE_KEY)
+            if done and Plan.objects.filter(pk=done, protocol=protocol).exists():
+                return redirect("bookings:done")  # the same confirmation sent twice
+            # The flow was stopped in another tab (or ran out): never show an earlier booking
+            # of another treatment as if this one had been confirmed.
+            messages.warning(
+                request,
+                _(
+                    "Nothing was booked: this booking was stopped in another tab or window, or "
+                    "was left too long. Please start again."
+                ),
+            )
+        return redirect("bookings:start", slug=protocol.slug)
+    if not flow.get("plan_id") or not flow.get("details"):
+        return redirect("bookings:details", slug=protocol.slug)
+    now = timezone.now()
+    plan = (
+        Plan.objects.filter(pk=flow["plan_id"])
+        .select_related("patient")
+        .prefetch_related("appointments__clinician")
+        .first()
+    )
+    if plan is not None and plan.status in (PlanStatus.CONFIRMED, PlanStatus.AWAITING_REVIEW):
+        return redirect("bookings:done")
+    if plan is None or plan.status != PlanStatus.HELD or plan.hold_expires_at <= now:
+        flow.pop("plan_id", None)
+        flow.pop("visits", None)
+        _save_flow(request, flow)
+        messages.warning(
+            request,
+            _(
+                "The times we held for you ran out, so others could book them. Your answers "
+                "and details are kept: please choose times again."
+            ),
+        )
+        return redirect("bookings:times", slug=protocol.slug)
+    language = get_language()
+    consent = _consent_text(language)
+    if consent is None:
+        raise Http404("No consent text is published.")
+    form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
+    if request.method == "POST" and form.is_valid():
+        if _too_many(request, ratelimit.CONFIRM):
+            return redirect("bookings:review", slug=protocol.slug)
+        shown = form.cleaned_data["consent_text"]
+        accepted = consent if shown == consent.pk else ConsentText.objects.get(pk=shown)
+        try:
+            plan = booking_complete(
+                plan=plan,
+                answers=flow["answers"],
+                consent_text=accepted,
+                language=accepted.language,
+                base_url=_base_url(request),
+            )
+        except InvalidPlanState:
+            return redirect("bookings:review", slug=protocol.slug)  # shows "ran out"
+        _clear_flow(request)
+        request.session[DONE_KEY] = plan.pk
+        return redirect("bookings:done")
+    # What this page shows is the only other version a confirmation may name (see ConfirmForm).
+    flow["consent_shown"] = consent.pk
+    _save_flow(request, flow)
+    appointments = [a for a in plan.appointments.all() if a.is_active]
+    names = {a.clinician_id: a.clinician.display_name for a in appointments}
+    return render(
+        request,
+        "bookings/review.html",
+        {
+            "protocol": protocol,
+            "plan": plan,
+            "visits": _visit_rows(protocol, appointments, names),
+            "details": flow["details"],
+            "answers": flow["answers"],
+            "needs_review": screening_outcome(flow["answers"]) == ScreeningOutcome.REVIEW,
+            "review_by": review_deadline(now),
+            "consent": consent,
+            # Markdown written by the clinic, sanitised like the education pages.
+            "consent_html": render_markdown(consent.body).html,
+            "form": form,
+            "step": 4,
+        },
+    )
+
+
+@require_POST
+def book_abandon(request: HttpRequest, slug: str) -> HttpResponse:
+    protocol = _protocol(slug)
+    # Whatever flow the session holds is deleted, so its hold is given back too, even when the
+    # button was pressed on a stale tab of another treatment (else those times stayed held).
+    flow = request.session.get(SESSION_KEY)
+    if flow:
+        _release_hold(flow)
+    _clear_flow(request)
+    messages.info(request, _("Nothing was booked, and the answers you gave us have been deleted."))
+    return redirect(protocol.get_absolute_url())
+
+
+@never_cache
+@require_safe
+def book_done(request: HttpRequest) -> HttpResponse:
+    plan_id = request.session.get(DONE_KEY)
+    plan = (
+        Plan.objects.filter(pk=plan_id)
+        .select_related("protocol", "patient")
+        .prefetch_related("appointments__clinician")
+        .first()
+        if plan_id
+        else None
+    )
+    if plan is None:
+        raise Http404
+    appointments = [a for a in plan.appointments.all() if a.is_active]
+    names = {a.clinician_id: a.clinician.display_name for a in appointments}
+    return render(
+        request,
+        "bookings/done.html",
+        {
+            "plan": plan,
+            "protocol": plan.protocol,
+            "visits": _visit_rows(plan.protocol, appointments, names),
+            "awaiting_review": plan.status == PlanStatus.AWAITING_REVIEW,
+            "review_by": review_deadline(plan.consented_at or timezone.now()),
+            "step": 5,
+        },
+    )
+
+
+# --- Manage link --------------------------------------------------------------------------------
+
+
+class _InvalidLink(Exception):
+    pass
+
+
+def _link(token: str) -> ManageLink:
+    link = manage_link_find(token)
+    if link is None:
+        raise _InvalidLink
+    return link
+
+
+def _invalid_link(request: HttpRequest) -> HttpResponse:
+    return render(request, "bookings/manage_invalid.html", {"form": NewLinkForm()}, status=404)
+
+
+def _plan_appointment(link: ManageLink, pk: int) -> Appointment:
+    """An appointment of this link's plan; anything else is 404."""
+    return get_object_or_404(
+        Appointment.objects.select_related("clinician"), pk=pk, plan_id=link.plan_id
+    )
+
+
+def _changeable(appointment: Appointment, plan: Plan, rules: BookingRules, now: datetime) -> bool:
+    return (
+        plan.status in OPEN_PLAN_STATUSES
+        and appointment.status == AppointmentStatus.BOOKED
+        and appointment.start - now >= rules.cancellation_notice
+    )
+
+
+def manage_view(view):
+    """Turns an unknown, revoked or expired token into the "send me a new link" 404 page."""
+
+    def wrapped(request: HttpRequest, token: str, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            link = _link(token)
+        except _InvalidLink:
+            return _invalid_link(request)
+        return view(request, link, token, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@never_cache
+@require_safe
+@manage_view
+def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
+    plan = link.plan
+    now = timezone.now()
+    rules = BookingRules.from_settings()
+    appointments = list(plan.appointments.select_related("clinician").order_by("sequence", "start"))
+    rows = []
+    for appointment in appointments:
+        changeable = _changeable(appointment, plan, rules, now)
+        rows.append(
+            {
+                "appointment": appointment,
+                "label": _visit_label(plan.protocol, appointment.sequence),
+                "can_move": changeable,
+                "can_cancel": changeable and appointment.sequence > 0,
+            }
+        )
+    upcoming = [a for a in appointments if a.status == AppointmentStatus.BOOKED and a.start > now]
+    can_cancel_plan = (
+        plan.status in OPEN_PLAN_STATUSES
+        and bool(upcoming)
+        and all(a.start - now >= rules.cancellation_notice for a in upcoming)
+    )
+    return render(
+        request,
+        "bookings/manage.html",
+        {
+            "plan": plan,
+            "protocol": plan.protocol,
+            "rows": rows,
+            "token": token,
+            "can_cancel_plan": can_cancel_plan,
+            "notice_hours": int(rules.cancellation_notice.total_seconds() // 3600),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@manage_view
+def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> HttpResponse:
+    plan = link.plan
+    appointment = _plan_appointment(link, pk)
+    rules = BookingRules.from_settings()
+    if not _changeable(appointment, plan, rules, timezone.now()):
+        messages.error(request, _("This visit can no longer be moved online. Please call us."))
+        return redirect("bookings:manage", token=token)
+    others = list(plan.appointments.active().exclude(pk=appointment.pk))
+    wanted = _date_param(request.POST.get("day") or request.GET.get("day"))
+    times = visit_times(
+        protocol=plan.protocol,
+        sequence=appointment.sequence,
+        others=others,
+        wanted_day=wanted or timezone.localtime(appointment.start).date(),
+        ignore_appointment_ids=(appointment.pk,),
+    )
+    names = {c.pk: c.display_name for c in _clinicians(plan.protocol)}
+    form = OpeningChoiceForm(
+        request.POST if request.method == "POST" else None,
+        openings=[o for o in times.openings if o.start != appointment.start],
+        clinician_names=names,
+    )
+    if request.method == "POST" and form.is_valid():
+        opening = form.chosen()
+        try:
+            appointment_move_online(
+                appointment=appointment,
+                new_start=opening.start,
+                clinician_id=opening.clinician_id,
+                token=token,
+                base_url=_base_url(request),
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            return redirect(
+                reverse("bookings:manage-move", kwargs={"token": token, "pk": pk})
+                + f"?day={times.selected.isoformat() if times.selected else ''}"
+            )
+        messages.success(
+            request, _("Your visit was moved. We have emailed you the updated calendar file.")
+        )
+        return redirect("bookings:manage", token=token)
+    return render(
+        request,
+        "bookings/manage_move.html",
+        {
+            "plan": plan,
+            "protocol": plan.protocol,
+            "appointment": appointment,
+            "label": _visit_label(plan.protocol, appointment.sequence),
+            "times": times,
+            "form": form,
+            "token": token,
+            "back_url": reverse("bookings:manage", kwargs={"token": token}),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@manage_view
+def manage_cancel_visit(
+    request: HttpRequest, link: ManageLink, token: str, pk: int
+) -> HttpResponse:
+    plan = link.plan
+    appointment = _plan_appointment(link, pk)
+    if request.method == "POST":
+        try:
+            appointment_cancel_online(
+                appointment=appointment, token=token, base_url=_base_url(request)
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("The session was cancelled. We have emailed you a confirmation.")
+            )
+        return redirect("bookings:manage", token=token)
+    return render(
+        request,
+        "bookings/manage_cancel.html",
+        {
+            "plan": plan,
+            "protocol": plan.protocol,
+            "appointment": appointment,
+            "label": _visit_label(plan.protocol, appointment.sequence),
+            "token": token,
+            "whole_plan": False,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@manage_view
+def manage_cancel_plan(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
+    plan = link.plan
+    if request.method == "POST":
+        try:
+            plan_cancel_online(plan=plan, token=token, base_url=_base_url(request))
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Your course was cancelled. We have emailed you a confirmation.")
+            )
+        return redirect("bookings:manage", token=token)
+    return render(
+        request,
+        "bookings/manage_cancel.html",
+        {"plan": plan, "protocol": plan.protocol, "token": token, "whole_plan": True},
+    )
+
+
+@never_cache
+@require_safe
+@manage_view
+def manage_calendar(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
+    plan = link.plan
+    appointments = list(plan.appointments.order_by("sequence", "start"))
+    response = HttpResponse(plan_calendar(plan, appointments), content_type="text/calendar")
+    response["Content-Disposition"] = 'attachment; filename="treatment-course.ics"'
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage_new_link(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = NewLinkForm(request.POST)
+        if form.is_valid():
+            if _too_many(request, ratelimit.RESEND_LINK):
+                return render(request, "bookings/manage_new_link.html", {"form": form}, status=429)
+            manage_link_resend(email=form.cleaned_data["email"], base_url=_base_url(request))
+            # The same answer whether or not we know the address.
+            return redirect("bookings:manage-link-sent")
+    else:
+        form = NewLinkForm()
+    return render(request, "bookings/manage_new_link.html", {"form": form})
+
+
+@require_safe
+def manage_link_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "bookings/manage_link_sent.html")

@@ -1,0 +1,140 @@
+"""Whole-page caching for the anonymous public pages (home, catalogue, protocol, education).
+
+A page is rendered once per content generation (`common.content_cache`), language, scheme and
+host, and then served from the cache without a query. An admin edit of any row shown on these
+pages starts a new generation, so the edit shows at once; without an edit a generation lasts
+`GENERATION_SECONDS`, which also bounds staleness after a cache outage.
+
+What makes a cached page safe to give to the next visitor:
+
+- **Only anonymous visitors use the cache.** A request carrying a session or messages cookie (staff,
+  a patient in the middle of booking) is rendered fresh and never stored, so nobody's name,
+  messages or per-visitor state reaches the cache, and they still see their own messages.
+- **No CSRF token is ever stored.** A page whose rendering asked for a CSRF token (a POST form)
+  is served but not cached: the token belongs to that visitor's cookie.
+- **CSP nonces are per response.** Templates write `{% csp_nonce %}`, a placeholder that
+  `clinic.middleware.SecurityHeadersMiddleware` replaces in every response, cached or not, with
+  that response's nonce (also put in its header). A template that reads `request.csp_nonce`
+  directly is covered too: that nonce is turned back into the placeholder before the page is
+  stored. A nonce is never reused across responses, and the JSON-LD block keeps working.
+- **Query strings are chosen, not stored blindly.** A view declares which parameters change its
+  page (the catalogue's filters); a request with any other parameter is rendered without the
+  cache, because templates may echo the query string (the language switcher keeps it). Views
+  whose pages never reflect the query string (education) declare `query="ignore"`, so a shared
+  link with `?utm_source=…` is served from the cache.
+- **Language and host are in the key**; only 200 responses to GET and HEAD are stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+
+from common.content_cache import GENERATION_SECONDS, content_generation
+from common.csp import nonce_placeholder
+
+# A page is reachable only while its generation is current, so it need not outlive it.
+PAGE_CACHE_SECONDS = GENERATION_SECONDS
+
+QueryRule = Literal["ignore"] | tuple[str, ...]
+View = Callable[..., HttpResponse]
+
+
+def page_cache_key(*, page: str, language: str, origin: str) -> str:
+    """The cache key of one page in one language, as served to one scheme and host.
+
+    The host is part of the key because pages contain absolute URLs (canonical, hreflang, Open
+    Graph, JSON-LD).
+    """
+    digest = hashlib.sha256(f"{origin}|{language}|{page}".encode()).hexdigest()[:32]
+    return f"page:{content_generation()}:{digest}"
+
+
+def _is_anonymous_visit(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        # Set by django.middleware.csrf.get_token(): the page holds this visitor's CSRF token.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not response.has_header("Set-Cookie")
+    )
+
+
+def _without_nonce(request: HttpRequest, content: bytes) -> bytes:
+    # django-csp creates the nonce lazily and keeps it in request._csp_nonce once used.
+    nonce = getattr(request, "_csp_nonce", None)
+    if isinstance(nonce, str) and nonce:
+        return content.replace(nonce.encode(), nonce_placeholder())
+    return content
+
+
+def cached_response(
+    request: HttpRequest, *, page: str, render_page: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Serve `page` from the cache (no queries), or render it and cache it when that is safe."""
+    if not _is_anonymous_visit(request):
+        return render_page()
+    key = page_cache_key(
+        page=page, language=get_language(), origin=f"{request.scheme}://{request.get_host()}"
+    )
+    stored = cache.get(key)
+    if stored is not None:
+        content, content_type = stored
+        return HttpResponse(content, content_type=content_type)
+    response = render_page()
+    if _storable(request, response):
+        stored = (_without_nonce(request, response.content), response["Content-Type"])
+        cache.set(key, stored, PAGE_CACHE_SECONDS)
+    return response
+
+
+def cached_public_page(*, query: QueryRule = ()) -> Callable[[View], View]:
+    """Cache a public view's page whole (see the module docstring for what makes that safe).
+
+    `query`: "ignore" when the page never reflects the query string; otherwise the names of the
+    parameters that select the page (their values become part of the key); a request with any
+    other parameter is rendered without the cache.
+    """
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            def render_page() -> HttpResponse:
+                return view(request, *args, **kwargs)
+
+            if query == "ignore":
+                selected = ""
+            elif set(request.GET) - set(query):
+                return render_page()
+            else:
+                selected = urlencode(
+                    [
+                        (name, value)
+                        for name in sorted(request.GET)
+                        for value in request.GET.getlist(name)
+                    ]
+                )
+            return cached_response(
+                request, page=f"{request.path}?{selected}", render_page=render_page
+            )
+
+        return wrapper
+
+    return decorator
