@@ -10,7 +10,7 @@ static files.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -34,7 +34,14 @@ from bookings.notify.reminders import reminder_send
 from bookings.reception import desk
 from bookings.reception import workflows as reception
 from bookings.reception.admin_views import DAY_VALIDATORS, STATUS_ACTIONS, STATUS_BUTTONS
-from bookings.reception.calendar import ROW_MINUTES, calendar_load, next_open_day
+from bookings.reception.calendar import (
+    ROW_MINUTES,
+    CalendarView,
+    Cell,
+    Column,
+    calendar_load,
+    next_open_day,
+)
 
 
 def _require(request: HttpRequest, *permissions: str) -> None:
@@ -54,6 +61,31 @@ def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, obj
 class CalendarForm(forms.Form):
     day = forms.DateField(required=False, validators=DAY_VALIDATORS)
     view = forms.ChoiceField(choices=[("day", "day"), ("week", "week")], required=False)
+    # The week of one clinician ("c-<id>") or device ("d-<id>"), or everyone day by day ("all").
+    who = forms.RegexField(regex=r"^(all|[cd]-\d{1,9})$", required=False)
+
+
+def _week_of(grid: CalendarView, who: str) -> tuple[list[Column], list[tuple[str, str]], str]:
+    """One resource's seven days side by side (a closed column where it does not work), the
+    resources of the week for the switcher, and the chosen one's name."""
+    resources: dict[str, str] = {}
+    for calendar_day in grid.days:
+        for column in calendar_day.columns:
+            resources.setdefault(column.key, column.title)
+    if who not in resources:
+        who = next(iter(resources), "")
+    columns = []
+    for calendar_day in grid.days:
+        column = next((c for c in calendar_day.columns if c.key == who), None)
+        if column is None:
+            column = Column(who, resources.get(who, ""), calendar_day.day)
+            zone = clinic_zone()
+            column.cells = [
+                Cell(datetime.combine(calendar_day.day, row_time, tzinfo=zone), False, False)
+                for row_time in grid.times
+            ]
+        columns.append(column)
+    return (columns if who else []), list(resources.items()), resources.get(who, "")
 
 
 def _visit(appointment_id: int) -> Appointment:
@@ -65,8 +97,9 @@ def _visit(appointment_id: int) -> Appointment:
     )
 
 
-def _calendar_url(day: date, view: str = "day") -> str:
-    return f"{reverse('admin:bookings_appointment_calendar')}?view={view}&day={day:%Y-%m-%d}"
+def _calendar_url(day: date, view: str = "day", who: str = "") -> str:
+    url = f"{reverse('admin:bookings_appointment_calendar')}?view={view}&day={day:%Y-%m-%d}"
+    return f"{url}&who={who}" if who else url
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
@@ -88,16 +121,25 @@ def calendar(request: HttpRequest) -> TemplateResponse:
     now = timezone.now()
     today = local_date(now)
     form = CalendarForm(request.GET or None)
-    day, view = today, "day"
+    day, view, who = today, "day", ""
     if form.is_valid():
         day = form.cleaned_data["day"] or today
         view = form.cleaned_data["view"] or "day"
+        who = form.cleaned_data["who"] or ""
     elif form.is_bound:
         messages.warning(request, _("That is not a date; showing today."))
     first = day - timedelta(days=day.weekday()) if view == "week" else day
     days = 7 if view == "week" else 1
     grid = calendar_load(first_day=first, days=days, now=now)
     step = timedelta(days=days)
+    week_columns: list[Column] = []
+    resources: list[tuple[str, str]] = []
+    who_title = ""
+    if view == "week" and who != "all":
+        week_columns, resources, who_title = _week_of(grid, who)
+        who = week_columns[0].key if week_columns else "all"
+    elif view == "week":
+        _columns, resources, _title = _week_of(grid, "")
     can_book = request.user.has_perms(["bookings.add_plan", "bookings.add_appointment"])
     can_change = request.user.has_perm("bookings.change_appointment")
     closed = view == "day" and not grid.days[0].is_open
@@ -117,14 +159,18 @@ def calendar(request: HttpRequest) -> TemplateResponse:
             day=day,
             first=first,
             today=today,
-            previous_url=_calendar_url(first - step if view == "week" else day - step, view),
-            next_url=_calendar_url(first + step if view == "week" else day + step, view),
-            today_url=_calendar_url(today, view),
+            previous_url=_calendar_url(first - step if view == "week" else day - step, view, who),
+            next_url=_calendar_url(first + step if view == "week" else day + step, view, who),
+            today_url=_calendar_url(today, view, who),
             day_url=_calendar_url(day, "day"),
             week_url=_calendar_url(day, "week"),
-            here=_calendar_url(day, view),
+            here=_calendar_url(day, view, who),
             next_open_day=next_open_day(day) if closed else None,
             now=now,
+            who=who,
+            who_title=who_title,
+            resources=resources,
+            week_columns=week_columns,
             row_minutes=ROW_MINUTES,
             row_count=len(grid.times),
             now_row=int(grid.now_row) if grid.now_row is not None else None,

@@ -89,7 +89,7 @@ def test_reception_sees_the_week_and_the_late_patient_and_axe_finds_nothing(
     Appointment.objects.filter(pk=arrived.pk).update(status=AppointmentStatus.CHECKED_IN)
     visit(weber, protocol, at(THURSDAY, "11:00"), "Theo Thursday")
 
-    desk.goto(f"{CALENDAR}?view=week&day={WEDNESDAY:%Y-%m-%d}")
+    desk.goto(f"{CALENDAR}?view=week&day={WEDNESDAY:%Y-%m-%d}&who=c-{weber.pk}")
 
     strip = desk.locator(".cal-strip")
     expect(strip.get_by_text("Larissa Late")).to_be_visible()
