@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +22,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -791,6 +792,12 @@ class ExportForm(forms.Form):
         initial=",",
         required=False,
     )
+    file_format = forms.ChoiceField(
+        label=gettext_lazy("File"),
+        choices=[("csv", "CSV"), ("xlsx", gettext_lazy("Excel workbook (.xlsx)"))],
+        initial="csv",
+        required=False,
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
@@ -833,7 +840,7 @@ def export(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(
             request,
             "admin/bookings/export.html",
-            _context(request, _("Export appointments (CSV)"), form=form),
+            _context(request, _("Export appointments"), form=form),
         )
     first, last = form.cleaned_data["start"], form.cleaned_data["end"]
     start, _end = _day_bounds(first)
@@ -843,47 +850,66 @@ def export(request: HttpRequest) -> HttpResponse:
         .select_related("plan__patient", "plan__protocol", "clinician")
         .order_by("start", "pk")
     )
+    name = f"appointments-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}"
+    if form.cleaned_data.get("file_format") == "xlsx":
+        return _export_xlsx(_export_rows(rows), name)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="appointments-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}.csv"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     # The byte order mark makes Excel read the file as UTF-8 (names with ü, ş, é).
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=form.cleaned_data.get("separator") or ",")
+    for row in _export_rows(rows):
+        writer.writerow(_csv_cell(value) for value in row)
+    return response
+
+
+def _export_rows(rows: QuerySet[Appointment]) -> Iterator[list[object]]:
+    """The header, then one row per visit: the same columns for the CSV and the spreadsheet."""
     currency = {"currency": settings.CLINIC_CURRENCY}
-    writer.writerow(
-        [
-            _("date"),
-            _("time"),
-            _("patient"),
-            _("protocol"),
-            _("session"),
-            _("clinician"),
-            _("price (%(currency)s)") % currency,
-            _("status"),
-            _("booked revenue (%(currency)s)") % currency,
-        ]
-    )
+    yield [
+        _("date"),
+        _("time"),
+        _("patient"),
+        _("protocol"),
+        _("session"),
+        _("clinician"),
+        _("price (%(currency)s)") % currency,
+        _("status"),
+        _("booked revenue (%(currency)s)") % currency,
+    ]
     for appointment in rows.iterator(chunk_size=500):
         local = appointment.start.astimezone(clinic_zone())
         price = visit_price(appointment)
         # Awaiting a clinician's review (or a hold) is not booked revenue yet; nor is a
         # cancelled or missed visit.
         revenue = price if desk.counts_as_booked_revenue(appointment) else Decimal("0.00")
-        writer.writerow(
-            _csv_cell(value)
-            for value in (
-                f"{local:%Y-%m-%d}",
-                f"{local:%H:%M}",
-                appointment.plan.patient.full_name,
-                appointment.plan.protocol.name,
-                appointment_title(appointment),
-                appointment.clinician.display_name,
-                price,
-                desk.visit_state_label(appointment),
-                revenue,
-            )
-        )
+        yield [
+            f"{local:%Y-%m-%d}",
+            f"{local:%H:%M}",
+            appointment.plan.patient.full_name,
+            appointment.plan.protocol.name,
+            appointment_title(appointment),
+            appointment.clinician.display_name,
+            price,
+            desk.visit_state_label(appointment),
+            revenue,
+        ]
+
+
+def _export_xlsx(rows: Iterator[list[object]], name: str) -> HttpResponse:
+    """The same rows as an .xlsx (openpyxl, write-only: memory stays flat for a long range).
+    Text that a spreadsheet would run as a formula gets the same apostrophe as in the CSV."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Appointments")[:31])
+    for row in rows:
+        sheet.append([value if isinstance(value, Decimal) else _csv_cell(value) for value in row])
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    workbook.save(response)
     return response
 
 

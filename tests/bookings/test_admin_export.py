@@ -109,3 +109,21 @@ def test_german_excel_gets_semicolons_and_iso_dates(reception, course, weber):
     header, row = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert header[:2] == ["date", "time"]
     assert row[:3] == ["2027-05-03", "10:00", "Jürgen Öztürk"]
+
+
+def test_the_same_rows_come_as_an_excel_workbook(reception, course, weber):
+    from openpyxl import load_workbook
+
+    plan = confirmed_plan(course, weber, PatientFactory(full_name="=HYPERLINK(1)"))
+    put(plan, local(date(2027, 5, 3), "10:00"))
+
+    response = reception.get(
+        EXPORT, {"start": "2027-05-03", "end": "2027-05-03", "file_format": "xlsx"}
+    )
+
+    assert "appointments-2027-05-03-to-2027-05-03.xlsx" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header, row = [[cell.value for cell in line] for line in sheet.iter_rows()]
+    assert header[0] == "date" and header[-1] == "booked revenue (EUR)"
+    assert row[:3] == ["2027-05-03", "10:00", "'=HYPERLINK(1)"]
+    assert row[7] == "Booked"
