@@ -104,6 +104,11 @@ def test_reception_sees_the_week_and_the_late_patient_and_axe_finds_nothing(
     desk.goto(f"{CALENDAR}?day={WEDNESDAY:%Y-%m-%d}")
     axe_check(desk, "calendar day")
     screenshot(desk, "calendar-day-1280")
+    desk.emulate_media(color_scheme="dark")  # the admin's dark theme follows the system
+    desk.reload()  # drawn dark from the start (no colour transition under way for axe)
+    screenshot(desk, "calendar-day-dark-1280")
+    axe_check(desk, "calendar day, dark theme")
+    desk.emulate_media(color_scheme="light")
 
     tablet = new_page(width=1024, height=768)
     sign_in(tablet)
