@@ -66,7 +66,7 @@ from bookings.models import (
 from bookings.notify.booking_emails import plan_notify_booked
 from bookings.reception import desk
 from bookings.reception import workflows as reception
-from bookings.reception.calendar import next_open_day
+from bookings.reception.calendar import day_is_open, next_open_day
 from treatments.models import Protocol
 
 logger = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def agenda(request: HttpRequest) -> TemplateResponse:
             today=today,
             columns=all_columns,
             # A day nobody works leads on to the next open day (not a dead end).
-            next_open_day=None if working.exists() else next_open_day(day),
+            next_open_day=None if day_is_open(day) else next_open_day(day),
             calendar_url=reverse("admin:bookings_appointment_calendar"),
             visit_count=len(visits),
             can_book=request.user.has_perms(["bookings.add_plan", "bookings.add_appointment"]),

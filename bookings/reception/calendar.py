@@ -242,6 +242,18 @@ def _block(visit: Appointment, first: time, now: datetime) -> Block:
     )
 
 
+def day_is_open(day: date) -> bool:
+    """Someone active works that weekday and no whole-clinic closure covers the day."""
+    zone = clinic_zone()
+    day_start = datetime.combine(day, time.min, tzinfo=zone)
+    day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    works = WorkingHours.objects.filter(clinician__active=True, weekday=day.weekday()).exists()
+    closed = TimeOff.objects.filter(
+        clinician__isnull=True, start__lte=day_start, end__gte=day_end
+    ).exists()
+    return works and not closed
+
+
 def next_open_day(after: date) -> date | None:
     """The first day after `after` on which an active clinician works and the clinic is open."""
     zone = clinic_zone()

@@ -273,3 +273,22 @@ def test_the_calendar_runs_the_same_number_of_queries_for_a_small_and_a_large_we
 
     assert Appointment.objects.count() == 400
     assert small == large
+
+
+def test_a_whole_clinic_closure_is_a_closed_day_with_the_next_open_day(desk, course, weber):
+    from bookings.models import TimeOff
+
+    TimeOff.objects.create(
+        start=at(WEDNESDAY, "00:00"),
+        end=at(WEDNESDAY + timedelta(days=1), "00:00"),
+        reason="Holiday",
+    )
+
+    grid = desk.get(CALENDAR, {"day": WEDNESDAY.isoformat()}).text
+    agenda = desk.get(
+        reverse("admin:bookings_agendaday_changelist"), {"day": WEDNESDAY.isoformat()}
+    ).text
+
+    for page in (grid, agenda):
+        assert "The clinic is closed on this day." in page
+        assert "day=2027-03-11" in page
