@@ -338,9 +338,155 @@ def mixed() -> None:
         print(error, file=sys.stderr)
 
 
+# --- Reports: a year of a busy clinic ------------------------------------------------------
+
+REPORT_YEAR = 2026
+REPORT_BUDGET_MS = 1000  # per report, on a year of data (docs/performance.md, "Reports")
+
+
+def a_year_of_visits(visits: int = 40_000) -> None:
+    """10 clinicians working Mon–Fri 08:00–20:00 and 40,000 visits in one calendar year, with
+    every outcome, reviews, cancellations and the booking funnel's daily counters."""
+    from bookings.models import AppointmentStatus, FunnelDay, FunnelStep, TimeOff
+
+    reset_database()
+    skin = make_protocol(laser=False, slug="skin")
+    laser = make_protocol(laser=True, slug="laser")
+    device = Device.objects.create(name="Laser", procedure=Procedure.FRACTIONAL_LASER)
+    clinicians = make_clinicians(10, [skin, laser])
+    WorkingHours.objects.update(start=wall(8), end=wall(20))
+    rng = random.Random(21)
+    TimeOff.objects.bulk_create(
+        TimeOff(
+            clinician=clinicians[n % 10],
+            start=datetime(REPORT_YEAR, 1 + n % 12, 10, 8, tzinfo=ZONE),
+            end=datetime(REPORT_YEAR, 1 + n % 12, 14, 20, tzinfo=ZONE),
+        )
+        for n in range(20)
+    )
+    patient = Patient.objects.create(
+        full_name="Bench", email="bench@example.com", date_of_birth=date(1980, 1, 1)
+    )
+    slots = []
+    day = date(REPORT_YEAR, 1, 1)
+    while len(slots) < visits and day.year == REPORT_YEAR:
+        if day.weekday() < 5:
+            for clinician in range(10):
+                for slot in sorted(rng.sample(range(18), 16)):  # 30-minute visits, 40 apart
+                    start = datetime.combine(day, wall(8), tzinfo=ZONE) + timedelta(
+                        minutes=40 * slot
+                    )
+                    slots.append((clinician, start))
+        day += timedelta(days=1)
+    slots = slots[:visits]
+    outcomes = [AppointmentStatus.COMPLETED] * 14 + [
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED,
+        AppointmentStatus.CHECKED_IN,
+        AppointmentStatus.BOOKED,
+    ]
+    plans = []
+    for index, (clinician, start) in enumerate(slots):
+        review = index % 10 == 0
+        plans.append(
+            Plan(
+                patient=patient,
+                protocol=laser if index % 4 == 0 else skin,
+                clinician=clinicians[clinician],
+                status=PlanStatus.AWAITING_REVIEW if index % 97 == 0 else PlanStatus.CONFIRMED,
+                confirmed_at=None if index % 97 == 0 else start - timedelta(days=14),
+                review_requested_at=start - timedelta(days=20) if review else None,
+                reviewed_at=start - timedelta(days=20, hours=-rng.randint(1, 72))
+                if review and index % 97
+                else None,
+                reviewed_by=clinicians[clinician] if review and index % 97 else None,
+            )
+        )
+    plans = Plan.objects.bulk_create(plans, batch_size=2000)
+    Appointment.objects.bulk_create(
+        (
+            Appointment(
+                plan=plan,
+                kind=AppointmentKind.SESSION,
+                sequence=1 + index % 3,
+                start=start,
+                end=start + timedelta(minutes=30),
+                clinician=clinicians[clinician],
+                device=device if index % 4 == 0 and clinician == 0 else None,
+                status=(status := rng.choice(outcomes)),
+                cancelled_at=start - timedelta(hours=rng.choice([2, 30, 200]))
+                if status == AppointmentStatus.CANCELLED
+                else None,
+            )
+            for index, (plan, (clinician, start)) in enumerate(zip(plans, slots, strict=True))
+        ),
+        batch_size=2000,
+    )
+    FunnelDay.objects.bulk_create(
+        (
+            FunnelDay(
+                date=date(REPORT_YEAR, 1, 1) + timedelta(days=offset),
+                protocol=protocol,
+                language=language,
+                step=step,
+                count=rng.randint(1, 40),
+            )
+            for offset in range(365)
+            for protocol in (skin, laser)
+            for language in ("en", "de", "tr")
+            for step in FunnelStep.values
+        ),
+        batch_size=2000,
+    )
+
+
+def reports_on_a_year() -> None:
+    from reports.selectors import (
+        ReportScope,
+        attendance_report,
+        funnel_report,
+        revenue_report,
+        turnaround_report,
+        utilisation_report,
+    )
+
+    a_year_of_visits()
+    count = Appointment.objects.count()
+    now = datetime(REPORT_YEAR + 1, 1, 15, 12, tzinfo=ZONE)
+    year = ReportScope(first=date(REPORT_YEAR, 1, 1), last=date(REPORT_YEAR, 12, 31))
+    month = ReportScope(first=date(REPORT_YEAR, 11, 1), last=date(REPORT_YEAR, 11, 30))
+    reports = {
+        "utilisation": lambda scope: utilisation_report(scope=scope, now=now),
+        "no-shows and cancellations": lambda scope: attendance_report(scope=scope, now=now),
+        "revenue": lambda scope: revenue_report(scope=scope),
+        "review turnaround": lambda scope: turnaround_report(scope=scope),
+        "booking funnel": lambda scope: funnel_report(scope=scope),
+    }
+    for name, report in reports.items():
+        queries_seen = set()
+        for label, scope in (("a month", month), ("the year", year)):
+            median, cpu, queries = timed(lambda report=report, scope=scope: report(scope), repeat=3)
+            queries_seen.add(queries)
+            # The budget is PostgreSQL's (production); SQLite's per-row time-zone functions
+            # run in Python, so its figures are reported only.
+            postgres = connection.vendor == "postgresql"
+            emit(
+                f"Report: {name}, {label} of {count:,} visits ({connection.vendor})",
+                f"{queries} queries, median {median:.0f} ms (CPU {cpu:.0f} ms)",
+                f"median < {REPORT_BUDGET_MS} ms" if postgres else "(reported)",
+                median < REPORT_BUDGET_MS if postgres else None,
+            )
+        emit(
+            f"Report: {name}: same queries for a month and a year ({connection.vendor})",
+            f"query counts seen: {sorted(queries_seen)}",
+            "one fixed count",
+            len(queries_seen) == 1,
+        )
+
+
 SCENARIOS = {
-    "sqlite": [day_listing, course_proposal],
-    "postgres": [fifty_at_one_slot, throughput, mixed],
+    "sqlite": [day_listing, course_proposal, reports_on_a_year],
+    "postgres": [fifty_at_one_slot, throughput, mixed, reports_on_a_year],
 }
 
 

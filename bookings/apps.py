@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,4 +10,10 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         # The admin lives with reception (bookings/reception/admin.py), where admin.autodiscover()
         # does not look.
+        from bookings.engine.patients import patient_normalise
+        from bookings.models import Patient
+        from bookings.notify.booking_emails import notices_register
         from bookings.reception import admin  # noqa: F401
+
+        pre_save.connect(patient_normalise, sender=Patient, dispatch_uid="patient_normalise")
+        notices_register()  # how the engine's notices reach the patient (engine.notices)

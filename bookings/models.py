@@ -160,16 +160,31 @@ class Patient(models.Model):
         default=settings.LANGUAGE_CODE,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Filled before every save (engine.patients.patient_normalise, connected in apps.py): finding
+    # the same person again compares these, never what was typed ("Ayşe  YILMAZ" = "ayşe yılmaz").
+    name_normalised = models.CharField(max_length=160, blank=True, editable=False)
+    phone_normalised = models.CharField(max_length=40, blank=True, editable=False)
 
     class Meta:
         ordering = ["full_name"]
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         # Duplicate detection and the admin's date-of-birth search look patients up by it.
-        indexes = [models.Index(fields=["date_of_birth"], name="patient_date_of_birth")]
+        indexes = [
+            models.Index(fields=["date_of_birth"], name="patient_date_of_birth"),
+            models.Index(fields=["phone_normalised"], name="patient_phone_normalised"),
+            models.Index(fields=["name_normalised", "date_of_birth"], name="patient_name_birth"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"full_name", "phone"}.isdisjoint(update_fields):
+            # The normalised columns are recomputed before the save; store them with it.
+            kwargs["update_fields"] = {*update_fields, "name_normalised", "phone_normalised"}
+        super().save(*args, **kwargs)
 
 
 class PlanStatus(models.TextChoices):
@@ -189,10 +204,25 @@ OPEN_PLAN_STATUSES = (
 )
 
 
+class ConsentMethod(models.TextChoices):
+    """How the patient gave consent. Reception never consents for a patient on the phone."""
+
+    ONLINE = "online", _("Accepted online by the patient")
+    IN_PERSON = "in_person", _("Given in person")
+
+
 class PlanQuerySet(models.QuerySet["Plan"]):
     def expired_holds(self, now: datetime) -> PlanQuerySet:
         """Held plans whose hold ran out: their times are free for others (see `blocking`)."""
         return self.filter(status=PlanStatus.HELD, hold_expires_at__lte=now)
+
+    def live_holds(self, now: datetime) -> PlanQuerySet:
+        """Held plans whose hold still keeps their times (the twin of `Plan.hold_is_live`)."""
+        return self.filter(status=PlanStatus.HELD, hold_expires_at__gt=now)
+
+    def without_consent(self) -> PlanQuerySet:
+        """Plans the patient has not consented to yet (the twin of `Plan.has_consent`)."""
+        return self.filter(consent_text__isnull=True)
 
 
 class Plan(models.Model):
@@ -234,6 +264,26 @@ class Plan(models.Model):
     )
     consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
     consent_language = models.CharField(_("consent language"), max_length=8, blank=True)
+    # For the clinic's reports (reports app): when the plan went to a clinician for review, and
+    # when it was first confirmed (a confirmed plan counts as booked revenue, and only a visit of
+    # a plan that was once confirmed counts as a cancellation; lapsed holds never do).
+    review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    consent_method = models.CharField(
+        _("consent given"), max_length=16, choices=ConsentMethod.choices, blank=True
+    )
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+        help_text=_("The member of staff who saw the patient consent in person."),
+    )
+    # The course the booking page showed (engine.placing): placing it twice gives one plan, and
+    # a confirmation from a page that showed another course is refused.
+    proposal_id = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PlanQuerySet.as_manager()
@@ -247,10 +297,31 @@ class Plan(models.Model):
                 name="plan_held_has_expiry",
                 condition=~Q(status=PlanStatus.HELD) | Q(hold_expires_at__isnull=False),
             ),
+            # One open plan per proposal: a double click or a retry cannot hold a course twice.
+            models.UniqueConstraint(
+                fields=["proposal_id"],
+                condition=~Q(proposal_id="") & Q(status__in=OPEN_PLAN_STATUSES),
+                name="plan_one_open_per_proposal",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.protocol} – {self.patient}"
+
+    def has_consent(self) -> bool:
+        """The patient consented to this course (online, or in person at the clinic).
+
+        Until then a clinician cannot approve the plan and nobody can record a treatment.
+        """
+        return self.consent_text_id is not None
+
+    def hold_is_live(self, now: datetime) -> bool:
+        """A held plan still keeping its times (the twin of `PlanQuerySet.live_holds`)."""
+        return (
+            self.status == PlanStatus.HELD
+            and self.hold_expires_at is not None
+            and self.hold_expires_at > now
+        )
 
 
 class AppointmentKind(models.TextChoices):
@@ -312,6 +383,9 @@ class Appointment(models.Model):
         choices=AppointmentStatus.choices,
         default=AppointmentStatus.BOOKED,
     )
+    # Set by every cancellation path (bookings.services): a cancellation inside the notice
+    # period (BOOKING_CANCELLATION_NOTICE_HOURS) counts as late in the reports.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -453,28 +527,82 @@ class ScreeningAnswer(models.Model):
         return self.answer and self.outcome != ScreeningOutcome.FINE
 
 
+class ConsentTextQuerySet(models.QuerySet["ConsentText"]):
+    def for_course(
+        self, protocol: Protocol, language: str, *, now: datetime | None = None
+    ) -> ConsentText | None:
+        """The newest published text for this course's procedure and source.
+
+        Risks differ by procedure (laser, microneedling) and source (donor cells, the patient's
+        own fat or blood), so a text written for the course's exact combination comes first: in
+        the patient's language, else in English. Only when the clinic has none for it does the
+        general text (no procedure, no source) apply.
+        """
+        texts = list(
+            self.filter(
+                published_at__lte=now or timezone.now(),
+                language__in={language, "en"},
+                procedure__in={protocol.procedure, ""},
+                source__in={protocol.source, ""},
+            ).order_by("-version")
+        )
+        preference = [
+            (protocol.procedure, protocol.source, language),
+            (protocol.procedure, protocol.source, "en"),
+            ("", "", language),
+            ("", "", "en"),
+        ]
+        for procedure, source, lang in preference:
+            for text in texts:
+                if (text.procedure, text.source, text.language) == (procedure, source, lang):
+                    return text
+        return None
+
+
 class ConsentText(models.Model):
-    """A versioned consent text in one language. A new version never rewrites an accepted one."""
+    """A versioned consent text in one language. A new version never rewrites an accepted one.
+
+    A text is written for one combination of procedure and source (its risks are specific), or
+    for none (the general text). Versions count per language and combination.
+    """
 
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    procedure = models.CharField(
+        _("for procedure"),
+        max_length=32,
+        blank=True,
+        choices=Procedure.choices,
+        help_text=_("Leave empty for the general text used when no specific one exists."),
+    )
+    source = models.CharField(
+        _("for source"),
+        max_length=32,
+        blank=True,
+        choices=Source.choices,
+        help_text=_("Leave empty for the general text used when no specific one exists."),
+    )
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), help_text=_("Markdown."))
     published_at = models.DateTimeField(_("published at"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ConsentTextQuerySet.as_manager()
+
     class Meta:
-        ordering = ["language", "-version"]
+        ordering = ["language", "procedure", "source", "-version"]
         verbose_name = _("consent text")
         verbose_name_plural = _("consent texts")
         constraints = [
             models.UniqueConstraint(
-                fields=["language", "version"], name="consent_text_one_per_language_version"
+                fields=["language", "procedure", "source", "version"],
+                name="consent_text_one_per_course_language_version",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.language}, v{self.version})"
+        course = " + ".join(filter(None, [self.procedure, self.source])) or "general"
+        return f"{self.title} ({self.language}, {course}, v{self.version})"
 
 
 # --- Outgoing email (an outbox: written in the booking's transaction, sent by the tasks worker) ---
@@ -616,3 +744,45 @@ class ManageLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} ({self.created_at:%Y-%m-%d})"
+
+
+# --- The online booking funnel (aggregate daily counters, no personal data) ---------------------
+
+
+class FunnelStep(models.TextChoices):
+    """A step of the online booking, counted once per booking flow (bookings.funnel)."""
+
+    STARTED = "started", _("Screening started")
+    BLOCKED = "blocked", _("Blocked by screening")
+    TIMES_SHOWN = "times_shown", _("Times shown")
+    DETAILS = "details", _("Details page")
+    HELD = "held", _("Times held")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REVIEW = "review", _("Sent for clinician review")
+
+
+class FunnelDay(models.Model):
+    """How many booking flows reached a step on one local day, per protocol and language.
+
+    Only counts: no session id, address, patient or time of day, so nothing here identifies
+    anyone. Rows are incremented with one atomic upsert (bookings.funnel.funnel_step).
+    """
+
+    date = models.DateField(_("date"))
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="funnel_days")
+    language = models.CharField(_("language"), max_length=8)
+    step = models.CharField(_("step"), max_length=16, choices=FunnelStep.choices)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        ordering = ["date", "protocol", "language", "step"]
+        verbose_name = _("booking funnel day")
+        verbose_name_plural = _("booking funnel days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "protocol", "language", "step"], name="funnel_day_one_counter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.protocol_id} {self.language} {self.step}: {self.count}"

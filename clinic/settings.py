@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "education",
     "clinical",
     "privacy",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,8 @@ CLINIC_PHONE = env_str("CLINIC_PHONE", "+49 30 1234 5678")
 CLINIC_EMAIL = env_str("CLINIC_EMAIL", "hello@lumen-skin.example")
 CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "Beispielstraße 12, 10115 Berlin")
 CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "EUR")
+# Phone numbers without a country code are read as numbers of this country (ISO 3166 code).
+CLINIC_COUNTRY = env_str("CLINIC_COUNTRY", "DE")
 # For complications outside opening hours; the aftercare text and the contact page name it.
 CLINIC_AFTER_HOURS_PHONE = env_str("CLINIC_AFTER_HOURS_PHONE", "+49 30 1234 5699")
 # A link to the clinic on a map (any https map service); empty hides the link.

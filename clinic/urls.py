@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("treatments/", include("treatments.urls")),
     path("", include("bookings.online.urls")),
+    path("staff/reports/", include("reports.urls")),
     path("staff/", include("clinical.urls")),
     path("account/", include("clinic.accounts.urls")),
     path("", include("education.urls")),

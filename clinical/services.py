@@ -17,12 +17,14 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bookings.engine import services as booking_services
 from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.notices import PLAN_APPROVED, PLAN_DECLINED, notice_send
+from bookings.engine.placing import plan_require_consent
 from bookings.engine.rules import clinic_zone
 from bookings.models import (
     Appointment,
@@ -32,7 +34,6 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from bookings.notify.emails import email_patient
 from clinical.models import Photo, TreatmentRecord, normalise_lot
 from clinical.photos import photo_process, photo_storage_save
 
@@ -52,9 +53,7 @@ def plan_approve(
     *, plan: Plan, reviewer: Clinician, note: str = "", now: datetime | None = None
 ) -> Plan:
     """Approve a plan awaiting review: it is confirmed and the patient is emailed."""
-    return _decide(
-        plan, reviewer, note.strip(), now, booking_services.plan_confirm, "plan_approved"
-    )
+    return _decide(plan, reviewer, note.strip(), now, booking_services.plan_confirm, PLAN_APPROVED)
 
 
 def plan_decline(
@@ -64,9 +63,7 @@ def plan_decline(
     is emailed."""
     if not note.strip():
         raise ReviewRefused(_("Please write why the plan is declined."))
-    return _decide(
-        plan, reviewer, note.strip(), now, booking_services.plan_decline, "plan_declined"
-    )
+    return _decide(plan, reviewer, note.strip(), now, booking_services.plan_decline, PLAN_DECLINED)
 
 
 def _decide(
@@ -95,7 +92,7 @@ def _decide(
     # The engine's transaction has committed the decision; the email is queued right after it,
     # in its own transaction (sent by the tasks worker once this commits).
     with transaction.atomic():
-        _email_decision(decided, template=template)
+        notice_send(template, plan=decided)
     return decided
 
 
@@ -128,24 +125,6 @@ def _refuse_unless_awaiting_review(plan_id: int) -> None:
     raise ReviewRefused(
         _("This plan is not awaiting review (its status is “%(status)s”). Nothing was changed.")
         % {"status": current.get_status_display()}
-    )
-
-
-def _email_decision(plan: Plan, *, template: str) -> None:
-    plan = Plan.objects.select_related("patient", "protocol").get(pk=plan.pk)
-    zone = clinic_zone()
-    with translation.override(plan.patient.preferred_language):
-        visits = [
-            {"start": appointment.start.astimezone(zone), "kind": appointment.get_kind_display()}
-            for appointment in plan.appointments.active().order_by("start")
-        ]
-    # The review note is a clinical record, not a message: it is not put in the email, which
-    # invites the patient to call instead.
-    email_patient(
-        patient=plan.patient,
-        plan=plan,
-        template=template,
-        context={"protocol_name": plan.protocol.name, "visits": visits},
     )
 
 
@@ -203,6 +182,7 @@ def treatment_record_complete(
             )
         if current.start > now:
             raise RecordRefused(_("This session has not started yet."))
+        plan_require_consent(plan)  # no treatment without the patient's consent
         current.plan = plan
         record = TreatmentRecord(appointment=current, recorded_by=clinician)
         _apply(record, details)

@@ -1,7 +1,8 @@
 """Load the education pages from education/content/ into the database.
 
-pages.toml holds what every language shares (slug, order, review date, related protocols and
-indications, sources); <lang>/<slug>.md holds one language's title, summary and Markdown body:
+pages.toml holds what every language shares (slug, order, review and next-review dates, related
+protocols and indications, sources); <lang>/<slug>.md holds one language's title, summary and
+Markdown body:
 
     ---
     title: What is an exosome?
@@ -87,6 +88,16 @@ def _review_date(value: object, slug: str) -> date:
         ) from None
 
 
+def _next_review_date(data: dict, slug: str) -> date | None:
+    """The optional next_review_on date; it must come after the review date."""
+    if data.get("next_review_on") is None:
+        return None
+    next_review = _review_date(data["next_review_on"], slug)
+    if next_review <= _review_date(data.get("reviewed_on"), slug):
+        raise ContentError(f"{slug!r}: next_review_on={next_review} must come after reviewed_on.")
+    return next_review
+
+
 def _by_slug(model: type[Protocol] | type[Indication], slugs: list[str], page: str) -> list:
     found = {row.slug: row for row in model.objects.filter(slug__in=slugs)}
     missing = [slug for slug in slugs if slug not in found]
@@ -133,6 +144,7 @@ def seed(*, reviewer: Clinician, content_dir: Path = CONTENT_DIR, refresh: bool 
                 **texts,
                 "order": data.get("order", 0),
                 "last_reviewed": _review_date(data.get("reviewed_on"), slug),
+                "next_review": _next_review_date(data, slug),
                 "reviewed_by": reviewer,
                 "published": True,
             },
@@ -176,6 +188,7 @@ def seed_protocol_reviews(*, reviewer: Clinician, content_dir: Path, refresh: bo
             defaults={
                 "reviewed_by": reviewer,
                 "last_reviewed": _review_date(data.get("reviewed_on"), data["slug"]),
+                "next_review": _next_review_date(data, data["slug"]),
             },
         )
         if not (created or refresh):

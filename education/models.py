@@ -64,6 +64,12 @@ class Article(models.Model):
         verbose_name=_("medically reviewed by"),
     )
     last_reviewed = models.DateField(_("last reviewed"))
+    next_review = models.DateField(
+        _("next review due"),
+        null=True,
+        blank=True,
+        help_text=_("When a clinician will read this page again against its sources."),
+    )
     published = models.BooleanField(_("published"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     related_protocols = models.ManyToManyField(
@@ -135,6 +141,12 @@ class ProtocolReview(models.Model):
         verbose_name=_("medically reviewed by"),
     )
     last_reviewed = models.DateField(_("last reviewed"))
+    next_review = models.DateField(
+        _("next review due"),
+        null=True,
+        blank=True,
+        help_text=_("When a clinician will read this page again against its sources."),
+    )
 
     class Meta:
         ordering = ["protocol__display_order", "protocol__name"]

@@ -335,6 +335,9 @@ def patient_erase(
                 full_name=ERASED_NAME,
                 email="",
                 phone="",
+                # The compared copies of the name and phone (engine.patients) go too.
+                name_normalised="",
+                phone_normalised="",
                 date_of_birth=ERASED_DATE_OF_BIRTH,
                 preferred_language=settings.LANGUAGE_CODE,
             )

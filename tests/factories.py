@@ -166,9 +166,11 @@ class ScreeningAnswerFactory(factory.django.DjangoModelFactory):
 class ConsentTextFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "bookings.ConsentText"
-        django_get_or_create = ("language", "version")
+        django_get_or_create = ("language", "procedure", "source", "version")
 
     language = "en"
+    procedure = ""  # the general text; a course-specific one names its procedure and source
+    source = ""
     version = 1
     title = "Consent to exosome treatment"
     body = "I understand the treatment, its risks and alternatives."

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from common.seeding import demo_row
+from treatments.demo_guidance import GUIDANCE
 from treatments.models import Indication, Procedure, Protocol, Source
 
 INDICATIONS = [
@@ -26,7 +27,7 @@ INDICATIONS = [
     },
     {
         "slug": "pigment-spots",
-        "name": {"en": "Pigment spots", "de": "Pigmentflecken", "tr": "Leke tedavisi"},
+        "name": {"en": "Pigment spots", "de": "Pigmentflecken", "tr": "Pigment lekeleri"},
         "description": {
             "en": "Uneven tone and darker patches after sun exposure or inflammation.",
             "de": "Ungleichmäßiger Hautton und dunklere Stellen nach Sonne oder Entzündungen.",
@@ -80,7 +81,7 @@ PROTOCOLS = [
         "slug": "acne-scars-laser-msc",
         "source": Source.MSC_READY_MADE,
         "procedure": Procedure.FRACTIONAL_LASER,
-        "indications": ["acne-scars", "enlarged-pores"],
+        "indications": ["acne-scars"],
         "session_count": 3,
         "min_interval_days": 28,
         "max_interval_days": 42,
@@ -120,7 +121,8 @@ PROTOCOLS = [
             "mit einem Kontroll-Gel. Die "
             "Exosomen-Seite "
             "verbesserte sich etwas stärker und beruhigte sich schneller. Eine einzelne Studie "
-            "ist kein Beweis, und einige ihrer Autoren arbeiteten mit dem Hersteller zusammen. "
+            "ist kein Beweis, und einige ihrer Autorinnen und Autoren arbeiteten mit dem "
+            "Hersteller zusammen. "
             "Wir sagen Ihnen ehrlich, ob Ihre Narben unserer Einschätzung nach wahrscheinlich "
             "ansprechen.",
             "tr": "Bu kür çukur akne izleri için tasarlanmıştır. Aşağıdaki çalışmada da kullanılan "
@@ -135,21 +137,22 @@ PROTOCOLS = [
         },
         "what_to_expect": {
             "en": "A numbing cream is applied 45 minutes before the laser. The skin feels hot "
-            "for a few hours, then oozes and crusts for about a week; it can stay pink for "
-            "several weeks. Darker patches can follow, more often in darker skin types. If you "
-            "get cold sores, tell us: we may prescribe an antiviral to take around each "
-            "session.",
+            "for a few hours, then oozes and crusts for about a week. The redness can last for "
+            "weeks, and sometimes for months. Darker patches can follow, more often in darker "
+            "skin types. Cold sores can flare up after an ablative laser, so we prescribe an "
+            "antiviral medicine for everyone, to take before and after each session.",
             "de": "45 Minuten vor dem Laser wird eine betäubende Creme aufgetragen. Die Haut fühlt "
-            "sich einige Stunden lang heiß an, nässt dann und verkrustet etwa eine Woche lang; "
-            "sie kann mehrere Wochen rosig bleiben. Danach können dunklere Flecken entstehen, "
-            "häufiger bei dunkleren Hauttypen. Wenn Sie zu Lippenherpes neigen, sagen Sie es "
-            "uns: Wir verordnen dann gegebenenfalls ein antivirales Mittel für die Tage um jede "
-            "Sitzung.",
+            "sich einige Stunden lang heiß an, nässt dann und verkrustet etwa eine Woche lang. "
+            "Die Rötung kann Wochen und manchmal Monate anhalten. Danach können dunklere "
+            "Flecken entstehen, häufiger bei dunkleren Hauttypen. Nach einem ablativen Laser "
+            "kann Lippenherpes aufflammen; deshalb verordnen wir allen ein antivirales Mittel, "
+            "das Sie vor und nach jeder Sitzung einnehmen.",
             "tr": "Lazerden 45 dakika önce uyuşturma kremi sürülür. Cilt birkaç saat sıcak "
-            "hissedilir, ardından yaklaşık bir hafta sulanır ve kabuklanır; birkaç hafta pembe "
-            "kalabilir. Sonrasında, koyu ten tiplerinde daha sık olmak üzere koyu lekeler "
-            "oluşabilir. Uçuk eğiliminiz varsa bize söyleyin: Her seans dönemi için size "
-            "antiviral bir ilaç reçete edebiliriz.",
+            "hissedilir, ardından yaklaşık bir hafta sulanır ve kabuklanır. Kızarıklık "
+            "haftalarca, bazen aylarca sürebilir. Sonrasında, koyu ten tiplerinde daha sık "
+            "olmak üzere koyu lekeler oluşabilir. Ablatif lazerden sonra uçuk alevlenebilir; bu "
+            "yüzden herkese, her seanstan önce ve sonra kullanılacak antiviral bir ilaç reçete "
+            "ederiz.",
         },
         "aftercare": {
             "en": "Keep the skin clean and use the bland moisturiser we give you. Avoid direct "
@@ -167,7 +170,7 @@ PROTOCOLS = [
         "slug": "skin-renewal-microneedling-msc",
         "source": Source.MSC_READY_MADE,
         "procedure": Procedure.MICRONEEDLING,
-        "indications": ["skin-rejuvenation", "enlarged-pores", "pigment-spots"],
+        "indications": ["skin-rejuvenation", "pigment-spots"],
         "session_count": 3,
         "min_interval_days": 21,
         "max_interval_days": 28,
@@ -188,7 +191,7 @@ PROTOCOLS = [
             "eksozom preparatı uygulanır.",
         },
         "description": {
-            "en": "For fine lines, tired-looking skin, visible pores and uneven tone. "
+            "en": "For fine lines, tired-looking skin and uneven tone. "
             "Microneedling on its own already stimulates the skin's repair; the exosome "
             "preparation is added on top.\n\n"
             "In a split-face study of 28 people treated with microneedling three times, three "
@@ -196,16 +199,16 @@ PROTOCOLS = [
             "better on wrinkles, elasticity and hydration than the side treated with salt water, "
             "and the study reported on pigmentation too. That is encouraging, but it is one "
             "small study.",
-            "de": "Für feine Linien, müde wirkende Haut, sichtbare Poren und ungleichmäßigen "
-            "Hautton. Microneedling allein regt bereits die Reparatur der Haut an; das "
+            "de": "Für feine Linien, müde wirkende Haut und ungleichmäßigen Hautton. "
+            "Microneedling allein regt bereits die Reparatur der Haut an; das "
             "Exosomen-Präparat kommt zusätzlich hinzu.\n\n"
             "In einer Split-Face-Studie mit 28 Personen, die dreimal im Abstand von drei "
             "Wochen ein Microneedling erhielten, schnitt die Seite mit einer Lösung aus "
             "Exosomen von Fettgewebs-Stammzellen bei Falten, Elastizität und Feuchtigkeit besser "
             "ab als die mit Kochsalzlösung behandelte Seite; die Studie berichtete auch über die "
             "Pigmentierung. Das ist ermutigend, aber es ist nur eine kleine Studie.",
-            "tr": "İnce çizgiler, yorgun görünen cilt, belirgin gözenekler ve düzensiz cilt tonu "
-            "için. Mikroiğneleme tek başına da cildin onarımını uyarır; eksozom preparatı "
+            "tr": "İnce çizgiler, yorgun görünen cilt ve düzensiz cilt tonu için. "
+            "Mikroiğneleme tek başına da cildin onarımını uyarır; eksozom preparatı "
             "bunun üzerine eklenir.\n\n"
             "Üç hafta arayla üç kez mikroiğneleme yapılan 28 kişilik bir split-face çalışmada, "
             "yağ dokusu kök hücrelerinden elde edilen eksozom solüsyonu uygulanan taraf "
@@ -215,16 +218,19 @@ PROTOCOLS = [
         },
         "what_to_expect": {
             "en": "After a numbing cream, the session takes about 30 minutes of needling. Your "
-            "skin will look like a mild sunburn; the redness usually settles within 72 hours. "
-            "Darker patches can follow, more often in darker skin types; sun protection lowers "
+            "skin will be red afterwards. How long the redness lasts differs from person to "
+            "person; we found no reliable figure to give you. Darker patches can follow, more "
+            "often in darker skin types; sun protection lowers "
             "the risk.",
             "de": "Nach dem Auftragen einer betäubenden Creme dauert das Needling etwa 30 Minuten. "
-            "Ihre Haut sieht danach aus wie nach einem leichten Sonnenbrand; die Rötung klingt "
-            "meist innerhalb von 72 Stunden ab. Danach können dunklere Flecken entstehen, "
+            "Ihre Haut ist danach gerötet. Wie lange die Rötung anhält, ist von Mensch zu "
+            "Mensch verschieden; eine verlässliche Zahl haben wir nicht gefunden. Danach können "
+            "dunklere Flecken entstehen, "
             "häufiger bei dunkleren Hauttypen; Sonnenschutz senkt das Risiko.",
             "tr": "Uyuşturma kremi sürüldükten sonra iğneleme yaklaşık 30 dakika sürer. Cildiniz "
-            "hafif bir güneş yanığı geçirmiş gibi görünür; kızarıklık genellikle 72 saat "
-            "içinde geçer. Sonrasında, koyu ten tiplerinde daha sık olmak üzere koyu lekeler "
+            "sonrasında kızarır. Kızarıklığın ne kadar süreceği kişiden kişiye değişir; bu "
+            "konuda güvenilir bir rakam bulamadık. Sonrasında, koyu ten tiplerinde daha sık olmak "
+            "üzere koyu lekeler "
             "oluşabilir; güneşten korunmak riski azaltır.",
         },
         "aftercare": {
@@ -288,10 +294,13 @@ PROTOCOLS = [
             "çalışma yoktur.",
         },
         "what_to_expect": {
-            "en": "Mild redness for a day or two. Sensitive skin can feel tight for a few days.",
-            "de": "Ein bis zwei Tage leichte Rötung. Empfindliche Haut kann sich einige Tage lang "
-            "gespannt anfühlen.",
-            "tr": "Bir iki gün hafif kızarıklık. Hassas cilt birkaç gün gergin hissedilebilir.",
+            "en": "Mild redness afterwards, and sensitive skin can feel tight. How long this "
+            "lasts differs from person to person; we found no reliable figure to give you.",
+            "de": "Danach leichte Rötung, und empfindliche Haut kann sich gespannt anfühlen. Wie "
+            "lange das anhält, ist von Mensch zu Mensch verschieden; eine verlässliche Zahl haben "
+            "wir nicht gefunden.",
+            "tr": "Sonrasında hafif kızarıklık olur ve hassas cilt gergin hissedilebilir. Bunun "
+            "ne kadar süreceği kişiden kişiye değişir; bu konuda güvenilir bir rakam bulamadık.",
         },
         "aftercare": {
             "en": "Use your usual gentle, fragrance-free moisturiser and SPF 50. If your skin "
@@ -355,13 +364,15 @@ PROTOCOLS = [
         },
         "what_to_expect": {
             "en": "The blood draw takes a few minutes. The RF microneedling sessions are done "
-            "under numbing cream; redness and small marks usually fade within 2 to 3 days.",
+            "under numbing cream. Afterwards the skin is red and has small marks. How long they "
+            "last differs from person to person; we found no reliable figure to give you.",
             "de": "Die Blutentnahme dauert wenige Minuten. Die RF-Microneedling-Sitzungen erfolgen "
-            "unter betäubender Creme; Rötung und kleine Spuren verblassen meist innerhalb von "
-            "2 bis 3 Tagen.",
+            "unter betäubender Creme. Danach ist die Haut gerötet und zeigt kleine Spuren. Wie "
+            "lange sie bleiben, ist von Mensch zu Mensch verschieden; eine verlässliche Zahl "
+            "haben wir nicht gefunden.",
             "tr": "Kan alımı birkaç dakika sürer. RF mikroiğneleme seansları uyuşturma kremi "
-            "altında yapılır; kızarıklık ve küçük izler genellikle 2 ila 3 gün içinde "
-            "kaybolur.",
+            "altında yapılır. Sonrasında cilt kızarır ve küçük izler olur. Bunların ne kadar "
+            "süreceği kişiden kişiye değişir; bu konuda güvenilir bir rakam bulamadık.",
         },
         "aftercare": {
             "en": "No make-up for 24 hours, SPF 50 daily, no sauna or sport for 48 hours, pause "
@@ -400,8 +411,10 @@ PROTOCOLS = [
         },
         "description": {
             "en": "For thinning hair. Two small studies from 2024 reported more hair density "
-            "after treatment with exosomes from adipose stem cells, one of them injected into "
-            "the scalp; neither had a comparison group, which makes the result hard to judge. "
+            "after exosome treatment. Neither had a comparison group, so the results are hard to "
+            "judge. In one, exosomes from stem cells of foreskin tissue were injected into the "
+            "scalp of 30 men. In the other, 30 people were treated with exosomes from fat-tissue "
+            "stem cells; its summary does not say how they were given. "
             "We found no study of exosomes made from PRP, as used in this course, for hair "
             "loss.\n\n"
             "For pattern hair loss (androgenetic alopecia), minoxidil and finasteride are the "
@@ -409,22 +422,26 @@ PROTOCOLS = [
             "alfatradiol solution is approved too. We will talk about them with you, and this "
             "course can be combined with them.",
             "de": "Bei dünner werdendem Haar. Zwei kleine Studien aus dem Jahr 2024 berichteten "
-            "über eine höhere Haardichte nach einer Behandlung mit Exosomen aus "
-            "Fettgewebs-Stammzellen, in einer davon in die Kopfhaut gespritzt; keine hatte eine "
-            "Vergleichsgruppe, was das Ergebnis schwer beurteilbar macht. Eine Studie zu "
-            "Exosomen aus PRP, wie sie diese Serie verwendet, haben wir für Haarausfall nicht "
-            "gefunden.\n\n"
+            "nach einer Exosomen-Behandlung über eine höhere Haardichte. Keine hatte eine "
+            "Vergleichsgruppe, deshalb sind die Ergebnisse schwer zu beurteilen. In der einen "
+            "wurden 30 Männern Exosomen aus Stammzellen von Vorhautgewebe in die Kopfhaut "
+            "gespritzt. In der anderen wurden 30 Personen mit Exosomen aus Stammzellen "
+            "des Fettgewebes behandelt; die Zusammenfassung sagt nicht, wie sie "
+            "gegeben wurden. Eine Studie zu Exosomen aus PRP, wie sie diese Serie verwendet, "
+            "haben wir für Haarausfall nicht gefunden.\n\n"
             "Gegen erblich bedingten Haarausfall (androgenetische Alopezie) sind Minoxidil und "
             "Finasterid die einzigen von der US-Behörde FDA zugelassenen Arzneimittel; "
             "Finasterid nur für Männer. In Deutschland ist außerdem Alfatradiol-Lösung "
             "zugelassen. Wir sprechen mit Ihnen darüber, und diese Serie lässt sich mit ihnen "
             "kombinieren.",
-            "tr": "Seyrelen saçlar için. 2024'te yayımlanan iki küçük çalışma, yağ dokusu kök "
-            "hücrelerinden elde edilen eksozomlarla (birinde saçlı deriye enjekte edilerek) "
-            "yapılan tedaviden sonra saç yoğunluğunun arttığını bildirdi; ancak ikisinde de "
-            "karşılaştırma grubu olmadığı için sonucu değerlendirmek zordur. Bu kürde "
-            "kullanılan PRP kaynaklı eksozomları saç dökülmesinde inceleyen bir çalışma "
-            "bulamadık.\n\n"
+            "tr": "Seyrelen saçlar için. 2024'te yayımlanan iki küçük çalışma, eksozom "
+            "tedavisinden sonra saç yoğunluğunun arttığını bildirdi. İkisinde de karşılaştırma "
+            "grubu yoktu; bu yüzden sonuçları değerlendirmek zordur. Birinde, sünnet derisi "
+            "dokusunun kök hücrelerinden elde edilen eksozomlar 30 erkeğin saçlı derisine "
+            "enjekte edildi. Diğer çalışmada 30 kişi, yağ dokusu kök "
+            "hücrelerinden elde edilen eksozomlarla tedavi edildi; çalışmanın özeti "
+            "eksozomların nasıl verildiğini söylemiyor. Bu kürde kullanılan PRP kaynaklı "
+            "eksozomları saç dökülmesinde inceleyen bir çalışma bulamadık.\n\n"
             "Kalıtsal saç dökülmesi (androgenetik alopesi) için FDA onaylı ilaçlar yalnızca "
             "minoksidil ve finasteriddir; finasterid yalnızca erkekler için onaylıdır. "
             "Almanya'da alfatradiol solüsyonu da onaylıdır. Bunları sizinle konuşuruz; bu kür "
@@ -432,12 +449,12 @@ PROTOCOLS = [
         },
         "what_to_expect": {
             "en": "The scalp is numbed; needling takes about 20 minutes. The scalp can be red "
-            "and tender for a day. You can wash your hair the next day.",
+            "and tender afterwards. You can wash your hair the next day.",
             "de": "Die Kopfhaut wird betäubt; das Needling dauert etwa 20 Minuten. Die Kopfhaut "
-            "kann einen Tag lang gerötet und empfindlich sein. Am nächsten Tag dürfen Sie Ihre "
+            "kann danach gerötet und empfindlich sein. Am nächsten Tag dürfen Sie Ihre "
             "Haare waschen.",
-            "tr": "Saçlı deri uyuşturulur; iğneleme yaklaşık 20 dakika sürer. Saçlı deri bir gün "
-            "kırmızı ve hassas olabilir. Ertesi gün saçınızı yıkayabilirsiniz.",
+            "tr": "Saçlı deri uyuşturulur; iğneleme yaklaşık 20 dakika sürer. Saçlı deri "
+            "sonrasında kırmızı ve hassas olabilir. Ertesi gün saçınızı yıkayabilirsiniz.",
         },
         "aftercare": {
             "en": "No hair dye, styling products or swimming for 48 hours. Keep taking "
@@ -470,61 +487,74 @@ PROTOCOLS = [
             "tr": "Kendi yağ dokunuzdan kişisel MSC eksozomları, fraksiyonel lazer ile",
         },
         "summary": {
-            "en": "A small lipoaspiration, lab work, then fractional laser sessions with "
+            "en": "A small harvest of fat tissue, lab work, then fractional laser sessions with "
             "exosomes from your own stem cells.",
-            "de": "Eine kleine Lipoaspiration, Laborarbeit, danach Sitzungen mit fraktioniertem "
-            "Laser und Exosomen aus Ihren eigenen Stammzellen.",
-            "tr": "Küçük bir lipoaspirasyon, laboratuvar çalışması, ardından kendi kök "
+            "de": "Eine kleine Entnahme von Fettgewebe, Laborarbeit, danach Sitzungen mit "
+            "fraktioniertem Laser und Exosomen aus Ihren eigenen Stammzellen.",
+            "tr": "Küçük bir yağ dokusu alımı, laboratuvar çalışması, ardından kendi kök "
             "hücrelerinizden elde edilen eksozomlarla fraksiyonel lazer seansları.",
         },
         "description": {
             "en": "A small amount of fat is taken under local anaesthetic. A laboratory grows "
-            "stem cells from it and collects the exosomes they release, which are then applied "
+            "stem cells from it and collects the exosomes they release. These are then applied "
             "after each fractional laser session.\n\n"
             "Using your own cells avoids donor material, but it does not mean the treatment is "
             "proven: doses and methods are not standardised, and the clinical studies are small. "
-            "The laser in this course is a gentler, non-ablative fractional laser.",
+            "The laser in this course is a gentler, non-ablative fractional laser.\n\n"
+            "We found no study of this method: exosomes from a person's own fat tissue, used "
+            "with a non-ablative laser. The acne scar study in the sources tested a ready-made "
+            "gel with an ablative CO2 laser, which is a different method.",
             "de": "Unter örtlicher Betäubung wird eine kleine Menge Fett entnommen. Ein Labor "
-            "züchtet daraus Stammzellen und sammelt die Exosomen, die sie abgeben; diese "
+            "züchtet daraus Stammzellen und sammelt die Exosomen, die sie abgeben. Diese "
             "werden dann nach jeder Sitzung mit fraktioniertem Laser aufgetragen.\n\n"
             "Eigene Zellen vermeiden Spendermaterial, das heißt aber nicht, dass die "
             "Behandlung bewiesen ist: Dosis und Methoden sind nicht standardisiert, und die "
             "klinischen Studien sind klein. Der Laser in dieser Serie ist ein sanfterer, nicht "
-            "ablativer fraktionierter Laser.",
+            "ablativer fraktionierter Laser.\n\n"
+            "Eine Studie zu dieser Methode, also zu Exosomen aus dem eigenen Fettgewebe mit "
+            "einem nicht ablativen Laser, haben wir nicht gefunden. Die Aknenarben-Studie unter "
+            "den Quellen prüfte ein fertiges Gel mit einem ablativen CO2-Laser; das ist eine "
+            "andere Methode.",
             "tr": "Lokal anestezi altında az miktarda yağ alınır. Laboratuvar bundan kök hücre "
-            "çoğaltır ve hücrelerin saldığı eksozomları toplar; bunlar daha sonra her "
+            "çoğaltır ve hücrelerin saldığı eksozomları toplar. Bunlar daha sonra her "
             "fraksiyonel lazer seansının ardından uygulanır.\n\n"
             "Kendi hücrelerinizi kullanmak donör materyalini ortadan kaldırır, ancak bu, "
             "tedavinin kanıtlanmış olduğu anlamına gelmez: Doz ve yöntemler standart değildir "
             "ve klinik çalışmalar küçüktür. Bu kürde daha hafif, ablatif olmayan bir fraksiyonel "
-            "lazer kullanılır.",
+            "lazer kullanılır.\n\n"
+            "Bu yöntemi, yani kişinin kendi yağ dokusundan elde edilen eksozomların ablatif "
+            "olmayan bir lazerle kullanımını inceleyen bir çalışma bulamadık. Kaynaklardaki "
+            "akne izi çalışması, ablatif CO2 lazerle hazır bir jeli test etti; bu farklı bir "
+            "yöntemdir.",
         },
         "what_to_expect": {
-            "en": "Fat harvesting has its own risks: the small site is usually bruised and "
-            "swollen for about a week, and infection or an uneven contour can occur. After each "
-            "laser session the skin is red and swollen for 2 to 3 days. Darker patches can "
-            "follow, more often in darker skin types; if you get cold sores, tell us, as we may "
-            "prescribe an antiviral.",
-            "de": "Die Fettentnahme hat eigene Risiken: Die kleine Entnahmestelle zeigt meist "
-            "etwa eine Woche lang einen Bluterguss und eine Schwellung, und es kann zu einer "
-            "Infektion oder einer unebenen Kontur kommen. Nach jeder Lasersitzung ist die Haut "
-            "2 bis 3 Tage gerötet und geschwollen. Danach können dunklere Flecken entstehen, "
-            "häufiger bei dunkleren Hauttypen; wenn Sie zu Lippenherpes neigen, sagen Sie es "
-            "uns, damit wir gegebenenfalls ein antivirales Mittel verordnen.",
+            "en": "Taking the fat has its own risks: the small site is usually bruised and "
+            "swollen, and infection or an uneven contour can occur. After each laser session "
+            "the skin is red and swollen for a short time; recovery is shorter than after an "
+            "ablative laser. Darker patches can follow, more often in darker skin types. If you "
+            "get cold sores, tell us: we then prescribe an antiviral medicine to take before "
+            "and after each session.",
+            "de": "Die Entnahme des Fettgewebes hat eigene Risiken: Die kleine Entnahmestelle "
+            "zeigt meist einen Bluterguss und eine Schwellung, und es kann zu einer Infektion "
+            "oder einer unebenen Kontur kommen. Nach jeder Lasersitzung ist die Haut kurze Zeit "
+            "gerötet und geschwollen; die Erholung ist kürzer als nach einem ablativen Laser. "
+            "Danach können dunklere Flecken entstehen, häufiger bei dunkleren Hauttypen. Wenn "
+            "Sie zu Lippenherpes neigen, sagen Sie es uns: Dann verordnen wir ein antivirales "
+            "Mittel, das Sie vor und nach jeder Sitzung einnehmen.",
             "tr": "Yağ alınmasının kendine özgü riskleri vardır: Küçük işlem bölgesinde "
-            "genellikle yaklaşık bir hafta morluk ve şişlik olur; enfeksiyon veya düzensiz "
-            "kontur görülebilir. Her lazer seansından sonra cilt 2 ila 3 gün kırmızı ve şiş "
-            "olur. Sonrasında, koyu ten tiplerinde daha sık olmak üzere koyu lekeler "
-            "oluşabilir; uçuk eğiliminiz varsa bize söyleyin, antiviral bir ilaç reçete "
-            "edebiliriz.",
+            "genellikle morluk ve şişlik olur; enfeksiyon veya düzensiz kontur görülebilir. Her "
+            "lazer seansından sonra cilt kısa bir süre kırmızı ve şiş olur; iyileşme ablatif "
+            "lazere göre daha kısadır. Sonrasında, koyu ten tiplerinde daha sık olmak üzere "
+            "koyu lekeler oluşabilir. Uçuk eğiliminiz varsa bize söyleyin: Her seanstan önce ve "
+            "sonra kullanacağınız antiviral bir ilaç reçete ederiz.",
         },
         "aftercare": {
-            "en": "Wear the compression dressing for 48 hours after the lipoaspiration. After "
+            "en": "Wear the compression dressing for 48 hours after the fat is taken. After "
             "the laser: bland moisturiser, no direct sun for one to two months, SPF 50.",
-            "de": "Tragen Sie den Kompressionsverband nach der Lipoaspiration 48 Stunden lang. "
-            "Nach dem Laser: milde Feuchtigkeitspflege, ein bis zwei Monate keine direkte "
-            "Sonne, LSF 50.",
-            "tr": "Lipoaspirasyondan sonra kompresyon bandajını 48 saat boyunca takın. Lazerden "
+            "de": "Tragen Sie den Kompressionsverband 48 Stunden lang nach der Entnahme des "
+            "Fettgewebes. Nach dem Laser: milde Feuchtigkeitspflege, ein bis zwei Monate keine "
+            "direkte Sonne, LSF 50.",
+            "tr": "Yağ alındıktan sonra kompresyon bandajını 48 saat boyunca takın. Lazerden "
             "sonra: sade nemlendirici, bir ila iki ay doğrudan güneş yok, SPF 50.",
         },
     },
@@ -545,6 +575,7 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
         indications[indication.slug] = indication
 
     for data in PROTOCOLS:
+        data = {**data, **GUIDANCE[data["slug"]]}
         fields = {
             key: value
             for key, value in data.items()
@@ -556,7 +587,7 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
             slug=data["slug"],
             defaults={
                 "published": True,
-                **PRODUCT_PLACEHOLDER,
+                **PRODUCT_NOT_ENTERED,
                 **fields,
                 **_translated(data, *TRANSLATED_PROTOCOL_FIELDS),
             },
@@ -566,17 +597,22 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
     return len(indications), len(PROTOCOLS)
 
 
-TRANSLATED_PROTOCOL_FIELDS = ("name", "summary", "description", "what_to_expect", "aftercare")
+TRANSLATED_PROTOCOL_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "what_to_expect",
+    "aftercare",
+    "how_to_prepare",
+    "results_timing",
+)
 
-# The demo cannot know the clinic's product: name and maker stay empty (the page says "not
-# entered yet") and the legal status is a placeholder that says so.
-PRODUCT_PLACEHOLDER = {
-    "product_legal_status_en": "[Placeholder: the clinic enters here how the product is placed "
-    "on the market.] No exosome product is approved as a medicine.",
-    "product_legal_status_de": "[Platzhalter: Die Praxis trägt hier ein, wie das Produkt in "
-    "Verkehr gebracht wird.] Kein Exosomen-Produkt ist als Arzneimittel zugelassen.",
-    "product_legal_status_tr": "[Yer tutucu: Klinik, ürünün piyasaya nasıl sunulduğunu buraya "
-    "yazar.] Hiçbir eksozom ürünü ilaç olarak onaylı değildir.",
+# The demo cannot know the clinic's product: name, maker and legal status stay empty, and the
+# page says "not entered by the clinic yet" rather than showing a placeholder to patients.
+PRODUCT_NOT_ENTERED = {
+    "product_legal_status_en": "",
+    "product_legal_status_de": "",
+    "product_legal_status_tr": "",
 }
 
 

@@ -171,6 +171,16 @@ class Protocol(models.Model):
     description = models.TextField(_("description"))
     what_to_expect = models.TextField(_("what to expect and downtime"))
     aftercare = models.TextField(_("aftercare"))
+    how_to_prepare = models.TextField(
+        _("how to prepare"),
+        blank=True,
+        help_text=_("What the patient does in the weeks and days before the first session."),
+    )
+    results_timing = models.TextField(
+        _("results: when they can be judged"),
+        blank=True,
+        help_text=_("When a change can first be judged, and what the studies measured when."),
+    )
     # What the clinic applies, as the clinic enters it: patients have a right to know the
     # product and that it is not an approved medicine.
     product_name = models.CharField(_("product name"), max_length=160, blank=True)

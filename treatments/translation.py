@@ -19,6 +19,8 @@ class ProtocolTranslation(TranslationOptions):
         "description",
         "what_to_expect",
         "aftercare",
+        "how_to_prepare",
+        "results_timing",
         "product_legal_status",
     )
     required_languages = ("en",)

@@ -11,14 +11,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
+from bookings.demo.consent import seed_course_consent
+from bookings.engine.placing import (
+    Channel,
+    ConsentEvidence,
+    booking_place,
+    plan_consent_record,
+    proposal_new_id,
+)
 from bookings.engine.planner import course_propose
 from bookings.engine.rules import local_date
-from bookings.engine.screening import (
-    screening_answers_save,
-    screening_questions,
-    screening_snapshot,
-)
-from bookings.engine.services import plan_book, plan_request_review
+from bookings.engine.screening import screening_questions, screening_snapshot
 from bookings.models import (
     Clinician,
     ConsentText,
@@ -424,14 +427,17 @@ def seed_screening(*, refresh: bool = False) -> int:
 
 
 def seed_consent() -> int:
-    """Version 1 of the consent text in each language, if missing.
+    """Version 1 of each consent text, if missing: one per procedure and source, and the
+    general text (CONSENT_TEXTS) for a course no specific text is written for.
 
     Never overwritten, even with --refresh: patients accepted exactly this text.
     """
-    created = 0
+    created = seed_course_consent()
     for language, data in CONSENT_TEXTS.items():
         _, was_created = ConsentText.objects.get_or_create(
             language=language,
+            procedure="",
+            source="",
             version=1,
             defaults={**data, "published_at": timezone.now()},
         )
@@ -564,39 +570,46 @@ def _demo_patient(spec: DemoPatient) -> Patient:
 def _book_phone_course(spec: DemoPatient, *, from_day: date) -> Plan:
     """The patient's course from the earliest free time on or after `from_day`, as reception
     books it by phone. The clock is set to that day's midnight so that a seed run at 3 pm still
-    puts the agenda's first visits at the start of the day, as when reception opens at 8:00."""
+    puts the agenda's first visits at the start of the day, as when reception opens at 8:00.
+    The demo patients have since accepted the consent from their email link."""
     protocol = Protocol.objects.get(slug=spec.protocol_slug)
     clock = _local_midnight(from_day)
     visits = course_propose(protocol=protocol, now=clock, online=False)
-    return plan_book(
-        patient=_demo_patient(spec),
+    plan = booking_place(
+        channel=Channel.PHONE,
         protocol=protocol,
         visits=visits,
-        online=False,
-        hold=False,
+        proposal_id=proposal_new_id(),
+        answers=[],
+        patient=_demo_patient(spec),
         now=clock,
     )
+    consent = ConsentText.objects.for_course(protocol, spec.language)
+    return plan_consent_record(plan=plan, consent=ConsentEvidence(text=consent), now=clock)
 
 
 def _book_for_review(spec: DemoPatient, *, clinician: Clinician) -> Plan:
     """An online booking whose screening flagged the blood-thinner question."""
     protocol = Protocol.objects.get(slug=spec.protocol_slug)
-    patient = _demo_patient(spec)
     visits = course_propose(protocol=protocol, clinician=clinician)
-    plan = plan_book(patient=patient, protocol=protocol, visits=visits)
     with translation.override(spec.language):
         questions = screening_questions(protocol)
         answers = {
             question.pk: question.position == REVIEW_QUESTION_POSITION for question in questions
         }
         snapshot = screening_snapshot(questions, answers)
-    screening_answers_save(plan=plan, snapshot=snapshot)
-    consent = ConsentText.objects.filter(language=spec.language).order_by("-version").first()
-    # What booking_flow records when the patient ticks the consent box (without its emails).
-    Plan.objects.filter(pk=plan.pk).update(
-        consent_text=consent, consented_at=timezone.now(), consent_language=spec.language
-    )
-    return plan_request_review(plan=plan)
+    placement = {
+        "channel": Channel.ONLINE,
+        "protocol": protocol,
+        "visits": visits,
+        "proposal_id": proposal_new_id(),
+        "answers": snapshot,
+        "patient": _demo_patient(spec),
+    }
+    # As on the booking pages: held, then confirmed with the consent (without the emails).
+    booking_place(**placement, hold=True)
+    consent = ConsentText.objects.for_course(protocol, spec.language)
+    return booking_place(**placement, consent=ConsentEvidence(text=consent))
 
 
 def seed_visits(*, today: date) -> DemoVisits:

@@ -64,6 +64,47 @@ class PatientAlreadyBooked(BookingError):
     )
 
 
+class ScreeningBlocks(BookingError):
+    """An answer to the screening means a clinician must see the patient before any booking."""
+
+    default_message = _(
+        "Because of an answer to the screening, this course cannot be booked before a clinician "
+        "has seen the patient. Nothing was booked."
+    )
+
+
+class ConsentMissing(BookingError):
+    """The patient has not consented to the course: no approval and no treatment until then."""
+
+    default_message = _(
+        "The patient has not consented to this course yet. They can read and accept the consent "
+        "with the link in their booking email, or reception records the consent they give in "
+        "person at check-in. Nothing was changed."
+    )
+
+
+class ProposalChanged(BookingError):
+    """The page confirmed a course that is no longer the one held (another tab changed it)."""
+
+    default_message = _(
+        "Nothing was booked: the times on that page were changed in another tab or window. "
+        "Please check the course below and confirm it again."
+    )
+
+
+class PatientMayExist(BookingError):
+    """A phone booking's caller may already be a patient: staff must choose (engine.patients)."""
+
+    default_message = _(
+        "This caller may already be a patient. Choose the matching patient below, or confirm "
+        "that this is a different person. Nothing was booked."
+    )
+
+    def __init__(self, matches: list, message: str | None = None) -> None:
+        self.matches = matches
+        super().__init__(message)
+
+
 # --- database errors -------------------------------------------------------------------------
 
 # PostgreSQL error codes (SQLSTATE). Never match an error's words: PostgreSQL translates them

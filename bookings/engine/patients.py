@@ -9,8 +9,12 @@ else that points at it move to the patient that is kept, and the duplicate is de
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 
+import phonenumbers
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, Trim
@@ -147,3 +151,91 @@ def _refuse_overlapping_visits(kept: Patient, gone: Patient) -> None:
                 "when": date_format(clash.start.astimezone(clinic_zone()), "DATETIME_FORMAT"),
             }
         )
+
+
+# --- The same person again: normalised names and phone numbers --------------------------------
+
+
+def normalise_name(name: str) -> str:
+    """A name as compared: Unicode NFKC, case-folded, whitespace collapsed.
+
+    "  Ayşe   YILMAZ " and "ayşe yılmaz" compare equal; so do a name typed with a compatibility
+    character (a full-width letter, a ligature) and the plain one.
+    """
+    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+
+def normalise_phone(phone: str, *, region: str | None = None) -> str:
+    """A phone number in E.164 ("+4930123456"), or "" when it is not a possible number.
+
+    Numbers without a country code are read as numbers of the clinic's country
+    (settings.CLINIC_COUNTRY), so "030 123456" and "+49 30 123456" compare equal.
+    """
+    if not (phone or "").strip():
+        return ""
+    try:
+        number = phonenumbers.parse(phone, region or settings.CLINIC_COUNTRY)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def patient_normalise(*, sender: type[Patient], instance: Patient, **kwargs: object) -> None:
+    """Before every save of a patient (connected in BookingsConfig.ready): the compared columns."""
+    instance.name_normalised = normalise_name(instance.full_name)
+    instance.phone_normalised = normalise_phone(instance.phone)
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """What a caller or a visitor tells about themselves."""
+
+    full_name: str
+    email: str
+    phone: str
+    date_of_birth: date
+    preferred_language: str
+
+
+@dataclass(frozen=True)
+class PatientMatch:
+    """An existing patient who may be the caller, and why, with the visits they have."""
+
+    patient: Patient
+    reasons: tuple[str, ...]
+    visits: tuple[Appointment, ...]
+
+
+def patient_matches(details: PatientDetails, *, now: datetime | None = None) -> list[PatientMatch]:
+    """The existing patients who may be this person: the same email, or the same phone number,
+    or the same name and date of birth (names and phones normalised). For staff only: the list
+    names patients, so the public booking pages never show it."""
+    now = now or timezone.now()
+    email = details.email.strip()
+    phone = normalise_phone(details.phone)
+    name = normalise_name(details.full_name)
+    found = Q(email__iexact=email) if email else Q(pk__in=[])
+    if phone:
+        found |= Q(phone_normalised=phone)
+    if name and details.date_of_birth:
+        found |= Q(name_normalised=name, date_of_birth=details.date_of_birth)
+    matches = []
+    for patient in Patient.objects.filter(found).order_by("created_at", "pk"):
+        reasons = []
+        if email and patient.email.strip().lower() == email.lower():
+            reasons.append(_("same email"))
+        if phone and patient.phone_normalised == phone:
+            reasons.append(_("same phone number"))
+        same_birthday = patient.date_of_birth == details.date_of_birth
+        if name and patient.name_normalised == name and same_birthday:
+            reasons.append(_("same name and date of birth"))
+        visits = tuple(
+            Appointment.objects.blocking(now)
+            .filter(plan__patient=patient, end__gt=now)
+            .select_related("plan__protocol", "clinician")
+            .order_by("start")
+        )
+        matches.append(PatientMatch(patient=patient, reasons=tuple(reasons), visits=visits))
+    return matches

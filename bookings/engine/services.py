@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _
 
 from bookings.engine.availability import Calendar, VisitSpec
 from bookings.engine.errors import (
+    ConsentMissing,
     CourseRuleBroken,
     InvalidPlanState,
     NotFound,
@@ -99,65 +100,90 @@ def plan_book(
     """Book a whole course: every visit, or none.
 
     A held plan keeps its times for BOOKING_HOLD_MINUTES while the patient completes screening
-    and consent; `hold=False` (reception on the phone) confirms it at once. Booking again the
-    course the patient already holds (a second click) returns that plan.
+    and consent; `hold=False` confirms it at once. Booking again the course the patient already
+    holds (a second click) returns that plan. The booking channels do not call this directly:
+    they place a booking with `engine.placing.booking_place`, which calls `plan_book_locked`.
     """
     now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
+    return _run_locked(
+        lambda: plan_book_locked(
+            patient_id=patient.pk,
+            protocol=protocol,
+            visits=visits,
+            online=online,
+            hold=hold,
+            now=now,
+            rules=rules,
+        ),
+        rules,
+    )
+
+
+def plan_book_locked(
+    *,
+    patient_id: int,
+    protocol: Protocol,
+    visits: Sequence[ProposedVisit],
+    online: bool,
+    hold: bool,
+    now: datetime,
+    rules: BookingRules,
+    proposal_id: str = "",
+) -> Plan:
+    """Inside `booking_transaction`: take the booking's locks, re-check, write the plan."""
     ordered = sorted(
         (replace(visit, start=instant(visit.start)) for visit in visits),
         key=lambda visit: visit.sequence,
     )
-
-    def book() -> Plan:
-        stored = _published_protocol(protocol.pk)
-        problems = course_problems(stored, ordered)
-        if problems:
-            raise CourseRuleBroken(" ".join(problems))
-        clinician_ids = sorted({visit.clinician_id for visit in ordered})
-        _lock_in_order(patient_id=patient.pk, clinician_ids=clinician_ids, protocol=stored, now=now)
-        same = _same_course_held(patient.pk, stored, ordered, now)
-        if same is not None:
-            return same
-        _refuse_patient_clash(patient.pk, [(v.start, v.end) for v in ordered], now)
-        calendar = _calendar_for(stored, ordered, now, online, clinician_ids)
-        appointments = []
-        for visit in ordered:
-            spec = VisitSpec.for_visit(stored, visit.sequence)
-            problem = calendar.problem_with(visit.clinician_id, visit.start, spec)
-            if problem is not None:
-                raise problem
-            device_id = calendar.free_device(visit.start, spec)
-            calendar.reserve(
+    stored = _published_protocol(protocol.pk)
+    problems = course_problems(stored, ordered)
+    if problems:
+        raise CourseRuleBroken(" ".join(problems))
+    clinician_ids = sorted({visit.clinician_id for visit in ordered})
+    _lock_in_order(patient_id=patient_id, clinician_ids=clinician_ids, protocol=stored, now=now)
+    same = _same_course_held(patient_id, stored, ordered, now)
+    if same is not None:
+        return same
+    _refuse_patient_clash(patient_id, [(v.start, v.end) for v in ordered], now)
+    calendar = _calendar_for(stored, ordered, now, online, clinician_ids)
+    appointments = []
+    for visit in ordered:
+        spec = VisitSpec.for_visit(stored, visit.sequence)
+        problem = calendar.problem_with(visit.clinician_id, visit.start, spec)
+        if problem is not None:
+            raise problem
+        device_id = calendar.free_device(visit.start, spec)
+        calendar.reserve(
+            clinician_id=visit.clinician_id,
+            device_id=device_id,
+            start=visit.start,
+            minutes=spec.minutes,
+        )
+        appointments.append(
+            Appointment(
+                kind=visit.kind,
+                sequence=visit.sequence,
+                start=visit.start,
+                end=end_of(visit.start, spec.minutes),
                 clinician_id=visit.clinician_id,
                 device_id=device_id,
-                start=visit.start,
-                minutes=spec.minutes,
             )
-            appointments.append(
-                Appointment(
-                    kind=visit.kind,
-                    sequence=visit.sequence,
-                    start=visit.start,
-                    end=end_of(visit.start, spec.minutes),
-                    clinician_id=visit.clinician_id,
-                    device_id=device_id,
-                )
-            )
-        first_session = next(a for a in appointments if a.kind == AppointmentKind.SESSION)
-        plan = Plan.objects.create(
-            patient_id=patient.pk,
-            protocol=stored,
-            clinician_id=first_session.clinician_id,
-            status=PlanStatus.HELD if hold else PlanStatus.CONFIRMED,
-            hold_expires_at=later_by(now, rules.hold) if hold else None,
         )
-        for appointment in appointments:
-            appointment.plan = plan
-        Appointment.objects.bulk_create(appointments)
-        return plan
-
-    return _run_locked(book, rules)
+    first_session = next(a for a in appointments if a.kind == AppointmentKind.SESSION)
+    plan = Plan.objects.create(
+        patient_id=patient_id,
+        protocol=stored,
+        clinician_id=first_session.clinician_id,
+        status=PlanStatus.HELD if hold else PlanStatus.CONFIRMED,
+        hold_expires_at=later_by(now, rules.hold) if hold else None,
+        confirmed_at=None if hold else now,
+        proposal_id=proposal_id,
+    )
+    for appointment in appointments:
+        appointment.plan = plan
+    Appointment.objects.bulk_create(appointments)
+    return plan
 
 
 def appointment_reschedule(
@@ -247,7 +273,8 @@ def appointment_cancel(
                 )
             )
         current.status = AppointmentStatus.CANCELLED
-        current.save(update_fields=["status", "updated_at"])
+        current.cancelled_at = now
+        current.save(update_fields=["status", "cancelled_at", "updated_at"])
         if not plan.appointments.active().filter(kind=AppointmentKind.SESSION).exists():
             # No session left: a preparation visit still to come would serve nothing.
             _plans_close([plan.pk], PlanStatus.CANCELLED, now)
@@ -401,6 +428,8 @@ def _plan_transition(
             raise InvalidPlanState()
         if locked.status == PlanStatus.AWAITING_REVIEW and reviewer is None:
             raise InvalidPlanState(_("A clinician must review this plan first."))
+        if status == PlanStatus.CONFIRMED and reviewer is not None and not locked.has_consent():
+            raise ConsentMissing()  # an approval needs the patient's consent first
         _require_live_hold(locked, now)
         if reviewer is not None:
             if not Clinician.objects.filter(pk=reviewer.pk).exists():
@@ -412,9 +441,14 @@ def _plan_transition(
         if status in (PlanStatus.DECLINED, PlanStatus.CANCELLED):
             _plans_close([locked.pk], status, now)
         else:
+            # The reports' timestamps: when the plan went to review, when it was first confirmed.
+            stamp = (
+                "review_requested_at" if status == PlanStatus.AWAITING_REVIEW else "confirmed_at"
+            )
             locked.status = status
             locked.hold_expires_at = None
-            locked.save(update_fields=["status", "hold_expires_at"])
+            setattr(locked, stamp, now)
+            locked.save(update_fields=["status", "hold_expires_at", stamp])
         locked.refresh_from_db(fields=["status", "hold_expires_at"])
         return locked
 
@@ -432,7 +466,7 @@ def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
         return
     Appointment.objects.filter(
         plan_id__in=plan_ids, status=AppointmentStatus.BOOKED, start__gt=now
-    ).update(status=AppointmentStatus.CANCELLED, updated_at=now)
+    ).update(status=AppointmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
     Plan.objects.filter(pk__in=plan_ids).update(status=status, hold_expires_at=None)
 
 

@@ -6,6 +6,7 @@ together, and only if the plan has no manage link yet: a second submission sends
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from bookings.engine.notices import PLAN_APPROVED, PLAN_DECLINED, notice_register
+from bookings.engine.rules import clinic_zone
 from bookings.engine.tokens import manage_link_create
 from bookings.models import Appointment, ManageLink, Plan, PlanStatus
 from bookings.notify.emails import Attachment, email_patient
@@ -37,6 +40,12 @@ def review_deadline(now: datetime) -> date:
 def manage_url(*, base_url: str, token: str, language: str) -> str:
     with translation.override(language):
         return base_url + reverse("bookings:manage", kwargs={"token": token})
+
+
+def consent_url(*, base_url: str, token: str, language: str) -> str:
+    """Where the patient reads and accepts the consent (a phone booking is booked without it)."""
+    with translation.override(language):
+        return base_url + reverse("bookings:manage-consent", kwargs={"token": token})
 
 
 def plan_visits(plan: Plan) -> list[Appointment]:
@@ -77,7 +86,37 @@ def plan_notify_booked(*, plan: Plan, base_url: str) -> bool:
                     base_url=base_url, token=token, language=locked.patient.preferred_language
                 ),
                 "review_by": review_deadline(timezone.now()) if awaiting else None,
+                "consent_url": None
+                if locked.has_consent()
+                else consent_url(
+                    base_url=base_url, token=token, language=locked.patient.preferred_language
+                ),
             },
             attachments=[calendar_attachment(locked, appointments)],
         )
         return True
+
+
+def plan_notify_decided(plan: Plan, *, template: str) -> None:
+    """The clinician's decision (approved or declined), with the visits it keeps or frees."""
+    plan = Plan.objects.select_related("patient", "protocol").get(pk=plan.pk)
+    zone = clinic_zone()
+    with translation.override(plan.patient.preferred_language):
+        visits = [
+            {"start": appointment.start.astimezone(zone), "kind": appointment.get_kind_display()}
+            for appointment in plan.appointments.active().order_by("start")
+        ]
+    # The review note is a clinical record, not a message: it is not put in the email, which
+    # invites the patient to call instead.
+    email_patient(
+        patient=plan.patient,
+        plan=plan,
+        template=template,
+        context={"protocol_name": plan.protocol.name, "visits": visits},
+    )
+
+
+def notices_register() -> None:
+    """How the engine's notices are sent (called once, from BookingsConfig.ready)."""
+    for kind in (PLAN_APPROVED, PLAN_DECLINED):
+        notice_register(kind, functools.partial(plan_notify_decided, template=kind))

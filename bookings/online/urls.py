@@ -17,6 +17,7 @@ urlpatterns = [
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/calendar.ics", views.manage_calendar, name="manage-calendar"),
     path("manage/<str:token>/cancel/", views.manage_cancel_plan, name="manage-cancel-plan"),
+    path("manage/<str:token>/consent/", views.manage_consent, name="manage-consent"),
     path("manage/<str:token>/visits/<int:pk>/move/", views.manage_move, name="manage-move"),
     path(
         "manage/<str:token>/visits/<int:pk>/cancel/",

@@ -21,11 +21,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.errors import BookingError, InvalidPlanState, ProposalChanged
+from bookings.engine.patients import PatientDetails
+from bookings.engine.placing import (
+    Channel,
+    ConsentEvidence,
+    booking_place,
+    consent_text_current,
+    plan_consent_record,
+    proposal_new_id,
+    screening_blocks_booking,
+    screening_needs_review,
+)
 from bookings.engine.rules import BookingRules
 from bookings.engine.screening import (
     flagged,
-    screening_outcome,
     screening_questions,
     screening_snapshot,
 )
@@ -39,17 +49,13 @@ from bookings.models import (
     ManageLink,
     Plan,
     PlanStatus,
-    ScreeningOutcome,
 )
-from bookings.notify.booking_emails import review_deadline
+from bookings.notify.booking_emails import plan_notify_booked, review_deadline
 from bookings.notify.ics import plan_calendar
 from bookings.online import ratelimit
 from bookings.online.booking_flow import (
-    PatientDetails,
     appointment_cancel_online,
     appointment_move_online,
-    booking_complete,
-    booking_hold,
     booking_release,
     manage_link_resend,
     patient_busy_times,
@@ -69,6 +75,7 @@ from bookings.online.forms import (
     PatientDetailsForm,
     ScreeningForm,
 )
+from bookings.online.funnel import FunnelStep, funnel_completed, funnel_step
 from common.rendering import render_markdown
 from treatments.models import Protocol
 
@@ -91,6 +98,8 @@ def _protocol(slug: str) -> Protocol:
 
 def _flow(request: HttpRequest, protocol: Protocol) -> dict | None:
     flow = request.session.get(SESSION_KEY)
+    if flow and flow.get("visits") and not flow.get("proposal"):
+        flow["proposal"] = proposal_new_id()  # a session from before proposals had ids
     return flow if flow and flow.get("protocol") == protocol.pk else None
 
 
@@ -144,8 +153,18 @@ def _held_plan_is_live(flow: dict, now: datetime) -> Plan | None:
     plan_id = flow.get("plan_id")
     if not plan_id:
         return None
-    plan = Plan.objects.filter(pk=plan_id, status=PlanStatus.HELD, hold_expires_at__gt=now).first()
-    return plan
+    return Plan.objects.live_holds(now).filter(pk=plan_id).first()
+
+
+def _propose(flow: dict, visits: list) -> None:
+    """A new course for the pages to show: it gets a new proposal id (engine.placing)."""
+    flow["visits"] = visits_to_session(visits)
+    flow["proposal"] = proposal_new_id()
+
+
+def _page_is_stale(request: HttpRequest, flow: dict) -> bool:
+    """The page posted a course other than the session's current one (another tab changed it)."""
+    return request.POST.get("proposal", "") != flow.get("proposal")
 
 
 def _release_hold(flow: dict) -> None:
@@ -186,10 +205,10 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
         form = ScreeningForm(request.POST, questions=questions)
         if form.is_valid():
             snapshot = screening_snapshot(questions, form.answers())
-            outcome = screening_outcome(snapshot)
             previous = request.session.get(SESSION_KEY) or {}
-            if outcome == ScreeningOutcome.BLOCK:
+            if screening_blocks_booking(snapshot):
                 # Nothing is kept: no answers in the session, no hold, no rows.
+                funnel_step(request, None, protocol=protocol, step=FunnelStep.BLOCKED)
                 _release_hold(previous)
                 _clear_flow(request)
                 return render(
@@ -211,6 +230,7 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
                 for item in flow.get("answers", [])
             }
         form = ScreeningForm(questions=questions, initial=initial)
+        funnel_step(request, flow, protocol=protocol, step=FunnelStep.STARTED)
     return render(
         request, "bookings/screening.html", {"protocol": protocol, "form": form, "step": 1}
     )
@@ -265,7 +285,8 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
             problem = error.message
         else:
             _release_hold(flow)  # new times: a hold on older ones is given back
-            flow["visits"] = visits_to_session(visits)
+            _propose(flow, visits)
+            funnel_step(request, flow, protocol=protocol, step=FunnelStep.TIMES_SHOWN)
     _save_flow(request, flow)
     visits = visits_from_session(flow.get("visits", []))
     held = _held_plan_is_live(flow, timezone.now())
@@ -312,7 +333,8 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         opening = form.chosen()
         _release_hold(flow)  # the held course is not this one any more
-        flow["visits"] = visits_to_session(
+        _propose(
+            flow,
             [
                 v
                 if v.sequence != sequence
@@ -323,7 +345,7 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
                     minutes=opening.minutes,
                 )
                 for v in visits
-            ]
+            ],
         )
         _save_flow(request, flow)
         messages.success(request, _("Changed. Here is your course with the new time."))
@@ -365,6 +387,7 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
                 "form": form,
                 "visits": _visit_rows(protocol, visits_from_session(flow["visits"]), names),
                 "hold_minutes": BookingRules.from_settings().hold.seconds // 60,
+                "proposal": flow.get("proposal", ""),
                 "step": 3,
             },
             status=status,
@@ -372,19 +395,29 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
 
     if request.method == "POST":
         form = PatientDetailsForm(request.POST)
+        if _page_is_stale(request, flow):
+            messages.warning(request, ProposalChanged.default_message)
+            return redirect("bookings:times", slug=protocol.slug)
         if form.is_valid():
+            details = form.as_session()
+            if flow.get("details") != details:
+                _release_hold(flow)  # a hold for other details is not this patient's
             # Kept first, so nothing typed is lost if the times were just taken.
-            flow["details"] = form.as_session()
+            flow["details"] = details
             _save_flow(request, flow)
             if _too_many(request, ratelimit.HOLD):
                 # The same page as before (chosen times, the real hold time), with the message.
                 return page(form, status=429)
-            _release_hold(flow)
             try:
-                plan = booking_hold(
-                    details=PatientDetails(**form.cleaned_data),
+                # Idempotent: a double click or a retry of this page holds one plan.
+                plan = booking_place(
+                    channel=Channel.ONLINE,
                     protocol=protocol,
                     visits=visits_from_session(flow["visits"]),
+                    proposal_id=flow["proposal"],
+                    answers=flow["answers"],
+                    details=PatientDetails(**form.cleaned_data),
+                    hold=True,
                 )
             except BookingError as error:
                 messages.error(
@@ -396,23 +429,16 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
                 _save_flow(request, flow)
                 return redirect("bookings:times", slug=protocol.slug)
             flow["plan_id"] = plan.pk
+            funnel_step(request, flow, protocol=protocol, step=FunnelStep.HELD)
             _save_flow(request, flow)
             return redirect("bookings:review", slug=protocol.slug)
     else:
         form = PatientDetailsForm(initial=initial)
+        funnel_step(request, flow, protocol=protocol, step=FunnelStep.DETAILS)
     return page(form)
 
 
 # --- 4. Consent, review and confirm -------------------------------------------------------------
-
-
-def _consent_text(language: str) -> ConsentText | None:
-    """The newest published consent text in the patient's language, else in English."""
-    texts = ConsentText.objects.filter(
-        published_at__lte=timezone.now(), language__in={language, "en"}
-    ).order_by("-version")
-    texts = list(texts)
-    return next((t for t in texts if t.language == language), None) or next(iter(texts), None)
 
 
 @never_cache
@@ -446,7 +472,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if plan is not None and plan.status in (PlanStatus.CONFIRMED, PlanStatus.AWAITING_REVIEW):
         return redirect("bookings:done")
-    if plan is None or plan.status != PlanStatus.HELD or plan.hold_expires_at <= now:
+    if plan is None or not plan.hold_is_live(now):
         flow.pop("plan_id", None)
         flow.pop("visits", None)
         _save_flow(request, flow)
@@ -459,25 +485,37 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("bookings:times", slug=protocol.slug)
     language = get_language()
-    consent = _consent_text(language)
+    consent = consent_text_current(protocol, language)
     if consent is None:
         raise Http404("No consent text is published.")
     form = ConfirmForm(request.POST or None, consent_text=consent, shown=flow.get("consent_shown"))
+    if request.method == "POST" and _page_is_stale(request, flow):
+        # Confirming a tab that showed another course would book times this patient never saw.
+        messages.warning(request, ProposalChanged.default_message)
+        return redirect("bookings:review", slug=protocol.slug)
     if request.method == "POST" and form.is_valid():
         if _too_many(request, ratelimit.CONFIRM):
             return redirect("bookings:review", slug=protocol.slug)
         shown = form.cleaned_data["consent_text"]
         accepted = consent if shown == consent.pk else ConsentText.objects.get(pk=shown)
+        base_url = _base_url(request)
         try:
-            plan = booking_complete(
-                plan=plan,
+            plan = booking_place(
+                channel=Channel.ONLINE,
+                protocol=protocol,
+                visits=visits_from_session(flow["visits"]),
+                proposal_id=flow["proposal"],
                 answers=flow["answers"],
-                consent_text=accepted,
-                language=accepted.language,
-                base_url=_base_url(request),
+                patient=plan.patient,
+                consent=ConsentEvidence(text=accepted),
+                after_commit=lambda placed: plan_notify_booked(plan=placed, base_url=base_url),
             )
+        except ProposalChanged as error:
+            messages.warning(request, error.message)
+            return redirect("bookings:review", slug=protocol.slug)
         except InvalidPlanState:
             return redirect("bookings:review", slug=protocol.slug)  # shows "ran out"
+        funnel_completed(request, flow, protocol=protocol, plan=plan)
         _clear_flow(request)
         request.session[DONE_KEY] = plan.pk
         return redirect("bookings:done")
@@ -495,12 +533,13 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
             "visits": _visit_rows(protocol, appointments, names),
             "details": flow["details"],
             "answers": flow["answers"],
-            "needs_review": screening_outcome(flow["answers"]) == ScreeningOutcome.REVIEW,
+            "needs_review": screening_needs_review(flow["answers"]),
             "review_by": review_deadline(now),
             "consent": consent,
             # Markdown written by the clinic, sanitised like the education pages.
             "consent_html": render_markdown(consent.body).html,
             "form": form,
+            "proposal": flow.get("proposal", ""),
             "step": 4,
         },
     )
@@ -631,7 +670,55 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
             "rows": rows,
             "token": token,
             "can_cancel_plan": can_cancel_plan,
+            "consent_pending": plan.status in OPEN_PLAN_STATUSES and not plan.has_consent(),
             "notice_hours": int(rules.cancellation_notice.total_seconds() // 3600),
+        },
+    )
+
+
+MANAGE_CONSENT_SHOWN_KEY = "manage_consent_shown"
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@manage_view
+def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
+    """The patient reads and accepts the consent for a course booked without it (by phone).
+
+    The link came to the patient's own email, so this is the patient consenting, as online.
+    """
+    plan = link.plan
+    if plan.has_consent():
+        return redirect("bookings:manage", token=token)
+    consent = consent_text_current(plan.protocol, get_language())
+    if consent is None:
+        raise Http404("No consent text is published.")
+    form = ConfirmForm(
+        request.POST or None,
+        consent_text=consent,
+        shown=request.session.get(MANAGE_CONSENT_SHOWN_KEY),
+    )
+    if request.method == "POST" and form.is_valid():
+        shown = form.cleaned_data["consent_text"]
+        accepted = consent if shown == consent.pk else ConsentText.objects.get(pk=shown)
+        try:
+            plan_consent_record(plan=plan, consent=ConsentEvidence(text=accepted))
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Thank you. Your consent is recorded with your course."))
+        return redirect("bookings:manage", token=token)
+    request.session[MANAGE_CONSENT_SHOWN_KEY] = consent.pk
+    return render(
+        request,
+        "bookings/manage_consent.html",
+        {
+            "plan": plan,
+            "protocol": plan.protocol,
+            "token": token,
+            "consent": consent,
+            "consent_html": render_markdown(consent.body).html,
+            "form": form,
         },
     )
 

@@ -27,6 +27,7 @@ from bookings.engine.rules import appointment_title, clinic_zone, local_date
 from bookings.models import (
     AgendaDay,
     Appointment,
+    AppointmentStatus,
     Clinician,
     Device,
     OutgoingEmail,
@@ -202,7 +203,10 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
         appointment = self.get_object(request, object_id)
         buttons: list[tuple[str, str]] = []
         can_move = False
-        if appointment is not None and request.user.has_perm("bookings.change_appointment"):
+        can_change = appointment is not None and request.user.has_perm(
+            "bookings.change_appointment"
+        )
+        if can_change:
             # Only what the engine would allow now (bookings.desk): no check-in for tomorrow.
             verdicts = visit_verdicts(appointment, timezone.now())
             buttons = [
@@ -217,6 +221,13 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             "subtitle": _appointment_heading(appointment) if appointment else "",
             "status_buttons": buttons,
             "can_move": can_move,
+            # No treatment without consent: reception records consent given at the desk.
+            # Offered for any booked visit of the course (a consent is not tied to today).
+            "consent_text": admin_views.consent_text_for(appointment)
+            if can_change
+            and appointment.status == AppointmentStatus.BOOKED
+            and not appointment.plan.has_consent()
+            else None,
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 

@@ -34,11 +34,11 @@ class ScreeningQuestionAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
 class ConsentTextAdmin(admin.ModelAdmin):
     """A text patients have accepted is read-only: publish a new version instead ("Save as new")."""
 
-    list_display = ["title", "language", "version", "published_at"]
-    list_filter = ["language"]
+    list_display = ["title", "language", "procedure", "source", "version", "published_at"]
+    list_filter = ["language", "procedure", "source"]
     search_fields = ["title", "body"]
     save_as = True
-    ordering = ["language", "-version"]
+    ordering = ["language", "procedure", "source", "-version"]
 
     def has_change_permission(self, request: HttpRequest, obj: ConsentText | None = None) -> bool:
         if obj is not None and obj.plans.exists():

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
@@ -33,10 +33,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings.engine import services
 from bookings.engine.availability import Calendar, VisitSpec
-from bookings.engine.errors import BookingError, NoCourseFits
-from bookings.engine.patients import patient_duplicates, patient_merge, patients_search
+from bookings.engine.errors import BookingError, NoCourseFits, PatientMayExist
+from bookings.engine.patients import (
+    PatientDetails,
+    patient_duplicates,
+    patient_merge,
+    patients_search,
+)
+from bookings.engine.placing import (
+    Channel,
+    ConsentEvidence,
+    booking_place,
+    consent_text_current,
+    plan_consent_record,
+    proposal_new_id,
+)
 from bookings.engine.planner import ProposedVisit, course_propose
 from bookings.engine.rules import (
     BookingRules,
@@ -47,21 +59,16 @@ from bookings.engine.rules import (
     local_date,
     visit_title,
 )
-from bookings.engine.screening import (
-    screening_answers_save,
-    screening_outcome,
-    screening_questions,
-    screening_snapshot,
-)
+from bookings.engine.screening import screening_questions, screening_snapshot
 from bookings.models import (
     Appointment,
     AppointmentStatus,
     Clinician,
+    ConsentMethod,
+    ConsentText,
     Patient,
     Plan,
     PlanStatus,
-    ScreeningAnswer,
-    ScreeningOutcome,
 )
 from bookings.notify.booking_emails import plan_notify_booked
 from bookings.reception import desk
@@ -419,6 +426,8 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
         context["screening"] = [
             (question, context["answers"][question.pk]) for question in context["questions"]
         ]
+        # The course this page shows; booking it twice (a double click) books it once.
+        context["proposal"] = request.POST.get("proposal", "")[:64] or proposal_new_id()
         if request.method == "POST" and context["rows"] and data.get("step") != "show":
             booked = _book(request, form, protocol, context)
             if booked is not None:
@@ -475,7 +484,12 @@ def _days_and_choices(
 def _book(
     request: HttpRequest, form: PhoneBookingForm, protocol: Protocol, context: dict[str, object]
 ) -> HttpResponseRedirect | None:
-    """Book what the page shows. None when refused (the page is shown again with the message)."""
+    """Book what the page shows. None when refused (the page is shown again with the message).
+
+    The engine places it (`booking_place`, channel phone): the screening outcome, the search for
+    the caller among the patients, and "consent pending" (reception cannot consent for the
+    caller; the patient accepts the text from their email, or gives it in person at check-in).
+    """
     visits = []
     for row in context["rows"]:
         spec = VisitSpec.for_visit(protocol, row.sequence)
@@ -496,56 +510,54 @@ def _book(
     snapshot = screening_snapshot(
         questions, {question.pk: answers[question.pk] == "yes" for question in questions}
     )
-    outcome = screening_outcome(snapshot)
-    if outcome == ScreeningOutcome.BLOCK:
-        messages.error(
-            request,
-            _(
-                "Because of an answer to the screening, this course cannot be booked on the "
-                "phone: a clinician must see the patient first. Nothing was booked."
-            ),
-        )
-        return None
     patient = form.cleaned_data["patient"]
-    created = patient is None
-    if created:
-        patient = Patient.objects.create(
+    same = request.POST.get("same_patient", "")
+    if patient is None and same.isascii() and same.isdigit():
+        patient = Patient.objects.filter(pk=int(same)).first()
+    details = None
+    if patient is None:
+        details = PatientDetails(
             full_name=form.cleaned_data["full_name"],
             email=form.cleaned_data["email"],
             phone=form.cleaned_data["phone"],
             date_of_birth=form.cleaned_data["date_of_birth"],
             preferred_language=form.cleaned_data["preferred_language"] or settings.LANGUAGE_CODE,
         )
-    review = outcome == ScreeningOutcome.REVIEW
+    base_url = request.build_absolute_uri("/").rstrip("/")
     try:
-        # Booked held, exactly as online, then the answers, then confirmed or sent to review:
-        # three services, three transactions (they are durable and cannot share one). Until the
-        # last step commits the course is only a hold, which runs out by itself if all else fails.
-        plan = services.plan_book(
-            patient=patient, protocol=protocol, visits=visits, online=False, hold=True
+        plan = booking_place(
+            channel=Channel.PHONE,
+            protocol=protocol,
+            visits=visits,
+            proposal_id=context["proposal"],
+            answers=snapshot,
+            patient=patient,
+            details=details,
+            new_patient_confirmed=same == "new",
+            # The same confirmation (or "awaiting review") email with the manage link as online;
+            # it asks the patient to read and accept the consent.
+            after_commit=lambda placed: plan_notify_booked(plan=placed, base_url=base_url),
         )
+    except PatientMayExist as error:
+        context["matches"] = error.matches
+        messages.warning(request, error.message)
+        return None
     except BookingError as error:
-        if created:
-            patient.delete()  # the new caller's row was only for this booking
         messages.error(request, error.message)
         return None
-    try:
-        screening_answers_save(plan=plan, snapshot=snapshot)
-        finish = services.plan_request_review if review else services.plan_confirm
-        plan = finish(plan=plan)
-    except (BookingError, DatabaseError) as error:
-        # Nothing medical in the log: the plan's id and the error's class only.
-        logger.warning(
-            "Phone booking of plan %s not finished (%s); undoing it", plan.pk, type(error).__name__
-        )
+    except DatabaseError as error:
+        # One transaction: nothing of it was written. Nothing medical in the log.
+        logger.warning("Phone booking not placed (%s)", type(error).__name__)
         messages.error(
-            request, _undo_phone_booking(plan=plan, new_patient=patient if created else None)
+            request,
+            _(
+                "The booking could not be finished: the clinic's calendar is busy right now. "
+                "Nothing was booked and the patient was not emailed; please try again in a moment."
+            ),
         )
         return None
     admin.site.get_model_admin(Plan).log_addition(request, plan, _("Booked by phone."))
-    # The same confirmation (or "awaiting review") email with the manage link as online.
-    plan_notify_booked(plan=plan, base_url=request.build_absolute_uri("/").rstrip("/"))
-    if review:
+    if plan.status == PlanStatus.AWAITING_REVIEW:
         messages.warning(
             request,
             _(
@@ -559,47 +571,18 @@ def _book(
             _("Booked %(protocol)s for %(patient)s, first visit %(when)s.")
             % {
                 "protocol": protocol,
-                "patient": patient,
+                "patient": plan.patient,
                 "when": date_format(visits[0].start.astimezone(clinic_zone()), "l j F Y, H:i"),
             },
         )
-    return HttpResponseRedirect(reverse("admin:bookings_patient_change", args=[patient.pk]))
-
-
-def _undo_phone_booking(*, plan: Plan, new_patient: Patient | None) -> str:
-    """Take back a phone booking whose answers or confirmation failed; returns the message.
-
-    The health answers go first (they are not kept for a course that was never booked, as
-    online), then the hold is cancelled through the engine (its times are free again at once),
-    and a caller created for this booking goes with its plan, so that trying again does not make
-    a duplicate. Each step is tried on its own: a hold that cannot be cancelled now still runs out.
-    """
-    try:
-        with transaction.atomic():
-            ScreeningAnswer.objects.filter(plan_id=plan.pk).delete()
-    except DatabaseError:
-        logger.warning("Phone booking of plan %s: its screening answers were not removed", plan.pk)
-    try:
-        services.plan_cancel(plan=plan, online=False)
-    except (BookingError, DatabaseError):
-        logger.warning("Phone booking of plan %s: its hold could not be cancelled", plan.pk)
-        return _(
-            "The booking could not be finished: the clinic's calendar is busy right now. The "
-            "times stay held for a few minutes and are then freed by themselves; nothing was "
-            "confirmed and the patient was not emailed. Please try again in a moment."
-        )
-    if new_patient is not None:
-        try:
-            with transaction.atomic():
-                Plan.objects.filter(pk=plan.pk, status=PlanStatus.CANCELLED).delete()
-                if not Plan.objects.filter(patient_id=new_patient.pk).exists():
-                    new_patient.delete()
-        except DatabaseError:
-            logger.warning("Phone booking of plan %s: the new caller was not removed", plan.pk)
-    return _(
-        "The booking could not be finished: the clinic's calendar is busy right now. Nothing "
-        "was booked and the patient was not emailed; please try again in a moment."
+    messages.info(
+        request,
+        _(
+            "Consent pending: the patient is emailed a link to read and accept the consent. "
+            "If they give it in person instead, record it at check-in."
+        ),
     )
+    return HttpResponseRedirect(reverse("admin:bookings_patient_change", args=[plan.patient_id]))
 
 
 # --- reschedule -----------------------------------------------------------------------------------
@@ -751,6 +734,11 @@ def log_reception_change(request: HttpRequest, obj: object, message: str) -> Non
 def appointment_status(request: HttpRequest, appointment_id: int) -> HttpResponseRedirect:
     _require(request, "bookings.change_appointment")
     appointment = get_object_or_404(Appointment, pk=appointment_id)
+    if request.POST.get("action") == "consent_in_person":
+        _consent_in_person(request, appointment)
+        return HttpResponseRedirect(
+            reverse("admin:bookings_appointment_change", args=[appointment.pk])
+        )
     action = STATUS_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         messages.error(request, _("Unknown action."))
@@ -764,6 +752,34 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
             log_reception_change(request, appointment, done)
             messages.success(request, done)
     return HttpResponseRedirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
+
+
+def consent_text_for(appointment: Appointment) -> ConsentText | None:
+    """The consent text reception shows a patient who consents at the desk (their language)."""
+    return consent_text_current(
+        appointment.plan.protocol, appointment.plan.patient.preferred_language
+    )
+
+
+def _consent_in_person(request: HttpRequest, appointment: Appointment) -> None:
+    """The patient read and accepted the consent at the clinic: recorded with who saw it."""
+    text = consent_text_for(appointment)
+    if text is None:
+        messages.error(request, _("No consent text is published."))
+        return
+    evidence = ConsentEvidence(
+        text=text, method=ConsentMethod.IN_PERSON, recorded_by_id=request.user.pk
+    )
+    try:
+        plan = plan_consent_record(plan=appointment.plan, consent=evidence)
+    except BookingError as error:
+        messages.error(request, error.message)
+        return
+    done = _("Consent given in person recorded (version %(version)s).") % {
+        "version": plan.consent_text.version
+    }
+    log_reception_change(request, plan, done)
+    messages.success(request, done)
 
 
 # --- CSV export ------------------------------------------------------------------------------

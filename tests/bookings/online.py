@@ -39,15 +39,29 @@ def answer_screening(client: Client, protocol: Protocol, *, yes_to: str | None =
     return client.post(url("start", protocol), screening_post(protocol, yes_to=yes_to))
 
 
+def proposal(client: Client) -> str:
+    """The id of the course the booking pages show now (each page sends it back)."""
+    return client.session["booking"]["proposal"]
+
+
+def with_proposal(client: Client, data: dict[str, str]) -> dict[str, str]:
+    """A form as the page sends it: with the id of the course the page showed."""
+    return {**data, "proposal": proposal(client)}
+
+
 def hold(client: Client, protocol: Protocol, **details: str):
     client.get(url("times", protocol))
-    return client.post(url("details", protocol), {**DETAILS, **details})
+    return client.post(url("details", protocol), with_proposal(client, {**DETAILS, **details}))
 
 
 def consent_post(client: Client, protocol: Protocol) -> dict[str, str]:
     response = client.get(url("review", protocol))
     consent = response.context["consent"]
-    return {"consent": "on", "consent_text": str(consent.pk)}
+    return {
+        "consent": "on",
+        "consent_text": str(consent.pk),
+        "proposal": response.context["proposal"],
+    }
 
 
 def book(client: Client, protocol: Protocol, *, yes_to: str | None = None, **details: str):

@@ -8,8 +8,10 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from bookings.engine.errors import ConsentMissing
 from bookings.models import (
     Appointment,
+    ConsentMethod,
     OutgoingEmail,
     Patient,
     Plan,
@@ -18,9 +20,10 @@ from bookings.models import (
     ScreeningOutcome,
     ScreeningQuestion,
 )
+from clinical import services as clinical_services
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import confirmed_plan, put, today
-from tests.factories import PatientFactory
+from tests.factories import ConsentTextFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +77,7 @@ def booking_data(page, answers: dict | None = None, **changes) -> dict:
         data[f"visit-{row.sequence}"] = row.selected
     for question in page.context["questions"]:
         data[f"q-{question.pk}"] = (answers or {}).get(question.pk, "no")
+    data["proposal"] = page.context["proposal"]
     data.update(changes)
     return data
 
@@ -179,7 +183,7 @@ def test_a_blocking_answer_books_nothing(reception, caller, course, weber, quest
 
     response = reception.post(BOOK, booking_data(page, {questions["pregnant"].pk: "yes"}))
 
-    assert "cannot be booked on the phone" in response.text
+    assert "cannot be booked before a clinician has seen the patient" in response.text
     assert not Plan.objects.exists()
     assert not ScreeningAnswer.objects.exists()
 
@@ -263,3 +267,111 @@ def test_a_form_error_keeps_the_chosen_patient_on_the_page(reception, caller, co
     assert response.context["patient"] == caller
     assert "This field is required." in response.text
     assert f'name="patient" value="{caller.pk}"' in response.text
+
+
+# --- the same caller again, and consent (engine.placing) ----------------------------------------
+
+
+def new_caller_page(reception, course, weber, **details):
+    return reception.post(
+        BOOK,
+        {
+            "step": "show",
+            "full_name": "Maria Schneider",
+            "email": "maria@example.com",
+            "phone": "",
+            "date_of_birth": "1986-04-23",
+            "preferred_language": "en",
+            "protocol": course.pk,
+            "clinician": weber.pk,
+            "earliest": (today() + timedelta(days=2)).isoformat(),
+            **details,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        {"email": "MARIA@example.com"},  # the same email
+        {"email": "m.schneider@example.org", "phone": "+49 30 5550101"},  # the same phone
+        {"email": "other@example.org", "full_name": "  maria   SCHNEIDER "},  # name + birthday
+    ],
+)
+def test_a_caller_who_may_be_a_patient_is_offered_as_that_patient_not_created_again(
+    reception, course, weber, questions, typed
+):
+    existing = PatientFactory(
+        full_name="Maria Schneider",
+        email="maria@example.com",
+        phone="030 5550101",
+        date_of_birth="1986-04-23",
+    )
+    confirmed_plan(course, weber, existing)
+    page = new_caller_page(reception, course, weber, **typed)
+
+    response = reception.post(BOOK, booking_data(page))
+
+    assert "Is the caller one of these patients?" in response.text
+    assert f'name="same_patient" value="{existing.pk}"' in response.text
+    assert "Skin renewal" in response.text  # with the visits they already have
+    assert Patient.objects.count() == 1
+    assert Plan.objects.count() == 1  # only the existing patient's course
+
+    # Reception confirms with the caller that it is them: booked for the existing record.
+    response = reception.post(BOOK, {**booking_data(page), "same_patient": existing.pk})
+
+    assert Patient.objects.count() == 1
+    assert Plan.objects.filter(patient=existing).count() == 2
+
+
+def test_a_second_record_for_a_matching_caller_needs_an_explicit_choice(
+    reception, course, weber, questions
+):
+    PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+    page = new_caller_page(reception, course, weber)
+
+    reception.post(BOOK, {**booking_data(page), "same_patient": "new"})
+
+    assert Patient.objects.filter(email="maria@example.com").count() == 2
+    assert Plan.objects.count() == 1
+
+
+def test_a_phone_booking_is_consent_pending_and_cannot_be_approved_until_the_patient_consents(
+    reception, caller, course, weber, questions
+):
+    page = propose(reception, caller, course)
+    reception.post(BOOK, booking_data(page, {questions["blood"].pk: "yes"}))
+    plan = Plan.objects.get(patient=caller)
+    assert plan.status == PlanStatus.AWAITING_REVIEW
+    assert plan.consent_text_id is None  # reception did not (and cannot) consent for her
+
+    with pytest.raises(ConsentMissing):
+        clinical_services.plan_approve(plan=plan, reviewer=weber)
+
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.AWAITING_REVIEW
+    email = OutgoingEmail.objects.get(plan=plan)
+    assert "/consent/" in email.body_text  # the link to read and accept it online
+
+
+def test_reception_records_consent_given_in_person_with_who_and_which_version(
+    reception, reception_user, caller, course, weber, questions
+):
+    text = ConsentTextFactory(language="en", version=3)
+    page = propose(reception, caller, course)
+    reception.post(BOOK, booking_data(page))
+    plan = Plan.objects.get(patient=caller)
+    visit = plan.appointments.order_by("start").first()
+    change_page = reception.get(reverse("admin:bookings_appointment_change", args=[visit.pk]))
+    assert "The patient consented in person" in change_page.text
+
+    reception.post(
+        reverse("admin:bookings_appointment_status", args=[visit.pk]),
+        {"action": "consent_in_person"},
+    )
+
+    plan.refresh_from_db()
+    assert plan.consent_text == text
+    assert plan.consent_method == ConsentMethod.IN_PERSON
+    assert plan.consent_recorded_by == reception_user
+    assert plan.consented_at is not None

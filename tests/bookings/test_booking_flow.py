@@ -18,6 +18,7 @@ from bookings.models import (
     ScreeningAnswer,
 )
 from bookings.notify.emails import emails_send_due
+from bookings.online.booking_times import visits_from_session
 from bookings.online.views import DONE_KEY, SESSION_KEY
 from tests.bookings.online import (
     DETAILS,
@@ -28,6 +29,7 @@ from tests.bookings.online import (
     hold,
     screening_post,
     url,
+    with_proposal,
 )
 from tests.clinic_data import seed_small_clinic
 from tests.factories import PatientFactory
@@ -214,7 +216,7 @@ def test_a_slot_taken_between_showing_and_holding_returns_to_times_with_everythi
     book(another_client, protocol, email="other@example.com")
     assert Plan.objects.count() == 1
 
-    response = client.post(url("details", protocol), DETAILS)
+    response = client.post(url("details", protocol), with_proposal(client, DETAILS))
 
     assert response["Location"] == url("times", protocol)
     follow = client.get(response["Location"])
@@ -241,7 +243,7 @@ def another_client():
 def test_the_back_button_and_a_second_hold_never_hold_twice(client, protocol):
     answer_screening(client, protocol)
     hold(client, protocol)
-    client.post(url("details", protocol), DETAILS)  # back, and submit again
+    client.post(url("details", protocol), with_proposal(client, DETAILS))  # back, and submit again
     assert Plan.objects.filter(status=PlanStatus.HELD).count() == 1
     assert Patient.objects.count() == 1
 
@@ -262,7 +264,9 @@ def test_a_returning_patient_is_linked_and_nothing_of_their_record_is_shown(clie
 
     # Same email, another birthday: a different person.
     other = PatientFactory(email="shared@example.com", date_of_birth="1970-01-01")
-    client.post(url("details", protocol), {**DETAILS, "email": "shared@example.com"})
+    client.post(
+        url("details", protocol), with_proposal(client, {**DETAILS, "email": "shared@example.com"})
+    )
     assert Plan.objects.filter(status=PlanStatus.HELD).get().patient != other
 
 
@@ -350,21 +354,29 @@ def test_a_double_submitted_confirmation_makes_one_plan_and_one_email(client, pr
 
 def test_the_same_confirmation_processed_twice_in_parallel_is_still_one_email(protocol, client):
     """Two requests that both read the session before either finished (the session-less race)."""
+    from bookings.engine.placing import Channel, ConsentEvidence, booking_place
     from bookings.models import ConsentText
-    from bookings.online.booking_flow import booking_complete
+    from bookings.notify.booking_emails import plan_notify_booked
+    from bookings.online.booking_times import visits_from_session
 
     answer_screening(client, protocol)
     hold(client, protocol)
     plan = Plan.objects.get()
-    answers = client.session[SESSION_KEY]["answers"]
-    consent = ConsentText.objects.get(language="en")
+    flow = client.session[SESSION_KEY]
+    answers = flow["answers"]
+    consent = ConsentText.objects.for_course(protocol, "en")
     for _ in range(2):
-        booking_complete(
-            plan=plan,
+        booking_place(
+            channel=Channel.ONLINE,
+            protocol=protocol,
+            visits=visits_from_session(flow["visits"]),
+            proposal_id=flow["proposal"],
             answers=answers,
-            consent_text=consent,
-            language="en",
-            base_url="https://clinic.example",
+            patient=plan.patient,
+            consent=ConsentEvidence(text=consent),
+            after_commit=lambda placed: plan_notify_booked(
+                plan=placed, base_url="https://clinic.example"
+            ),
         )
     assert OutgoingEmail.objects.count() == 1
     assert plan.screening_answers.count() == len(answers)
@@ -430,10 +442,10 @@ def test_holding_and_confirming_are_rate_limited_per_address(client, protocol):
     answer_screening(client, protocol)
     client.get(url("times", protocol))
     for _ in range(10):
-        client.post(url("details", protocol), DETAILS)
+        client.post(url("details", protocol), with_proposal(client, DETAILS))
     held = Plan.objects.filter(status=PlanStatus.HELD).count()
 
-    response = client.post(url("details", protocol), DETAILS)
+    response = client.post(url("details", protocol), with_proposal(client, DETAILS))
 
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
@@ -442,3 +454,62 @@ def test_holding_and_confirming_are_rate_limited_per_address(client, protocol):
     other = type(client)(REMOTE_ADDR="203.0.113.9")
     answer_screening(other, protocol)
     assert hold(other, protocol, email="x@example.com")["Location"] == url("review", protocol)
+
+
+# --- one proposal, one plan; no oracle (engine.placing) ---------------------------------------
+
+
+def test_confirming_in_a_stale_tab_books_nothing_and_says_so(client, protocol):
+    answer_screening(client, protocol)
+    hold(client, protocol)
+    tab_a = consent_post(client, protocol)  # tab A shows the first course, ready to confirm
+    # Tab B, same session: a later start, and those times held instead.
+    later = (timezone.localdate() + timedelta(days=10)).isoformat()
+    client.get(url("times", protocol), {"earliest": later})
+    hold(client, protocol)
+    held = Plan.objects.get(status=PlanStatus.HELD)
+
+    response = client.post(url("review", protocol), tab_a, follow=True)
+
+    assert "Nothing was booked: the times on that page were changed" in response.content.decode()
+    assert not Plan.objects.exclude(status__in=[PlanStatus.HELD, PlanStatus.CANCELLED]).exists()
+    assert Plan.objects.get(pk=held.pk).status == PlanStatus.HELD  # tab B's course, unconfirmed
+    assert OutgoingEmail.objects.count() == 0
+    # The page now shows tab B's course, which can be confirmed knowingly.
+    assert response.context["plan"].pk == held.pk
+
+
+def test_a_stranger_is_not_told_that_a_patient_has_visits_at_those_times(client, protocol, clinic):
+    weber, yilmaz = clinic.clinicians
+    answer_screening(client, protocol)
+    client.get(url("times", protocol), {"clinician": weber.pk})
+    first = visits_from_session(client.session[SESSION_KEY]["visits"])[0]
+    # Maria has a visit with Dr. Yılmaz at the very time this course starts with Dr. Weber.
+    maria = PatientFactory(
+        email=DETAILS["email"], date_of_birth=DETAILS["date_of_birth"], preferred_language="de"
+    )
+    theirs = Plan.objects.create(
+        patient=maria, protocol=protocol, clinician=yilmaz, status=PlanStatus.CONFIRMED
+    )
+    Appointment.objects.create(
+        plan=theirs,
+        kind="session",
+        sequence=1,
+        start=first.start,
+        end=first.end,
+        clinician=yilmaz,
+    )
+
+    # Whoever types her email and birthday (here in Turkish) has proven nothing.
+    response = client.post(
+        url("details", protocol),
+        with_proposal(client, {**DETAILS, "preferred_language": "tr"}),
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "already have another appointment" not in page
+    assert "not available" in page  # other times are offered, without saying why
+    assert not Plan.objects.filter(patient=maria, status=PlanStatus.HELD).exists()
+    maria.refresh_from_db()
+    assert maria.preferred_language == "de"  # only a link sent to her email may change it

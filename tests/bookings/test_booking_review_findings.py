@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bookings.engine.errors import InvalidPlanState
+from bookings.engine.placing import Channel, ConsentEvidence, booking_place
 from bookings.engine.rules import BookingRules, local_date
 from bookings.models import (
     ConsentText,
@@ -19,9 +20,17 @@ from bookings.models import (
     ScreeningAnswer,
 )
 from bookings.notify.emails import emails_send_due
-from bookings.online.booking_flow import booking_complete
+from bookings.online.booking_times import visits_from_session
 from bookings.online.views import FLOW_IDLE_SECONDS, SESSION_KEY
-from tests.bookings.online import DETAILS, answer_screening, book, consent_post, hold, url
+from tests.bookings.online import (
+    DETAILS,
+    answer_screening,
+    book,
+    consent_post,
+    hold,
+    url,
+    with_proposal,
+)
 from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
@@ -86,12 +95,16 @@ def test_confirming_after_the_hold_ran_out_stores_no_answers_and_no_consent(clie
     Plan.objects.filter(pk=plan.pk).update(hold_expires_at=timezone.now() - timedelta(seconds=1))
 
     with pytest.raises(InvalidPlanState):
-        booking_complete(
-            plan=plan,
+        booking_place(
+            channel=Channel.ONLINE,
+            protocol=protocol,
+            visits=visits_from_session(client.session[SESSION_KEY]["visits"]),
+            proposal_id=client.session[SESSION_KEY]["proposal"],
             answers=answers,
-            consent_text=ConsentText.objects.filter(language="en").latest("version"),
-            language="en",
-            base_url="http://testserver",
+            patient=plan.patient,
+            consent=ConsentEvidence(
+                text=ConsentText.objects.filter(language="en").latest("version")
+            ),
         )
 
     plan.refresh_from_db()
@@ -158,9 +171,9 @@ def test_past_the_hold_limit_the_details_page_keeps_the_times_and_the_real_hold_
     answer_screening(client, protocol)
     client.get(url("times", protocol))
     for _ in range(10):
-        client.post(url("details", protocol), DETAILS)
+        client.post(url("details", protocol), with_proposal(client, DETAILS))
 
-    response = client.post(url("details", protocol), DETAILS)
+    response = client.post(url("details", protocol), with_proposal(client, DETAILS))
 
     page = response.content.decode()
     assert response.status_code == 429
@@ -265,7 +278,10 @@ def test_a_confirmation_naming_a_consent_text_it_was_not_shown_is_refused(
     hold(client, protocol)
     client.get(url("review", protocol))
 
-    response = client.post(url("review", protocol), {"consent": "on", "consent_text": other.pk})
+    response = client.post(
+        url("review", protocol),
+        with_proposal(client, {"consent": "on", "consent_text": other.pk}),
+    )
 
     assert response.status_code == 200
     assert "Please read the consent text again" in response.content.decode()

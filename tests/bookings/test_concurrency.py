@@ -18,7 +18,7 @@ from bookings.engine.availability import Calendar
 from bookings.engine.errors import BookingError, ClinicBusy, SlotTaken
 from bookings.engine.planner import ProposedVisit, course_propose
 from bookings.engine.services import plan_book, plan_release_expired_holds
-from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
+from bookings.models import Appointment, AppointmentKind, Clinician, Patient, Plan, PlanStatus
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 from tests.factories import PatientFactory
 
@@ -330,3 +330,34 @@ def test_a_mixed_stress_of_bookings_moves_and_cancels_keeps_the_budget():
     assert result.overlaps == 0, result.summary()
     assert result.busy_share < 0.01, result.summary()
     assert result.outcomes["booked"] > 0 and result.outcomes["moved"] > 0, result.summary()
+
+
+def test_two_simultaneous_posts_of_the_details_page_hold_one_plan_for_one_patient():
+    """A double click on "Hold these times": both requests carry the same session and proposal.
+
+    Before: each created a patient (email + birthday is not unique), the second was told "That
+    time was just taken" about the patient's own hold, and an orphaned hold blocked the slot.
+    """
+    from django.test import Client
+
+    from tests.bookings.online import DETAILS, answer_screening, url, with_proposal
+    from tests.clinic_data import seed_small_clinic
+
+    protocol = seed_small_clinic().protocol
+    first = Client()
+    answer_screening(first, protocol)
+    first.get(url("times", protocol))
+    data = with_proposal(first, DETAILS)
+    second = Client()
+    second.cookies = first.cookies  # the same browser: the same session
+
+    outcomes = run_at_once(
+        2, lambda i: (first, second)[i].post(url("details", protocol), data)["Location"]
+    )
+
+    # Both go on to the consent page with the held course; neither is told "just taken".
+    assert outcomes == [("booked", url("review", protocol))] * 2, outcomes
+    assert Patient.objects.count() == 1
+    open_plans = Plan.objects.filter(status__in=[PlanStatus.HELD])
+    assert open_plans.count() == 1
+    assert Appointment.objects.filter(plan__status=PlanStatus.HELD).count() == 3

@@ -10,7 +10,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from bookings.engine import services
+from bookings.engine import placing
 from bookings.engine.errors import ClinicBusy, InvalidPlanState, NotFound
 from bookings.engine.patients import patient_merge
 from bookings.models import (
@@ -20,13 +20,11 @@ from bookings.models import (
     Patient,
     Plan,
     PlanStatus,
-    ScreeningAnswer,
     ScreeningOutcome,
     ScreeningQuestion,
     SentReminder,
 )
 from bookings.notify import reminders as reminders_module
-from bookings.reception import admin_views
 from bookings.reception import desk as desk_module
 from bookings.reception.workflows import (
     appointment_cancel_by_clinic,
@@ -36,7 +34,7 @@ from bookings.reception.workflows import (
 )
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import confirmed_plan, local, put, sign_in, today
-from tests.bookings.test_admin_phone_booking import BOOK, booking_data, propose
+from tests.bookings.test_admin_phone_booking import BOOK, booking_data
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -330,35 +328,10 @@ def test_the_move_page_survives_a_day_at_the_ends_of_the_calendar(reception, cou
 # --- a phone booking that cannot be finished is taken back, never a 500 ----------------------
 
 
-def _fail_with(error: Exception):
-    def fail(**kwargs):
-        raise error
-
-    return fail
-
-
-def test_a_phone_booking_whose_review_request_fails_is_a_message_and_leaves_no_hold(
-    reception, phone_caller, course, weber, phone_questions, monkeypatch
-):
-
-    page = propose(reception, phone_caller, course)
-    monkeypatch.setattr(services, "plan_request_review", _fail_with(ClinicBusy()))
-
-    response = reception.post(BOOK, booking_data(page, {phone_questions["blood"].pk: "yes"}))
-
-    assert response.status_code == 200
-    assert "Nothing was booked" in response.text
-    plan = Plan.objects.get(patient=phone_caller)
-    assert plan.status == PlanStatus.CANCELLED
-    assert not plan.appointments.active().exists()  # the times are free again at once
-    assert not ScreeningAnswer.objects.exists()
-    assert not OutgoingEmail.objects.exists()
-
-
-def test_a_phone_booking_whose_answers_cannot_be_saved_leaves_no_plan_and_no_new_caller(
+def test_a_phone_booking_that_fails_midway_leaves_no_plan_and_no_new_caller(
     reception, course, weber, phone_questions, monkeypatch
 ):
-
+    """One transaction places the course with its answers: a failure leaves nothing behind."""
     details = {
         "full_name": "Jonas Becker",
         "email": "jonas@example.com",
@@ -370,8 +343,11 @@ def test_a_phone_booking_whose_answers_cannot_be_saved_leaves_no_plan_and_no_new
     }
     page = reception.post(BOOK, {**details, "step": "show"})
     data = booking_data(page)
-    saving = admin_views.screening_answers_save
-    monkeypatch.setattr(admin_views, "screening_answers_save", _fail_with(DatabaseError()))
+
+    def fail(**kwargs):
+        raise DatabaseError()
+
+    monkeypatch.setattr(placing, "screening_answers_save", fail)
 
     response = reception.post(BOOK, data)
 
@@ -382,30 +358,11 @@ def test_a_phone_booking_whose_answers_cannot_be_saved_leaves_no_plan_and_no_new
     assert not Appointment.objects.exists()
     assert not OutgoingEmail.objects.exists()
 
-    monkeypatch.setattr(admin_views, "screening_answers_save", saving)
+    monkeypatch.undo()
     reception.post(BOOK, data)  # trying again books once, for one new patient
     patient = Patient.objects.get(email="jonas@example.com")
     assert Plan.objects.get(patient=patient).status == PlanStatus.CONFIRMED
     assert patient.plans.get().screening_answers.count() == 2
-
-
-def test_a_phone_booking_whose_hold_cannot_be_cancelled_either_says_the_times_stay_held(
-    reception, phone_caller, course, weber, phone_questions, monkeypatch
-):
-
-    page = propose(reception, phone_caller, course)
-    monkeypatch.setattr(services, "plan_request_review", _fail_with(ClinicBusy()))
-    monkeypatch.setattr(services, "plan_cancel", _fail_with(ClinicBusy()))
-
-    response = reception.post(BOOK, booking_data(page, {phone_questions["blood"].pk: "yes"}))
-
-    assert response.status_code == 200
-    assert "times stay held for a few minutes" in response.text
-    plan = Plan.objects.get(patient=phone_caller)
-    assert plan.status == PlanStatus.HELD  # runs out by itself; never confirmed
-    assert plan.hold_expires_at is not None
-    assert not ScreeningAnswer.objects.exists()
-    assert not OutgoingEmail.objects.exists()
 
 
 @pytest.fixture

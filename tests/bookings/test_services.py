@@ -17,6 +17,7 @@ from bookings.engine.errors import (
     TooLateToChange,
     TreatmentUnavailable,
 )
+from bookings.engine.placing import ConsentEvidence, plan_consent_record
 from bookings.engine.planner import ProposedVisit, course_propose
 from bookings.engine.services import (
     appointment_cancel,
@@ -30,6 +31,7 @@ from bookings.engine.services import (
 )
 from bookings.models import Appointment, AppointmentStatus, Patient, Plan, PlanStatus, TimeOff
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
+from tests.factories import ConsentTextFactory
 from treatments.models import Protocol
 
 pytestmark = pytest.mark.django_db
@@ -227,11 +229,15 @@ def test_releasing_expired_holds_frees_only_expired_ones(
 
 @pytest.fixture
 def held_plan(one_session, clinician, patient):
-    return plan_book(
+    """A held course the patient has consented to (as when they confirm online)."""
+    plan = plan_book(
         patient=patient,
         protocol=one_session,
         visits=single_visit(clinician, at(TUESDAY, "10:00")),
         now=NOW,
+    )
+    return plan_consent_record(
+        plan=plan, consent=ConsentEvidence(text=ConsentTextFactory()), now=NOW
     )
 
 

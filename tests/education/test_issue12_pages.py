@@ -130,7 +130,7 @@ def test_every_protocol_page_shows_sources_reviewer_date_and_regulatory_sentence
     for protocol in Protocol.objects.published():
         html = client.get(protocol.get_absolute_url()).content.decode()
         review = protocol.review
-        assert "No exosome product is approved as a medicine" in html
+        assert "found none" in html and "FDA-approved exosome products" in html
         assert "/learn/safety-regulation-and-evidence/" in html
         assert "Dr. med. Anna Weber" in html and "Medically reviewed by" in html
         assert review.last_reviewed.strftime("%Y") in html
@@ -238,18 +238,18 @@ def test_closures_ahead_show_their_last_closed_day(client, seeded_site):
 @pytest.mark.django_db
 def test_turkish_review_dates_read_like_turkish(client, seeded_site):
     html = client.get("/tr/learn/faq/").content.decode()
-    assert "1 Aralık 2026" in html and "01 Aralık 2026" not in html
+    assert "6 Aralık 2026" in html and "06 Aralık 2026" not in html
 
 
 @pytest.mark.django_db
 def test_sitemap_lastmod_is_the_review_date(client, seeded_site):
     xml = client.get("/sitemap.xml").content.decode()
     faq = re.search(r"<loc>http://testserver/en/learn/faq/</loc>\s*<lastmod>([^<]+)</lastmod>", xml)
-    assert faq and faq.group(1) == "2026-12-01"
+    assert faq and faq.group(1) == "2026-12-06"
     protocol = re.search(
         r"<loc>http://testserver/en/treatments/acne-scars-laser-msc/</loc>\s*<lastmod>([^<]+)<", xml
     )
-    assert protocol and protocol.group(1) == "2026-12-01"
+    assert protocol and protocol.group(1) == "2026-12-06"
 
 
 @pytest.mark.django_db
