@@ -22,7 +22,12 @@ from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
 from bookings.engine.errors import BookingError
-from bookings.engine.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
+from bookings.engine.patients import (
+    parse_day,
+    patient_duplicates,
+    patients_matching,
+    patients_with_duplicate_flag,
+)
 from bookings.engine.rules import appointment_title, clinic_zone, local_date
 from bookings.models import (
     AgendaDay,
@@ -173,6 +178,15 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Appointment], search_term: str
+    ) -> tuple[QuerySet[Appointment], bool]:
+        if not search_term.strip():
+            return queryset, False
+        # The patient search's own rule: a phone number however it is typed, names normalised.
+        patients = Patient.objects.filter(patients_matching(search_term)).values("pk")
+        return queryset.filter(plan__patient__in=patients), False
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
@@ -468,7 +482,10 @@ class PatientAdmin(admin.ModelAdmin):
         day = parse_day(search_term)
         if day is not None:
             return queryset.filter(date_of_birth=day), False
-        return super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return queryset, False
+        # Names and phone numbers by their normalised keys (the engine's one rule).
+        return queryset.filter(patients_matching(search_term)), False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # A patient with courses cannot be deleted; duplicates are merged (clinic manager only).
