@@ -29,6 +29,15 @@ class Clinician(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=120)
     qualification = models.CharField(_("qualification"), max_length=160, blank=True)
+    # Shown to patients on the team page (issue 20: "who the clinicians are").
+    qualifications = models.TextField(
+        _("qualifications"),
+        blank=True,
+        help_text=_(
+            "Shown on the team page: degrees, specialist title, registration and training in "
+            "the treatments, one item per line."
+        ),
+    )
     protocols = models.ManyToManyField(
         Protocol, related_name="clinicians", blank=True, verbose_name=_("protocols performed")
     )
@@ -41,6 +50,10 @@ class Clinician(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def qualification_items(self) -> list[str]:
+        """The qualifications as the team page lists them: one per non-empty line."""
+        return [line.strip() for line in (self.qualifications or "").splitlines() if line.strip()]
 
 
 class DeviceQuerySet(models.QuerySet["Device"]):

@@ -1,4 +1,5 @@
-"""A clinician's qualification is shown to patients (as the reviewer of education pages)."""
+"""A clinician's qualification is shown to patients (as the reviewer of education pages and on
+the team page), and so are the screening questions."""
 
 from modeltranslation.translator import TranslationOptions, register
 
@@ -7,7 +8,7 @@ from bookings.models import Clinician, ScreeningQuestion
 
 @register(Clinician)
 class ClinicianTranslation(TranslationOptions):
-    fields = ("qualification",)
+    fields = ("qualification", "qualifications")
 
 
 @register(ScreeningQuestion)

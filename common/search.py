@@ -1,7 +1,11 @@
 """Site search over translated text columns, in the visitor's language.
 
-PostgreSQL ranks with its full-text search and the language's stemming (so "Narben" finds
-"Narbe"); SQLite, used in development, matches every word as a substring instead.
+Every word of the query must match, and a word matches wherever it appears *inside* the text, so
+German compounds are found by their parts: "Akne" finds "Aknenarben" and "Aknenarben-Serie",
+which full-text search alone never does (it sees "aknenarb" as one word). On PostgreSQL a word
+also matches through full-text search with the language's stemming ("Narben" finds "Narbe"), and
+results are ranked by it: whole-word matches first, matches only inside a compound after them.
+SQLite, used in development, matches inside the text only.
 """
 
 from __future__ import annotations
@@ -110,31 +114,44 @@ def text_search(
         vector = functools.reduce(
             operator.add,
             (
-                SearchVector(text, config=config, weight=weight)
-                for text, weight in zip(texts.values(), WEIGHTS, strict=False)
+                SearchVector(name, config=config, weight=weight)
+                for name, weight in zip(texts, WEIGHTS, strict=False)
             ),
         )
         search_query = SearchQuery(" ".join(words), config=config, search_type="websearch")
+        # Per word: a full-text match (stemmed) or the word inside the text (a compound's part).
+        condition = Q()
+        for word in words:
+            word_query = SearchQuery(word, config=config, search_type="websearch")
+            condition &= Q(search_document=word_query) | _inside(texts, word, language)
         return (
-            queryset.annotate(search_document=vector)
-            .filter(search_document=search_query)
+            queryset.alias(**texts)
+            .annotate(search_document=vector)
+            .filter(condition)
             .annotate(search_rank=SearchRank(F("search_document"), search_query))
             .order_by("-search_rank", *queryset.query.order_by or queryset.model._meta.ordering)
         )
 
-    # SQLite folds case for ASCII letters only, so also try the word as a German noun or
-    # sentence start would spell it ("übersicht" → "Übersicht"), and with Turkish i's.
     condition = Q()
     for word in words:
-        condition &= functools.reduce(
-            operator.or_,
-            (
-                Q(**{f"{name}__icontains": spelling})
-                for name in texts
-                for spelling in sorted(spellings(word, language))
-            ),
-        )
+        condition &= _inside(texts, word, language)
     return queryset.alias(**texts).filter(condition)
+
+
+def _inside(texts: dict[str, object], word: str, language: str) -> Q:
+    """The word anywhere inside one of the texts (the start, middle or end of a compound).
+
+    SQLite folds case for ASCII letters only, so the word is also tried as a German noun or a
+    sentence start would spell it ("übersicht" → "Übersicht"), and with Turkish i's.
+    """
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(**{f"{name}__icontains": spelling})
+            for name in texts
+            for spelling in sorted(spellings(word, language))
+        ),
+    )
 
 
 def _turkish_fold(text: Coalesce | F) -> Func:

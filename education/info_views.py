@@ -1,17 +1,20 @@
-"""Impressum, privacy notice and contact page: texts the clinic writes in the admin."""
+"""Impressum, privacy notice, contact page (texts written in the admin) and the team page."""
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from bookings.models import Clinician
 from common.context_processors import page_in_every_language
 from common.rendering import render_markdown
 from education.models import InfoPage, InfoPageKind
 from education.opening_hours import opening_hours, upcoming_closures
 from education.views import _cached_page
+from treatments.models import Protocol
 
 
 def _info_page(kind: str) -> InfoPage:
@@ -57,6 +60,20 @@ def contact(request: HttpRequest) -> HttpResponse:
             "map_url": settings.CLINIC_MAP_URL,
         },
     )
+
+
+@require_safe
+def team(request: HttpRequest) -> HttpResponse:
+    """Who treats patients: each active clinician, their qualifications and their courses."""
+    # Not cached: clinicians are edited in the bookings admin. Two queries whatever the size.
+    clinicians = Clinician.objects.filter(active=True).prefetch_related(
+        Prefetch(
+            "protocols",
+            queryset=Protocol.objects.published().order_by("display_order", "slug"),
+            to_attr="published_protocols",
+        )
+    )
+    return render(request, "education/team.html", {"clinicians": clinicians})
 
 
 @require_safe

@@ -11,4 +11,5 @@ urlpatterns = [
     path("impressum/", info_views.legal_page, {"kind": "impressum"}, name="impressum"),
     path("privacy/", info_views.legal_page, {"kind": "privacy"}, name="privacy"),
     path("contact/", info_views.contact, name="contact"),
+    path("team/", info_views.team, name="team"),
 ]

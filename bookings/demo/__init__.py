@@ -46,6 +46,20 @@ CLINICIANS = [
         "last_name": "Weber",
         "display_name": "Dr. med. Anna Weber",
         "qualification": {"en": "Dermatologist", "de": "Dermatologin", "tr": "Dermatolog"},
+        "qualifications": {
+            "en": "[Demo profile of a fictional person: the clinic replaces it]\n"
+            "Doctor of medicine, licensed in Germany\n"
+            "Specialist in dermatology and venereology\n"
+            "Trained in microneedling and fractional laser treatment",
+            "de": "[Demoprofil einer erfundenen Person: Die Praxis ersetzt es]\n"
+            "Ärztin mit Approbation in Deutschland, Dr. med.\n"
+            "Fachärztin für Dermatologie und Venerologie\n"
+            "Geschult in Microneedling und fraktionierter Laserbehandlung",
+            "tr": "[Kurgusal bir kişinin demo profili: klinik bunu değiştirir]\n"
+            "Tıp doktoru, Almanya'da hekimlik ruhsatı var\n"
+            "Dermatoloji ve veneroloji uzmanı\n"
+            "Mikro iğneleme ve fraksiyonel lazer tedavisi eğitimi almış",
+        },
         "protocols": "all",
         # A split shift: mornings and afternoons with a lunch break.
         "hours": [(day, time(9), time(13)) for day in WEEKDAYS]
@@ -61,6 +75,21 @@ CLINICIANS = [
             "de": "Arzt für ästhetische Medizin",
             "tr": "Estetik hekim",
         },
+        "qualifications": {
+            "en": "[Demo profile of a fictional person: the clinic replaces it]\n"
+            "Doctor of medicine, licensed in Germany\n"
+            "Further training in aesthetic medicine\n"
+            "Trained in fat-tissue harvest under local anaesthetic and in laser treatment",
+            "de": "[Demoprofil einer erfundenen Person: Die Praxis ersetzt es]\n"
+            "Arzt mit Approbation in Deutschland\n"
+            "Fortbildung in ästhetischer Medizin\n"
+            "Geschult in der Entnahme von Fettgewebe unter örtlicher Betäubung und in "
+            "Laserbehandlung",
+            "tr": "[Kurgusal bir kişinin demo profili: klinik bunu değiştirir]\n"
+            "Tıp doktoru, Almanya'da hekimlik ruhsatı var\n"
+            "Estetik tıp alanında ek eğitim almış\n"
+            "Lokal anestezi altında yağ dokusu alımı ve lazer tedavisi eğitimi almış",
+        },
         "protocols": "all",
         "hours": [(day, time(10), time(18)) for day in [*WEEKDAYS[1:], Weekday.SATURDAY]],
     },
@@ -73,6 +102,20 @@ CLINICIANS = [
             "en": "Nurse specialist in aesthetic dermatology",
             "de": "Fachpflegekraft für ästhetische Dermatologie",
             "tr": "Estetik dermatoloji uzman hemşiresi",
+        },
+        "qualifications": {
+            "en": "[Demo profile of a fictional person: the clinic replaces it]\n"
+            "Registered nurse, licensed in Germany\n"
+            "Further training in aesthetic dermatology\n"
+            "Trained in microneedling and blood draws",
+            "de": "[Demoprofil einer erfundenen Person: Die Praxis ersetzt es]\n"
+            "Examinierte Pflegefachkraft in Deutschland\n"
+            "Weiterbildung in ästhetischer Dermatologie\n"
+            "Geschult in Microneedling und Blutentnahme",
+            "tr": "[Kurgusal bir kişinin demo profili: klinik bunu değiştirir]\n"
+            "Almanya'da kayıtlı hemşire\n"
+            "Estetik dermatoloji alanında ek eğitim almış\n"
+            "Mikro iğneleme ve kan alma eğitimi almış",
         },
         # Microneedling and blood draws, but neither lasers nor lipoaspiration.
         "protocols": "no_laser_no_lipo",
@@ -125,8 +168,9 @@ def seed(*, refresh: bool = False) -> list[Clinician]:
             defaults={
                 "display_name": data["display_name"],
                 **{
-                    f"qualification_{language}": text
-                    for language, text in data["qualification"].items()
+                    f"{field}_{language}": text
+                    for field in ("qualification", "qualifications")
+                    for language, text in data[field].items()
                 },
                 "active": True,
             },

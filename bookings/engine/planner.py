@@ -263,7 +263,7 @@ class _Planner:
                 "We could not find free times for the %(count)s visit of this course within "
                 "the next %(horizon)s days, with %(rule)s. Please call us and we will find "
                 "times with you.",
-                "We could not find free times for all %(count)s visits of this course within "
+                "We could not find free times for the %(count)s visits of this course within "
                 "the next %(horizon)s days, with %(rule)s. Please call us and we will find "
                 "times with you.",
                 count,

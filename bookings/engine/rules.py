@@ -62,6 +62,10 @@ class BookingRules:
         now = aware(now)
         return later_by(now, self.lead_time) if online else now.astimezone(UTC)
 
+    def change_deadline(self, start: datetime) -> datetime:
+        """The last moment a patient may move or cancel a visit starting at `start` online."""
+        return instant(start) - self.cancellation_notice
+
     def last_day(self, now: datetime) -> date:
         """The last local day on which an appointment may take place."""
         return local_date(now) + timedelta(days=self.horizon_days)
@@ -329,12 +333,20 @@ def course_problems(protocol: Protocol, visits: Iterable[Timed]) -> list[str]:
     return timing_problems(protocol, visits)
 
 
-def visit_title(*, kind: str, sequence: int, session_count: int, preparation_name: str = "") -> str:
-    """ "Session 2 of 3" or "Preparation visit (blood draw)": how reception and patients name it."""
-    if kind == AppointmentKind.PREPARATION:
+def visit_title(
+    *, sequence: int, session_count: int, preparation_name: str = "", kind: str = ""
+) -> str:
+    """ "Session 2 of 3" or "Preparation visit (blood draw)": how reception and patients name it.
+
+    The one place pages, emails, calendar files and the admin name a visit. A course of one
+    session has no "Session 1 of 1": its only session is simply "Session".
+    """
+    if kind == AppointmentKind.PREPARATION or sequence == PREPARATION_SEQUENCE:
         if preparation_name:
             return _("Preparation visit (%(what)s)") % {"what": preparation_name}
         return _("Preparation visit")
+    if session_count == 1:
+        return _("Session")
     return _("Session %(number)s of %(count)s") % {"number": sequence, "count": session_count}
 
 

@@ -49,6 +49,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bookings.engine.availability import Calendar, VisitSpec
 from bookings.engine.errors import (
@@ -675,7 +676,10 @@ def _require_live_hold(plan: Plan, now: datetime) -> None:
 
 def _cancellation_notice_message(rules: BookingRules) -> str:
     hours = int(rules.cancellation_notice.total_seconds() // 3600)
-    return _(
+    return ngettext(
+        "Appointments can be changed online up to %(hours)s hour before they start. Please "
+        "call the clinic.",
         "Appointments can be changed online up to %(hours)s hours before they start. Please "
-        "call the clinic."
+        "call the clinic.",
+        hours,
     ) % {"hours": hours}

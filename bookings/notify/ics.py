@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from bookings.engine.rules import clinic_zone
+from bookings.engine.rules import visit_title as course_visit_title
 from bookings.models import Appointment, AppointmentStatus, Plan
 
 PRODID = "-//Lumen Skin Clinic//Exosome booking//EN"
@@ -47,13 +48,11 @@ def appointment_sequence(appointment: Appointment) -> int:
 
 
 def visit_title(plan: Plan, appointment: Appointment) -> str:
-    if appointment.sequence == 0:
-        what = _("Preparation visit (%(what)s)") % {"what": plan.protocol.preparation_name}
-    else:
-        what = _("Session %(number)s of %(count)s") % {
-            "number": appointment.sequence,
-            "count": plan.protocol.session_count,
-        }
+    what = course_visit_title(
+        sequence=appointment.sequence,
+        session_count=plan.protocol.session_count,
+        preparation_name=str(plan.protocol.preparation_name),
+    )
     return f"{plan.protocol.name}: {what}"
 
 

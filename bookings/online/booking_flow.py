@@ -196,6 +196,7 @@ def manage_link_resend(*, email: str, base_url: str, now: datetime | None = None
                 template="manage_link",
                 context={
                     "protocol": plan.protocol,
+                    "appointments": [a for a in plan_visits(plan) if a.is_active],
                     "currency": settings.CLINIC_CURRENCY,
                     "manage_url": manage_url(
                         base_url=base_url,

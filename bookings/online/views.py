@@ -33,7 +33,7 @@ from bookings.engine.placing import (
     screening_blocks_booking,
     screening_needs_review,
 )
-from bookings.engine.rules import BookingRules
+from bookings.engine.rules import BookingRules, visit_title
 from bookings.engine.screening import (
     flagged,
     screening_questions,
@@ -126,12 +126,11 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
 
 
 def _visit_label(protocol: Protocol, sequence: int) -> str:
-    if sequence == 0:
-        return _("Preparation visit (%(what)s)") % {"what": protocol.preparation_name}
-    return _("Session %(number)s of %(count)s") % {
-        "number": sequence,
-        "count": protocol.session_count,
-    }
+    return visit_title(
+        sequence=sequence,
+        session_count=protocol.session_count,
+        preparation_name=str(protocol.preparation_name),
+    )
 
 
 def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list[dict]:

@@ -7,6 +7,7 @@ re-check, write). Nothing medical (screening answers, treatment records, photos)
 from the reception pages.
 """
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from bookings.engine.errors import BookingError
@@ -132,7 +133,9 @@ class ChangedOnlyByServices:
         return obj is None and super().has_change_permission(request)
 
 
-def _run_on_each(request: HttpRequest, queryset: QuerySet, action: str, done: str) -> None:
+def _run_on_each(
+    request: HttpRequest, queryset: QuerySet, action: str, done: Callable[[int], str]
+) -> None:
     """Call the action's service per appointment; each refusal is reported with its message."""
     service, logged = admin_views.STATUS_ACTIONS[action]
     count = 0
@@ -148,7 +151,7 @@ def _run_on_each(request: HttpRequest, queryset: QuerySet, action: str, done: st
             admin_views.log_reception_change(request, appointment, logged)
             count += 1
     if count:
-        messages.success(request, done % {"count": count})
+        messages.success(request, done(count) % {"count": count})
 
 
 @admin.register(Appointment)
@@ -285,9 +288,12 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
         if not sent and not reminder_expected(obj):
             return _("None, and none will go out for this visit.")
         if not sent:
-            return _("None yet. A reminder goes out %(hours)s hours before the visit.") % {
-                "hours": settings.REMINDER_HOURS_BEFORE
-            }
+            hours = settings.REMINDER_HOURS_BEFORE
+            return ngettext(
+                "None yet. A reminder goes out %(hours)s hour before the visit.",
+                "None yet. A reminder goes out %(hours)s hours before the visit.",
+                hours,
+            ) % {"hours": hours}
         return format_html(
             "<ul class='reception-list'>{}</ul>",
             format_html_join("", "<li>{}</li>", ((_reminder_line(r),) for r in sent)),
@@ -295,11 +301,21 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Check in"), permissions=["change"])
     def check_in(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        _run_on_each(request, queryset, "check_in", _("Checked in %(count)s visit(s)."))
+        _run_on_each(
+            request,
+            queryset,
+            "check_in",
+            lambda n: ngettext("Checked in %(count)s visit.", "Checked in %(count)s visits.", n),
+        )
 
     @admin.action(description=gettext_lazy("Complete"), permissions=["change"])
     def complete(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        _run_on_each(request, queryset, "complete", _("Completed %(count)s visit(s)."))
+        _run_on_each(
+            request,
+            queryset,
+            "complete",
+            lambda n: ngettext("Completed %(count)s visit.", "Completed %(count)s visits.", n),
+        )
 
     @admin.action(description=gettext_lazy("Mark as no-show"), permissions=["change"])
     def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
@@ -307,7 +323,9 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             request,
             queryset,
             "no_show",
-            _("Marked %(count)s visit(s) as no-show."),
+            lambda n: ngettext(
+                "Marked %(count)s visit as no-show.", "Marked %(count)s visits as no-show.", n
+            ),
         )
 
     @admin.action(description=gettext_lazy("Cancel and email the patient"), permissions=["change"])
@@ -316,7 +334,11 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
             request,
             queryset,
             "cancel",
-            _("Cancelled %(count)s visit(s); the patients are emailed."),
+            lambda n: ngettext(
+                "Cancelled %(count)s visit; the patient is emailed.",
+                "Cancelled %(count)s visits; the patients are emailed.",
+                n,
+            ),
         )
 
 
@@ -636,7 +658,11 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
         sent = sum(email_deliver(email_id=pk) for pk in pending)
         messages.info(
             request,
-            _("%(sent)s of %(count)s pending email(s) sent.")
+            ngettext(
+                "%(sent)s of %(count)s pending email sent.",
+                "%(sent)s of %(count)s pending emails sent.",
+                len(pending),
+            )
             % {"sent": sent, "count": len(pending)},
         )
 

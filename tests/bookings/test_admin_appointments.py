@@ -103,7 +103,7 @@ def test_check_in_marks_todays_visit_checked_in(reception, reception_user, cours
 
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
-    assert "Checked in 1 visit(s)." in response.text
+    assert "Checked in 1 visit." in response.text
     entry = LogEntry.objects.get(object_id=str(appointment.pk))
     assert entry.user == reception_user
     assert entry.get_change_message() == "Checked in."
@@ -184,7 +184,7 @@ def test_cancel_cancels_the_visit_and_emails_the_patient(reception, course, webe
         "cancelled-visits.ics",
     }
     assert email.status == OutgoingEmailStatus.PENDING
-    assert "the patients are emailed" in response.text
+    assert "Cancelled 1 visit; the patient is emailed." in response.text
 
 
 def test_cancel_of_a_visit_already_cancelled_is_refused_and_sends_nothing(reception, course, weber):

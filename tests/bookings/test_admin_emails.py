@@ -54,7 +54,7 @@ def test_try_to_send_now_delivers_a_pending_email_before_its_next_try(
     failed_once.refresh_from_db()
     assert failed_once.status == OutgoingEmailStatus.SENT
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["maria@example.com"]
-    assert "1 of 1 pending email(s) sent." in response.text
+    assert "1 of 1 pending email sent." in response.text
 
 
 def test_emails_cannot_be_edited_or_deleted_in_the_admin(reception, failed_once):

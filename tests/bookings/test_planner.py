@@ -144,7 +144,7 @@ def test_when_nothing_fits_the_patient_is_told_why(prp_protocol, clinician):
         course_propose(protocol=prp_protocol, now=NOW)
 
     assert refusal.value.message == (
-        "We could not find free times for all 4 visits of this course within the next 90 "
+        "We could not find free times for the 4 visits of this course within the next 90 "
         "days, with the first session at least 14 days after the preparation visit and 21 to "
         "35 days between sessions. Please call us and we will find times with you."
     )

@@ -146,7 +146,7 @@ def test_journey_5_reception_runs_the_morning_in_the_admin(page, live_server, sm
     page.locator("tr", has_text="Theo Zehn").locator("input.action-select").check()
     page.locator("select[name=action]").select_option("mark_no_show")
     page.get_by_role("button", name="Go").click()
-    expect(page.get_by_text("Marked 1 visit(s) as no-show.")).to_be_visible()
+    expect(page.get_by_text("Marked 1 visit as no-show.")).to_be_visible()
     ten.refresh_from_db()
     assert ten.status == AppointmentStatus.NO_SHOW
 

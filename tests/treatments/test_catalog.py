@@ -175,7 +175,7 @@ def test_protocol_detail_explains_an_autologous_course(client):
     assert "Exosomes made from your own blood" in text
     assert "30 minute visit (blood draw)" in text
     assert "at least 14 days" in text
-    assert "3 sessions, 60 minutes each" in text
+    assert "3 sessions of 60 minutes each" in text
     assert "21 to 35 days" in text
     assert "1,900 EUR" in text
     assert "Microneedling" in text
@@ -188,7 +188,8 @@ def test_protocol_detail_of_a_ready_made_course_has_no_preparation_visit(client)
 
     assert "Preparation visit" not in text
     assert "Time between sessions" not in text
-    assert "1 session, 60 minutes each" in text
+    assert "1 session of 60 minutes<" in text
+    assert "60 minutes each" not in text
 
 
 def test_protocol_detail_shows_the_course_facts_before_the_long_text(client):

@@ -1,0 +1,88 @@
+"""Booking, manage and waitlist pages are never indexed: <meta name="robots"> and X-Robots-Tag.
+
+They are a patient's own steps (and a manage link is a secret), so a search engine that finds a
+link to one must neither list it nor follow it. Issue 20, item 9.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, get_resolver
+
+from bookings.models import Plan
+from bookings.notify.emails import emails_send_due
+from tests.bookings.online import answer_screening, book, hold, url
+from tests.clinic_data import seed_small_clinic
+
+pytestmark = pytest.mark.django_db
+
+META = '<meta name="robots" content="noindex, nofollow">'
+
+
+def booking_patterns() -> list[URLPattern]:
+    """Every URL pattern of the bookings namespace (the booking flow, manage and waitlist)."""
+    resolver = get_resolver()
+    found = []
+    for language_patterns in resolver.url_patterns:
+        for pattern in getattr(language_patterns, "url_patterns", []):
+            if getattr(pattern, "namespace", None) == "bookings":
+                found.extend(pattern.url_patterns)
+    return found
+
+
+def assert_not_indexed(response) -> None:
+    assert response["X-Robots-Tag"] == "noindex, nofollow", response.request["PATH_INFO"]
+    if response.status_code != 302 and response["Content-Type"].startswith("text/html"):
+        assert META in response.text, response.request["PATH_INFO"]
+
+
+def test_every_booking_manage_and_waitlist_url_is_wrapped_in_noindex():
+    patterns = booking_patterns()
+
+    assert len(patterns) >= 14
+    unwrapped = [p.name for p in patterns if not getattr(p.callback, "noindex", False)]
+    assert unwrapped == []
+
+
+def test_the_booking_steps_are_not_indexed(client):
+    clinic = seed_small_clinic()
+    protocol = clinic.protocol
+
+    assert_not_indexed(client.get(url("start", protocol)))
+    answer_screening(client, protocol)
+    assert_not_indexed(client.get(url("times", protocol)))
+    assert_not_indexed(client.get(url("details", protocol)))
+    hold(client, protocol)
+    assert_not_indexed(client.get(url("review", protocol)))
+
+
+def test_the_done_and_manage_pages_are_not_indexed(client):
+    from django.core import mail
+
+    clinic = seed_small_clinic()
+    redirect = book(client, clinic.protocol)
+    emails_send_due()
+    token = re.search(r"/manage/([\w-]+)/", mail.outbox[0].body).group(1)
+    first = Plan.objects.get().appointments.order_by("sequence").last()
+
+    assert_not_indexed(redirect)
+    assert_not_indexed(client.get(url("done")))
+    assert_not_indexed(client.get(url("manage", token=token)))
+    assert_not_indexed(client.get(url("manage-calendar", token=token)))
+    assert_not_indexed(client.get(url("manage-move", token=token, pk=first.pk)))
+    assert_not_indexed(client.get(url("manage-cancel-visit", token=token, pk=first.pk)))
+    assert_not_indexed(client.get(url("manage-cancel-plan", token=token)))
+    assert_not_indexed(client.get(url("manage-new-link")))
+    assert_not_indexed(client.get(url("manage-link-sent")))
+    invalid = client.get(url("manage", token="not-a-real-token"))
+    assert invalid.status_code == 404
+    assert_not_indexed(invalid)
+
+
+def test_public_pages_stay_indexable(client):
+    clinic = seed_small_clinic()
+
+    for path in ["/en/", clinic.protocol.get_absolute_url()]:
+        response = client.get(path)
+        assert "X-Robots-Tag" not in response
+        assert 'name="robots"' not in response.text
