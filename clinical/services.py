@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from bookings.engine import services as booking_services
 from bookings.engine.errors import BookingError, InvalidPlanState
+from bookings.engine.locks import booking_transaction, lock_appointment
 from bookings.engine.notices import PLAN_APPROVED, PLAN_DECLINED, notice_send
 from bookings.engine.placing import plan_require_consent
 from bookings.engine.rules import clinic_zone
@@ -160,10 +161,10 @@ def treatment_record_complete(
     was its last visit)."""
     now = now or timezone.now()
 
-    def complete() -> TreatmentRecord:
+    with booking_transaction():
         # The engine's lock and transaction: the appointment's stored plan (never the caller's
         # `plan_id`), FOR NO KEY UPDATE of the plan row, lock waits answered with ClinicBusy.
-        plan, current = booking_services.appointment_lock(appointment_id=appointment.pk)
+        plan, current = lock_appointment(appointment.pk)
         if current.kind != AppointmentKind.SESSION:
             raise RecordRefused(_("Treatment records are kept for sessions only."))
         if TreatmentRecord.objects.filter(appointment=current).exists():
@@ -194,8 +195,6 @@ def treatment_record_complete(
         current.save(update_fields=["status", "updated_at"])
         booking_services.plan_complete_if_finished(plan=plan)
         return record
-
-    return booking_services.booking_transaction(complete)
 
 
 def treatment_record_update(

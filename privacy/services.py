@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.engine.errors import NotFound
-from bookings.engine.services import booking_transaction
+from bookings.engine.locks import booking_transaction, lock_patients, lock_plans
 from bookings.models import (
     OutgoingEmail,
     Patient,
@@ -252,17 +252,12 @@ def patient_erase(
     """
     patient_id = patient.pk
 
-    def erase() -> ErasureRecord:
-        # The engine's lock order (bookings.engine.services): the patient's plans by id, then the
+    with booking_transaction():
+        # The engine's lock order (bookings.engine.locks): the patient's plans by id, then the
         # patient. Locking the patient first and then deleting plans a booking holds (it locks
         # the plan, then the patient) would wait in a circle with that booking.
-        list(
-            Plan.objects.select_for_update(no_key=True, of=("self",))
-            .filter(patient_id=patient_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
+        lock_plans(Plan.objects.filter(patient_id=patient_id).values_list("pk", flat=True))
+        patient = lock_patients([patient_id], deleting=True).get(patient_id)
         if patient is None:
             raise NotFound(_("This patient no longer exists. Please look again."))
         rows = patient_rows(patient)
@@ -351,8 +346,6 @@ def patient_erase(
         transaction.on_commit(lambda: _delete_files(files))
         return record
 
-    return booking_transaction(erase)
-
 
 def erasure_preview(*, patient: Patient) -> list[dict[str, object]]:
     """What erasing the patient would do, per kind of row, in words for the confirmation page."""
@@ -416,12 +409,12 @@ def guests_stale(*, days: int, now: datetime | None = None) -> models.QuerySet[P
         Q(consented_at__isnull=False)
         | ~Q(status__in=[PlanStatus.HELD, PlanStatus.CANCELLED])
         | Q(created_at__gte=cutoff)
-        # Still booking, however the period is set: a hold that has not run out.
-        | Q(status=PlanStatus.HELD, hold_expires_at__gt=now)
     )
+    # Still booking, however the period is set: a hold that has not run out.
+    booking = Plan.objects.live_holds(now).filter(patient=OuterRef("pk"))
     emailed = OutgoingEmail.objects.filter(patient=OuterRef("pk"))
     return Patient.objects.filter(created_at__lt=cutoff).exclude(
-        Exists(completed) | Exists(emailed)
+        Exists(completed) | Exists(booking) | Exists(emailed)
     )
 
 

@@ -273,8 +273,8 @@ class Calendar:
                         break
                     if start_ts < self.earliest:
                         continue
-                    if busy.is_free(start_ts, end_ts) and (
-                        self._device_for(spec, start_ts, end_ts) != -1
+                    if busy.is_free(start_ts, end_ts) and self._device_available(
+                        spec, start_ts, end_ts
                     ):
                         starts.append(start_ts)
         self._cache[key] = starts
@@ -311,14 +311,16 @@ class Calendar:
     def _instant(self, midnight: datetime, wall_time: time) -> float:
         return datetime.combine(midnight.date(), wall_time, tzinfo=self.zone).timestamp()
 
-    def _device_for(self, spec: VisitSpec, start_ts: float, end_ts: float) -> int | None:
-        """A free device id, None when the visit needs none, -1 when all are taken."""
-        if not spec.needs_device:
-            return None
+    def _free_device_id(self, start_ts: float, end_ts: float) -> int | None:
+        """The first device free for the whole interval, or None when all are taken."""
         for device_id in self.device_ids:
             if self.device_busy[device_id].is_free(start_ts, end_ts):
                 return device_id
-        return -1
+        return None
+
+    def _device_available(self, spec: VisitSpec, start_ts: float, end_ts: float) -> bool:
+        """The visit needs no device, or one of the procedure's devices is free."""
+        return not spec.needs_device or self._free_device_id(start_ts, end_ts) is not None
 
     def openings(
         self, day: date, spec: VisitSpec, *, clinician_id: int | None = None
@@ -389,8 +391,9 @@ class Calendar:
 
     def free_device(self, start: datetime, spec: VisitSpec) -> int | None:
         start_ts = start.timestamp()
-        device_id = self._device_for(spec, start_ts, start_ts + spec.minutes * MINUTE)
-        return None if device_id == -1 else device_id
+        if not spec.needs_device:
+            return None
+        return self._free_device_id(start_ts, start_ts + spec.minutes * MINUTE)
 
     def reserve(
         self, *, clinician_id: int, device_id: int | None, start: datetime, minutes: int

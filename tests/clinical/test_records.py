@@ -5,12 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from bookings.models import AppointmentStatus, PlanStatus
+from bookings.models import Appointment, AppointmentStatus, PlanStatus
 from clinical import services
 from clinical.models import AuditEntry, TreatmentRecord
 from tests.clinical.conftest import sign_in
+from tests.factories import TreatmentRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +220,104 @@ def test_a_session_still_to_come_shows_no_record_form(client, clinician, make_pl
     content = page.content.decode()
     assert "The treatment can be recorded once the session has started." in content
     assert "Save record" not in content
+
+
+def details() -> services.TreatmentDetails:
+    return services.TreatmentDetails(
+        product_name="ExoSkin",
+        lot_number="X1",
+        expiry_date=timezone.localdate() + timedelta(days=300),
+        areas=["cheeks"],
+        needle_depth_mm=Decimal("0.5"),
+        passes=1,
+    )
+
+
+def test_a_record_is_refused_by_the_sessions_stored_plan_not_the_callers_plan_id(
+    make_plan, clinician, patient
+):
+    started = timezone.now() - timedelta(hours=1)
+    awaiting = make_plan(
+        clinician=clinician, patient=patient, status=PlanStatus.AWAITING_REVIEW, first_start=started
+    )
+    confirmed = make_plan(
+        clinician=clinician,
+        status=PlanStatus.CONFIRMED,
+        first_start=started - timedelta(days=2),
+    )
+    stale = Appointment.objects.get(plan=awaiting, sequence=1)
+    stale.plan_id = confirmed.pk  # a stale or tampered object
+
+    with pytest.raises(services.RecordRefused):
+        services.treatment_record_complete(
+            appointment=stale, clinician=clinician, details=details()
+        )
+
+    assert TreatmentRecord.objects.count() == 0
+    assert Appointment.objects.get(pk=stale.pk).status == AppointmentStatus.BOOKED
+
+
+def test_recording_the_only_session_completes_the_course_through_the_one_rule(
+    make_plan, clinician, patient
+):
+    plan = make_plan(
+        sessions=1,
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(hours=1),
+    )
+    session = plan.appointments.get(sequence=1)
+
+    services.treatment_record_complete(appointment=session, clinician=clinician, details=details())
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+    assert plan.hold_expires_at is None
+
+
+def test_recording_a_cancelled_session_names_it_in_turkish_without_a_stray_dot(
+    make_plan, clinician, patient
+):
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(hours=1),
+    )
+    session = plan.appointments.get(sequence=1)
+    Appointment.objects.filter(pk=session.pk).update(status=AppointmentStatus.CANCELLED)
+
+    with translation.override("tr"), pytest.raises(services.RecordRefused) as refusal:
+        services.treatment_record_complete(
+            appointment=session, clinician=clinician, details=details()
+        )
+
+    assert "“İptal edildi”" in refusal.value.message
+    assert "\u0307" not in refusal.value.message
+    assert TreatmentRecord.objects.count() == 0
+
+
+def test_leaving_the_record_form_is_not_the_word_for_cancelling_a_visit(
+    client, make_plan, clinician, patient
+):
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(hours=1),
+    )
+    session = plan.appointments.get(sequence=1)
+    TreatmentRecordFactory(appointment=session, recorded_by=clinician)
+    sign_in(client, clinician.user)
+    with translation.override("de"):
+        url = reverse("clinical:session-detail", args=[session.pk])  # /de/staff/…
+
+    page = client.get(f"{url}?edit=1").text
+
+    with translation.override("de"):
+        cancel_a_visit = translation.gettext("Cancel")
+        go_back = translation.pgettext("go back", "Cancel")
+    assert cancel_a_visit == "Stornieren"  # German's word for cancelling a booking
+    assert f'href="{url}">{go_back}</a>' in page
+    assert cancel_a_visit not in page
