@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0010_consent_text_per_course'),
+        ("bookings", "0010_consent_text_per_course"),
     ]
 
     operations = [
