@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    # Versions of treatment records (clinical.TreatmentRecord.history).
+    "simple_history",
     # Shared building blocks (search, page cache, Markdown, CSP nonce); no models, imports no app.
     "common",
     "clinic",
@@ -366,6 +368,13 @@ BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 20, minimum=1)
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 # Patients are reminded of a visit once, this many hours before it (`manage.py send_reminders`).
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24, minimum=1, maximum=168)
+# Care after the visit (docs/aftercare.md): "How is your skin?" this long after each session, the
+# outcome question this long after the course's last session, and how long their links work.
+FOLLOW_UP_HOURS_AFTER_SESSION = env_int(
+    "FOLLOW_UP_HOURS_AFTER_SESSION", 48, minimum=1, maximum=24 * 14
+)
+OUTCOME_WEEKS_AFTER_COURSE = env_int("OUTCOME_WEEKS_AFTER_COURSE", 12, minimum=1, maximum=52)
+FOLLOW_UP_LINK_DAYS = env_int("FOLLOW_UP_LINK_DAYS", 14, minimum=1, maximum=90)
 # The site's public address, for links in emails sent without a request (the reminder job).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -42,6 +42,8 @@ urlpatterns += i18n_patterns(
     path("staff/calendar/", include("clinic.accounts.calendar_urls")),
     path("staff/reports/", include("reports.urls")),
     path("staff/", include("clinical.urls")),
+    # The patient's follow-up after a session, reached by the link in its email (clinical).
+    path("aftercare/", include("clinical.patient_urls")),
     path("account/", include("clinic.accounts.urls")),
 )
 
