@@ -628,8 +628,8 @@ def test_an_abandoned_flow_keeps_answers_and_details_for_hours_not_weeks(
     assert row.expire_date <= timezone.now() + timedelta(seconds=FLOW_IDLE_SECONDS + 60)
     assert 0 < int(client.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) <= FLOW_IDLE_SECONDS
 
-    # Once that time has passed the next person at this browser sees nothing of it.
-    # (The session lives in the cache and in the database: both must have let it go.)
+    # Once that time has passed the next person at this browser sees nothing of it: neither
+    # the row nor the cached copy (sessions are read from the cache first) outlives it.
     later = timezone.now() + timedelta(seconds=FLOW_IDLE_SECONDS + 61)
     with time_machine.travel(later, tick=False):
         page = client.get(url("start", protocol)).content.decode()
