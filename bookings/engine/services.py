@@ -455,7 +455,8 @@ def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
 
 
 def _published_protocol(protocol_id: int | None) -> Protocol:
-    stored = Protocol.objects.filter(pk=protocol_id, published=True).first()
+    # The catalogue's own rule (a ready-made course names its product), on every channel.
+    stored = Protocol.objects.published().filter(pk=protocol_id).first()
     if stored is None:
         raise TreatmentUnavailable()
     return stored
