@@ -62,6 +62,7 @@ from bookings.engine.errors import (
     TreatmentUnavailable,
     booking_error_for,
 )
+from bookings.engine.freed import time_freed
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.rules import (
     BookingRules,
@@ -247,6 +248,7 @@ def appointment_reschedule(
         current.clinician_id = clinician_id
         current.device_id = calendar.free_device(new_start, spec)
         current.save(update_fields=["start", "end", "clinician", "device", "updated_at"])
+        time_freed(plan_ids=[plan.pk], protocol_ids=[plan.protocol_id], now=now)
         return current
 
     return _run_locked(move, rules)
@@ -276,6 +278,7 @@ def appointment_cancel(
         current.status = AppointmentStatus.CANCELLED
         current.cancelled_at = now
         current.save(update_fields=["status", "cancelled_at", "updated_at"])
+        time_freed(plan_ids=[plan.pk], protocol_ids=[plan.protocol_id], now=now)
         if not plan.appointments.active().filter(kind=AppointmentKind.SESSION).exists():
             # No session left: a preparation visit still to come would serve nothing.
             _plans_close([plan.pk], PlanStatus.CANCELLED, now)
@@ -469,6 +472,9 @@ def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
         plan_id__in=plan_ids, status=AppointmentStatus.BOOKED, start__gt=now
     ).update(status=AppointmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
     Plan.objects.filter(pk__in=plan_ids).update(status=status, hold_expires_at=None)
+    # The waitlist hears of it after the commit (engine.freed: a seam, no task code here).
+    protocol_ids = Plan.objects.filter(pk__in=plan_ids).values_list("protocol_id", flat=True)
+    time_freed(plan_ids=plan_ids, protocol_ids=list(protocol_ids), now=now)
 
 
 def _run_locked(work: Callable[[], T], rules: BookingRules) -> T:
