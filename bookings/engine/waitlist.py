@@ -31,8 +31,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from bookings.engine.errors import BookingError
+from bookings.engine.errors import BookingError, InvalidPlanState, ProposalChanged
 from bookings.engine.freed import FreedTime
 from bookings.engine.placing import Channel, booking_place, proposal_new_id
 from bookings.engine.planner import course_calendar, course_propose_within
@@ -56,6 +57,15 @@ from treatments.models import Protocol
 logger = logging.getLogger(__name__)
 
 NOON = time(12, 0)
+
+
+class OfferGone(BookingError):
+    """The offer ran out, was claimed by someone else's course, or was withdrawn."""
+
+    default_message = gettext_lazy(
+        "Sorry, these times are no longer held for you: the offer has ended or someone else "
+        "took them first. Nothing was booked, and you are still on the waitlist."
+    )
 
 
 def waitlist_token_hash(token: str) -> str:
@@ -355,12 +365,34 @@ def offer_claim(
 ) -> Plan:
     """Claim: finish the held course through `booking_place` (screening, consent, confirm).
 
-    Raises the engine's errors (the hold ran out: `InvalidPlanState`; a blocking answer:
-    `ScreeningBlocks`); the entry then stays on the list. On success the entry is fulfilled.
+    Refuses with `OfferGone` when the offer ended or its times went to someone else, and with
+    the engine's errors otherwise (a blocking answer: `ScreeningBlocks`); the entry then stays
+    on the list. On success the entry is fulfilled (and a moved course's later one cancelled).
     """
     now = aware(now or timezone.now())
+    current = WaitlistOffer.objects.filter(pk=offer.pk).select_related("plan").first()
+    if current is None or (current.status == OfferStatus.CLAIMED and current.plan is not None):
+        if current is not None and current.plan.status in OPEN_PLAN_STATUSES:
+            return current.plan  # claimed already (a second click)
+        raise OfferGone()
+    if not offer_is_claimable(current, now):
+        raise OfferGone()
+    try:
+        plan = _claim_place(offer=current, answers=answers, consent=consent, now=now)
+    except (InvalidPlanState, ProposalChanged):
+        # The hold ran out between the check and the lock (or was released): said kindly.
+        raise OfferGone() from None
+    if after_commit is not None:
+        try:
+            after_commit(plan)
+        except Exception:
+            logger.exception("Offer %s claimed, but its after-commit step failed", offer.pk)
+    return _claim_finish(offer=current, plan=plan, now=now)
+
+
+def _claim_place(*, offer: WaitlistOffer, answers: list, consent: object, now: datetime) -> Plan:
     entry = offer.entry
-    plan = booking_place(
+    return booking_place(
         channel=Channel.ONLINE,
         protocol=entry.protocol,
         visits=[],
@@ -369,9 +401,12 @@ def offer_claim(
         patient=entry.patient,
         consent=consent,
         hold=False,
-        after_commit=after_commit,
         now=now,
     )
+
+
+def _claim_finish(*, offer: WaitlistOffer, plan: Plan, now: datetime) -> Plan:
+    entry = offer.entry
     with transaction.atomic():
         WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.CLAIMED, claimed_at=now)
         WaitlistEntry.objects.filter(pk=entry.pk).update(
