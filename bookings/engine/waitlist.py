@@ -496,3 +496,64 @@ def waitlist_join_for_plan(
             leave_token_hash=waitlist_token_hash(waitlist_token_new()),
         )
     return entry
+
+
+# --- numbers for the clinic -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitlistNumbers:
+    entries: int  # confirmed entries ever (active, fulfilled, left, removed after confirming)
+    waiting: int  # active now
+    offers_sent: int
+    claimed: int
+    median_minutes_to_rebook: float | None  # from the time freed to the claim
+
+
+def waitlist_numbers(*, protocol_id: int | None = None) -> WaitlistNumbers:
+    """Entries, offers, claims and the median time from freed to rebooked (three queries)."""
+    entries = WaitlistEntry.objects.filter(verified_at__isnull=False)
+    offers = WaitlistOffer.objects.all()
+    if protocol_id is not None:
+        entries = entries.filter(protocol_id=protocol_id)
+        offers = offers.filter(entry__protocol_id=protocol_id)
+    counts = entries.aggregate(
+        total=Count("pk"), waiting=Count("pk", filter=Q(status=WaitlistStatus.ACTIVE))
+    )
+    offer_counts = offers.aggregate(
+        sent=Count("pk"), claimed=Count("pk", filter=Q(status=OfferStatus.CLAIMED))
+    )
+    waits = sorted(
+        (claimed_at - freed_at).total_seconds() / 60
+        for freed_at, claimed_at in offers.filter(status=OfferStatus.CLAIMED).values_list(
+            "freed_at", "claimed_at"
+        )
+    )
+    median = None
+    if waits:
+        middle = len(waits) // 2
+        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    return WaitlistNumbers(
+        entries=counts["total"],
+        waiting=counts["waiting"],
+        offers_sent=offer_counts["sent"],
+        claimed=offer_counts["claimed"],
+        median_minutes_to_rebook=median,
+    )
+
+
+def offer_by_hand(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistOffer | None:
+    """Reception sends this entry an offer now (the daily limit does not apply; one open offer
+    per entry still does). None when no whole course fits its window."""
+    now = aware(now or timezone.now())
+    return offers_search(
+        freed=FreedTime(
+            key=f"hand-{secrets.token_hex(8)}",
+            protocol_ids=(entry.protocol_id,),
+            plan_ids=(),
+            freed_at=now,
+        ),
+        now=now,
+        entry_ids=[entry.pk],
+        by_hand=True,
+    )
