@@ -259,3 +259,19 @@ def test_a_freed_time_reaches_the_search_through_the_task_queue(
         plan_cancel(plan=clinic.booked[MAR(5)], online=False)
     (task,) = DBTaskResult.objects.filter(task_path__endswith="waitlist_offer_search")
     assert task.args_kwargs["args"][1] == [clinic.protocol.pk]
+
+
+def test_the_offer_search_reads_a_fixed_number_of_queries_however_many_wait(
+    one_slot_clinic, django_assert_num_queries
+):
+    clinic = one_slot_clinic
+    # Nobody fits (every day is booked): the whole list is searched, in memory.
+    for _ in range(3):
+        entry_for(clinic.protocol, MAR(3), MAR(8))
+    # Which freed plans were offer holds, the entries, today's offers, the calendar (2).
+    with django_assert_num_queries(5):
+        offers_search(freed=freed(clinic.protocol, key="few"))
+    for _ in range(40):
+        entry_for(clinic.protocol, MAR(3), MAR(8))
+    with django_assert_num_queries(5):
+        offers_search(freed=freed(clinic.protocol, key="many"))
