@@ -58,6 +58,7 @@ from bookings.engine.errors import (
     InvalidPlanState,
     NotFound,
     PatientAlreadyBooked,
+    ReplacedPlanChanged,
     TooLateToChange,
     TreatmentUnavailable,
     booking_error_for,
@@ -381,6 +382,16 @@ def appointment_lock(*, appointment_id: int | None) -> tuple[Plan, Appointment]:
     """Inside `booking_transaction`: lock the appointment's *stored* plan (never the caller's
     `plan_id`), then re-read the appointment under that lock. `NotFound` if either is gone."""
     return _lock_appointment(appointment_id)
+
+
+def plan_replace_locked(*, plan_id: int, now: datetime) -> None:
+    """Inside `booking_transaction`: cancel the course a new one replaces (the waitlist moving a
+    whole course earlier), in the same transaction as the new one's confirmation. Refuses
+    (`ReplacedPlanChanged`) when it is no longer open, so nothing of the move is kept."""
+    locked = Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan_id).first()
+    if locked is None or locked.status not in OPEN_PLAN_STATUSES:
+        raise ReplacedPlanChanged()
+    _plans_close([locked.pk], PlanStatus.CANCELLED, now)
 
 
 def plan_complete_if_finished(*, plan: Plan) -> bool:

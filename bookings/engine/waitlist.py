@@ -33,7 +33,12 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from bookings.engine.errors import BookingError, InvalidPlanState, ProposalChanged
+from bookings.engine.errors import (
+    BookingError,
+    InvalidPlanState,
+    ProposalChanged,
+    ReplacedPlanChanged,
+)
 from bookings.engine.freed import FreedTime
 from bookings.engine.placing import Channel, booking_place, proposal_new_id
 from bookings.engine.planner import course_calendar, course_propose_within
@@ -370,15 +375,25 @@ def offer_claim(
     on the list. On success the entry is fulfilled (and a moved course's later one cancelled).
     """
     now = aware(now or timezone.now())
-    current = WaitlistOffer.objects.filter(pk=offer.pk).select_related("plan").first()
-    if current is None or (current.status == OfferStatus.CLAIMED and current.plan is not None):
-        if current is not None and current.plan.status in OPEN_PLAN_STATUSES:
-            return current.plan  # claimed already (a second click)
+    current = (
+        WaitlistOffer.objects.filter(pk=offer.pk)
+        .select_related("plan", "entry__patient", "entry__protocol")
+        .first()
+    )
+    if current is None:
         raise OfferGone()
+    if (
+        current.status == OfferStatus.CLAIMED
+        and current.plan is not None
+        and current.plan.status in OPEN_PLAN_STATUSES
+    ):
+        return current.plan  # claimed already (a second click)
     if not offer_is_claimable(current, now):
         raise OfferGone()
     try:
         plan = _claim_place(offer=current, answers=answers, consent=consent, now=now)
+    except ReplacedPlanChanged:
+        raise  # the course to move changed: said as it is (the held one stays held)
     except (InvalidPlanState, ProposalChanged):
         # The hold ran out between the check and the lock (or was released): said kindly.
         raise OfferGone() from None
@@ -402,6 +417,8 @@ def _claim_place(*, offer: WaitlistOffer, answers: list, consent: object, now: d
         consent=consent,
         hold=False,
         now=now,
+        # Moving a booked course earlier: the old one is cancelled in the same transaction.
+        replaces_plan_id=entry.plan_id,
     )
 
 
@@ -412,14 +429,6 @@ def _claim_finish(*, offer: WaitlistOffer, plan: Plan, now: datetime) -> Plan:
         WaitlistEntry.objects.filter(pk=entry.pk).update(
             status=WaitlistStatus.FULFILLED, ended_at=now
         )
-    if entry.plan_id is not None:
-        # The earlier course is booked: the later one is given back.
-        old = Plan.objects.filter(pk=entry.plan_id, status__in=OPEN_PLAN_STATUSES).first()
-        if old is not None:
-            try:
-                plan_cancel(plan=old, online=False, now=now)
-            except BookingError:
-                logger.exception("Waitlist move: the later course %s was not cancelled", old.pk)
     return plan
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from bookings.engine.errors import ReplacedPlanChanged
 from bookings.engine.placing import ConsentEvidence, consent_text_current
 from bookings.engine.screening import screening_questions, screening_snapshot
 from bookings.engine.services import plan_cancel
@@ -223,6 +224,28 @@ def test_a_patient_with_a_course_is_moved_earlier_whole_or_not_at_all(one_slot_c
     assert new.status == PlanStatus.CONFIRMED
     assert own.status == PlanStatus.CANCELLED
     assert own.appointments.get().status == AppointmentStatus.CANCELLED
+
+
+def test_a_move_whose_old_course_changed_meanwhile_changes_nothing(one_slot_clinic):
+    clinic = one_slot_clinic
+    patient = PatientFactory()
+    own = clinic.booked.pop(MAR(12))
+    Plan.objects.filter(pk=own.pk).update(patient=patient)
+    entry = entry_for(clinic.protocol, MAR(2), MAR(14), patient=patient, plan=own)
+    plan_cancel(plan=clinic.booked[MAR(5)], online=False)
+    offer = offers_search(freed=freed(clinic.protocol))
+    # Reception cancels the old course (say, by phone) just before the claim.
+    Plan.objects.filter(pk=own.pk).update(status=PlanStatus.DECLINED)
+
+    with pytest.raises(ReplacedPlanChanged):
+        claim(offer)
+
+    offer.plan.refresh_from_db()
+    entry.refresh_from_db()
+    assert offer.plan.status == PlanStatus.HELD and not offer.plan.has_consent()
+    assert entry.status == WaitlistStatus.ACTIVE
+    current = WaitlistOffer.objects.get(pk=offer.pk)
+    assert current.status == OfferStatus.OPEN
 
 
 def test_a_later_course_is_never_offered_as_an_earlier_start(one_slot_clinic):
