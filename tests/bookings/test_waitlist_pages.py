@@ -172,3 +172,25 @@ def test_reception_sees_the_waitlist_with_its_numbers_sends_an_offer_and_removes
     entry.refresh_from_db()
     offer.refresh_from_db()
     assert entry.status == WaitlistStatus.REMOVED and offer.status == OfferStatus.WITHDRAWN
+
+
+def test_a_patient_with_a_course_asks_for_an_earlier_start_from_the_manage_page(
+    client, one_slot_clinic
+):
+    from bookings.engine.tokens import manage_link_create
+
+    clinic = one_slot_clinic
+    own = clinic.booked[MAR(12)]
+    token = manage_link_create(plan=own)
+    manage = client.get(reverse("bookings:manage", kwargs={"token": token})).content.decode()
+    earlier = reverse("bookings:waitlist-earlier", kwargs={"token": token})
+    assert earlier in manage
+
+    client.post(earlier, {"earliest": "2027-03-02", "latest": "2027-03-10"})
+
+    entry = WaitlistEntry.objects.get()
+    assert entry.plan == own and entry.patient == own.patient
+    assert entry.status == WaitlistStatus.ACTIVE  # the manage link proved the address
+    plan_cancel(plan=clinic.booked[MAR(5)], online=False)
+    offer = offers_search(freed=freed(clinic.protocol))
+    assert offer.entry == entry and offer.first_start == nine(MAR(5))
