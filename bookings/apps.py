@@ -20,3 +20,11 @@ class BookingsConfig(AppConfig):
         pre_save.connect(patient_normalise, sender=Patient, dispatch_uid="patient_normalise")
         notices_register()  # how the engine's notices reach the patient (engine.notices)
         waitlist_register()  # the waitlist's emails and its search after every freed time
+        # Time off removed or hours added free time too (engine.freed).
+        from django.db.models.signals import post_delete, post_save
+
+        from bookings.engine.freed import clinic_time_added
+        from bookings.models import TimeOff, WorkingHours
+
+        post_delete.connect(clinic_time_added, sender=TimeOff, dispatch_uid="freed_time_off")
+        post_save.connect(clinic_time_added, sender=WorkingHours, dispatch_uid="freed_hours")

@@ -44,7 +44,7 @@ def time_freed(*, plan_ids: Iterable[int], protocol_ids: Iterable[int], now: dat
         plan_ids=tuple(sorted(set(plan_ids))),
         freed_at=now,
     )
-    if not event.plan_ids:
+    if not event.plan_ids and not event.protocol_ids:
         return
 
     def announce() -> None:
@@ -56,3 +56,18 @@ def time_freed(*, plan_ids: Iterable[int], protocol_ids: Iterable[int], now: dat
                 logger.exception("A time-freed listener failed")
 
     transaction.on_commit(announce)
+
+
+def clinic_time_added(sender: object, instance: object, **kwargs: object) -> None:
+    """Signal receiver (connected in BookingsConfig.ready): time off removed, or working hours
+    added or changed, may free time for the protocols of the clinician(s) concerned."""
+    from django.utils import timezone
+
+    from bookings.models import Clinician
+
+    clinician_id = getattr(instance, "clinician_id", None)
+    clinicians = Clinician.objects.filter(active=True)
+    if clinician_id is not None:
+        clinicians = clinicians.filter(pk=clinician_id)
+    protocol_ids = set(clinicians.values_list("protocols", flat=True)) - {None}
+    time_freed(plan_ids=(), protocol_ids=protocol_ids, now=timezone.now())

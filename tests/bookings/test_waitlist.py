@@ -298,3 +298,23 @@ def test_the_offer_search_reads_a_fixed_number_of_queries_however_many_wait(
         entry_for(clinic.protocol, MAR(3), MAR(8))
     with django_assert_num_queries(5):
         offers_search(freed=freed(clinic.protocol, key="many"))
+
+
+def test_time_off_removed_frees_time_for_the_waitlist(
+    one_slot_clinic, django_capture_on_commit_callbacks
+):
+    from bookings.models import TimeOff
+
+    clinic = one_slot_clinic
+    entry = entry_for(clinic.protocol, MAR(3), MAR(8))
+    # 5 March is free of bookings but the clinician was off: no freeing event until the time
+    # off is removed.
+    clinic.booked[MAR(5)].appointments.update(status=AppointmentStatus.CANCELLED)
+    Plan.objects.filter(pk=clinic.booked[MAR(5)].pk).update(status=PlanStatus.CANCELLED)
+    off = TimeOff.objects.create(
+        clinician=clinic.clinician, start=nine(MAR(5)), end=nine(MAR(5)) + timedelta(hours=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        off.delete()
+    run_waitlist_tasks()
+    assert entry.offers.get().first_start == nine(MAR(5))
