@@ -40,38 +40,14 @@ from treatments.models import Protocol
 ProposedVisit = Visit
 
 
-def course_propose(
-    *,
-    protocol: Protocol,
-    first_start: datetime | None = None,
-    clinician: Clinician | None = None,
-    now: datetime | None = None,
-    online: bool = True,
-) -> list[ProposedVisit]:
-    """Propose the whole course, starting at `first_start` or as early as possible.
+def course_calendar(*, protocol: Protocol, now: datetime, online: bool = True) -> Calendar:
+    """The calendar a proposal searches: every qualified clinician, from the earliest bookable
+    day to the end of the horizon, read week by week as the search reaches it.
 
-    Raises NoCourseFits with a reason a patient understands when no course fits the horizon.
+    One calendar can serve several proposals of one request (the times page tries a few first
+    days), so the calendar is read once per request.
     """
     rules = BookingRules.from_settings()
-    now = aware(now or timezone.now())
-    if first_start is not None:
-        first_start = instant(first_start)
-    calendar = Calendar(
-        protocol=protocol,
-        first_day=local_date(rules.earliest_start(now, online=online)),
-        last_day=rules.last_day(now),
-        now=now,
-        online=online,
-        rules=rules,
-    )
-    return _Planner(protocol, calendar, rules, preferred=clinician).propose(first_start)
-
-
-def course_calendar(*, protocol: Protocol, now: datetime, online: bool = True) -> Calendar:
-    """The calendar `course_propose` plans on (a fixed number of queries), for reuse: the
-    waitlist plans many patients' courses on one calendar per freed time."""
-    rules = BookingRules.from_settings()
-    now = aware(now)
     return Calendar(
         protocol=protocol,
         first_day=local_date(rules.earliest_start(now, online=online)),
@@ -79,7 +55,32 @@ def course_calendar(*, protocol: Protocol, now: datetime, online: bool = True) -
         now=now,
         online=online,
         rules=rules,
+        lazy=True,
     )
+
+
+def course_propose(
+    *,
+    protocol: Protocol,
+    first_start: datetime | None = None,
+    clinician: Clinician | None = None,
+    now: datetime | None = None,
+    online: bool = True,
+    calendar: Calendar | None = None,
+) -> list[ProposedVisit]:
+    """Propose the whole course, starting at `first_start` or as early as possible.
+
+    `calendar`: one from `course_calendar()` with the same protocol, `now` and `online`, to share
+    between proposals. Raises NoCourseFits with a reason a patient understands when no course
+    fits the horizon.
+    """
+    rules = BookingRules.from_settings()
+    now = aware(now or timezone.now())
+    if first_start is not None:
+        first_start = instant(first_start)
+    if calendar is None:
+        calendar = course_calendar(protocol=protocol, now=now, online=online)
+    return _Planner(protocol, calendar, rules, preferred=clinician).propose(first_start)
 
 
 def course_propose_within(
@@ -195,18 +196,21 @@ class _Planner:
         self, index: int, previous: ProposedVisit, lead_clinician: int, anchor: int
     ) -> ProposedVisit:
         spec = self.specs[index]
-        feasible_days = [
+        # Walked lazily, day by day: the calendar reads a week only when the search gets there.
+        feasible_days = (
             day
             for day in self._window(index - 1, previous.day)
             if self._completable_from(index, day)
-        ]
+        )
         # Same clinician on the earliest day they can do; anyone on the earliest day otherwise.
+        earliest: date | None = None
         for day in feasible_days:
+            earliest = earliest or day
             own = self.calendar.openings(day, spec, clinician_id=lead_clinician)
             if own:
                 return self._closest_to(own, anchor)
-        day = feasible_days[0]  # non-empty: _completable_from(index - 1, previous.day) held
-        return self._closest_to(self.calendar.openings(day, spec), anchor)
+        assert earliest is not None  # _completable_from(index - 1, previous.day) held
+        return self._closest_to(self.calendar.openings(earliest, spec), anchor)
 
     def _closest_to(self, openings: list[Visit], anchor: int) -> Visit:
         return min(
