@@ -33,6 +33,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from bookings.engine.availability import Calendar
 from bookings.engine.errors import (
     BookingError,
     InvalidPlanState,
@@ -41,8 +42,8 @@ from bookings.engine.errors import (
 )
 from bookings.engine.freed import FreedTime
 from bookings.engine.placing import Channel, booking_place, proposal_new_id
-from bookings.engine.planner import course_calendar, course_propose_within
-from bookings.engine.rules import aware, clinic_zone, local_date
+from bookings.engine.planner import course_propose_within
+from bookings.engine.rules import BookingRules, aware, clinic_zone, local_date
 from bookings.engine.services import plan_cancel
 from bookings.models import (
     OPEN_PLAN_STATUSES,
@@ -273,7 +274,7 @@ def offers_search(
         if entry.plan_id is not None and entry.current_start is None:
             continue  # the course to move earlier is over or gone
         if entry.protocol_id not in calendars:
-            calendars[entry.protocol_id] = course_calendar(protocol=entry.protocol, now=now)
+            calendars[entry.protocol_id] = _whole_horizon_calendar(entry.protocol, now)
         latest = entry.latest_date
         if entry.current_start is not None:
             # An earlier start only: the first visit at least a day before the current one.
@@ -292,6 +293,21 @@ def offers_search(
         if offer is not None:
             return offer
     return None
+
+
+def _whole_horizon_calendar(protocol: Protocol, now: datetime) -> Calendar:
+    """The whole horizon read at once (not week by week, as `planner.course_calendar` does for
+    one proposal): the entries' windows spread over it, and the search must cost the same
+    queries for 10 entries as for 1,000."""
+    rules = BookingRules.from_settings()
+    return Calendar(
+        protocol=protocol,
+        first_day=local_date(rules.earliest_start(now, online=True)),
+        last_day=rules.last_day(now),
+        now=now,
+        online=True,
+        rules=rules,
+    )
 
 
 def _offer_make(
