@@ -541,9 +541,22 @@ def reports_on_a_year() -> None:
         )
 
 
+def waitlist_offer_search() -> None:
+    from benchmarks.waitlist import offer_search_with_many_entries
+
+    offer_search_with_many_entries(now=NOW, emit=emit, timed=timed, reset_database=reset_database)
+
+
 SCENARIOS = {
-    "sqlite": [day_listing, course_proposal, reports_on_a_year],
-    "postgres": [course_proposal_postgres, fifty_at_one_slot, throughput, mixed, reports_on_a_year],
+    "sqlite": [day_listing, course_proposal, reports_on_a_year, waitlist_offer_search],
+    "postgres": [
+        course_proposal_postgres,
+        fifty_at_one_slot,
+        throughput,
+        mixed,
+        reports_on_a_year,
+        waitlist_offer_search,
+    ],
 }
 
 

@@ -364,6 +364,10 @@ BOOKING_BUFFER_MINUTES = env_int("BOOKING_BUFFER_MINUTES", 10, maximum=120)
 BOOKING_CANCELLATION_NOTICE_HOURS = env_int("BOOKING_CANCELLATION_NOTICE_HOURS", 24)
 # How long a course stays reserved while the patient completes screening and consent.
 BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 20, minimum=1)
+# Waitlist (docs/waitlist.md): how long a freed course is held for the patient it is offered
+# to, and how many offers one patient gets a day at most.
+WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 120, minimum=5)
+WAITLIST_OFFERS_PER_DAY = env_int("WAITLIST_OFFERS_PER_DAY", 2, minimum=1)
 # A booking waits at most this long for another booking's lock, then says "busy, try again".
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 # Patients are reminded of a visit once, this many hours before it (`manage.py send_reminders`).

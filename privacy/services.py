@@ -93,6 +93,8 @@ ERASURE: dict[str, Erasure] = {
     "bookings.outgoingemail": Erasure("delete", "Sent and queued emails (address, text)."),
     "bookings.managelink": Erasure("delete", "Links to the patient's plans."),
     "bookings.sentreminder": Erasure("delete", "Which reminders were sent to the patient."),
+    "bookings.waitlistentry": Erasure("delete", "Waitlist requests (window, preferences)."),
+    "bookings.waitlistoffer": Erasure("delete", "Freed times offered from the waitlist."),
     "clinical.lot": Erasure(
         "anonymise",
         "A lot made from the patient's own blood or fat stays (product, lot number, expiry, "

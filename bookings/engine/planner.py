@@ -13,7 +13,7 @@ whatever the calendar looks like.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -81,6 +81,36 @@ def course_propose(
     if calendar is None:
         calendar = course_calendar(protocol=protocol, now=now, online=online)
     return _Planner(protocol, calendar, rules, preferred=clinician).propose(first_start)
+
+
+def course_propose_within(
+    *,
+    protocol: Protocol,
+    calendar: Calendar,
+    earliest: date,
+    latest: date,
+    clinician: Clinician | None = None,
+    first_start_ok: Callable[[datetime], bool] | None = None,
+) -> list[ProposedVisit] | None:
+    """The earliest whole course whose first visit is on a day in [earliest, latest] (and whose
+    start `first_start_ok` accepts), on an already loaded calendar; None when none fits.
+    In memory only: no query."""
+    planner = _Planner(protocol, calendar, BookingRules.from_settings(), preferred=clinician)
+    if not calendar.clinician_ids:
+        return None
+    spec = planner.specs[0]
+    for day in calendar.days():
+        if day < earliest or day > latest or not planner._completable_from(0, day):
+            continue
+        for opening in calendar.openings(day, spec, clinician_id=planner.preferred_id):
+            if first_start_ok is None or first_start_ok(opening.start):
+                visits = [opening]
+                anchor = planner._minutes_after_midnight(opening.start)
+                lead = planner.preferred_id or opening.clinician_id
+                for index in range(1, len(planner.sequences)):
+                    visits.append(planner._next_visit(index, visits[-1], lead, anchor))
+                return visits
+    return None
 
 
 class _Planner:

@@ -25,6 +25,9 @@ from bookings.models import (
     PlanStatus,
     ReminderKind,
     SentReminder,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
 )
 from clinical.models import (
     AdverseEvent,
@@ -163,6 +166,27 @@ def records(db) -> Records:
         kind=ReminderKind.DAY_BEFORE,
         appointment_start=session.start,
         email=sent,
+    )
+
+    # A waitlist entry with an offer (issue 18): exported, and deleted on erasure.
+    entry = WaitlistEntry.objects.create(
+        patient=patient,
+        protocol=protocol,
+        earliest_date=session.start.date(),
+        latest_date=session.start.date(),
+        status=WaitlistStatus.ACTIVE,
+        verify_token_hash="v" * 64,
+        leave_token_hash="l" * 64,
+    )
+    WaitlistOffer.objects.create(
+        entry=entry,
+        plan=untreated,
+        freed_key="k",
+        freed_at=timezone.now(),
+        proposal_id="p",
+        claim_token_hash="c" * 64,
+        first_start=session.start,
+        expires_at=timezone.now(),
     )
 
     # Care after the visit: an own-blood lot, a follow-up answer, a stop, an outcome, an adverse
