@@ -525,7 +525,7 @@ def _lock_in_order(
     plan_ids: Sequence[int] = (),
     patient_id: int | None,
     clinician_ids: Sequence[int],
-    protocol: Protocol,
+    protocol: Protocol | None,
     now: datetime,
 ) -> dict[int, Plan]:
     """Take a booking's locks in the one order (module docstring); returns the locked plans.
@@ -536,7 +536,7 @@ def _lock_in_order(
     patient instead of either of them waiting for the booking while holding something it needs.
     """
     device_ids: list[int] = []
-    if protocol.needs_device:
+    if protocol is not None and protocol.needs_device:  # None: a consultation, no device
         device_ids = list(
             Device.objects.for_procedure(protocol.procedure).values_list("pk", flat=True)
         )
