@@ -24,8 +24,8 @@ from bookings.engine.errors import NotFound, SlotUnavailable
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.rules import BookingRules, aware, end_of, instant, later_by, local_date
 from bookings.engine.services import (
-    _lock_in_order,  # noqa: PLC2701 - the engine's one lock order, shared inside the engine
-    _refuse_patient_clash,  # noqa: PLC2701
+    _lock_in_order,  # the engine's one lock order, shared inside the engine
+    _refuse_patient_clash,
 )
 from bookings.engine.tokens import token_hash
 from bookings.models import (

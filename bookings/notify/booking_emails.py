@@ -15,7 +15,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from bookings.engine.notices import PLAN_APPROVED, PLAN_DECLINED, notice_register
+from bookings.engine.notices import (
+    PLAN_APPROVED,
+    PLAN_DECLINED,
+    RECOMMENDATION_MADE,
+    notice_register,
+)
 from bookings.engine.rules import clinic_zone
 from bookings.engine.tokens import manage_link_create
 from bookings.models import Appointment, ManageLink, Plan, PlanStatus
@@ -120,3 +125,7 @@ def notices_register() -> None:
     """How the engine's notices are sent (called once, from BookingsConfig.ready)."""
     for kind in (PLAN_APPROVED, PLAN_DECLINED):
         notice_register(kind, functools.partial(plan_notify_decided, template=kind))
+    # Imported here: consultation_emails imports this module.
+    from bookings.notify.consultation_emails import recommendation_notice
+
+    notice_register(RECOMMENDATION_MADE, recommendation_notice)
