@@ -168,4 +168,3 @@ def recommended(request: HttpRequest, token: str) -> HttpResponse:
         else None,
     }
     return redirect("bookings:start", slug=recommendation.protocol.slug)
-

@@ -31,7 +31,7 @@ def clinic():
 
 def first_time(client, **query):
     page = client.get(url("consultation"), query)
-    day, openings = page.context["days"][0]
+    _day, openings = page.context["days"][0]
     value, opening = openings[0]
     return page, value, opening
 
