@@ -44,6 +44,7 @@ from clinical.access import (
     sees_every_patient,
 )
 from clinical.audit import audit_record
+from clinical.consultations import recommendations_of
 from clinical.forms import APPROVE, LotSearchForm, PhotoForm, ReviewForm, TreatmentRecordForm
 from clinical.models import (
     AuditAction,
@@ -146,6 +147,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "urgent_hours": settings.CLINICAL_REVIEW_URGENT_HOURS,
             "sees_everyone": sees_every_patient(request.user),
             "clinician": clinician,
+            "recommendations": recommendations_of(clinician),  # issue 18
         },
     )
 

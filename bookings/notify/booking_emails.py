@@ -18,7 +18,6 @@ from django.utils import timezone, translation
 from bookings.engine.notices import (
     PLAN_APPROVED,
     PLAN_DECLINED,
-    RECOMMENDATION_MADE,
     notice_register,
 )
 from bookings.engine.rules import clinic_zone
@@ -125,7 +124,3 @@ def notices_register() -> None:
     """How the engine's notices are sent (called once, from BookingsConfig.ready)."""
     for kind in (PLAN_APPROVED, PLAN_DECLINED):
         notice_register(kind, functools.partial(plan_notify_decided, template=kind))
-    # Imported here: consultation_emails imports this module.
-    from bookings.notify.consultation_emails import recommendation_notice
-
-    notice_register(RECOMMENDATION_MADE, recommendation_notice)

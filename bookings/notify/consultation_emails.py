@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
+from bookings.engine.notices import RECOMMENDATION_MADE, notice_register
 from bookings.engine.tokens import manage_link_create
 from bookings.models import ManageLink, Plan, Recommendation
 from bookings.notify.booking_emails import calendar_attachment, manage_url, plan_visits
@@ -72,3 +73,8 @@ def recommendation_notice(
 ) -> None:
     """The sender of the engine's RECOMMENDATION_MADE notice (clinical makes recommendations)."""
     recommendation_notify(recommendation=recommendation, token=token, base_url=base_url)
+
+
+def consultation_notices_register() -> None:
+    """How the recommendation notice is sent (called once, from BookingsConfig.ready)."""
+    notice_register(RECOMMENDATION_MADE, recommendation_notice)

@@ -23,12 +23,13 @@ from bookings.engine.consultation import (
     consultation_openings,
     consultation_settings,
     recommendation_find,
+    recommendation_link_plan,
 )
 from bookings.engine.errors import BookingError
 from bookings.engine.patients import PatientDetails
 from bookings.engine.placing import Channel, booking_place, proposal_new_id
 from bookings.engine.rules import local_date
-from bookings.models import Clinician, Plan, PlanKind
+from bookings.models import Clinician, Plan, PlanKind, Recommendation
 from bookings.notify.consultation_emails import consultation_notify_booked
 from bookings.online import ratelimit
 from bookings.online.consultation_forms import ConsultationForm, opening_value
@@ -168,3 +169,35 @@ def recommended(request: HttpRequest, token: str) -> HttpResponse:
         else None,
     }
     return redirect("bookings:start", slug=recommendation.protocol.slug)
+
+
+# --- the recommendation, applied to the course booking (online.views calls these) -------------
+
+
+def recommendation_apply(request: HttpRequest, flow: dict, protocol: Protocol) -> dict | None:
+    """Before the first proposal of a flow opened from a recommendation link: the recommended
+    clinician and earliest start become the search. Returns the recommendation shown, if any."""
+    opened = request.session.get(RECOMMENDATION_KEY)
+    if not opened or opened.get("protocol") != protocol.pk:
+        return None
+    if "search" not in flow:
+        earliest = opened.get("earliest")
+        today = local_date(timezone.now()).isoformat()
+        flow["search"] = {
+            "clinician": opened.get("clinician"),
+            "earliest": earliest if earliest and earliest > today else None,
+        }
+    return opened
+
+
+def recommendation_link_booked(request: HttpRequest, plan: Plan) -> None:
+    """A course booked in a flow opened from a recommendation link is linked to it (only the
+    recommended protocol, and only for the patient the recommendation was for)."""
+    opened = request.session.pop(RECOMMENDATION_KEY, None)
+    if not opened:
+        return
+    recommendation = (
+        Recommendation.objects.filter(pk=opened["id"]).select_related("consultation").first()
+    )
+    if recommendation is not None:
+        recommendation_link_plan(recommendation=recommendation, plan=plan)

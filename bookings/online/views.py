@@ -67,6 +67,7 @@ from bookings.online.booking_times import (
     visits_from_session,
     visits_to_session,
 )
+from bookings.online.consultation import recommendation_apply, recommendation_link_booked
 from bookings.online.forms import (
     ConfirmForm,
     CourseSearchForm,
@@ -248,6 +249,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
     clinicians = _clinicians(protocol)
     names = {c.pk: c.display_name for c in clinicians}
     searching = "clinician" in request.GET or "earliest" in request.GET
+    recommendation = recommendation_apply(request, flow, protocol)  # issue 18
     search = CourseSearchForm(
         request.GET if searching else None,
         clinicians=clinicians,
@@ -298,6 +300,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
             "problem": problem,
             "visits": _visit_rows(protocol, visits, names),
             "held": held,
+            "recommended": recommendation is not None,
             "step": 2,
         },
     )
@@ -515,6 +518,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         except InvalidPlanState:
             return redirect("bookings:review", slug=protocol.slug)  # shows "ran out"
         funnel_completed(request, flow, protocol=protocol, plan=plan)
+        recommendation_link_booked(request, plan)  # issue 18: a course booked from a link
         _clear_flow(request)
         request.session[DONE_KEY] = plan.pk
         return redirect("bookings:done")
