@@ -818,6 +818,18 @@ class FunnelDay(models.Model):
         return f"{self.date} {self.protocol_id} {self.language} {self.step}: {self.count}"
 
 
+class RateLimitCounter(models.Model):
+    """Online booking rate-limit counts, kept here while the shared cache (Redis) is unreachable
+    (bookings/online/rate_counter.py)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
 # --- Consultations and recommendations (issue 18) ----------------------------------------------
 
 

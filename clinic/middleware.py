@@ -161,12 +161,13 @@ def _second_factor_prefixes() -> tuple[str, ...]:
 
 
 class SecondFactorMiddleware:
-    """Staff who can see medical data reach the admin and the staff area only after a second factor.
+    """Every staff account reaches the admin and the staff area only after a second factor.
 
     Works on paths, not views, so every page another developer adds under /admin/ or
     /<lang>/staff/ is covered without a decorator. The sign-in and sign-out pages themselves are
     exempt (url names "login" and "logout"), so a password sign-in leads to the verification
-    page, or to enrolment for staff without an authenticator yet.
+    page, or to the setup page for staff without an authenticator yet (which sets one up only
+    from a one-time enrolment link: clinic.accounts.enrolment).
     """
 
     EXEMPT_URL_NAMES = frozenset({"login", "logout"})

@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user is known: which device verified this session, the staff idle timeout, and
-    # the second factor for staff who can see medical data (/admin/ and /<lang>/staff/).
+    # the second factor for every staff account (/admin/ and /<lang>/staff/).
     "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionMiddleware",
     "clinic.middleware.SecondFactorMiddleware",
@@ -164,8 +164,29 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused during a lock or an account pause checks no password and is not counted
+# (counting it would let anyone keep a colleague locked out just by trying).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
+# A browser that completed a full sign-in for a user before (a "known device") is not locked by
+# other people's failures; the lockout page also explains an account-wide pause.
+AXES_WHITELIST_CALLABLE = "clinic.accounts.signin.axes_whitelisted"
+AXES_LOCKOUT_CALLABLE = "clinic.accounts.signin.lockout_response"
+# Across all addresses: from this many failures for one username, each further one pauses that
+# account's sign-in from unknown browsers for longer (1, 2, 4 … minutes, at most the cap), and
+# the owner and the clinic managers are emailed (clinic/accounts/signin.py, docs/security.md).
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 10, minimum=2, maximum=1000)
+LOGIN_ACCOUNT_PAUSE_MAX_MINUTES = env_int(
+    "LOGIN_ACCOUNT_PAUSE_MAX_MINUTES", 15, minimum=1, maximum=24 * 60
+)
+# How long a browser stays "known" after a full sign-in (password and second factor).
+KNOWN_DEVICE_DAYS = env_int("KNOWN_DEVICE_DAYS", 90, minimum=1, maximum=400)
+# A link to set up a second factor (an invitation, or after a lost authenticator) works once,
+# for this many hours.
+STAFF_ENROLMENT_LINK_HOURS = env_int("STAFF_ENROLMENT_LINK_HOURS", 72, minimum=1, maximum=24 * 14)
+# A clinician's calendar subscription covers their visits this many weeks ahead.
+CALENDAR_FEED_WEEKS = env_int("CALENDAR_FEED_WEEKS", 8, minimum=1, maximum=52)
 # Axes would log usernames; clinic.accounts.signals logs ids instead. Its table of every
 # successful sign-in (username, address, browser) is not kept either: the log lines say enough,
 # and lockouts need only the failures.

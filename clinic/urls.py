@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from clinic import views
+from clinic.accounts import calendar_views
 from clinic.sitemaps import SITEMAPS
 from education.info_views import favicon
 
@@ -23,12 +24,18 @@ urlpatterns = [
     # For load balancers: readiness (database and cache) and liveness (the process answers).
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),
+    # A clinician's private calendar subscription (the token is the key; calendar apps cannot
+    # sign in). Outside the language prefix: the address must never change.
+    path("calendar/<str:token>.ics", calendar_views.feed, name="calendar-feed"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("treatments/", include("treatments.urls")),
     path("", include("bookings.online.urls")),
+    # Before the clinician area's include: the same /staff/ prefix (and second factor).
+    path("staff/team/", include("clinic.accounts.staff_urls")),
+    path("staff/calendar/", include("clinic.accounts.calendar_urls")),
     path("staff/reports/", include("reports.urls")),
     path("staff/", include("clinical.urls")),
     path("account/", include("clinic.accounts.urls")),

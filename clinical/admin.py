@@ -12,14 +12,22 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Plan
+from bookings.models import Appointment, Patient, Plan
+from bookings.reception.admin import AppointmentAdmin as BookingAppointmentAdmin
+from bookings.reception.admin import PatientAdmin as BookingPatientAdmin
 from bookings.reception.admin import PlanAdmin as BookingPlanAdmin
-from clinical.access import appointments_visible_to, plans_visible_to, sees_every_patient
+from clinical.access import (
+    appointments_visible_to,
+    can_see_medical_data,
+    patients_visible_to,
+    plans_visible_to,
+    sees_every_patient,
+)
 from clinical.audit import audit_record
 from clinical.models import AuditEntry, AuditObject, Photo, TreatmentRecord
 from common.admin_base import ReadOnlyAdmin
@@ -36,7 +44,21 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     actions = None
 
 
-class MedicalRecordAdmin(ReadOnlyAdmin):
+class NotFoundOutsideScope:
+    """An object outside the user's scope answers 404, as in the clinician pages.
+
+    The admin's own answer for a missing object is a redirect with "doesn't exist", which a
+    script can tell apart from a 404 no better than an object that exists: every page answers
+    the same way for "not yours" and "not there", so ids cannot be enumerated.
+    """
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: object, object_id: str
+    ) -> HttpResponse:
+        raise Http404
+
+
+class MedicalRecordAdmin(NotFoundOutsideScope, ReadOnlyAdmin):
     """Scoped to the patients the user may see; opening one is audited."""
 
     audit_object: str = ""
@@ -110,7 +132,37 @@ class PhotoAdmin(MedicalRecordAdmin):
 # manager filters the plan list by its words (counting the rows would tell what it says).
 
 
-class ScopedPlanAdmin(BookingPlanAdmin):
+def _scoped_to_patients(request: HttpRequest) -> bool:
+    """Medical staff who do not see every patient (clinicians) see only their own patients'
+    bookings in the admin too. Reception sees every booking (the agenda is its job) but no
+    medical data; the clinic manager sees everything."""
+    user = request.user
+    return can_see_medical_data(user) and not sees_every_patient(user)
+
+
+class ScopedPatientAdmin(NotFoundOutsideScope, BookingPatientAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Patient]:
+        queryset = super().get_queryset(request)
+        if _scoped_to_patients(request):
+            queryset = queryset.filter(pk__in=patients_visible_to(request.user).values("pk"))
+        return queryset
+
+
+class ScopedAppointmentAdmin(NotFoundOutsideScope, BookingAppointmentAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
+        queryset = super().get_queryset(request)
+        if _scoped_to_patients(request):
+            queryset = queryset.filter(pk__in=appointments_visible_to(request.user).values("pk"))
+        return queryset
+
+
+class ScopedPlanAdmin(NotFoundOutsideScope, BookingPlanAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
+        queryset = super().get_queryset(request)
+        if _scoped_to_patients(request):
+            queryset = queryset.filter(pk__in=plans_visible_to(request.user).values("pk"))
+        return queryset
+
     def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         fields = super().get_fields(request, obj)
         if "review_note" in fields and not _may_read_note(request, obj):
@@ -131,3 +183,7 @@ def _may_read_note(request: HttpRequest, plan: object) -> bool:
 
 admin.site.unregister(Plan)
 admin.site.register(Plan, ScopedPlanAdmin)
+admin.site.unregister(Appointment)
+admin.site.register(Appointment, ScopedAppointmentAdmin)
+admin.site.unregister(Patient)
+admin.site.register(Patient, ScopedPatientAdmin)

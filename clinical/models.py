@@ -204,6 +204,10 @@ class AuditAction(models.TextChoices):
     DECLINE = "decline", _("Declined")
     EXPORT = "export", _("Exported")
     ERASE = "erase", _("Erased")
+    # Staff accounts (clinic.accounts.staff): who invited, deactivated or reset whom.
+    INVITE = "invite", _("Invited")
+    DEACTIVATE = "deactivate", _("Deactivated")
+    RESET_SECOND_FACTOR = "reset_2fa", _("Second factor reset")
 
 
 class AuditObject(models.TextChoices):
@@ -214,6 +218,7 @@ class AuditObject(models.TextChoices):
     PHOTO = "photo", _("Photo")
     PLAN = "plan", _("Plan")
     PATIENT = "patient", _("All data of a patient (export, erasure)")
+    STAFF_ACCOUNT = "staff_account", _("Staff account")
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):

@@ -79,7 +79,14 @@ _MANAGER_ONLY = _SIGN_IN_LOCKOUTS | {
     "bookings.delete_consenttext",
     "clinical.view_auditentry",
     "clinical.view_all_patients",
+    # The staff accounts page: invite, deactivate, reset a lost authenticator (clinic migration
+    # 0003 applies it once the permission exists).
+    "clinic.manage_staff",
 }
+
+# Apps whose permissions may not exist yet when an earlier migration applies the roles: their own
+# data migration applies them again (clinic/migrations/0003_staff_accounts_role.py).
+_APPLIED_BY_THEIR_OWN_MIGRATION = frozenset({"clinic"})
 
 ROLES: dict[str, frozenset[str]] = {
     RECEPTION: frozenset(_RECEPTION),
@@ -120,8 +127,13 @@ def roles_apply(apps: Apps) -> None:
             app_label, codename = dotted.split(".")
             if app_label not in present:
                 continue
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is None and app_label in _APPLIED_BY_THEIR_OWN_MIGRATION:
+                continue  # that app's later migration calls this again
+            if permission is None:
+                raise LookupError(f"The permission {dotted} does not exist.")
+            wanted.append(permission)
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.set(wanted)

@@ -66,6 +66,20 @@ def booking_release(*, plan_id: int) -> None:
         plan_cancel(plan=plan, online=False)
 
 
+def holds_release_for_email(*, email: str, keep_proposal_id: str) -> None:
+    """One email holds at most one course at a time, whatever the rate limits' cache does.
+
+    Called before a new hold: earlier held, not yet confirmed plans under this email give their
+    times back (so the same times can be chosen again), except the course this page proposed. A
+    script cycling through sessions cannot block the calendar with one address. Two holds under
+    one email at the very same moment may both stand until the next one (kept to one query, the
+    hold page's budget).
+    """
+    held = Plan.objects.filter(status=PlanStatus.HELD, patient__email__iexact=email.strip())
+    for plan_id in list(held.exclude(proposal_id=keep_proposal_id).values_list("pk", flat=True)):
+        booking_release(plan_id=plan_id)
+
+
 def _notify_change(
     *,
     plan: Plan,

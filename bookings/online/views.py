@@ -57,6 +57,7 @@ from bookings.online.booking_flow import (
     appointment_cancel_online,
     appointment_move_online,
     booking_release,
+    holds_release_for_email,
     manage_link_resend,
     patient_busy_times,
     plan_cancel_online,
@@ -410,6 +411,10 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
             if _too_many(request, ratelimit.HOLD):
                 # The same page as before (chosen times, the real hold time), with the message.
                 return page(form, status=429)
+            # One email holds one course at a time (one query when there is nothing to free).
+            holds_release_for_email(
+                email=form.cleaned_data["email"], keep_proposal_id=flow["proposal"]
+            )
             try:
                 # Idempotent: a double click or a retry of this page holds one plan.
                 plan = booking_place(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
+from base64 import b32encode
 from binascii import unhexlify
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -13,10 +16,13 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-# Who must use a second factor: everyone who can read screening answers (superusers, the
-# Clinician and Clinic manager groups). Reception cannot, and signs in with a password only.
+# Who must use a second factor: every staff account. Reception too: it sees who is booked for
+# which treatment, which is health data (GDPR Art. 9).
 MEDICAL_PERMISSION = "bookings.view_screeninganswer"
 RECOVERY_CODE_COUNT = 10
+# 60 random bits each, typed as three groups of four; stored only as a hash (see _code_hash).
+RECOVERY_CODE_BYTES = 8
+RECOVERY_CODE_LENGTH = 12
 # When a staff session was last used: set at sign-in, checked by clinic.middleware (idle limit).
 LAST_SEEN_SESSION_KEY = "staff_last_seen"
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -26,7 +32,15 @@ TOTP_TOLERANCE = 1
 
 
 def needs_second_factor(user: AbstractBaseUser) -> bool:
-    return bool(user.is_active and user.has_perm(MEDICAL_PERMISSION))
+    """Every staff account: the staff flag, a role (group), or access to medical data."""
+    if not user.is_active:
+        return False
+    return bool(
+        user.is_staff
+        or user.is_superuser
+        or user.has_perm(MEDICAL_PERMISSION)
+        or user.groups.exists()
+    )
 
 
 def has_second_factor(user: AbstractBaseUser) -> bool:
@@ -71,14 +85,43 @@ def totp_enrol(*, user: AbstractBaseUser, key: str, token: str) -> tuple[TOTPDev
     return device, recovery_codes_replace(user=user)
 
 
+def _code_hash(*, user: AbstractBaseUser, code: str) -> str:
+    """What is stored of a recovery code: SHA-256 of the user's id and the code, cut to the 16
+    characters django-otp's token column holds (80 bits). The user's id keeps one guess from
+    testing every account's codes at once; 60 random bits per code keep guessing hopeless."""
+    digest = hashlib.sha256(f"{user.pk}:{normalise_token(code)}".encode()).digest()
+    return b32encode(digest).decode("ascii").lower()[:16]
+
+
+def _recovery_code_new() -> str:
+    code = b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii").lower()
+    return code[:RECOVERY_CODE_LENGTH]
+
+
+def recovery_code_display(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 @transaction.atomic
 def recovery_codes_replace(*, user: AbstractBaseUser) -> list[str]:
-    """A new set of single-use recovery codes; earlier codes stop working."""
+    """A new set of single-use recovery codes; earlier codes stop working.
+
+    Returns the codes to show once; only their hashes are stored.
+    """
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    return codes
+    codes = [_recovery_code_new() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=_code_hash(user=user, code=code)) for code in codes
+    )
+    return [recovery_code_display(code) for code in codes]
+
+
+@transaction.atomic
+def second_factor_remove(*, user: AbstractBaseUser) -> None:
+    """The authenticator and every recovery code stop working (a lost phone)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
 
 
 def recovery_codes_left(*, user: AbstractBaseUser) -> int:
@@ -99,6 +142,10 @@ def second_factor_verify(*, user: AbstractBaseUser, token: str) -> Device | None
     """
     token = normalise_token(token)
     model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    if model is StaticDevice:
+        # Recovery codes are stored hashed: compare hashes (whatever is typed is hashed, so
+        # typing a stored hash does not work either).
+        token = _code_hash(user=user, code=token)
     for device in model.objects.devices_for_user(user, confirmed=True):
         verified = verify_token(user, device.persistent_id, token)
         if verified is not None:

@@ -53,6 +53,12 @@ def _login_failed(
             "ip": client_ip(request) if request else None,
         },
     )
+    # Counted across all addresses, unless the attempt was refused without checking the
+    # password (a lockout or a pause: counting it would only prolong the pause).
+    if request is not None and username and not getattr(request, "signin_refused", False):
+        from clinic.accounts.signin import sign_in_failed
+
+        sign_in_failed(request=request, username=username)
 
 
 def _logged_out(

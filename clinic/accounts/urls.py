@@ -8,4 +8,5 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("two-factor/", views.enrol, name="enrol"),
     path("recovery-codes/", views.recovery_codes, name="recovery-codes"),
+    path("enrol/<str:token>/", views.enrol_link, name="enrol-link"),
 ]

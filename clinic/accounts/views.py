@@ -1,4 +1,5 @@
-"""The second-factor pages: verify after the password, set up an authenticator, recovery codes."""
+"""The second-factor pages: verify after the password, set up an authenticator (only from an
+enrolment link, or from a session verified with the old one), recovery codes."""
 
 import logging
 from base64 import b32encode
@@ -8,7 +9,9 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from clinic.accounts import services
-from clinic.accounts.forms import CodeForm
+from clinic.accounts import enrolment, services, signin
+from clinic.accounts.forms import CodeForm, PasswordForm
 
 logger = logging.getLogger("clinic.auth")
 
@@ -69,7 +72,9 @@ def verify(request: HttpRequest) -> HttpResponse:
                     )
                     % {"left": services.recovery_codes_left(user=user)},
                 )
-            return redirect(_next_url(request))
+            response = redirect(_next_url(request))
+            signin.known_device_remember(request, response, user)
+            return response
         logger.warning(
             "second factor refused", extra={"event": "second_factor_failed", "user_id": user.pk}
         )
@@ -86,11 +91,19 @@ def verify(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
-    """Set up an authenticator app; replacing one needs the current one first."""
+    """Set up an authenticator app: from an enrolment link (the session's grant), or to replace
+    one from a session verified with it. The password alone never enrols one."""
     user = request.user
-    if services.has_second_factor(user) and not user.is_verified():
+    granted = enrolment.grant_valid(request, user)
+    if services.has_second_factor(user) and not user.is_verified() and not granted:
         # Someone with the password alone must not swap the authenticator.
         return redirect(f"{reverse('accounts:verify')}?{request.GET.urlencode()}")
+    if not services.has_second_factor(user) and not granted:
+        logger.warning(
+            "enrolment without a link refused",
+            extra={"event": "second_factor_enrol_refused", "user_id": user.pk},
+        )
+        return render(request, "accounts/enrol_needs_link.html", status=403)
     key = request.session.get(ENROL_KEY_SESSION_KEY)
     if not key:
         key = services.totp_new_key()
@@ -106,15 +119,18 @@ def enrol(request: HttpRequest) -> HttpResponse:
             )
         else:
             del request.session[ENROL_KEY_SESSION_KEY]
+            enrolment.grant_clear(request)
             _mark_verified(request, device)
             request.session[NEW_CODES_SESSION_KEY] = codes
             logger.info(
                 "authenticator enrolled",
                 extra={"event": "second_factor_enrolled", "user_id": user.pk},
             )
-            return redirect(
+            response = redirect(
                 f"{reverse('accounts:recovery-codes')}?{urlencode({'next': _next_url(request)})}"
             )
+            signin.known_device_remember(request, response, user)
+            return response
     uri = services.totp_provisioning_uri(user=user, key=key)
     qr = segno.make(uri, error="m")
     return render(
@@ -163,3 +179,53 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             "issuer": settings.OTP_TOTP_ISSUER,
         },
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def enrol_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed one-time link: prove the password (or choose one, for a new account), then set
+    up the authenticator. The link is used up when the password step succeeds."""
+    link = enrolment.enrolment_link_find(token=token)
+    if link is None:
+        return render(request, "accounts/enrol_link_invalid.html", status=404)
+    user = link.user
+    new_account = not user.has_usable_password()
+    if new_account:
+        form = SetPasswordForm(user, request.POST or None)
+    else:
+        form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if new_account:
+            signed_in = form.save()
+        else:
+            # Through authenticate(), so the lockouts and the per-account limit apply here too.
+            signed_in = authenticate(
+                request, username=user.get_username(), password=form.cleaned_data["password"]
+            )
+            if signed_in is None or signed_in.pk != user.pk:
+                if getattr(request, "axes_locked_out", False):
+                    return signin.lockout_response(request, None)
+                form.add_error("password", _("That is not the password of this account."))
+        if not form.errors:
+            if not enrolment.enrolment_link_claim(link=link):
+                return render(request, "accounts/enrol_link_invalid.html", status=404)
+            login(request, signed_in, backend="django.contrib.auth.backends.ModelBackend")
+            enrolment.grant_store(request, signed_in)
+            logger.info(
+                "enrolment link used",
+                extra={"event": "enrolment_link_used", "user_id": signed_in.pk},
+            )
+            query = urlencode({"next": _after_enrol(user)})
+            return redirect(f"{reverse('accounts:enrol')}?{query}")
+    return render(
+        request,
+        "accounts/enrol_link.html",
+        {"form": form, "account": user, "new_account": new_account},
+    )
+
+
+def _after_enrol(user: object) -> str:
+    """Medical staff land in the clinician area, everyone else in the admin."""
+    if user.has_perm(services.MEDICAL_PERMISSION):
+        return reverse("clinical:dashboard")
+    return reverse("admin:index")

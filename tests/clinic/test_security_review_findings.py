@@ -124,7 +124,7 @@ def test_a_permission_refusal_is_the_branded_page_in_the_visitors_language(clien
     # that was Django's bare English "403 Forbidden", without the clinic's phone.
     user = UserFactory(username="desk2", is_staff=True)
     user.groups.add(Group.objects.get(name="Reception"))
-    client.force_login(user)
+    login_with_second_factor(client, user)
 
     response = client.get("/de/staff/")
 

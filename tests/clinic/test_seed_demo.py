@@ -64,6 +64,37 @@ def test_seed_demo_prints_working_admin_credentials(settings, capsys):
     assert user is not None and user.is_staff
 
 
+def test_seed_demo_prints_a_one_time_link_that_enrols_the_demo_admins_second_factor(
+    settings, capsys, client
+):
+    import re
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    links = re.findall(r"http://127\.0\.0\.1:8000(/en/account/enrol/[\w-]+/)", output)
+    assert len(links) == 4, "one per demo account"
+    admin_line = output.index("username 'admin'")
+    admin_link = links[0]
+    assert output.index(admin_link) > admin_line
+
+    opened = client.post(admin_link, {"password": "exosome-demo-2026"})
+    assert opened.status_code == 302
+    setup = client.get(opened["Location"])
+    assert setup.status_code == 200 and "<svg" in setup.text
+    assert client.post(admin_link, {"password": "exosome-demo-2026"}).status_code == 404
+
+    # Once enrolled, seeding again prints no new link for that account.
+    TOTPDevice.objects.create(
+        user=get_user_model().objects.get(username="admin"), name="app", confirmed=True
+    )
+    call_command("seed_demo")
+    again = capsys.readouterr().out
+    assert len(re.findall(r"/en/account/enrol/", again)) == 3
+
+
 def test_seed_demo_refuses_to_run_in_production(settings):
     settings.DEBUG = False
 
@@ -266,7 +297,7 @@ def test_after_seeding_reception_sees_visits_on_todays_agenda(settings, client, 
     else:
         assert "Nobody works today" in output
 
-    client.force_login(get_user_model().objects.get(username="reception"))
+    login_with_second_factor(client, get_user_model().objects.get(username="reception"))
     page = client.get(reverse("admin:bookings_agendaday_changelist"), {"day": agenda_day})
     for visit in visits:
         assert visit.plan.patient.full_name in page.content.decode()

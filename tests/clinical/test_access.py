@@ -1,11 +1,13 @@
 """Who sees what: a clinician their own patients, a clinic manager everyone, reception and
 anonymous visitors no medical data — in the staff pages and in the admin."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from bookings.models import PlanStatus
-from clinical.models import AuditEntry, TreatmentRecord
+from clinical.models import AuditEntry, Photo, TreatmentRecord
 from tests.clinical.conftest import sign_in
 from tests.factories import TreatmentRecordFactory
 
@@ -133,3 +135,70 @@ def test_a_patient_without_a_staff_account_cannot_reach_staff_pages(client, plan
 
     sign_in(client, UserFactory(username="patient-with-account"))
     assert client.get(reverse("clinical:plan-detail", args=[plan.pk])).status_code == 403
+
+
+# --- Consistent 404 outside one's scope (issue 21, item 7) ---------------------------------------
+
+
+def out_of_scope_addresses(plan, session) -> list[str]:
+    """Every page that names one object of another clinician's patient, staff pages and admin."""
+    record = TreatmentRecord.objects.get(appointment=session)
+    photo = Photo.objects.create(
+        appointment=session,
+        kind="before",
+        area="cheeks",
+        image="a.jpg",
+        thumbnail="b.jpg",
+        width=1,
+        height=1,
+        taken_by=session.clinician,
+    )
+    return [
+        reverse("clinical:plan-detail", args=[plan.pk]),
+        reverse("clinical:plan-photos", args=[plan.pk]),
+        reverse("clinical:session-detail", args=[session.pk]),
+        reverse("clinical:photo-file", args=[photo.pk, "full"]),
+        f"/admin/bookings/plan/{plan.pk}/change/",
+        f"/admin/bookings/appointment/{session.pk}/change/",
+        f"/admin/bookings/patient/{plan.patient_id}/change/",
+        f"/admin/clinical/treatmentrecord/{record.pk}/change/",
+        f"/admin/clinical/photo/{photo.pk}/change/",
+    ]
+
+
+def test_every_object_outside_a_clinicians_scope_is_a_404_like_one_that_does_not_exist(
+    client, plan, recorded_session, other_clinician
+):
+    """The probe's finding: another clinician could tell existing ids from missing ones.
+    Out of scope and not there must answer the same, in the staff pages and the admin."""
+    sign_in(client, other_clinician.user)
+    for url in out_of_scope_addresses(recorded_session.plan, recorded_session):
+        response = client.get(url)
+        missing = client.get(re.sub(r"/\d+/", "/987654/", url, count=1))
+        assert response.status_code == 404, url
+        assert missing.status_code == 404, url
+        assert "Maria Schneider" not in response.text and "SECRETLOT1" not in response.text
+    for post in (
+        reverse("clinical:session-record", args=[recorded_session.pk]),
+        reverse("clinical:photo-add", args=[recorded_session.pk]),
+        reverse("clinical:plan-review", args=[recorded_session.plan.pk]),
+    ):
+        assert client.post(post, {}).status_code == 404, post
+    assert AuditEntry.objects.count() == 0
+
+
+def test_the_admin_lists_only_a_clinicians_own_patients_bookings(
+    client, plan, recorded_session, other_clinician, receptionist
+):
+    sign_in(client, other_clinician.user)
+    for listing in (
+        "/admin/bookings/plan/",
+        "/admin/bookings/appointment/",
+        "/admin/bookings/patient/",
+    ):
+        page = client.get(listing)
+        assert page.status_code == 200, listing
+        assert "Maria Schneider" not in page.text, listing
+    # Reception runs the desk: it still sees every booking (and no medical data).
+    desk = sign_in(type(client)(), receptionist)
+    assert "Maria Schneider" in desk.get("/admin/bookings/patient/").text

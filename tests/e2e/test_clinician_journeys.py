@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import io
 import re
-from binascii import unhexlify
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
@@ -37,6 +35,7 @@ from clinical.roles import CLINICIAN, RECEPTION
 from tests.clinical.conftest import staff_roles_ensure
 from tests.e2e.conftest import axe_check, screenshot
 from tests.factories import ConsentTextFactory, PatientFactory, UserFactory
+from tests.second_factor import authenticator_code
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,22 +58,9 @@ def make_clinicians_staff(clinic) -> None:
         clinician.user.groups.add(group)
 
 
-def second_factor_code(user) -> str | None:
-    """A current code of the user's authenticator, which the test gives them (an app would)."""
-    if "django_otp" not in settings.INSTALLED_APPS:
-        return None
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, defaults={"name": "Authenticator app", "confirmed": True}
-    )
-    return f"{totp(unhexlify(device.key)):06d}"
-
-
 def staff_sign_in(page, user, *, next_path: str) -> None:
-    """The staff sign-in page, then the second factor if the clinic asks for one."""
-    code = second_factor_code(user) if user.has_perm("bookings.view_screeninganswer") else None
+    """The staff sign-in page, then the second factor (every staff account has one)."""
+    code = authenticator_code(user)
     page.goto(f"{reverse('clinical:login')}?next={next_path}")
     axe_check(page, "staff sign-in")
     page.fill("#id_username", user.get_username())

@@ -38,6 +38,7 @@ from tests.bookings.reception_fixtures import staff_in
 from tests.clinic_data import seed_small_clinic
 from tests.e2e.conftest import screenshot
 from tests.factories import PatientFactory
+from tests.second_factor import authenticator_code
 
 PASSWORD = "correct horse battery staple"
 
@@ -68,7 +69,7 @@ def _at_today(hhmm: str) -> datetime:
 
 
 def test_journey_5_reception_runs_the_morning_in_the_admin(page, live_server, small_clinic):
-    staff_in("Reception", "front-desk")  # signs in below with the factory password
+    desk = staff_in("Reception", "front-desk")  # signs in below with the factory password
     weber = small_clinic.clinicians[0]
     protocol = small_clinic.protocol
     nine = _visit(weber, protocol, _at_today("09:00"), "Nina Neun")
@@ -78,8 +79,12 @@ def test_journey_5_reception_runs_the_morning_in_the_admin(page, live_server, sm
     # Reception signs in and opens the agenda from the admin index.
     page.goto("/admin/login/")
     page.get_by_label("Username").fill("front-desk")
+    code = authenticator_code(desk)  # her app, set up before
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # Then the second factor: reception sees who is booked for what, which is health data.
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Confirm").click()
     page.get_by_role("link", name="Agenda of the day").click()
     agenda = page.locator(".agenda-column", has_text=weber.display_name)
     expect(agenda.get_by_text("Nina Neun")).to_be_visible()

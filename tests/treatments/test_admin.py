@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import IndicationFactory, ProtocolFactory, UserFactory
+from tests.second_factor import login_with_second_factor
 from treatments.models import Protocol
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +192,7 @@ def staff_client(*codenames: str) -> Client:
         Permission.objects.filter(content_type__app_label="treatments", codename__in=codenames)
     )
     client = Client()
-    client.force_login(user)
+    login_with_second_factor(client, user)  # every staff account needs a second factor
     return client
 
 

@@ -10,7 +10,9 @@ from bookings import demo as bookings_demo
 from bookings.engine.errors import BookingError
 from bookings.engine.rules import local_date
 from clinic import demo
-from clinic.models import DemoAccount
+from clinic.accounts.enrolment import enrolment_link_issue, enrolment_link_url
+from clinic.accounts.services import has_second_factor
+from clinic.models import DemoAccount, EnrolmentPurpose
 from common.content_cache import content_cache_clear
 from education import demo as education_demo
 from treatments import demo as treatments_demo
@@ -118,8 +120,19 @@ class Command(BaseCommand):
             else:
                 password = "(changed since seeding; `manage.py seed_demo --refresh` resets it)"
             role = "superuser" if spec.superuser else spec.role
-            note = "" if spec.role == demo.roles.RECEPTION else "  (then a second factor)"
-            self.stdout.write(f"  {role:<15} username {spec.username!r}  password {password}{note}")
+            self.stdout.write(f"  {role:<15} username {spec.username!r}  password {password}")
+            self.stdout.write(f"  {'':<15} {self._second_factor_note(user)}")
+
+    def _second_factor_note(self, user: AbstractBaseUser) -> str:
+        """Every staff account needs a second factor, and only a one-time link enrols the first
+        one (the password alone must not): print a fresh link for each demo account without."""
+        if has_second_factor(user):
+            return "then the code from the authenticator app set up for it"
+        token = enrolment_link_issue(user=user, purpose=EnrolmentPurpose.INVITATION, by=None)
+        return (
+            "then set up its authenticator app once, from this one-time link: "
+            + enrolment_link_url(token=token)
+        )
 
     def _demo_account(
         self, spec: demo.DemoUser, *, refresh: bool, new_accounts: set[int]
