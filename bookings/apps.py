@@ -14,7 +14,7 @@ class BookingsConfig(AppConfig):
         from bookings.models import Patient
         from bookings.notify.booking_emails import notices_register
         from bookings.notify.consultation_emails import consultation_notices_register
-        from bookings.reception import admin  # noqa: F401
+        from bookings.reception import admin, consultation_admin  # noqa: F401
 
         pre_save.connect(patient_normalise, sender=Patient, dispatch_uid="patient_normalise")
         notices_register()  # how the engine's notices reach the patient (engine.notices)
