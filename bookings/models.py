@@ -337,6 +337,14 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return f"{self.protocol} – {self.patient}"
 
+    @property
+    def title(self) -> str:
+        """What staff pages call the plan: the protocol's name, or "Consultation" (issue 18:
+        a consultation from the home page has no protocol)."""
+        if self.kind == PlanKind.CONSULTATION:
+            return str(_("Consultation"))
+        return str(self.protocol.name) if self.protocol else ""
+
     def has_consent(self) -> bool:
         """The patient consented to this course (online, or in person at the clinic).
 

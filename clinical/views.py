@@ -540,7 +540,7 @@ def _lot_csv(lot: str, records: list[TreatmentRecord]) -> HttpResponse:
                 patient.date_of_birth.isoformat(),
                 patient.email,
                 patient.phone,
-                appointment.plan.protocol.name,
+                appointment.plan.title,
                 appointment.clinician.display_name,
             )
         )

@@ -50,6 +50,7 @@ def appointment_sequence(appointment: Appointment) -> int:
 def visit_title(plan: Plan, appointment: Appointment) -> str:
     if plan.kind == PlanKind.CONSULTATION:
         return str(_("Consultation"))
+    assert plan.protocol is not None  # a course always has one (plan_course_has_protocol)
     what = course_visit_title(
         sequence=appointment.sequence,
         session_count=plan.protocol.session_count,

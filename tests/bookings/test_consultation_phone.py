@@ -77,3 +77,41 @@ def test_reception_books_a_consultation_by_phone_and_the_caller_is_emailed(
         reverse("admin:bookings_agendaday_changelist"), {"day": tomorrow}
     ).content.decode()
     assert "Ayşe Demir" in agenda
+
+
+def test_a_consultation_without_a_treatment_shows_in_the_agenda_export_and_reminder(
+    receptionist_client, clinic
+):
+    from bookings.engine.consultation import consultation_openings
+    from bookings.engine.patients import PatientDetails
+    from bookings.engine.placing import Channel, booking_place, proposal_new_id
+    from bookings.notify.reminders import reminder_send
+
+    day = local_date(timezone.now()) + timedelta(days=1)
+    opening = consultation_openings(first_day=day, last_day=day, online=False)[day][0]
+    plan = booking_place(
+        channel=Channel.PHONE,
+        kind=PlanKind.CONSULTATION,
+        protocol=None,
+        visits=[opening],
+        proposal_id=proposal_new_id(),
+        answers=[],
+        details=PatientDetails(**{**CALLER, "date_of_birth": "1990-01-02"}),
+        new_patient_confirmed=True,
+    )
+    agenda = receptionist_client.get(
+        reverse("admin:bookings_agendaday_changelist"), {"day": day.isoformat()}
+    ).content.decode()
+    assert "Consultation" in agenda
+    assert "Ayşe Demir" in agenda
+    export = receptionist_client.get(
+        reverse("admin:bookings_appointment_export"),
+        {"start": day.isoformat(), "end": day.isoformat()},
+    ).content.decode()
+    assert "Consultation" in export
+    visit = plan.appointments.get()
+    assert reminder_send(appointment=visit, now=visit.start - timedelta(hours=1))
+    reminder = OutgoingEmail.objects.get(plan=plan, template="reminder")
+    assert "Danışma" in reminder.subject + reminder.body_text or "Consultation" in (
+        reminder.body_text
+    )
