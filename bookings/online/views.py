@@ -43,11 +43,13 @@ from bookings.engine.tokens import manage_link_find
 from bookings.models import (
     OPEN_PLAN_STATUSES,
     Appointment,
+    AppointmentKind,
     AppointmentStatus,
     Clinician,
     ConsentText,
     ManageLink,
     Plan,
+    PlanKind,
     PlanStatus,
 )
 from bookings.notify.booking_emails import plan_notify_booked, review_deadline
@@ -127,7 +129,9 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
     return list(Clinician.objects.filter(active=True, protocols=protocol).order_by("display_name"))
 
 
-def _visit_label(protocol: Protocol, sequence: int) -> str:
+def _visit_label(protocol: Protocol | None, sequence: int) -> str:
+    if protocol is None:  # a consultation without a treatment asked about (issue 18)
+        return visit_title(kind=AppointmentKind.CONSULTATION, sequence=1, session_count=1)
     return visit_title(
         sequence=sequence,
         session_count=protocol.session_count,
@@ -655,11 +659,15 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
     rows = []
     for appointment in appointments:
         changeable = _changeable(appointment, plan, rules, now)
+        consultation = plan.kind == PlanKind.CONSULTATION
         rows.append(
             {
                 "appointment": appointment,
-                "label": _visit_label(plan.protocol, appointment.sequence),
-                "can_move": changeable,
+                "label": _visit_label(
+                    None if consultation else plan.protocol, appointment.sequence
+                ),
+                # A consultation is cancelled and booked again (moving it: not built yet).
+                "can_move": changeable and not consultation,
                 "can_cancel": changeable and appointment.sequence > 0,
             }
         )
@@ -678,7 +686,10 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
             "rows": rows,
             "token": token,
             "can_cancel_plan": can_cancel_plan,
-            "consent_pending": plan.status in OPEN_PLAN_STATUSES and not plan.has_consent(),
+            # A consultation treats nobody: no treatment consent is asked for (issue 18).
+            "consent_pending": plan.status in OPEN_PLAN_STATUSES
+            and not plan.has_consent()
+            and plan.kind != PlanKind.CONSULTATION,
             "notice_hours": int(rules.cancellation_notice.total_seconds() // 3600),
         },
     )

@@ -1,6 +1,8 @@
 """Booking a consultation online (issue 18): one page, no medical screening, the same
 confirmation email with a calendar file and a manage link."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -100,3 +102,23 @@ def test_a_time_taken_meanwhile_is_refused_kindly_and_nothing_is_booked(client, 
     assert response.status_code == 200
     assert "no longer free" in response.content.decode()
     assert Plan.objects.filter(kind=PlanKind.CONSULTATION).count() == 1
+
+
+def test_the_manage_link_of_a_consultation_shows_it_and_cancels_it_without_asking_consent(
+    client, clinic
+):
+    _page, value, _opening = first_time(client)
+    client.post(url("consultation"), {**DETAILS, "slot": value, "proposal": "p-1"})
+    email = OutgoingEmail.objects.get(template="consultation_confirmed")
+    manage = re.search(r"https?://[^/\s]+(/\S+/manage/\S+/)", email.body_text).group(1)
+
+    page = client.get(manage).content.decode()
+    assert "Consultation" in page
+    assert "consent is still needed" not in page
+    visit = Appointment.objects.get(plan__kind=PlanKind.CONSULTATION)
+    assert f"/visits/{visit.pk}/move/" not in page  # cancelled and booked again instead
+    cancel_url = manage + f"visits/{visit.pk}/cancel/"
+    assert cancel_url in page
+    client.post(cancel_url)
+    visit.refresh_from_db()
+    assert visit.status == "cancelled"
