@@ -204,11 +204,16 @@ def appointment_reschedule(
         # Every lock target is known before the first lock, so they are all taken in one order.
         stored = (
             Appointment.objects.filter(pk=appointment.pk)
-            .values("plan_id", "plan__patient_id", "plan__protocol_id", "clinician_id")
+            .values("plan_id", "plan__patient_id", "plan__protocol_id", "clinician_id", "kind")
             .first()
         )
         if stored is None:
             raise NotFound()
+        if stored["kind"] == AppointmentKind.CONSULTATION:
+            # Issue 18: not built yet; a consultation is cancelled and booked again.
+            raise InvalidPlanState(
+                _("A consultation cannot be moved: please cancel it and book a new time.")
+            )
         clinician_id = clinician.pk if clinician else stored["clinician_id"]
         protocol = Protocol.objects.get(pk=stored["plan__protocol_id"])
         plans = _lock_in_order(

@@ -189,3 +189,15 @@ def test_the_database_refuses_a_consultation_overlapping_another_visit(
 def test_a_course_still_needs_a_protocol_in_the_database(clinician, patient):
     with pytest.raises(IntegrityError), transaction.atomic():
         Plan.objects.create(patient=patient, kind=PlanKind.COURSE, clinician=clinician)
+
+
+def test_a_consultation_is_not_moved_but_cancelled_and_booked_again(consultations, clinician):
+    from bookings.engine.errors import InvalidPlanState
+    from bookings.engine.services import appointment_reschedule
+
+    plan = place(Channel.PHONE, opening_at("10:00"))
+    visit = plan.appointments.get()
+    with pytest.raises(InvalidPlanState):
+        appointment_reschedule(appointment=visit, new_start=at(TUESDAY, "11:00"), online=False)
+    visit.refresh_from_db()
+    assert visit.start == at(TUESDAY, "10:00")
