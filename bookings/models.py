@@ -461,6 +461,11 @@ class Appointment(models.Model):
     def is_active(self) -> bool:
         return self.status != AppointmentStatus.CANCELLED
 
+    @property
+    def is_preparation(self) -> bool:
+        """The visit before the sessions of an autologous course (PREPARATION_SEQUENCE)."""
+        return self.sequence == PREPARATION_SEQUENCE
+
 
 # --- Screening and consent ------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 The rule: one row per medical object shown per request — a plan's screening answers count as one
 object (the screening), each treatment record shown is one, each photo file served (full size or
-thumbnail) is one. Rows hold who, what kind of object and its id, when and the IP address, never
-any medical content. They are written in one INSERT per request.
+thumbnail) is one. Rows hold who, what kind of object and its id, when and the IP address (by the
+one rule of common.client_ip: behind our proxy, the address it saw), never any medical content.
+They are written in one INSERT per request.
 """
 
 from __future__ import annotations
@@ -13,11 +14,7 @@ from collections.abc import Iterable
 from django.http import HttpRequest
 
 from clinical.models import AuditAction, AuditEntry
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or None
+from common.client_ip import client_ip
 
 
 def audit_record(

@@ -40,14 +40,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.engine.errors import NotFound
-from bookings.engine.services import booking_transaction
+from bookings.engine.locks import booking_transaction, lock_patients, lock_plans
 from bookings.models import (
     OutgoingEmail,
     Patient,
     Plan,
     PlanStatus,
 )
-from clinical.models import TreatmentRecord
+from clinical.models import AdverseEvent, Lot, RecallText, TreatmentRecord
 from privacy.models import ErasureReason, ErasureRecord
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,27 @@ ERASURE: dict[str, Erasure] = {
     "bookings.outgoingemail": Erasure("delete", "Sent and queued emails (address, text)."),
     "bookings.managelink": Erasure("delete", "Links to the patient's plans."),
     "bookings.sentreminder": Erasure("delete", "Which reminders were sent to the patient."),
+    "clinical.lot": Erasure(
+        "anonymise",
+        "A lot made from the patient's own blood or fat stays (product, lot number, expiry, "
+        "status) as the anonymous patient's lot, for the lot's safety counts.",
+        blank=("recall_reason",),
+    ),
+    "clinical.followup": Erasure(
+        "delete", "Follow-up answers after a session (symptoms and the patient's words)."
+    ),
+    "clinical.followupstop": Erasure("delete", "The patient's wish for no more follow-ups."),
+    "clinical.courseoutcome": Erasure("delete", "The patient's and clinician's outcome ratings."),
+    "clinical.adverseevent": Erasure(
+        "anonymise",
+        "Onset date, severity, seriousness, outcome, relatedness, session and lot stay as the "
+        "anonymous lot-level safety count; what happened is free text and emptied.",
+        blank=("description",),
+    ),
+    "clinical.recallnotice": Erasure("delete", "Which recall notices were emailed to the patient."),
+    "clinical.recalltext": Erasure(
+        "anonymise", "The clinic's recall text for a lot (says nothing about the patient)."
+    ),
 }
 
 
@@ -252,17 +273,12 @@ def patient_erase(
     """
     patient_id = patient.pk
 
-    def erase() -> ErasureRecord:
-        # The engine's lock order (bookings.engine.services): the patient's plans by id, then the
+    with booking_transaction():
+        # The engine's lock order (bookings.engine.locks): the patient's plans by id, then the
         # patient. Locking the patient first and then deleting plans a booking holds (it locks
         # the plan, then the patient) would wait in a circle with that booking.
-        list(
-            Plan.objects.select_for_update(no_key=True, of=("self",))
-            .filter(patient_id=patient_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
+        lock_plans(Plan.objects.filter(patient_id=patient_id).values_list("pk", flat=True))
+        patient = lock_patients([patient_id], deleting=True).get(patient_id)
         if patient is None:
             raise NotFound(_("This patient no longer exists. Please look again."))
         rows = patient_rows(patient)
@@ -295,10 +311,32 @@ def patient_erase(
             if rule.files:
                 count(removed, f"{label} files", len(_files_of(objects, rule.files)))
 
-        # Courses never treated go whole (their appointments cascade).
+        # Courses never treated go whole (their appointments cascade), with any adverse event
+        # noted on them (without a treatment record there is no lot to count it against).
         untreated = [
             plan.pk for plan in rows.get("bookings.plan", []) if plan.pk not in treated_plans
         ]
+        untreated_events = [
+            event.pk
+            for event in rows.get("clinical.adverseevent", [])
+            if event.appointment.plan_id in untreated
+        ]
+        if untreated_events:
+            AdverseEvent.objects.filter(pk__in=untreated_events).delete()
+            count(removed, "clinical.adverseevent", len(untreated_events))
+            rows["clinical.adverseevent"] = [
+                e for e in rows["clinical.adverseevent"] if e.pk not in untreated_events
+            ]
+        if not treated_plans:
+            # Never treated: the patient row goes, and with it the lots made from their tissue.
+            own_lots = [lot.pk for lot in rows.pop("clinical.lot", [])]
+            rows.pop("clinical.recalltext", None)
+            RecallText.objects.filter(lot__in=own_lots).delete()
+            count(
+                removed,
+                "clinical.lot",
+                Lot.objects.filter(pk__in=own_lots).delete()[1].get(Lot._meta.label, 0),
+            )
         count(
             removed,
             "bookings.appointment",
@@ -325,6 +363,17 @@ def patient_erase(
                 )
             count(kept, label, len(objects))
 
+        # Earlier versions of the kept treatment records hold the same free text: empty it there.
+        count(
+            removed,
+            "clinical.treatmentrecord versions' free text",
+            TreatmentRecord.history.filter(
+                id__in=[record.pk for record in rows.get("clinical.treatmentrecord", [])]
+            )
+            .exclude(reactions="", notes="")
+            .update(reactions="", notes=""),
+        )
+
         # The admin's history names the rows it logged ("Skin renewal – Maria Schneider"): keep
         # who did what and when, but not whom it was about.
         count(removed, "admin history texts", _scrub_admin_history(rows))
@@ -350,8 +399,6 @@ def patient_erase(
         )
         transaction.on_commit(lambda: _delete_files(files))
         return record
-
-    return booking_transaction(erase)
 
 
 def erasure_preview(*, patient: Patient) -> list[dict[str, object]]:
@@ -416,12 +463,12 @@ def guests_stale(*, days: int, now: datetime | None = None) -> models.QuerySet[P
         Q(consented_at__isnull=False)
         | ~Q(status__in=[PlanStatus.HELD, PlanStatus.CANCELLED])
         | Q(created_at__gte=cutoff)
-        # Still booking, however the period is set: a hold that has not run out.
-        | Q(status=PlanStatus.HELD, hold_expires_at__gt=now)
     )
+    # Still booking, however the period is set: a hold that has not run out.
+    booking = Plan.objects.live_holds(now).filter(patient=OuterRef("pk"))
     emailed = OutgoingEmail.objects.filter(patient=OuterRef("pk"))
     return Patient.objects.filter(created_at__lt=cutoff).exclude(
-        Exists(completed) | Exists(emailed)
+        Exists(completed) | Exists(booking) | Exists(emailed)
     )
 
 

@@ -23,8 +23,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bookings.engine.errors import NotFound, PatientAlreadyBooked
+from bookings.engine.locks import booking_transaction, lock_patients, lock_plans
 from bookings.engine.rules import clinic_zone
-from bookings.engine.services import booking_transaction
 from bookings.models import Appointment, Patient, Plan
 
 
@@ -88,23 +88,14 @@ def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
     if keep.pk == duplicate.pk:
         raise ValueError("A patient cannot be merged into itself.")
 
-    def merge() -> Patient:
-        # The engine's lock order (engine.services): their plans by id first, then the patients.
+    with booking_transaction():
+        # The engine's lock order (engine.locks): their plans by id first, then the patients.
         # Locking the patients first and then rewriting plans a booking holds (it locks the plan,
         # then the patient) would wait in a circle with that booking.
-        list(
-            Plan.objects.select_for_update(no_key=True, of=("self",))
-            .filter(patient_id__in=[keep.pk, duplicate.pk])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        # FOR UPDATE (not NO KEY): the duplicate is deleted, and no new plan may point at it now.
-        locked = {
-            patient.pk: patient
-            for patient in Patient.objects.select_for_update()
-            .filter(pk__in=[keep.pk, duplicate.pk])
-            .order_by("pk")
-        }
+        both = [keep.pk, duplicate.pk]
+        lock_plans(Plan.objects.filter(patient_id__in=both).values_list("pk", flat=True))
+        # The duplicate is deleted: no new plan may point at it now.
+        locked = lock_patients(both, deleting=True)
         if len(locked) != 2:
             raise NotFound(_("One of these patients no longer exists. Please look again."))
         kept, gone = locked[keep.pk], locked[duplicate.pk]
@@ -120,8 +111,6 @@ def patient_merge(*, keep: Patient, duplicate: Patient) -> Patient:
             kept.save(update_fields=["phone"])
         gone.delete()
         return kept
-
-    return booking_transaction(merge)
 
 
 def _refuse_overlapping_visits(kept: Patient, gone: Patient) -> None:

@@ -31,7 +31,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,13 +38,13 @@ from bookings.engine.consultation import consultation_book_locked
 from bookings.engine.errors import (
     ConsentMissing,
     InvalidPlanState,
-    NotFound,
     PatientAlreadyBooked,
     PatientMayExist,
     ProposalChanged,
     ScreeningBlocks,
     SlotUnavailable,
 )
+from bookings.engine.locks import booking_transaction, lock_plans, lock_proposal
 from bookings.engine.patients import PatientDetails, patient_matches
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.rules import BookingRules, aware
@@ -54,7 +53,7 @@ from bookings.engine.screening import (
     screening_answers_save,
     screening_outcome,
 )
-from bookings.engine.services import booking_transaction, plan_book_locked
+from bookings.engine.services import plan_book_locked
 from bookings.models import (
     OPEN_PLAN_STATUSES,
     ConsentMethod,
@@ -156,7 +155,8 @@ def booking_place(
     rules = BookingRules.from_settings()
 
     def place() -> Plan:
-        _lock_proposal(proposal_id, details)
+        identity = f"{details.email.strip().lower()}|{details.date_of_birth}" if details else ""
+        lock_proposal(proposal_id, identity)
         plan = (
             Plan.objects.filter(proposal_id=proposal_id, status__in=OPEN_PLAN_STATUSES)
             .order_by("pk")
@@ -206,7 +206,7 @@ def booking_place(
             raise ProposalChanged()
         if hold or plan.status != PlanStatus.HELD:
             return plan  # held as asked, or finished already (a second submission)
-        (plan,) = Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan.pk)
+        (plan,) = lock_plans([plan.pk])
         if not plan.hold_is_live(now):
             # The times are gone: no answers or consent are kept for a course never booked.
             raise InvalidPlanState(
@@ -221,7 +221,8 @@ def booking_place(
         plan.save(update_fields=["status", "hold_expires_at"])
         return plan
 
-    plan = booking_transaction(place)
+    with booking_transaction():
+        plan = place()
     if after_commit is not None and plan.status != PlanStatus.HELD:
         # The transaction has committed (it is durable). Also for a second submission: the
         # callback is idempotent (notify sends the booked email once per plan), and it covers a
@@ -244,12 +245,8 @@ def plan_consent_record(
         raise ValueError("In-person consent names the member of staff who recorded it.")
     now = aware(now or timezone.now())
 
-    def record() -> Plan:
-        locked = (
-            Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan.pk).first()
-        )
-        if locked is None:
-            raise NotFound()
+    with booking_transaction():
+        (locked,) = lock_plans([plan.pk])  # NotFound if it is gone
         if locked.has_consent():
             return locked
         if locked.status not in OPEN_PLAN_STATUSES or (
@@ -258,8 +255,6 @@ def plan_consent_record(
             raise InvalidPlanState()
         _consent_write(locked, consent, now)
         return locked
-
-    return booking_transaction(record)
 
 
 def consent_text_current(
@@ -317,19 +312,3 @@ def _patient_for(details: PatientDetails, channel: Channel) -> Patient:
         date_of_birth=details.date_of_birth,
         preferred_language=details.preferred_language,
     )
-
-
-def _lock_proposal(proposal_id: str, details: PatientDetails | None) -> None:
-    """Two placements of one proposal (or one new visitor) run one after the other.
-
-    PostgreSQL: transaction-scoped advisory locks, taken before the engine's row locks (and so
-    under its lock timeout). SQLite runs one writer at a time already (BEGIN IMMEDIATE).
-    """
-    if connection.vendor != "postgresql":
-        return
-    keys = [f"proposal:{proposal_id}"]
-    if details is not None:
-        keys.append(f"patient:{details.email.strip().lower()}:{details.date_of_birth}")
-    with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])

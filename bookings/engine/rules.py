@@ -159,6 +159,10 @@ class Visit:
         return visit_kind(self.sequence)
 
     @property
+    def is_preparation(self) -> bool:
+        return self.sequence == PREPARATION_SEQUENCE
+
+    @property
     def end(self) -> datetime:
         return end_of(self.start, self.minutes)
 

@@ -20,6 +20,7 @@ from typing import TypedDict
 
 from django.db import transaction
 
+from bookings.engine.locks import lock_plans
 from bookings.models import Plan, ScreeningAnswer, ScreeningOutcome, ScreeningQuestion
 from treatments.models import Protocol
 
@@ -103,10 +104,7 @@ def screening_answers_save(*, plan: Plan, snapshot: Sequence[AnsweredQuestion]) 
     The plan row is locked so that two submissions of the same confirmation cannot both write.
     """
     with transaction.atomic():
-        # The engine's plan lock (FOR NO KEY UPDATE OF the plan row only; bookings.engine.services).
-        Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan.pk).values_list(
-            "pk", flat=True
-        ).first()
+        lock_plans([plan.pk], missing_ok=True)  # the engine's plan lock (engine.locks)
         if ScreeningAnswer.objects.filter(plan=plan).exists():
             return 0
         existing = set(

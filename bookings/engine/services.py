@@ -40,12 +40,11 @@ and never let a database error through as a server error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
-from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +52,7 @@ from django.utils.translation import ngettext
 
 from bookings.engine.availability import Calendar, VisitSpec
 from bookings.engine.errors import (
+    BookingError,
     ConsentMissing,
     CourseRuleBroken,
     InvalidPlanState,
@@ -60,7 +60,14 @@ from bookings.engine.errors import (
     PatientAlreadyBooked,
     TooLateToChange,
     TreatmentUnavailable,
-    booking_error_for,
+)
+from bookings.engine.locks import (
+    booking_transaction,
+    lock_appointment,
+    lock_clinicians,
+    lock_devices,
+    lock_patients,
+    lock_plans,
 )
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.rules import (
@@ -107,8 +114,8 @@ def plan_book(
     """
     now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
-    return _run_locked(
-        lambda: plan_book_locked(
+    with booking_transaction(rules):
+        return plan_book_locked(
             patient_id=patient.pk,
             protocol=protocol,
             visits=visits,
@@ -116,9 +123,7 @@ def plan_book(
             hold=hold,
             now=now,
             rules=rules,
-        ),
-        rules,
-    )
+        )
 
 
 def plan_book_locked(
@@ -200,7 +205,7 @@ def appointment_reschedule(
     new_start = instant(new_start)
     rules = BookingRules.from_settings()
 
-    def move() -> Appointment:
+    with booking_transaction(rules):
         # Every lock target is known before the first lock, so they are all taken in one order.
         stored = (
             Appointment.objects.filter(pk=appointment.pk)
@@ -254,8 +259,6 @@ def appointment_reschedule(
         current.save(update_fields=["start", "end", "clinician", "device", "updated_at"])
         return current
 
-    return _run_locked(move, rules)
-
 
 def appointment_cancel(
     *, appointment: Appointment, online: bool = True, now: datetime | None = None
@@ -268,8 +271,8 @@ def appointment_cancel(
     now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
 
-    def cancel() -> Appointment:
-        plan, current = _lock_appointment(appointment.pk)
+    with booking_transaction(rules):
+        plan, current = lock_appointment(appointment.pk)
         _require_changeable(plan, current, rules, now, online)
         if current.kind == AppointmentKind.PREPARATION:
             raise InvalidPlanState(
@@ -287,16 +290,14 @@ def appointment_cancel(
             plan.refresh_from_db(fields=["status", "hold_expires_at"])
         return current
 
-    return _run_locked(cancel, rules)
-
 
 def plan_cancel(*, plan: Plan, online: bool = True, now: datetime | None = None) -> Plan:
     """Cancel the whole course and free every future time it holds."""
     now = aware(now or timezone.now())
     rules = BookingRules.from_settings()
 
-    def cancel() -> Plan:
-        (locked,) = _lock_plans([plan.pk])
+    with booking_transaction(rules):
+        (locked,) = lock_plans([plan.pk])
         if locked.status not in OPEN_PLAN_STATUSES:
             raise InvalidPlanState()
         _require_live_hold(locked, now)
@@ -306,8 +307,6 @@ def plan_cancel(*, plan: Plan, online: bool = True, now: datetime | None = None)
         _plans_close([locked.pk], PlanStatus.CANCELLED, now)
         locked.refresh_from_db(fields=["status", "hold_expires_at"])
         return locked
-
-    return _run_locked(cancel, rules)
 
 
 def plan_request_review(*, plan: Plan, now: datetime | None = None) -> Plan:
@@ -357,7 +356,7 @@ def plan_release_expired_holds(*, now: datetime | None = None) -> int:
     """
     now = aware(now or timezone.now())
 
-    def release() -> int:
+    with booking_transaction():
         expired = list(
             Plan.objects.expired_holds(now)
             .select_for_update(no_key=True, skip_locked=True)
@@ -367,29 +366,15 @@ def plan_release_expired_holds(*, now: datetime | None = None) -> int:
         _plans_close(expired, PlanStatus.CANCELLED, now)
         return len(expired)
 
-    return _run_locked(release, BookingRules.from_settings())
-
 
 # --- building blocks for the staff-side workflows (reception, clinical records) ------------
-
-
-def booking_transaction(work: Callable[[], T]) -> T:
-    """Run `work` as the services run theirs: one durable transaction with the lock timeout,
-    lock waits and deadlocks answered with `ClinicBusy` (by SQLSTATE, never by message)."""
-    return _run_locked(work, BookingRules.from_settings())
-
-
-def appointment_lock(*, appointment_id: int | None) -> tuple[Plan, Appointment]:
-    """Inside `booking_transaction`: lock the appointment's *stored* plan (never the caller's
-    `plan_id`), then re-read the appointment under that lock. `NotFound` if either is gone."""
-    return _lock_appointment(appointment_id)
 
 
 def plan_complete_if_finished(*, plan: Plan) -> bool:
     """The one place a course becomes completed: a confirmed plan whose visits are all
     finished (completed, no-show or cancelled) with at least one completed.
 
-    Call it with the plan locked (after `appointment_lock`), once a visit's status changed.
+    Call it with the plan locked (after `locks.lock_appointment`), once a visit's status changed.
     Returns whether the plan was completed now.
     """
     if plan.status != PlanStatus.CONFIRMED:
@@ -426,8 +411,8 @@ def _plan_transition(
 ) -> Plan:
     now = aware(now or timezone.now())
 
-    def transition() -> Plan:
-        (locked,) = _lock_plans([plan.pk])
+    with booking_transaction():
+        (locked,) = lock_plans([plan.pk])
         if locked.status == status == PlanStatus.CONFIRMED:
             return locked
         if locked.status not in allowed:
@@ -458,8 +443,6 @@ def _plan_transition(
         locked.refresh_from_db(fields=["status", "hold_expires_at"])
         return locked
 
-    return _run_locked(transition, BookingRules.from_settings())
-
 
 def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
     """Close plans (cancelled, declined, or a hold that ran out): the one way every path does it.
@@ -474,48 +457,6 @@ def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
         plan_id__in=plan_ids, status=AppointmentStatus.BOOKED, start__gt=now
     ).update(status=AppointmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
     Plan.objects.filter(pk__in=plan_ids).update(status=status, hold_expires_at=None)
-
-
-def _run_locked(work: Callable[[], T], rules: BookingRules) -> T:
-    """Run `work` in its own transaction; lock waits and overlaps become the engine's errors."""
-    try:
-        with transaction.atomic(durable=True):
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    # Ends with the transaction; a waiting booking gives up after this long.
-                    cursor.execute(f"SET LOCAL lock_timeout = '{int(rules.lock_timeout_seconds)}s'")
-            return work()
-    except (IntegrityError, OperationalError) as error:
-        refusal = booking_error_for(error)
-        if refusal is None:
-            raise
-        raise refusal from error
-
-
-def _lock_plans(plan_ids: Sequence[int]) -> list[Plan]:
-    """Lock plans in id order (only the plan rows: `of=("self",)` leaves the protocol alone)."""
-    plans = list(
-        Plan.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("protocol")
-        .filter(pk__in=plan_ids)
-        .order_by("pk")
-    )
-    if len(plans) != len(set(plan_ids)):
-        raise NotFound()
-    return plans
-
-
-def _lock_appointment(appointment_id: int | None) -> tuple[Plan, Appointment]:
-    """Lock the appointment's stored plan, then re-read the appointment under that lock."""
-    plan_id = Appointment.objects.filter(pk=appointment_id).values_list("plan_id", flat=True)
-    plan_id = plan_id.first()
-    if plan_id is None:
-        raise NotFound()
-    (plan,) = _lock_plans([plan_id])
-    current = Appointment.objects.filter(pk=appointment_id, plan_id=plan.pk).first()
-    if current is None:
-        raise NotFound()
-    return plan, current
 
 
 def _published_protocol(protocol_id: int | None) -> Protocol:
@@ -548,31 +489,13 @@ def _lock_in_order(
     expired_ids = set(
         _expired_plans_on(clinician_ids, device_ids, now).values_list("pk", flat=True)
     )
-    plans = {
-        plan.pk: plan
-        for plan in Plan.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("protocol")
-        .filter(pk__in={*plan_ids, *expired_ids})
-        .order_by("pk")
-    }
+    plans = {plan.pk: plan for plan in lock_plans({*plan_ids, *expired_ids}, missing_ok=True)}
     if any(plan_id not in plans for plan_id in plan_ids):
         raise NotFound()
-    if patient_id is not None:
-        found = Patient.objects.select_for_update(no_key=True).filter(pk=patient_id)
-        if not list(found.values_list("pk", flat=True)):
-            raise NotFound(_("We could not find this patient's record. Please call the clinic."))
-    locked_clinicians = list(
-        Clinician.objects.select_for_update(no_key=True)
-        .filter(pk__in=clinician_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    locked_devices = list(
-        Device.objects.select_for_update(no_key=True)
-        .filter(pk__in=device_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    if patient_id is not None and not lock_patients([patient_id]):
+        raise NotFound(_("We could not find this patient's record. Please call the clinic."))
+    locked_clinicians = lock_clinicians(clinician_ids)
+    locked_devices = lock_devices(device_ids)
     # Re-checked under the locks. A hold that ran out only between the first read and now (two
     # services' clocks apart) is taken if free and otherwise left: never waited for out of order.
     still_expired = _expired_plans_on(locked_clinicians, locked_devices, now).exclude(
@@ -659,21 +582,42 @@ def _calendar_for(
     )
 
 
+def appointment_changeable_online(
+    *, plan: Plan, appointment: Appointment, now: datetime, rules: BookingRules | None = None
+) -> bool:
+    """Whether the patient may move or cancel this visit from their link: the one rule the
+    manage page's buttons show and the services enforce."""
+    rules = rules or BookingRules.from_settings()
+    return _change_refusal(plan, appointment, rules, now, online=True) is None
+
+
 def _require_changeable(
     plan: Plan, appointment: Appointment, rules: BookingRules, now: datetime, online: bool
 ) -> None:
+    refusal = _change_refusal(plan, appointment, rules, now, online)
+    if refusal is not None:
+        raise refusal
+
+
+def _change_refusal(
+    plan: Plan, appointment: Appointment, rules: BookingRules, now: datetime, online: bool
+) -> BookingError | None:
     if plan.status not in OPEN_PLAN_STATUSES or appointment.status != AppointmentStatus.BOOKED:
-        raise InvalidPlanState()
-    _require_live_hold(plan, now)
+        return InvalidPlanState()
+    if plan.status == PlanStatus.HELD and not plan.hold_is_live(now):
+        return InvalidPlanState(
+            _("The times held for this course ran out. Please choose times again.")
+        )
     if appointment.start <= now:
-        raise TooLateToChange(_("This appointment has already started or passed."))
+        return TooLateToChange(_("This appointment has already started or passed."))
     if online and appointment.start < later_by(now, rules.cancellation_notice):
-        raise TooLateToChange(_cancellation_notice_message(rules))
+        return TooLateToChange(_cancellation_notice_message(rules))
+    return None
 
 
 def _require_live_hold(plan: Plan, now: datetime) -> None:
     """A held plan whose hold ran out has lost its times (the next booking frees them)."""
-    if plan.status == PlanStatus.HELD and plan.hold_expires_at <= now:
+    if plan.status == PlanStatus.HELD and not plan.hold_is_live(now):
         raise InvalidPlanState(
             _("The times held for this course ran out. Please choose times again.")
         )

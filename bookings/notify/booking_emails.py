@@ -15,11 +15,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from bookings.engine.notices import (
-    PLAN_APPROVED,
-    PLAN_DECLINED,
-    notice_register,
-)
+from bookings.engine.locks import lock_plans
+from bookings.engine.notices import PLAN_APPROVED, PLAN_DECLINED, notice_register
 from bookings.engine.rules import clinic_zone
 from bookings.engine.tokens import manage_link_create
 from bookings.models import Appointment, ManageLink, Plan, PlanStatus
@@ -67,12 +64,8 @@ def calendar_attachment(plan: Plan, appointments: Sequence[Appointment]) -> Atta
 def plan_notify_booked(*, plan: Plan, base_url: str) -> bool:
     """The manage link and the confirmation (or "awaiting review") email, once per plan."""
     with transaction.atomic():
-        locked = (
-            # Only the plan row is locked (as the engine does), not the joined patient and protocol.
-            Plan.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("patient", "protocol")
-            .get(pk=plan.pk)
-        )
+        lock_plans([plan.pk])  # the engine's plan lock (engine.locks)
+        locked = Plan.objects.select_related("patient", "protocol").get(pk=plan.pk)
         if ManageLink.objects.filter(plan=locked).exists():
             return False
         token = manage_link_create(plan=locked)

@@ -28,8 +28,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from bookings.engine.errors import NotFound
+from bookings.engine.locks import booking_transaction, lock_appointment
 from bookings.engine.rules import appointment_title, clinic_zone
-from bookings.engine.services import appointment_lock, booking_transaction
 from bookings.engine.tokens import manage_link_create
 from bookings.models import (
     Appointment,
@@ -76,14 +76,14 @@ def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> b
     """Claim and queue the reminder for this visit. False if it is not due or already claimed.
 
     The engine's transaction (`booking_transaction`: durable, with the lock timeout, a lock wait
-    answered with `ClinicBusy`) and its plan lock on the *stored* plan (`appointment_lock`): the
+    answered with `ClinicBusy`) and its plan lock on the *stored* plan (`lock_appointment`): the
     caller's `plan_id` may be stale, and a run must never wait for ever behind a busy plan.
     """
     now = now or timezone.now()
 
-    def claim() -> bool:
+    with booking_transaction():
         try:
-            plan, _current = appointment_lock(appointment_id=appointment.pk)
+            plan, _current = lock_appointment(appointment.pk)
         except NotFound:
             return False  # deleted since it was listed
         current = (
@@ -119,8 +119,6 @@ def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> b
         )
         reminder.save(update_fields=["email"])
         return True
-
-    return booking_transaction(claim)
 
 
 def reminders_send_due(*, now: datetime | None = None) -> int:

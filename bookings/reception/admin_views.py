@@ -56,6 +56,7 @@ from bookings.engine.rules import (
     day_window_for,
     expected_sequences,
     local_date,
+    visit_kind,
     visit_title,
 )
 from bookings.engine.screening import screening_questions, screening_snapshot
@@ -324,7 +325,7 @@ def _visit_rows(
             VisitRow(
                 sequence=sequence,
                 title=visit_title(
-                    kind="preparation" if sequence == 0 else "session",
+                    kind=visit_kind(sequence),
                     sequence=sequence,
                     session_count=protocol.session_count,
                     preparation_name=str(protocol.preparation_name),
@@ -733,7 +734,7 @@ def visit_price(appointment: Appointment) -> Decimal:
         # Issue 18: the consultation's price now (it is not stored per booking).
         offer = ConsultationSettings.objects.current()
         return offer.price if offer and offer.price else Decimal("0.00")
-    if appointment.sequence == 0:
+    if appointment.is_preparation:
         return Decimal("0.00")
     share = (protocol.price / protocol.session_count).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from bookings.engine import services
 from bookings.engine.errors import InvalidPlanState
+from bookings.engine.locks import booking_transaction, lock_appointment
 from bookings.engine.rules import local_date
 from bookings.engine.tokens import manage_link_create
 from bookings.models import (
@@ -208,11 +209,9 @@ def _change_status(
 ) -> Appointment:
     """Lock the appointment's stored plan (the engine's lock order), re-read, change, save."""
 
-    def work() -> Appointment:
-        plan, current = services.appointment_lock(appointment_id=appointment.pk)
+    with booking_transaction():
+        plan, current = lock_appointment(appointment.pk)
         change(plan, current)
         current.save(update_fields=["status", "updated_at"])
         services.plan_complete_if_finished(plan=plan)
         return current
-
-    return services.booking_transaction(work)

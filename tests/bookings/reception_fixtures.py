@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -112,3 +113,27 @@ def weber(course):
 @pytest.fixture
 def yilmaz(course):
     return ClinicianFactory(display_name="Dr. Mehmet Yilmaz", protocols=[course], hours=EVERY_DAY)
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks exist only on PostgreSQL (CI runs these there)",
+)
+
+
+def visit_in(minutes: int, course, clinician, *, status=PlanStatus.CONFIRMED, **patient):
+    plan = confirmed_plan(course, clinician, PatientFactory(**patient))
+    if status != PlanStatus.CONFIRMED:
+        Plan.objects.filter(pk=plan.pk).update(status=status)
+    return put(plan, timezone.now() + timedelta(minutes=minutes))
+
+
+def run_and_record(work, outcome: dict, name: str) -> None:
+    """Run `work` in a transaction on this thread's connection; record an exception."""
+    try:
+        with transaction.atomic():
+            work()
+    except Exception as error:
+        outcome[name] = error
+    finally:
+        connection.close()

@@ -9,18 +9,32 @@ from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from bookings.engine.errors import InvalidPlanState
 from bookings.models import (
     Appointment,
     AppointmentStatus,
     OutgoingEmail,
     OutgoingEmailStatus,
+    Plan,
     PlanStatus,
 )
 from bookings.notify.reminders import reminders_send_due
-from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
-from tests.bookings.reception_fixtures import confirmed_plan, local, put, today
+from bookings.reception.workflows import (
+    appointment_cancel_by_clinic,
+    appointment_check_in,
+    appointment_complete,
+    appointment_mark_no_show,
+)
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import (
+    confirmed_plan,
+    local,
+    put,
+    today,
+    visit_in,
+)
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +292,103 @@ def test_moving_onto_a_time_just_taken_is_refused_with_the_public_message(recept
     assert appointment.start == local(day, "10:00")
     assert response.status_code == 200
     assert "That time was just taken. Please choose another time." in response.text
+
+
+# --- the caller's plan_id is not trusted ------------------------------------------------------
+
+
+def test_check_in_decides_on_the_visits_stored_plan_not_the_callers_plan_id(course, weber):
+    awaiting = visit_in(5, course, weber, status=PlanStatus.AWAITING_REVIEW)
+    other_confirmed = visit_in(120, course, weber)
+    stale = Appointment.objects.get(pk=awaiting.pk)
+    stale.plan_id = other_confirmed.plan_id  # a stale or tampered object
+
+    with pytest.raises(InvalidPlanState):
+        appointment_check_in(appointment=stale)
+
+    awaiting.refresh_from_db()
+    assert awaiting.status == AppointmentStatus.BOOKED
+
+
+def test_cancel_by_clinic_emails_the_visits_own_patient_not_the_callers_plan(course, weber):
+    visit = visit_in(3 * 24 * 60, course, weber, email="maria@example.org")
+    someone_else = visit_in(5 * 24 * 60, course, weber, email="someone.else@example.org")
+    stale = Appointment.objects.get(pk=visit.pk)
+    stale.plan_id = someone_else.plan_id
+
+    appointment_cancel_by_clinic(appointment=stale)
+
+    recipients = list(OutgoingEmail.objects.values_list("to", flat=True))
+    assert recipients == ["maria@example.org"]
+    someone_else.refresh_from_db()
+    assert someone_else.status == AppointmentStatus.BOOKED
+
+
+# --- one rule for completing a course -------------------------------------------------------
+
+
+def test_completing_the_last_visit_at_reception_completes_the_course(course, weber):
+    visit = visit_in(5, course, weber)
+    appointment_check_in(appointment=visit)
+    appointment_complete(appointment=visit)
+    plan = Plan.objects.get(pk=visit.plan_id)
+    assert plan.status == PlanStatus.COMPLETED
+    assert plan.hold_expires_at is None
+
+
+# --- Appointment's name is the clinic's wall clock ------------------------------------------
+
+
+def test_an_appointment_is_named_by_the_clinics_local_time_not_utc(course, weber):
+    plan = confirmed_plan(course, weber)
+    # 10:00 in Berlin in summer is 08:00 UTC; in winter it is 09:00 UTC.
+    summer = put(plan, local(today().replace(month=7, day=1), "10:00"))
+    winter = put(plan, local(today().replace(month=1, day=5), "10:00"), sequence=2)
+    for visit in (summer, winter):
+        stored = Appointment.objects.get(pk=visit.pk)  # read back: the database gives UTC
+        assert "10:00" in str(stored), str(stored)
+
+
+# --- a no-show needs a confirmed course, as a check-in does ----------------------------------
+
+
+@pytest.mark.parametrize("status", [PlanStatus.HELD, PlanStatus.AWAITING_REVIEW])
+def test_a_visit_of_a_course_that_is_not_confirmed_cannot_be_marked_as_a_no_show(
+    course, weber, status
+):
+    visit = visit_in(-30, course, weber)  # started half an hour ago; the patient is not here
+    held_until = timezone.now() + timedelta(minutes=10) if status == PlanStatus.HELD else None
+    Plan.objects.filter(pk=visit.plan_id).update(status=status, hold_expires_at=held_until)
+
+    with pytest.raises(InvalidPlanState, match="not confirmed"):
+        appointment_mark_no_show(appointment=visit)
+
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.BOOKED
+    assert Plan.objects.get(pk=visit.plan_id).status == status
+
+
+# --- translated status labels are used as they are, never lower-cased ------------------------
+
+
+@pytest.mark.parametrize(
+    "change", [appointment_check_in, appointment_complete, appointment_mark_no_show]
+)
+def test_a_refusal_names_a_cancelled_visit_in_turkish_without_a_stray_dot(course, weber, change):
+    visit = visit_in(-10, course, weber)
+    Appointment.objects.filter(pk=visit.pk).update(status=AppointmentStatus.CANCELLED)
+
+    with translation.override("tr"), pytest.raises(InvalidPlanState) as refusal:
+        change(appointment=visit)
+
+    assert "“İptal edildi”" in refusal.value.message
+    assert "\u0307" not in refusal.value.message  # "i̇ptal": lower() of a dotted capital İ
+
+
+def test_a_refusal_names_a_course_awaiting_review_in_english_as_the_label_reads(course, weber):
+    visit = visit_in(-10, course, weber, status=PlanStatus.AWAITING_REVIEW)
+
+    with translation.override("en"), pytest.raises(InvalidPlanState) as refusal:
+        appointment_check_in(appointment=visit)
+
+    assert "(its status is “Awaiting clinician review”)" in refusal.value.message

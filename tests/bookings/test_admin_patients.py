@@ -2,16 +2,36 @@
 their page, possible duplicates flagged and merged by a clinic manager only, and nothing medical
 for reception."""
 
+import threading
+import time as clock
 from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 
+from bookings.engine.errors import NotFound
 from bookings.engine.patients import patient_duplicates, patient_merge
-from bookings.models import OutgoingEmail, Patient, Plan, ScreeningAnswer, ScreeningOutcome
-from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
-from tests.bookings.reception_fixtures import confirmed_plan, local, put, sign_in, today
+from bookings.models import (
+    Appointment,
+    AppointmentStatus,
+    OutgoingEmail,
+    Patient,
+    Plan,
+    ScreeningAnswer,
+    ScreeningOutcome,
+)
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import (
+    confirmed_plan,
+    local,
+    on_postgresql,
+    put,
+    run_and_record,
+    sign_in,
+    today,
+)
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +220,122 @@ def test_reception_cannot_edit_a_plan_around_the_services(reception, course, web
     assert plan.status == "confirmed"
     assert response.status_code == 403
     assert Plan.objects.count() == 1
+
+
+# --- locks that cannot deadlock with the engine (PostgreSQL) --------------------------------
+
+
+@on_postgresql
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_merging_a_patient_while_their_visit_is_being_moved_does_not_deadlock(course, weber):
+    """A booking locks the plan, then the patient. A merge that locks the patients first and
+    then rewrites their plans waits for the booking while the booking waits for it."""
+    keep = PatientFactory(full_name="Maria Schneider")
+    duplicate = PatientFactory(full_name="maria schneider", date_of_birth=keep.date_of_birth)
+    visit = put(confirmed_plan(course, weber, duplicate), timezone.now() + timedelta(days=3))
+    plan_locked, outcome = threading.Event(), {}
+
+    def booking_locks_plan_then_patient():
+        Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=visit.plan_id)
+        plan_locked.set()
+        clock.sleep(0.5)  # the merge starts meanwhile
+        list(Patient.objects.select_for_update(no_key=True).filter(pk=duplicate.pk))
+
+    thread = threading.Thread(
+        target=lambda: run_and_record(booking_locks_plan_then_patient, outcome, "booking")
+    )
+    thread.start()
+    plan_locked.wait(10)
+    try:
+        patient_merge(keep=keep, duplicate=duplicate)
+    except Exception as error:
+        outcome["merge"] = error
+    thread.join(20)
+
+    assert outcome == {}, outcome
+    assert Plan.objects.get(pk=visit.plan_id).patient_id == keep.pk
+    assert not Patient.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_merging_a_duplicate_someone_merged_a_moment_ago_is_refused_not_a_server_error(
+    course, weber
+):
+    keep = PatientFactory(full_name="Maria Schneider")
+    duplicate = PatientFactory(full_name="maria schneider", date_of_birth=keep.date_of_birth)
+    stale = Patient.objects.get(pk=duplicate.pk)
+    patient_merge(keep=keep, duplicate=duplicate)  # the first click
+
+    with pytest.raises(NotFound):
+        patient_merge(keep=keep, duplicate=stale)  # the second, with the page's old objects
+
+    assert Patient.objects.filter(pk=keep.pk).exists()
+
+
+# --- a merge never books one patient twice at the same time ----------------------------------
+
+
+def test_merging_two_patients_whose_visits_overlap_is_refused_and_changes_nothing(
+    client, manager, course, weber, yilmaz
+):
+    keep = PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+    duplicate = PatientFactory(
+        full_name="maria schneider", email="maria@example.com", date_of_birth=keep.date_of_birth
+    )
+    start = local(today() + timedelta(days=3), "10:00")
+    kept_visit = put(confirmed_plan(course, weber, keep), start)
+    their_visit = put(confirmed_plan(course, yilmaz, duplicate), start + timedelta(minutes=30))
+    sign_in(client, manager)
+
+    response = client.post(
+        reverse("admin:bookings_patient_merge", args=[keep.pk, duplicate.pk]), follow=True
+    )
+
+    assert "cannot be merged" in response.text
+    assert "Nothing was changed." in response.text
+    assert Patient.objects.filter(pk=duplicate.pk).exists()
+    assert Plan.objects.get(pk=their_visit.plan_id).patient_id == duplicate.pk
+    assert Plan.objects.get(pk=kept_visit.plan_id).patient_id == keep.pk
+
+
+def test_merging_two_patients_whose_visits_only_touch_or_were_cancelled_goes_ahead(
+    course, weber, yilmaz
+):
+    keep = PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+    duplicate = PatientFactory(
+        full_name="maria schneider", email="maria@example.com", date_of_birth=keep.date_of_birth
+    )
+    start = local(today() + timedelta(days=3), "10:00")
+    put(confirmed_plan(course, weber, keep), start)
+    put(confirmed_plan(course, yilmaz, duplicate), start + timedelta(minutes=60))  # right after
+    cancelled = put(confirmed_plan(course, yilmaz, duplicate), start - timedelta(minutes=30))
+    Appointment.objects.filter(pk=cancelled.pk).update(status=AppointmentStatus.CANCELLED)
+
+    patient_merge(keep=keep, duplicate=duplicate)
+
+    assert not Patient.objects.filter(pk=duplicate.pk).exists()
+    assert Plan.objects.filter(patient=keep).count() == 3
+
+
+# --- "Cancel" meaning "go back" is its own string ---------------------------------------------
+
+
+def test_the_merge_pages_go_back_link_is_not_the_word_for_cancelling_a_visit(
+    client, manager, course
+):
+    keep = PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+    duplicate = PatientFactory(
+        full_name="maria schneider", email="maria@example.com", date_of_birth=keep.date_of_birth
+    )
+    sign_in(client, manager)
+    url = reverse("admin:bookings_patient_merge", args=[keep.pk, duplicate.pk])
+    back = reverse("admin:bookings_patient_change", args=[keep.pk])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="de").text
+
+    with translation.override("de"):
+        cancel_a_visit = translation.gettext("Cancel")
+        go_back = translation.pgettext("go back", "Cancel")
+    assert cancel_a_visit == "Stornieren"  # German's word for cancelling a booking
+    assert f'<a href="{back}">{go_back}</a>' in page
+    assert cancel_a_visit not in page

@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db import DatabaseError
 from django.urls import reverse
 
+from bookings.engine import placing
 from bookings.engine.errors import ConsentMissing
 from bookings.models import (
     Appointment,
@@ -21,8 +23,12 @@ from bookings.models import (
     ScreeningQuestion,
 )
 from clinical import services as clinical_services
-from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
-from tests.bookings.reception_fixtures import confirmed_plan, put, today
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import (
+    confirmed_plan,
+    put,
+    today,
+)
 from tests.factories import ConsentTextFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -367,3 +373,61 @@ def test_reception_records_consent_given_in_person_with_who_and_which_version(
     assert plan.consent_method == ConsentMethod.IN_PERSON
     assert plan.consent_recorded_by == reception_user
     assert plan.consented_at is not None
+
+
+# --- a phone booking that cannot be finished is taken back, never a 500 ----------------------
+
+
+def test_a_phone_booking_that_fails_midway_leaves_no_plan_and_no_new_caller(
+    reception, course, weber, phone_questions, monkeypatch
+):
+    """One transaction places the course with its answers: a failure leaves nothing behind."""
+    details = {
+        "full_name": "Jonas Becker",
+        "email": "jonas@example.com",
+        "date_of_birth": "1990-05-04",
+        "preferred_language": "de",
+        "protocol": course.pk,
+        "clinician": weber.pk,
+        "earliest": (today() + timedelta(days=2)).isoformat(),
+    }
+    page = reception.get(BOOK, details)
+    data = booking_data(page)
+
+    def fail(**kwargs):
+        raise DatabaseError()
+
+    monkeypatch.setattr(placing, "screening_answers_save", fail)
+
+    response = reception.post(BOOK, data)
+
+    assert response.status_code == 200
+    assert "Nothing was booked" in response.text
+    assert not Patient.objects.filter(email="jonas@example.com").exists()
+    assert not Plan.objects.exists()
+    assert not Appointment.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+
+    monkeypatch.undo()
+    reception.post(BOOK, data)  # trying again books once, for one new patient
+    patient = Patient.objects.get(email="jonas@example.com")
+    assert Plan.objects.get(patient=patient).status == PlanStatus.CONFIRMED
+    assert patient.plans.get().screening_answers.count() == 2
+
+
+@pytest.fixture
+def phone_caller(db):
+    return PatientFactory(full_name="Maria Schneider", email="maria@example.com")
+
+
+@pytest.fixture
+def phone_questions(db):
+    ScreeningQuestion.objects.all().delete()  # only this test's questions
+    return {
+        "pregnant": ScreeningQuestion.objects.create(
+            text="Are you pregnant?", yes_outcome=ScreeningOutcome.BLOCK, position=1
+        ),
+        "blood": ScreeningQuestion.objects.create(
+            text="Do you take blood thinners?", yes_outcome=ScreeningOutcome.REVIEW, position=2
+        ),
+    }

@@ -7,9 +7,29 @@ from types import SimpleNamespace
 import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from bookings.engine.errors import ClinicBusy, NotFound, SlotTaken, booking_error_for
-from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
+from bookings.engine.errors import (
+    ClinicBusy,
+    NotFound,
+    SlotTaken,
+    booking_error_for,
+)
+from bookings.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Clinician,
+    Plan,
+    PlanStatus,
+)
+from bookings.reception import workflows as reception_module
+from bookings.reception.workflows import (
+    appointment_check_in,
+)
 from tests.bookings.conftest import MONDAY, at
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import (
+    visit_in,
+)
 from tests.factories import PatientFactory
 
 only_on_postgres = [
@@ -146,3 +166,31 @@ class TestOnPostgres:
         assert len(errors) == 1
         assert errors[0].__cause__.sqlstate == "40P01"
         assert isinstance(booking_error_for(errors[0]), ClinicBusy)
+
+
+# --- database errors by SQLSTATE, never by words ---------------------------------------------
+
+
+class _GermanLockTimeout(Exception):
+    """What psycopg raises on a German server: the words translated, the code not."""
+
+    sqlstate = "55P03"
+
+
+def test_a_lock_timeout_in_another_language_is_clinic_busy_not_a_server_error(
+    course, weber, monkeypatch
+):
+    visit = visit_in(5, course, weber)
+
+    def lock_timeout(appointment_id):
+        error = OperationalError("FEHLER:  Sperrzeitüberschreitung")
+        error.__cause__ = _GermanLockTimeout()
+        raise error
+
+    # The engine's plan lock (engine.locks.lock_appointment) is where a lock wait runs out.
+    monkeypatch.setattr(reception_module, "lock_appointment", lock_timeout)
+
+    with pytest.raises(ClinicBusy):
+        appointment_check_in(appointment=visit)
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.BOOKED

@@ -7,8 +7,12 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import OutgoingEmail, OutgoingEmailStatus
+from bookings.models import (
+    OutgoingEmail,
+    OutgoingEmailStatus,
+)
 from bookings.notify.emails import Attachment, email_deliver, email_patient, emails_send_due
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +112,14 @@ def test_the_email_is_given_up_after_the_maximum_attempts(patient, settings):
     email.refresh_from_db()
     assert email.status == OutgoingEmailStatus.FAILED
     assert email.attempts == 2
+
+
+# --- a mail server that never answers ----------------------------------------------------------
+
+
+def test_the_smtp_connection_gives_up_on_a_mail_server_that_never_answers():
+    from django.core.mail import get_connection
+
+    smtp = get_connection("django.core.mail.backends.smtp.EmailBackend")
+    assert smtp.timeout is not None
+    assert 0 < smtp.timeout <= 300

@@ -2,6 +2,7 @@
 the mail server fails, fresh after a reschedule, none for cancelled visits."""
 
 import threading
+import time as clock
 from datetime import timedelta
 from io import StringIO
 
@@ -22,9 +23,16 @@ from bookings.models import (
     PlanStatus,
     SentReminder,
 )
+from bookings.notify import reminders as reminders_module
 from bookings.notify.emails import email_deliver
 from bookings.notify.reminders import reminders_send_due
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import (
+    on_postgresql,
+    run_and_record,
+    visit_in,
+)
 from tests.factories import PatientFactory
 
 TUESDAY = days_after(MONDAY, 1)
@@ -247,3 +255,67 @@ def test_two_reminder_runs_at_once_send_one_email_per_appointment(protocol, clin
         assert SentReminder.objects.filter(appointment=appointment).count() == 1
         assert OutgoingEmail.objects.filter(plan=appointment.plan, template="reminder").count() == 1
     assert Appointment.objects.filter(status=AppointmentStatus.BOOKED).count() == 4
+
+
+# --- a reminder run: each reminder on its own, never waiting for ever -------------------------
+
+
+def test_one_reminder_that_fails_does_not_stop_the_others_and_is_logged_by_id_only(
+    course, weber, monkeypatch, caplog
+):
+    broken = visit_in(3 * 60, course, weber, full_name="Zelda Quuxington")
+    fine = visit_in(5 * 60, course, weber)
+    context = reminders_module._reminder_context
+
+    def fails_for_one(appointment):
+        if appointment.pk == broken.pk:
+            raise ValueError("Zelda Quuxington: template broke")
+        return context(appointment)
+
+    monkeypatch.setattr(reminders_module, "_reminder_context", fails_for_one)
+
+    with caplog.at_level("ERROR", logger="bookings.notify.reminders"):
+        claimed = reminders_module.reminders_send_due()
+
+    assert claimed == 1
+    assert list(SentReminder.objects.values_list("appointment_id", flat=True)) == [fine.pk]
+    assert OutgoingEmail.objects.filter(plan_id=broken.plan_id).count() == 0  # rolled back
+    assert str(broken.pk) in caplog.text
+    assert "Zelda" not in caplog.text
+
+    monkeypatch.setattr(reminders_module, "_reminder_context", context)
+    assert reminders_module.reminders_send_due() == 1  # the next run sends it
+
+
+@pytest.mark.postgres
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_run_waits_for_a_busy_plan_no_longer_than_the_lock_timeout(
+    course, weber, settings
+):
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 1
+    busy = visit_in(3 * 60, course, weber)
+    free = visit_in(5 * 60, course, weber)
+    locked, outcome = threading.Event(), {}
+
+    def a_long_booking_holds_the_plan():
+        Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=busy.plan_id)
+        locked.set()
+        clock.sleep(4)
+
+    thread = threading.Thread(
+        target=lambda: run_and_record(a_long_booking_holds_the_plan, outcome, "booking")
+    )
+    thread.start()
+    locked.wait(10)
+    started = clock.monotonic()
+    try:
+        claimed = reminders_module.reminders_send_due()
+    finally:
+        elapsed = clock.monotonic() - started
+        thread.join(20)
+
+    assert outcome == {}, outcome
+    assert elapsed < 3
+    assert claimed == 1
+    assert list(SentReminder.objects.values_list("appointment_id", flat=True)) == [free.pk]

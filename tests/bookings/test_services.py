@@ -456,7 +456,8 @@ def test_a_lock_failure_becomes_a_friendly_busy_error(held_plan, monkeypatch):
         busy.sqlite_errorcode = 5  # SQLITE_BUSY
         raise OperationalError(str(busy)) from busy
 
-    monkeypatch.setattr(services, "_lock_plans", locked)
+    # The engine's lock (engine.locks.lock_plans) is where a lock wait runs out.
+    monkeypatch.setattr(services, "lock_plans", locked)
 
     with pytest.raises(ClinicBusy) as refusal:
         plan_cancel(plan=held_plan, now=NOW)

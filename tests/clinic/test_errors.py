@@ -6,6 +6,8 @@ import logging
 from unittest import mock
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from clinic.logging import JsonFormatter
 from clinic.urls import handler400, handler500  # noqa: F401  (this module is a root URLconf too)
 from clinic.urls import urlpatterns as project_urlpatterns
 from tests.factories import UserFactory
+from tests.second_factor import login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +127,21 @@ def test_the_english_pages_are_the_default(client):
 
     assert "This form has expired" in response.text
     assert '<html lang="en">' in response.text
+
+
+def test_a_permission_refusal_is_the_branded_page_in_the_visitors_language(client):
+    # Reception opening the clinician area is refused with PermissionDenied; without a 403 page
+    # that was Django's bare English "403 Forbidden", without the clinic's phone.
+    user = UserFactory(username="desk2", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reception"))
+    login_with_second_factor(client, user)
+
+    response = client.get("/de/staff/")
+
+    assert response.status_code == 403
+    html = response.text
+    assert '<html lang="de">' in html
+    assert "Zugriff" in html  # the German heading, not "403 Forbidden"
+    assert "Forbidden" not in html
+    assert settings.CLINIC_PHONE in html
+    assert "Content-Security-Policy" in response.headers

@@ -14,7 +14,7 @@ from django.test import Client
 from gunicorn.config import Config
 from gunicorn.glogging import Logger as GunicornLogger
 
-from clinic.logging import JsonFormatter, scrub
+from clinic.logging import JsonFormatter, scrub, sentry_before_send
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +221,112 @@ def start_settings(**env: str) -> str:
 def test_error_reports_are_off_by_default_and_on_with_one_variable_without_personal_data():
     assert start_settings().startswith("False")
     assert start_settings(SENTRY_DSN="https://public@errors.example.com/1") == "True False never"
+
+
+def test_a_manage_token_without_digits_is_not_written_to_the_log(client):
+    # secrets.token_urlsafe(32) has no digit in about 1 of 1,500 tokens; the scrubber wanted a
+    # digit, so such a patient's whole manage link reached the access log.
+    token = "AbcdefGhijkLmnopQrstuVwxyz_-AbcdefGhijkLmno"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.INFO)
+    try:
+        client.get(f"/en/manage/{token}/")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert token not in stream.getvalue()
+    assert [line["path"] for line in lines if line["logger"] == "clinic.request"] == [
+        "/en/manage/[token]/"
+    ]
+    # Slugs (lower case words, digits, hyphens) stay readable.
+    assert scrub("/en/treatments/exosome-hair-growth-2-sessions/") == (
+        "/en/treatments/exosome-hair-growth-2-sessions/"
+    )
+
+
+SENTRY_PROBE = """
+import json
+import django
+django.setup()
+import sentry_sdk
+
+client = sentry_sdk.get_client()
+events = []
+configured = client.options.get("before_send")
+
+def capture(event, hint):
+    # Runs where the transport would: after the project's own before_send.
+    if configured is not None:
+        event = configured(event, hint)
+    if event is not None:
+        events.append(event)
+    return None
+
+client.options["before_send"] = capture
+
+def book(patient_name, screening_answer):
+    raise ValueError("booking failed")
+
+# Built at run time, so the values are in local variables but not in the source lines sent.
+name, answer = "Jane " + "Doe", "preg" + "nant: yes"
+path = "/en/manage/" + "Abcdef" + "GhijkLmnopQrstuVwxyz_-AbcdefGhijkLmno/"
+try:
+    book(name, answer)
+except ValueError:
+    with sentry_sdk.new_scope() as scope:
+        scope.add_breadcrumb(category="django.request", message="Not Found: " + path)
+        scope.add_breadcrumb(category="bookings", message="mail to jane" + "@example.org")
+        sentry_sdk.capture_exception()
+print(json.dumps(events, default=str))
+"""
+
+
+def test_error_reports_carry_no_local_variables_or_unscrubbed_breadcrumbs():
+    # send_default_pii=False does not stop sentry-sdk from sending every frame's local
+    # variables (a patient's name, screening answers, form data) or log breadcrumbs as logged.
+    environment = {key: value for key, value in os.environ.items() if key != "SENTRY_DSN"}
+    result = subprocess.run(
+        [sys.executable, "-c", SENTRY_PROBE],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **environment,
+            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+            "SENTRY_DSN": "https://public@errors.example.com/1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    events = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(events) == 1
+    sent = json.dumps(events)
+    assert "booking failed" in sent  # the error itself is reported
+    assert "Jane Doe" not in sent
+    assert "pregnant" not in sent
+    assert "jane@example.org" not in sent
+    assert "AbcdefGhijkLmnopQrstuVwxyz" not in sent
+
+
+def test_error_reports_drop_the_query_string_and_tokens_from_the_request():
+    event = {
+        "request": {
+            "url": "https://clinic.example/en/manage/AbcdefGhijkLmnopQrstuVwxyz_-AbcdefGhij/",
+            "query_string": "q=acne+pregnant",
+            "method": "GET",
+            "headers": {"Referer": "https://clinic.example/en/search/?q=acne"},
+        }
+    }
+
+    sent = json.dumps(sentry_before_send(event, {}))
+
+    assert "acne" not in sent
+    assert "AbcdefGhijkLmnop" not in sent
+    assert "/en/manage/[token]/" in sent

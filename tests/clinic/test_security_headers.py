@@ -2,6 +2,7 @@
 database; read-only pages refuse writes."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -73,7 +74,6 @@ def test_the_json_ld_block_carries_the_nonce_of_its_own_response_even_when_cache
 
 
 def test_no_template_has_an_inline_script_without_a_nonce_or_an_inline_style():
-    from pathlib import Path
 
     templates = Path(__file__).resolve().parents[2] / "templates"
     offenders = []
@@ -93,7 +93,6 @@ def test_no_template_has_an_inline_script_without_a_nonce_or_an_inline_style():
 
 
 def test_every_stored_url_in_a_template_goes_through_http_url():
-    from pathlib import Path
 
     # Addresses the code builds (this page in another language, the share image) are not stored.
     computed = {"alternate.url", "share_image.url"}
@@ -206,3 +205,37 @@ def test_a_page_with_a_nonce_declares_its_real_length(client):
 
     assert 'nonce="' in response.text
     assert int(response["Content-Length"]) == len(response.content)
+
+
+@pytest.mark.django_db
+def test_the_policy_built_once_is_the_one_django_csp_builds_per_response(client):
+    from csp.utils import build_policy
+
+    plain = client.get("/livez")
+    article = ArticleFactory()
+    with_nonce = client.get(article.get_absolute_url())
+
+    assert plain["Content-Security-Policy"] == build_policy()
+    nonce = re.search(r"'nonce-([^']+)'", with_nonce["Content-Security-Policy"]).group(1)
+    assert with_nonce["Content-Security-Policy"] == build_policy(nonce=nonce)
+    assert f'nonce="{nonce}"' in with_nonce.text
+
+
+@pytest.mark.django_db
+def test_a_changed_policy_setting_is_used_at_once(client, settings):
+    client.get("/livez")
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+
+    assert client.get("/livez")["Content-Security-Policy"] == "default-src 'self'"
+
+
+def test_text_a_visitor_typed_never_becomes_this_responses_csp_nonce(client):
+    # The nonce placeholder was the public string "__CSP_NONCE__", swapped for the real nonce
+    # anywhere in the page: a search for it printed the nonce, so any HTML injection could write
+    # <script nonce="__CSP_NONCE__"> and pass the policy.
+    response = client.get("/en/search/", {"q": "__CSP_NONCE__ x"})
+
+    nonces = re.findall(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    assert response.status_code == 200
+    assert not any(nonce in response.text for nonce in nonces)
+    assert "__CSP_NONCE__ x" in response.text  # the search term is shown as typed

@@ -566,6 +566,28 @@ def test_a_request_without_an_address_is_locked_by_username_alone(rf, settings):
     assert client_ip(forged) == "127.0.0.1", "X-Forwarded-For is not believed"
 
 
+def test_a_clinician_without_the_staff_flag_still_gets_the_idle_timeout(client, settings):
+    # The clinician area checks the medical permission, not is_staff, and the admin's "add user"
+    # leaves is_staff off: such an account reads medical data in /<lang>/staff/, so its session
+    # must end after the idle limit and at browser close like every other staff session.
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    user = UserFactory(username="doc2", is_staff=False)
+    user.groups.add(Group.objects.get(name="Clinician"))
+    login_with_second_factor(client, user)
+
+    assert client.get("/en/staff/").status_code == 200
+    assert client.session.get_expire_at_browser_close()
+
+    session = client.session
+    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get("/en/staff/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/staff/login/")
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_first_account_of_a_new_clinic_gets_its_link_from_a_command(clinician_user):
     """After `createsuperuser` there is no manager to send an invitation."""
     from io import StringIO

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from bookings.models import PlanStatus
+from bookings.models import Plan, PlanStatus
 from clinical.models import AuditEntry, Photo, TreatmentRecord
 from tests.clinical.conftest import sign_in
 from tests.factories import TreatmentRecordFactory
@@ -135,6 +135,52 @@ def test_a_patient_without_a_staff_account_cannot_reach_staff_pages(client, plan
 
     sign_in(client, UserFactory(username="patient-with-account"))
     assert client.get(reverse("clinical:plan-detail", args=[plan.pk])).status_code == 403
+
+
+# --- a clinician reaching another clinician's patient through the booking admin -------------
+
+
+def _with_note(make_plan, clinician, patient):
+    plan = make_plan(clinician=clinician, patient=patient, status=PlanStatus.CONFIRMED)
+    Plan.objects.filter(pk=plan.pk).update(review_note="Isotretinoin stopped in May")
+    return plan
+
+
+def test_a_clinician_does_not_read_another_clinicians_review_note_in_the_admin(
+    client, clinician, other_clinician, make_plan, patient
+):
+    plan = _with_note(make_plan, other_clinician, patient)
+    sign_in(client, clinician.user)
+
+    response = client.get(reverse("admin:bookings_plan_change", args=[plan.pk]))
+
+    assert "Isotretinoin" not in response.text
+
+
+def test_a_clinician_still_reads_the_review_note_of_their_own_patient(
+    client, clinician, make_plan, patient
+):
+    plan = _with_note(make_plan, clinician, patient)
+    sign_in(client, clinician.user)
+
+    response = client.get(reverse("admin:bookings_plan_change", args=[plan.pk]))
+
+    assert response.status_code == 200
+    assert "Isotretinoin" in response.text
+
+
+def test_a_clinician_cannot_probe_review_notes_with_a_list_filter(
+    client, clinician, other_clinician, make_plan, patient
+):
+    _with_note(make_plan, other_clinician, patient)
+    sign_in(client, clinician.user)
+    url = reverse("admin:bookings_plan_changelist")
+
+    hit = client.get(url, {"review_note__icontains": "Isotretinoin"})
+    miss = client.get(url, {"review_note__icontains": "no such words"})
+
+    listed = [r.status_code == 200 and patient.full_name in r.text for r in (hit, miss)]
+    assert listed[0] == listed[1]
 
 
 # --- Consistent 404 outside one's scope (issue 21, item 7) ---------------------------------------

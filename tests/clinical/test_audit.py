@@ -178,3 +178,19 @@ def test_the_audit_list_can_be_searched_by_user_object_id_or_address(
     assert response.status_code == 200
     expected = 0 if term == "not-a-number" else 1
     assert response.context["cl"].result_count == expected
+
+
+def test_behind_the_clinics_proxy_the_audit_records_the_clients_address_not_the_proxys(
+    rf, settings, clinician
+):
+    """One client-IP rule for the audit, the rate limits and the sign-in lockouts."""
+    from clinical.audit import audit_record
+    from clinical.models import AuditObject
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    request.user = clinician.user
+
+    (entry,) = audit_record(request=request, object_type=AuditObject.SCREENING, object_ids=[1])
+
+    assert entry.ip_address == "203.0.113.9"

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from bookings.engine.errors import InvalidPlanState
 from bookings.models import PlanStatus
+from clinical import services
 from clinical.models import AuditEntry, Photo
 from clinical.photos import PhotoRejected, photo_process
 from tests.clinical.conftest import sign_in
@@ -250,3 +252,61 @@ def test_side_by_side_shows_the_first_before_and_the_latest_after_per_area(
     assert page.index(reverse("clinical:photo-file", args=[before.pk, "full"])) < page.index(
         reverse("clinical:photo-file", args=[after.pk, "full"])
     )
+
+
+# --- photos belong to sessions that have started ---------------------------------------------
+
+
+def _jpeg() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(buffer, "JPEG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_photo_for_a_session_that_has_not_started_is_refused_and_nothing_is_stored(
+    make_plan, clinician, patient
+):
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() + timedelta(days=2),
+    )
+    future = plan.appointments.get(sequence=1)
+
+    with pytest.raises(InvalidPlanState, match="once the session has started"):
+        services.photo_add(
+            appointment=future, clinician=clinician, kind="before", area="cheeks", upload=_jpeg()
+        )
+
+    assert Photo.objects.count() == 0
+
+
+def test_the_session_page_says_photos_come_once_the_session_has_started(
+    client, make_plan, clinician, patient
+):
+    plan = make_plan(
+        clinician=clinician,
+        patient=patient,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() + timedelta(days=2),
+    )
+    future = plan.appointments.get(sequence=1)
+    sign_in(client, clinician.user)
+
+    page = client.get(reverse("clinical:session-detail", args=[future.pk])).text
+    posted = client.post(
+        reverse("clinical:photo-add", args=[future.pk]),
+        {
+            "kind": "before",
+            "area": "cheeks",
+            "image": SimpleUploadedFile("cheek.jpg", _jpeg().read(), content_type="image/jpeg"),
+        },
+    )
+
+    assert "Photos can be added once the session has started." in page
+    assert reverse("clinical:photo-add", args=[future.pk]) not in page  # no form to fill in
+    assert posted.status_code == 400
+    assert "Photos can be added once the session has started." in posted.text
+    assert Photo.objects.count() == 0

@@ -4,9 +4,11 @@ and never decide a plan twice."""
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from bookings.models import AppointmentStatus, OutgoingEmail, Plan, PlanStatus
 from bookings.notify.emails import emails_send_due
+from clinical import services
 from clinical.models import AuditEntry
 from tests.clinical.conftest import sign_in
 
@@ -144,3 +146,32 @@ def test_a_decision_is_audited_without_medical_content(client, clinician, make_p
     assert (entry.user, entry.object_type, entry.object_id) == (clinician.user, "plan", plan.pk)
     assert entry.ip_address == "127.0.0.1"
     assert "Secret" not in str(AuditEntry.objects.values().filter(pk=entry.pk).first())
+
+
+# --- translated status labels are used as they are, never lower-cased ------------------------
+
+
+def test_reviewing_a_cancelled_plan_names_it_in_turkish_without_a_stray_dot(
+    make_plan, clinician, patient
+):
+    plan = make_plan(clinician=clinician, patient=patient, status=PlanStatus.CANCELLED)
+
+    with translation.override("tr"), pytest.raises(services.ReviewRefused) as refusal:
+        services.plan_approve(plan=plan, reviewer=clinician)
+
+    assert "“İptal edildi”" in refusal.value.message
+    assert "\u0307" not in refusal.value.message  # "i̇ptal": lower() of a dotted capital İ
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.CANCELLED
+
+
+def test_a_second_decision_on_a_declined_plan_says_it_was_declined_and_by_whom(
+    make_plan, clinician, patient
+):
+    plan = make_plan(clinician=clinician, patient=patient)
+    services.plan_decline(plan=plan, reviewer=clinician, note="Needs a GP letter first")
+
+    with pytest.raises(services.ReviewRefused) as refusal:
+        services.plan_approve(plan=plan, reviewer=clinician)
+
+    assert f"already declined by {clinician}" in refusal.value.message
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.DECLINED

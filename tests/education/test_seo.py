@@ -10,7 +10,12 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.education.conftest import json_ld_blocks
-from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory, SourceFactory
+from tests.factories import (
+    ArticleFactory,
+    IndicationFactory,
+    ProtocolFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +202,22 @@ def test_pages_share_a_default_image_with_its_size_and_description(client, artic
     assert meta(html, "property", "og:image:alt") == "Exosom-Behandlungen, ehrlich erklärt"
     with Image.open(finders.find("img/share-default.png")) as image:
         assert (image.format, image.size) == ("PNG", (1200, 630))
+
+
+def test_a_javascript_source_url_does_not_reach_the_structured_data(client):
+    # The article's JSON-LD lists its sources for search engines, which show "url" as a link:
+    # it took the stored URL as it was, past the http(s)-only rule the visible link follows.
+    article = ArticleFactory(related_protocols=[ProtocolFactory()])
+    SourceFactory(article=article, title="A study", url="javascript:alert(document.cookie)")
+    SourceFactory(article=article, title="Another", url="https://doi.org/10.1111/jocd.1")
+
+    html = client.get(article.get_absolute_url()).text
+
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S).group(1)
+    )
+    assert [citation.get("url") for citation in data["citation"]] == [
+        None,
+        "https://doi.org/10.1111/jocd.1",
+    ]
+    assert "javascript:" not in html

@@ -26,13 +26,24 @@ from bookings.models import (
     ReminderKind,
     SentReminder,
 )
-from clinical.models import Photo, TreatmentRecord
+from clinical.models import (
+    AdverseEvent,
+    CourseOutcome,
+    FollowUp,
+    FollowUpStop,
+    Photo,
+    RecallNotice,
+    RecallText,
+    TreatmentRecord,
+)
 from clinical.services import photo_add
 from tests.clinical.conftest import staff_roles_ensure, staff_user
 from tests.factories import (
     ClinicianFactory,
     ConsentTextFactory,
+    LotFactory,
     PatientFactory,
+    ProductFactory,
     ProtocolFactory,
     ScreeningAnswerFactory,
     TreatmentRecordFactory,
@@ -152,6 +163,50 @@ def records(db) -> Records:
         kind=ReminderKind.DAY_BEFORE,
         appointment_start=session.start,
         email=sent,
+    )
+
+    # Care after the visit: an own-blood lot, a follow-up answer, a stop, an outcome, an adverse
+    # event and a recall notice (clinical models reachable from the patient).
+    own_lot = LotFactory(
+        product=ProductFactory(name="Own PRP prep", source="own_blood", donor_tissue=""),
+        lot_number="PRP-ZQ-1",
+        patient=patient,
+    )
+    RecallText.objects.create(lot=own_lot, language="en", subject="Recall", body="A recall.")
+    follow_up = FollowUp.objects.create(
+        appointment=session,
+        token_hash="f" * 64,
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=14),
+        answered_at=timezone.now(),
+        swelling="severe",
+        infection="mild",
+        comment="ZQ-private-note: swelling and fever",
+        urgent=True,
+    )
+    FollowUpStop.objects.create(patient=patient, stopped_at=timezone.now())
+    CourseOutcome.objects.create(
+        plan=treated,
+        token_hash="o" * 64,
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=14),
+        impression=4,
+        comment="ZQ-private-note: happy",
+    )
+    AdverseEvent.objects.create(
+        appointment=session,
+        lot=record.lot,
+        follow_up=follow_up,
+        onset=session.start.date(),
+        description="ZQ-private-note: swelling, fever",
+        severity="severe",
+        other_important=True,
+        outcome="resolved",
+        relatedness="possible",
+        reported_by=clinician,
+    )
+    RecallNotice.objects.create(
+        lot=record.lot, patient=patient, sent_by=clinician.user, queued_at=timezone.now()
     )
 
     # The admin's history of staff changes names the rows it is about.

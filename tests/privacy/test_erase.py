@@ -1,19 +1,27 @@
 """`erase_patient`: personal and medical data and files gone everywhere; a trace and the lot log
 stay without identity (docs/privacy.md)."""
 
+import threading
+import time as clock
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import models
+from django.db import connection, models, transaction
+from django.utils import timezone
 
+from bookings.engine.errors import NotFound
 from bookings.models import OutgoingEmail, Patient, Plan, ScreeningAnswer
 from bookings.notify.emails import email_deliver
 from clinical.models import AuditEntry, Photo, TreatmentRecord, photo_storage
 from privacy.models import ErasureRecord
 from privacy.services import ERASED_DATE_OF_BIRTH, patient_erase
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
+from tests.bookings.reception_fixtures import confirmed_plan, put
 from tests.clinical.conftest import staff_user
+from tests.factories import PatientFactory
 from tests.privacy.conftest import MARKERS
 
 TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.EmailField)
@@ -105,6 +113,11 @@ def test_the_lot_log_stays_without_identity_and_a_trace_is_kept(records, manager
         "bookings.appointment": 2,
         "clinical.treatmentrecord": 1,
         "bookings.patient": 1,
+        # The anonymous lot-level safety data: the own-blood lot, the adverse event (its free
+        # text emptied) and the clinic's recall text of that lot.
+        "clinical.lot": 1,
+        "clinical.adverseevent": 1,
+        "clinical.recalltext": 1,
     }
 
 
@@ -158,3 +171,60 @@ def test_the_command_shows_first_and_erases_only_with_yes(records, manager, caps
     assert rows_mentioning("Quuxington") == []
     entry = AuditEntry.objects.get(object_type="patient")
     assert (entry.user, entry.action, entry.object_id) == (manager, "erase", records.patient.pk)
+
+
+# --- erasure takes the engine's locks in the engine's order (PostgreSQL) ----------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks exist only on PostgreSQL (CI runs these there)",
+)
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_erasing_a_patient_while_their_visit_is_being_moved_neither_deadlocks_nor_errors(
+    course, weber, settings
+):
+    """A booking locks the plan, then the patient. An erasure that locked the patient first and
+    then deleted the plans waited for the booking while the booking waited for it; and it had
+    no lock timeout, so a long booking made it hang instead of saying "busy"."""
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 5
+    patient = PatientFactory(full_name="Maria Schneider")
+    visit = put(confirmed_plan(course, weber, patient), timezone.now() + timedelta(days=3))
+    plan_locked, outcome = threading.Event(), {}
+
+    def booking_locks_plan_then_patient() -> None:
+        try:
+            with transaction.atomic():
+                Plan.objects.select_for_update(no_key=True, of=("self",)).get(pk=visit.plan_id)
+                plan_locked.set()
+                clock.sleep(0.5)  # the erasure starts meanwhile
+                list(Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk))
+        except Exception as error:
+            outcome["booking"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=booking_locks_plan_then_patient)
+    thread.start()
+    plan_locked.wait(10)
+    try:
+        patient_erase(patient=patient, erased_by=None)
+    except Exception as error:
+        outcome["erase"] = error
+    thread.join(20)
+
+    assert outcome == {}, outcome
+    assert not Patient.objects.filter(pk=patient.pk).exists()
+    assert not Plan.objects.filter(pk=visit.plan_id).exists()
+
+
+def test_erasing_a_patient_someone_erased_a_moment_ago_is_refused_not_a_server_error():
+    patient = PatientFactory(full_name="Maria Schneider")
+    stale = Patient.objects.get(pk=patient.pk)
+    patient_erase(patient=patient, erased_by=None)
+
+    with pytest.raises(NotFound):
+        patient_erase(patient=stale, erased_by=None)
+
+    assert ErasureRecord.objects.count() == 1

@@ -4,12 +4,13 @@ everyone who completed one, or is still booking, stays."""
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from bookings.models import OutgoingEmail, Patient, Plan, PlanStatus
 from privacy.models import ErasureRecord
 from privacy.services import guests_stale
+from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.factories import ClinicianFactory, PatientFactory, ProtocolFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,39 @@ def test_the_days_come_from_the_command_line_or_the_setting(make_guest, settings
     call_command("purge_stale_guests", days=7)
 
     assert not Patient.objects.exists()
+
+
+# --- no period erases a guest who is booking right now ---------------------------------------
+
+
+def guest_holding_now(name: str) -> Patient:
+    """A guest who typed their details this minute and holds times (a live hold)."""
+    protocol = ProtocolFactory()
+    patient = PatientFactory(full_name=name)
+    Plan.objects.create(
+        patient=patient,
+        protocol=protocol,
+        clinician=ClinicianFactory(protocols=[protocol]),
+        status=PlanStatus.HELD,
+        hold_expires_at=timezone.now() + timedelta(minutes=20),
+    )
+    return patient
+
+
+@pytest.mark.parametrize("days", ["0", "-3"])
+def test_a_retention_period_below_one_day_is_refused_and_erases_no_one(days):
+    booking = guest_holding_now("Booking right now")
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("purge_stale_guests", "--days", days)
+
+    assert Patient.objects.filter(pk=booking.pk).exists()
+    assert ErasureRecord.objects.count() == 0
+
+
+def test_a_guest_holding_times_is_never_stale_whatever_the_period():
+    booking = guest_holding_now("Booking right now")
+    Patient.objects.filter(pk=booking.pk).update(created_at=timezone.now() - timedelta(days=400))
+    Plan.objects.filter(patient=booking).update(created_at=timezone.now() - timedelta(days=400))
+
+    assert booking not in guests_stale(days=30)
