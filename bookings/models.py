@@ -370,6 +370,7 @@ class AppointmentKind(models.TextChoices):
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     CHECKED_IN = "checked_in", _("Checked in")
+    IN_TREATMENT = "in_treatment", _("In treatment")
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No-show")
     CANCELLED = "cancelled", _("Cancelled")

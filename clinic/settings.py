@@ -375,6 +375,12 @@ FOLLOW_UP_HOURS_AFTER_SESSION = env_int(
 )
 OUTCOME_WEEKS_AFTER_COURSE = env_int("OUTCOME_WEEKS_AFTER_COURSE", 12, minimum=1, maximum=52)
 FOLLOW_UP_LINK_DAYS = env_int("FOLLOW_UP_LINK_DAYS", 14, minimum=1, maximum=90)
+# The front desk's calendar flags a booked patient as late this many minutes after the start,
+# and accepts a no-show from this many minutes after the start on (never before the start).
+RECEPTION_LATE_MINUTES = env_int("RECEPTION_LATE_MINUTES", 10, minimum=1, maximum=120)
+RECEPTION_NO_SHOW_GRACE_MINUTES = env_int(
+    "RECEPTION_NO_SHOW_GRACE_MINUTES", 15, minimum=0, maximum=240
+)
 # The site's public address, for links in emails sent without a request (the reminder job).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -171,6 +171,7 @@ def treatment_record_complete(
         if plan.status != PlanStatus.CONFIRMED or current.status not in (
             AppointmentStatus.BOOKED,
             AppointmentStatus.CHECKED_IN,
+            AppointmentStatus.IN_TREATMENT,
         ):
             raise RecordRefused(
                 _(

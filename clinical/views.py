@@ -111,13 +111,14 @@ def _appointment_for(request: HttpRequest, appointment_id: int) -> Appointment:
 
 
 def _today_and_week(now: datetime) -> tuple[datetime, datetime, datetime]:
-    """Start of today, start of tomorrow and end of this week (Monday–Sunday), in the clinic's
-    zone."""
+    """Start of today, start of tomorrow and the end of the seven days after today, in the
+    clinic's zone. Seven days, not "until Sunday": on a Sunday the calendar week has no day left,
+    and Monday morning's sessions are exactly what a clinician wants to see."""
     zone = clinic_zone()
     today = now.astimezone(zone).date()
     start = datetime.combine(today, time.min, tzinfo=zone)
     tomorrow = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
-    week_end = datetime.combine(today + timedelta(days=7 - today.weekday()), time.min, tzinfo=zone)
+    week_end = datetime.combine(today + timedelta(days=8), time.min, tzinfo=zone)
     return start, tomorrow, week_end
 
 

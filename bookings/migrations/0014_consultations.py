@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0012_rate_limit_counter'),
+        ('bookings', '0013_appointment_in_treatment'),
         ('treatments', '0003_protocol_preparation_and_results'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
