@@ -673,7 +673,8 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
         )
     upcoming = [a for a in appointments if a.status == AppointmentStatus.BOOKED and a.start > now]
     can_cancel_plan = (
-        plan.status in OPEN_PLAN_STATUSES
+        plan.kind != PlanKind.CONSULTATION  # its one visit is cancelled on its own row
+        and plan.status in OPEN_PLAN_STATUSES
         and bool(upcoming)
         and all(a.start - now >= rules.cancellation_notice for a in upcoming)
     )

@@ -87,7 +87,7 @@ def test_a_consultation_without_a_treatment_shows_in_the_agenda_export_and_remin
     from bookings.engine.placing import Channel, booking_place, proposal_new_id
     from bookings.notify.reminders import reminder_send
 
-    day = local_date(timezone.now()) + timedelta(days=1)
+    day = local_date(timezone.now()) + timedelta(days=3)  # booked before the reminder window
     opening = consultation_openings(first_day=day, last_day=day, online=False)[day][0]
     plan = booking_place(
         channel=Channel.PHONE,
