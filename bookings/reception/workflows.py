@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from bookings.engine import services
 from bookings.engine.errors import InvalidPlanState
 from bookings.engine.locks import booking_transaction, lock_appointment
+from bookings.engine.placing import plan_require_consent
 from bookings.engine.rules import local_date
 from bookings.engine.tokens import manage_link_create
 from bookings.models import (
@@ -57,6 +58,9 @@ def appointment_check_in(*, appointment: Appointment, now: datetime | None = Non
             )
         if local_date(current.start) != local_date(now):
             raise InvalidPlanState(_("Only today's visits can be checked in."))
+        # A visit is a treatment: none without the patient's consent (a phone booking may have
+        # none yet). Reception records consent given in person first, then checks in.
+        plan_require_consent(plan)
         current.status = AppointmentStatus.CHECKED_IN
 
     return _change_status(appointment, now, check_in)
@@ -72,6 +76,7 @@ def appointment_complete(*, appointment: Appointment, now: datetime | None = Non
                 _("Only a checked-in visit can be completed; this visit's status is “%(status)s”.")
                 % {"status": current.get_status_display()}
             )
+        plan_require_consent(plan)
         current.status = AppointmentStatus.COMPLETED
 
     return _change_status(appointment, now, complete)
