@@ -54,15 +54,18 @@ def booking_transaction(rules: BookingRules | None = None) -> Iterator[None]:
         raise refusal from error
 
 
-def lock_proposal(proposal_id: str, identity: str = "") -> None:
+def lock_proposal(proposal_id: str, identities: Sequence[str] = ()) -> None:
     """Placements of one proposal (and of one new visitor) run one after the other.
 
-    PostgreSQL transaction-scoped advisory locks, taken first. SQLite runs one writer at a time
-    already (BEGIN IMMEDIATE).
+    PostgreSQL transaction-scoped advisory locks, taken first: the proposal, then every key by
+    which the visitor may match an existing patient (`patient_identity_keys`: email, phone, name
+    and date of birth), sorted, so that two desks booking one new caller, one with the email and
+    one with only the phone, queue instead of both creating a patient, and never deadlock.
+    SQLite runs one writer at a time already (BEGIN IMMEDIATE).
     """
     if connection.vendor != "postgresql":
         return
-    keys = [f"proposal:{proposal_id}", *([f"identity:{identity}"] if identity else [])]
+    keys = [f"proposal:{proposal_id}", *(f"identity:{key}" for key in sorted(set(identities)))]
     with connection.cursor() as cursor:
         for key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])

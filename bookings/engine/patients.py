@@ -197,6 +197,20 @@ class PatientMatch:
     visits: tuple[Appointment, ...]
 
 
+def patient_identity_keys(details: PatientDetails) -> list[str]:
+    """Every key by which `patient_matches` may find this person (for the placement's locks):
+    the email, the normalised phone, the normalised name with the date of birth."""
+    email = details.email.strip().lower()
+    phone = normalise_phone(details.phone)
+    name = normalise_name(details.full_name)
+    keys = [f"email:{email}"] if email else []
+    if phone:
+        keys.append(f"phone:{phone}")
+    if name and details.date_of_birth:
+        keys.append(f"name:{name}|{details.date_of_birth}")
+    return keys
+
+
 def patient_matches(details: PatientDetails, *, now: datetime | None = None) -> list[PatientMatch]:
     """The existing patients who may be this person: the same email, or the same phone number,
     or the same name and date of birth (names and phones normalised). For staff only: the list

@@ -44,7 +44,7 @@ from bookings.engine.errors import (
     SlotUnavailable,
 )
 from bookings.engine.locks import booking_transaction, lock_plans, lock_proposal
-from bookings.engine.patients import PatientDetails, patient_matches
+from bookings.engine.patients import PatientDetails, patient_identity_keys, patient_matches
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.rules import BookingRules, aware
 from bookings.engine.screening import (
@@ -139,8 +139,7 @@ def booking_place(
     rules = BookingRules.from_settings()
 
     def place() -> Plan:
-        identity = f"{details.email.strip().lower()}|{details.date_of_birth}" if details else ""
-        lock_proposal(proposal_id, identity)
+        lock_proposal(proposal_id, patient_identity_keys(details) if details else ())
         plan = (
             Plan.objects.filter(proposal_id=proposal_id, status__in=OPEN_PLAN_STATUSES)
             .order_by("pk")
