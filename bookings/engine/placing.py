@@ -44,7 +44,12 @@ from bookings.engine.errors import (
     SlotUnavailable,
 )
 from bookings.engine.locks import booking_transaction, lock_plans, lock_proposal
-from bookings.engine.patients import PatientDetails, patient_identity_keys, patient_matches
+from bookings.engine.patients import (
+    PatientDetails,
+    normalise_name,
+    patient_identity_keys,
+    patient_matches,
+)
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.rules import BookingRules, aware
 from bookings.engine.screening import (
@@ -174,6 +179,10 @@ def booking_place(
                 raise
         elif patient is not None and plan.patient_id != patient.pk:
             raise ProposalChanged()
+        elif details is not None and not _same_person(plan.patient, details, channel):
+            # The proposal was placed for someone else (a resubmitted page with edited details):
+            # never report another person's plan as this caller's booking.
+            raise ProposalChanged()
         if hold or plan.status != PlanStatus.HELD:
             return plan  # held as asked, or finished already (a second submission)
         (plan,) = lock_plans([plan.pk])
@@ -259,6 +268,18 @@ def _consent_write(plan: Plan, consent: ConsentEvidence, now: datetime) -> None:
             "consent_recorded_by",
         ]
     )
+
+
+def _same_person(patient: Patient, details: PatientDetails, channel: Channel) -> bool:
+    """The plan's patient is the one these details describe: the same email and date of birth
+    (as online identifies a returning patient) and, by phone, the same name too."""
+    same_email = patient.email.strip().lower() == details.email.strip().lower()
+    # Compared as ISO text: details may carry the date of birth as typed.
+    same_birthday = str(patient.date_of_birth) == str(details.date_of_birth)
+    same = same_email and same_birthday
+    if channel != Channel.ONLINE:
+        same = same and patient.name_normalised == normalise_name(details.full_name)
+    return same
 
 
 def _patient_for(details: PatientDetails, channel: Channel) -> Patient:

@@ -99,6 +99,27 @@ def test_placing_the_same_course_twice_gives_one_plan_for_one_patient(clinic, ch
     assert first.appointments.count() == clinic.protocol.session_count
 
 
+def test_the_same_proposal_placed_again_for_another_caller_is_refused_not_given_the_first_plan(
+    clinic,
+):
+    # Reception's page resubmitted (back button, edited fields) for another caller.
+    jonas = PatientDetails(
+        full_name="Jonas Berg",
+        email="jonas@example.com",
+        phone="030 5550999",
+        date_of_birth="1979-02-03",
+        preferred_language="en",
+    )
+    proposal = proposal_new_id()
+    first = place(Channel.PHONE, clinic.protocol, proposal=proposal, details=MARIA)
+
+    with pytest.raises(ProposalChanged):
+        place(Channel.PHONE, clinic.protocol, proposal=proposal, details=jonas)
+
+    assert Plan.objects.get() == first and first.patient.full_name == "Maria Schneider"
+    assert not Patient.objects.filter(full_name="Jonas Berg").exists()
+
+
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_blocking_answer_places_nothing(clinic, channel):
     with pytest.raises(ScreeningBlocks):
