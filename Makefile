@@ -39,7 +39,9 @@ GUNICORN_CONFIG := $(if $(wildcard clinic/gunicorn.conf.py),-c clinic/gunicorn.c
 serve: $(STAMP)
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
-	$(SERVE_ENV) sh -c '$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	$(SERVE_ENV) sh -c 'if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
+	    $(BIN)/python manage.py rqworker --job-class django_tasks_rq.Job default & \
+	  else $(BIN)/python manage.py db_worker --no-reload & fi; worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/gunicorn clinic.wsgi $(GUNICORN_CONFIG) --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT)'
 
@@ -48,9 +50,12 @@ serve: $(STAMP)
 LOADTEST_PORT ?= 8090
 LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_loadtest
 LOADTEST_SECONDS ?= 8
+# 2: two servers on two ports against the same PostgreSQL and Redis (the same-slot race and 200
+# concurrent clients across both; pooled connections, tasks on Redis).
+LOADTEST_SERVERS ?= 1
 
 loadtest: $(STAMP)
-	$(BIN)/python -m benchmarks.loadtest --port $(LOADTEST_PORT) --database-url $(LOADTEST_DATABASE_URL) --seconds $(LOADTEST_SECONDS)
+	$(BIN)/python -m benchmarks.loadtest --port $(LOADTEST_PORT) --database-url $(LOADTEST_DATABASE_URL) --seconds $(LOADTEST_SECONDS) --servers $(LOADTEST_SERVERS)
 
 # The browser tests (tests/e2e, marked e2e) need Debian's Chromium; without it they are skipped.
 CHROMIUM ?= /usr/bin/chromium

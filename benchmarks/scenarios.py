@@ -222,6 +222,63 @@ def course_proposal() -> None:
     )
 
 
+# --- PostgreSQL: the planner's cost follows the search, not the horizon -----------------------
+
+
+def dense_slots(count: int) -> list[tuple[int, datetime, int]]:
+    """`count` appointments of 10 clinicians, 10 a weekday each from 08:00, day after day."""
+    rng = random.Random(2027)
+    slots: list[tuple[int, datetime, int]] = []
+    day = NOW.date()
+    while len(slots) < count:
+        day += timedelta(days=1)
+        if day.weekday() >= 5:
+            continue
+        for clinician in range(10):
+            start = datetime.combine(day, wall(8), tzinfo=ZONE)
+            for _ in range(10):
+                start += timedelta(minutes=rng.choice([0, 15]))
+                minutes = rng.choice([30, 45])
+                slots.append((clinician, start, minutes))
+                start += timedelta(minutes=minutes + 10)
+    return slots[:count]
+
+
+def course_proposal_postgres() -> None:
+    """A 3-session course with 10 clinicians over a two-year horizon (730 days), with 5,000 and
+    then 50,000 appointments in it: the extra 45,000 lie beyond the weeks the search reaches."""
+    from django.test import override_settings
+
+    reset_database()
+    protocol = make_protocol(laser=False, slug="microneedling")
+    clinicians = make_clinicians(10, [protocol])
+    slots = dense_slots(50_000)
+    medians = {}
+    with override_settings(BOOKING_HORIZON_DAYS=730):
+        for count, new in ((5_000, slots[:5_000]), (50_000, slots[5_000:])):
+            for batch in range(0, len(new), 5_000):
+                fill(clinicians, protocol, None, new[batch : batch + 5_000])
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            median, cpu, queries = timed(
+                lambda: course_propose(protocol=protocol, now=NOW), repeat=30
+            )
+            medians[count] = median
+            emit(
+                f"3-session course, 730-day horizon, 10 clinicians, {count:,} appts (PostgreSQL)",
+                f"{queries} queries, median {median:.1f} ms (CPU {cpu:.1f} ms)",
+                "median < 30 ms",
+                median < 30,
+            )
+    ratio = medians[50_000] / medians[5_000]
+    emit(
+        "Course proposal: time at 50,000 / time at 5,000 (PostgreSQL)",
+        f"{ratio:.2f}x",
+        "<= 1.5x",
+        ratio <= 1.5,
+    )
+
+
 # --- PostgreSQL: writes under concurrency ------------------------------------------------------
 
 
@@ -484,9 +541,22 @@ def reports_on_a_year() -> None:
         )
 
 
+def waitlist_offer_search() -> None:
+    from benchmarks.waitlist import offer_search_with_many_entries
+
+    offer_search_with_many_entries(now=NOW, emit=emit, timed=timed, reset_database=reset_database)
+
+
 SCENARIOS = {
-    "sqlite": [day_listing, course_proposal, reports_on_a_year],
-    "postgres": [fifty_at_one_slot, throughput, mixed, reports_on_a_year],
+    "sqlite": [day_listing, course_proposal, reports_on_a_year, waitlist_offer_search],
+    "postgres": [
+        course_proposal_postgres,
+        fifty_at_one_slot,
+        throughput,
+        mixed,
+        reports_on_a_year,
+        waitlist_offer_search,
+    ],
 }
 
 

@@ -345,6 +345,7 @@ class AppointmentKind(models.TextChoices):
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     CHECKED_IN = "checked_in", _("Checked in")
+    IN_TREATMENT = "in_treatment", _("In treatment")
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No-show")
     CANCELLED = "cancelled", _("Cancelled")
@@ -815,3 +816,121 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- Waitlist (issue 18: freed times offered to patients who want an earlier start) ----------
+
+
+class TimeOfDay(models.TextChoices):
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning (before 12:00)")
+    AFTERNOON = "afternoon", _("Afternoon (from 12:00)")
+
+
+class WaitlistStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Waiting for email confirmation")
+    ACTIVE = "active", _("Active")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    LEFT = "left", _("Left")
+    REMOVED = "removed", _("Removed by the clinic")
+
+
+class WaitlistEntryQuerySet(models.QuerySet["WaitlistEntry"]):
+    def waiting(self, today) -> WaitlistEntryQuerySet:
+        """Confirmed entries whose window has not passed: the only ones that get offers."""
+        return self.filter(status=WaitlistStatus.ACTIVE, latest_date__gte=today)
+
+
+class WaitlistEntry(models.Model):
+    """A patient who wants a course of a protocol to start earlier, within a window of days.
+
+    Only its email confirmation makes it active (the token's SHA-256 hash is kept, nothing
+    else); `plan` is set when the patient already has a booked course to be moved earlier.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="waitlist")
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="waitlist")
+    clinician = models.ForeignKey(
+        Clinician, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, null=True, blank=True, related_name="waitlist_entries"
+    )
+    earliest_date = models.DateField(_("earliest first visit"))
+    latest_date = models.DateField(_("latest first visit"))
+    time_of_day = models.CharField(
+        _("time of day"), max_length=16, choices=TimeOfDay.choices, default=TimeOfDay.ANY
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=WaitlistStatus.choices,
+        default=WaitlistStatus.UNVERIFIED,
+    )
+    verify_token_hash = models.CharField(max_length=64, unique=True)
+    leave_token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    objects = WaitlistEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(earliest_date__lte=F("latest_date")), name="waitlist_window_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "protocol", "created_at"], name="waitlist_find")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} – {self.protocol}"
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLAIMED = "claimed", _("Claimed")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class WaitlistOffer(models.Model):
+    """One freed course offered to one entry, held for it (as a held plan) until `expires_at`.
+
+    `freed_key` names the freed time that led to it: an entry is offered one freed time once.
+    """
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    plan = models.OneToOneField(
+        Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_offer"
+    )
+    freed_key = models.CharField(max_length=64)
+    freed_at = models.DateTimeField(_("time freed at"))
+    proposal_id = models.CharField(max_length=64, editable=False)
+    claim_token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OfferStatus.choices, default=OfferStatus.OPEN
+    )
+    first_start = models.DateTimeField(_("first visit"))
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    by_hand = models.BooleanField(_("sent by reception"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("waitlist offer")
+        verbose_name_plural = _("waitlist offers")
+        constraints = [
+            # Never twice for the same freed time and entry; one open offer per entry.
+            models.UniqueConstraint(fields=["entry", "freed_key"], name="offer_once_per_freed"),
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status="open"), name="offer_one_open_per_entry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} ({self.get_status_display()})"

@@ -4,6 +4,7 @@ and a kind 503 when the database is down. The order in settings.MIDDLEWARE matte
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -11,12 +12,19 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as LibraryCSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
 from django.utils.translation import gettext
 
@@ -86,6 +94,63 @@ class RequestLogMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+# What a view's csp decorators leave on a response; any of them sends it through django-csp's own
+# per-response path.
+_CSP_PER_RESPONSE = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+_NONCE_MARK = "clinic-csp-nonce-mark"
+
+
+@functools.cache
+def _csp_policy(with_nonce: bool) -> str:
+    """The site's policy as django-csp builds it, once per process (and per settings change)."""
+    return build_policy(nonce=_NONCE_MARK if with_nonce else None)
+
+
+@receiver(setting_changed)
+def _csp_settings_changed(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _csp_policy.cache_clear()
+
+
+class CSPMiddleware(LibraryCSPMiddleware):
+    """django-csp's middleware with the policy string built once, not on every response.
+
+    django-csp rebuilds the header from the settings on every response (about a third of what a
+    cached page costs, docs/performance.md); the result depends only on the settings and on
+    whether this response used a nonce. Responses that a view's csp decorator changed, a
+    report-only policy, excluded prefixes and DEBUG go through django-csp unchanged.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        policy = settings.CONTENT_SECURITY_POLICY or {}
+        if (
+            settings.DEBUG
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or policy.get("EXCLUDE_URL_PREFIXES")
+            or any(hasattr(response, name) for name in _CSP_PER_RESPONSE)
+        ):
+            return super().process_response(request, response)
+        nonce = getattr(request, "_csp_nonce", None)
+        if CSP_HEADER not in response:
+            header = _csp_policy(nonce is not None)
+            response[CSP_HEADER] = header.replace(_NONCE_MARK, nonce) if nonce else header
+        if nonce is None:
+            # As django-csp does: a nonce asked for after the header is written is an error.
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
 
 
 class SecurityHeadersMiddleware:
@@ -168,6 +233,10 @@ class SecondFactorMiddleware:
     exempt (url names "login" and "logout"), so a password sign-in leads to the verification
     page, or to the setup page for staff without an authenticator yet (which sets one up only
     from a one-time enrolment link: clinic.accounts.enrolment).
+
+    Every response under those paths is also sent with `Cache-Control: no-store` (and private):
+    staff pages show patients' names and medical data, which must not stay in a shared browser's
+    cache or a proxy after sign-out. On paths too, so a new staff page cannot forget it.
     """
 
     EXEMPT_URL_NAMES = frozenset({"login", "logout"})
@@ -177,7 +246,12 @@ class SecondFactorMiddleware:
         self.prefixes = _second_factor_prefixes()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path_info.startswith(self.prefixes) and "no-store" not in response.get(
+            "Cache-Control", ""
+        ):
+            add_never_cache_headers(response)
+        return response
 
     def process_view(
         self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    # Versions of treatment records (clinical.TreatmentRecord.history).
+    "simple_history",
     # Shared building blocks (search, page cache, Markdown, CSP nonce); no models, imports no app.
     "common",
     "clinic",
@@ -79,8 +81,15 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # CSP on every response that passes here (pages, admin, error pages); inside it, the
     # Permissions-Policy and the per-response nonce for cached pages.
-    "csp.middleware.CSPMiddleware",
+    "clinic.middleware.CSPMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
+    # Only adds its header on the way out; here so cached pages served just below get it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The fast path: an anonymous visitor's cached public page is answered here, before the
+    # session, locale, CSRF, auth, messages, second-factor and lockout middleware and the URL
+    # resolver, none of which such a page needs; everything above still runs on it
+    # (common/page_cache.py, docs/performance.md).
+    "common.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,7 +101,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionMiddleware",
     "clinic.middleware.SecondFactorMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a sign-in refused during a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
     # Last, closest to the views: a lost database connection in a view becomes a 503.
@@ -132,9 +140,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_TIMEOUT_SECONDS", 5, minimum=1),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif env_bool("DATABASE_POOL", default=False):
+    # Django's psycopg pool: each process keeps at most DATABASE_POOL_MAX_SIZE connections and
+    # lends one to a request for its duration, so servers × workers × max size (plus the tasks
+    # workers) bounds the connections, whatever the load; a request waits up to
+    # DATABASE_POOL_TIMEOUT seconds for a free one rather than opening another. Persistent
+    # connections are the pool's job then (CONN_MAX_AGE must be 0).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0, maximum=100),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4, minimum=1, maximum=100),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1, maximum=120),
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_bool(
+    "DATABASE_PGBOUNCER", default=False
+):
+    # Behind PgBouncer in transaction mode every transaction may run on another server
+    # connection: no server-side cursors (QuerySet.iterator() then fetches client-side), no
+    # persistent connections of our own. The app keeps no other session state: its only SET is
+    # SET LOCAL (ends with the transaction), and it takes no advisory locks and LISTENs to nothing.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Education pages are cached and invalidated on edit; with more than one process the cache must
@@ -284,15 +313,27 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Django's Tasks API (the django-tasks backport). "database" queues tasks in the database for
 # `manage.py db_worker`; "immediate" runs them in the request (development, tests).
 # At scale the same task code runs on the RQ or Celery backend of the same API.
-TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ["database", "immediate"])
+# "rq" queues them in Redis for `manage.py rqworker --job-class django_tasks_rq.Job default`
+# (several servers, many emails; docs/deploy.md), on TASKS_REDIS_URL or else REDIS_URL.
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ["database", "immediate", "rq"])
 TASKS = {
     "default": {
         "BACKEND": {
             "database": "django_tasks_db.DatabaseBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "rq": "django_tasks_rq.RQBackend",
         }[TASKS_BACKEND],
     }
 }
+RQ_QUEUES = {
+    "default": {
+        "URL": env_str("TASKS_REDIS_URL") or env_str("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        # A job running longer than this (an email stuck on a mail server) is stopped.
+        "DEFAULT_TIMEOUT": 300,
+    }
+}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
 # A patient email that fails is retried with growing pauses, then given up and shown in the admin.
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 
@@ -323,10 +364,27 @@ BOOKING_BUFFER_MINUTES = env_int("BOOKING_BUFFER_MINUTES", 10, maximum=120)
 BOOKING_CANCELLATION_NOTICE_HOURS = env_int("BOOKING_CANCELLATION_NOTICE_HOURS", 24)
 # How long a course stays reserved while the patient completes screening and consent.
 BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 20, minimum=1)
+# Waitlist (docs/waitlist.md): how long a freed course is held for the patient it is offered
+# to, and how many offers one patient gets a day at most.
+WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 120, minimum=5)
+WAITLIST_OFFERS_PER_DAY = env_int("WAITLIST_OFFERS_PER_DAY", 2, minimum=1)
 # A booking waits at most this long for another booking's lock, then says "busy, try again".
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 # Patients are reminded of a visit once, this many hours before it (`manage.py send_reminders`).
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24, minimum=1, maximum=168)
+# Care after the visit (docs/aftercare.md): "How is your skin?" this long after each session, the
+# outcome question this long after the course's last session, and how long their links work.
+FOLLOW_UP_HOURS_AFTER_SESSION = env_int(
+    "FOLLOW_UP_HOURS_AFTER_SESSION", 48, minimum=1, maximum=24 * 14
+)
+OUTCOME_WEEKS_AFTER_COURSE = env_int("OUTCOME_WEEKS_AFTER_COURSE", 12, minimum=1, maximum=52)
+FOLLOW_UP_LINK_DAYS = env_int("FOLLOW_UP_LINK_DAYS", 14, minimum=1, maximum=90)
+# The front desk's calendar flags a booked patient as late this many minutes after the start,
+# and accepts a no-show from this many minutes after the start on (never before the start).
+RECEPTION_LATE_MINUTES = env_int("RECEPTION_LATE_MINUTES", 10, minimum=1, maximum=120)
+RECEPTION_NO_SHOW_GRACE_MINUTES = env_int(
+    "RECEPTION_NO_SHOW_GRACE_MINUTES", 15, minimum=0, maximum=240
+)
 # The site's public address, for links in emails sent without a request (the reminder job).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -348,6 +406,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions (a patient's booking flow, staff sign-ins) are read from the shared cache and written to
+# both, so a request reads no session row; the database keeps them through a cache outage or
+# eviction (the cache is an accelerator, never a dependency).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Trust X-Forwarded-Proto only behind a proxy that sets it and strips it from clients; without
 # such a proxy anyone could send "https" and be treated as on a secure connection.
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):

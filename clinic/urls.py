@@ -29,8 +29,12 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_views.feed, name="calendar-feed"),
 ]
 
+# The education pages come first after home: Django tries the patterns in order and every include
+# that does not match costs its whole list, so the education pages, last behind the booking flow's
+# patterns, were resolved slowest of all public pages (issue 22).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("", include("education.urls")),
     path("treatments/", include("treatments.urls")),
     path("", include("bookings.online.urls")),
     # Before the clinician area's include: the same /staff/ prefix (and second factor).
@@ -38,8 +42,9 @@ urlpatterns += i18n_patterns(
     path("staff/calendar/", include("clinic.accounts.calendar_urls")),
     path("staff/reports/", include("reports.urls")),
     path("staff/", include("clinical.urls")),
+    # The patient's follow-up after a session, reached by the link in its email (clinical).
+    path("aftercare/", include("clinical.patient_urls")),
     path("account/", include("clinic.accounts.urls")),
-    path("", include("education.urls")),
 )
 
 # Branded error pages in the visitor's language (clinic/views.py); 404 uses templates/404.html.

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,7 +30,15 @@ from clinical.access import (
     sees_every_patient,
 )
 from clinical.audit import audit_record
-from clinical.models import AuditEntry, AuditObject, Photo, TreatmentRecord
+from clinical.models import (
+    AuditEntry,
+    AuditObject,
+    FollowUp,
+    Lot,
+    LotStatus,
+    Photo,
+    TreatmentRecord,
+)
 from common.admin_base import ReadOnlyAdmin
 
 
@@ -187,3 +196,96 @@ admin.site.unregister(Appointment)
 admin.site.register(Appointment, ScopedAppointmentAdmin)
 admin.site.unregister(Patient)
 admin.site.register(Patient, ScopedPatientAdmin)
+
+
+# --- Stock: lots of products (the clinic manager receives them here) ------------------------
+
+
+class LotAdminForm(forms.ModelForm):
+    class Meta:
+        model = Lot
+        fields = [
+            "product",
+            "lot_number",
+            "expiry_date",
+            "received_on",
+            "quantity_received",
+            "status",
+            "patient",
+        ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # A recall needs a reason and tells the patients: it is done on the lot's page in the
+        # clinician area (clinical.recall), never by switching this field.
+        if self.instance.status != LotStatus.RECALLED:
+            self.fields["status"].choices = [
+                choice for choice in LotStatus.choices if choice[0] != LotStatus.RECALLED
+            ]
+        else:
+            self.fields["status"].disabled = True
+
+
+@admin.register(Lot)
+class LotAdmin(admin.ModelAdmin):
+    form = LotAdminForm
+    list_display = [
+        "lot_number",
+        "product",
+        "expiry_date",
+        "received_on",
+        "quantity_received",
+        "used",
+        "status",
+        "own_lot",
+    ]
+    list_filter = ["status", "product"]
+    search_fields = ["lot_number", "lot_key", "product__name"]
+    list_select_related = ["product"]
+    autocomplete_fields = ["patient"]
+    date_hierarchy = "received_on"
+    readonly_fields = ["recall_reason", "recalled_at", "recalled_by"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).with_quantity_used()
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        # "exo 2026 0412" finds "EXO-2026-0412": lot numbers are matched without case, spaces
+        # or dashes (clinical.models.lot_key).
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            results = results | queryset.matching(search_term)
+        return results, duplicates
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # a lot that was used is evidence; one entered by mistake is quarantined
+
+    @admin.display(description=_("used"))
+    def used(self, lot: Lot) -> int:
+        return lot.quantity_used
+
+    @admin.display(description=_("own lot of a patient"), boolean=True)
+    def own_lot(self, lot: Lot) -> bool:
+        return lot.patient_id is not None
+
+
+# --- Follow-ups for reception: whether one is pending, never what it says ------------------
+
+
+@admin.register(FollowUp)
+class FollowUpStatusAdmin(ReadOnlyAdmin):
+    """Reception sees that a follow-up was sent and whether it is answered: the answers are
+    medical data, read only in the clinician pages (audited)."""
+
+    list_display = ["appointment", "sent_at", "answered"]
+    fields = ["appointment", "sent_at", "answered"]
+    readonly_fields = fields
+    list_select_related = ["appointment__plan__patient", "appointment__plan__protocol"]
+    date_hierarchy = "sent_at"
+    actions = None
+
+    @admin.display(description=_("answered"), boolean=True)
+    def answered(self, follow_up: FollowUp) -> bool:
+        return follow_up.answered_at is not None

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from bookings.engine.rules import local_date
 from bookings.models import Appointment
-from clinical.models import PhotoKind, TreatmentArea, TreatmentRecord
+from clinical.models import (
+    SYMPTOMS,
+    AdverseEvent,
+    Impression,
+    Lot,
+    PhotoKind,
+    SymptomLevel,
+    TreatmentArea,
+    TreatmentRecord,
+)
 from treatments.models import Procedure
 
 APPROVE = "approve"
@@ -51,7 +62,26 @@ _REQUIRED = {
 }
 
 
+class LotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, lot: Lot) -> str:
+        own = _(" · own lot of this patient") if lot.patient_id else ""
+        return _("%(product)s · lot %(lot)s · expires %(date)s%(own)s") % {
+            "product": lot.product.name,
+            "lot": lot.lot_number,
+            "date": lot.expiry_date.isoformat(),
+            "own": own,
+        }
+
+
 class TreatmentRecordForm(forms.ModelForm):
+    lot = LotChoiceField(
+        label=_("Lot"),
+        queryset=Lot.objects.none(),
+        help_text=_(
+            "Usable lots only: not expired on the session's day, not quarantined or recalled, "
+            "and a lot made from a patient's own blood or fat only for that patient."
+        ),
+    )
     areas = forms.MultipleChoiceField(
         label=_("Areas treated"),
         choices=TreatmentArea.choices,
@@ -61,9 +91,8 @@ class TreatmentRecordForm(forms.ModelForm):
     class Meta:
         model = TreatmentRecord
         fields = [
-            "product_name",
-            "lot_number",
-            "expiry_date",
+            "lot",
+            "quantity_used",
             "needle_depth_mm",
             "energy_mj",
             "density_percent",
@@ -73,13 +102,8 @@ class TreatmentRecordForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "expiry_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "reactions": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
-        }
-        help_texts = {
-            "lot_number": _("As printed on the vial; used for recalls."),
-            "expiry_date": _("An expired lot is refused."),
         }
 
     def __init__(self, *args: object, appointment: Appointment, **kwargs: object) -> None:
@@ -89,8 +113,16 @@ class TreatmentRecordForm(forms.ModelForm):
         procedure = appointment.plan.protocol.procedure
         for name in _NOT_ASKED.get(procedure, ()):
             del self.fields[name]
-        for name in ("product_name", "lot_number", "expiry_date"):
-            self.fields[name].required = True
+        usable = Lot.objects.usable_for(
+            patient=appointment.plan.patient, on=local_date(appointment.start)
+        )
+        if instance.lot_id is not None:
+            # A correction may keep the lot it recorded, even if it was recalled since.
+            usable = Lot.objects.filter(pk__in=usable.values("pk")) | Lot.objects.filter(
+                pk=instance.lot_id
+            )
+            usable = usable.select_related("product")
+        self.fields["lot"].queryset = usable.order_by("product__name", "expiry_date", "pk")
         for name in _REQUIRED.get(procedure, ()):
             self.fields[name].required = True
             self.fields[name].error_messages["required"] = _("Required for %(procedure)s.") % {
@@ -124,4 +156,133 @@ class LotSearchForm(forms.Form):
         label=_("Lot / batch number"),
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class RecallForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the recall"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example the supplier's recall notice and its date. Kept with the lot."),
+    )
+
+
+class RecallNoticeForm(forms.Form):
+    """The notice's subject and text in each language, prefilled with the saved or suggested
+    text; each patient receives the one in their language."""
+
+    def __init__(self, *args: object, texts: dict[str, tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        names = dict(settings.LANGUAGES)
+        for code, (subject, body) in texts.items():
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=_("Subject (%(language)s)") % {"language": names[code]},
+                max_length=200,
+                initial=subject,
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Text (%(language)s)") % {"language": names[code]},
+                max_length=5000,
+                initial=body,
+                widget=forms.Textarea(attrs={"rows": 6}),
+            )
+
+    def texts(self) -> dict[str, tuple[str, str]]:
+        return {
+            code: (self.cleaned_data[f"subject_{code}"], self.cleaned_data[f"body_{code}"])
+            for code, _name in settings.LANGUAGES
+        }
+
+
+class FollowUpForm(forms.Form):
+    """The patient's answer: each symptom none to severe, and their own words."""
+
+    comment = forms.CharField(
+        label=_("Anything else you want us to know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        comment = self.fields.pop("comment")
+        for name, question in SYMPTOMS.items():
+            self.fields[name] = forms.ChoiceField(
+                label=question,
+                choices=SymptomLevel.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Please choose one answer.")},
+            )
+        self.fields["comment"] = comment
+
+    def answers(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in SYMPTOMS}
+
+
+class AdverseEventForm(forms.ModelForm):
+    class Meta:
+        model = AdverseEvent
+        fields = [
+            "onset",
+            "description",
+            "severity",
+            "hospitalisation",
+            "life_threatening",
+            "lasting_harm",
+            "other_important",
+            "outcome",
+            "relatedness",
+        ]
+        widgets = {
+            "onset": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "other_important": _(
+                "Any of these four makes the event serious: it must then be reported (the page "
+                "says where)."
+            ),
+        }
+
+
+SATISFACTION = [
+    (5, _("Very satisfied")),
+    (4, _("Satisfied")),
+    (3, _("Neither satisfied nor dissatisfied")),
+    (2, _("Dissatisfied")),
+    (1, _("Very dissatisfied")),
+]
+
+
+class OutcomeForm(forms.Form):
+    impression = forms.TypedChoiceField(
+        label=_("Compared with before the course, how does the treated skin look now?"),
+        choices=Impression.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you with the result?"),
+        choices=SATISFACTION,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    would_again = forms.ChoiceField(
+        label=_("Knowing what you know now, would you have the course again?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything else you want us to know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ClinicianRatingForm(forms.Form):
+    clinician_impression = forms.TypedChoiceField(
+        label=_("Your impression of change (GAIS)"), choices=Impression.choices, coerce=int
     )

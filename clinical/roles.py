@@ -43,6 +43,8 @@ _RECEPTION = {
     "bookings.delete_timeoff",
     "bookings.view_outgoingemail",
     "treatments.view_protocol",
+    # That a follow-up was sent and whether it is answered (never the answers).
+    "clinical.view_followup",
 }
 
 _CLINICIAN = {
@@ -57,6 +59,8 @@ _CLINICIAN = {
     "clinical.change_treatmentrecord",
     "clinical.view_photo",
     "clinical.add_photo",
+    "clinical.view_lot",
+    "treatments.view_product",
 }
 
 # django-axes: the manager sees sign-in attempts and lockouts, and lifts a lockout by deleting
@@ -82,6 +86,12 @@ _MANAGER_ONLY = _SIGN_IN_LOCKOUTS | {
     # The staff accounts page: invite, deactivate, reset a lost authenticator (clinic migration
     # 0003 applies it once the permission exists).
     "clinic.manage_staff",
+    # Stock: the manager enters products and the lots received (a recall is done on the lot's
+    # page, with a reason: clinical.recall).
+    "treatments.add_product",
+    "treatments.change_product",
+    "clinical.add_lot",
+    "clinical.change_lot",
 }
 
 # Apps whose permissions may not exist yet when an earlier migration applies the roles: their own
@@ -132,8 +142,22 @@ def roles_apply(apps: Apps) -> None:
             ).first()
             if permission is None and app_label in _APPLIED_BY_THEIR_OWN_MIGRATION:
                 continue  # that app's later migration calls this again
+            if permission is None and _model_added_later(apps, app_label, codename):
+                continue  # a later migration (after the model's own) applies this again
             if permission is None:
                 raise LookupError(f"The permission {dotted} does not exist.")
             wanted.append(permission)
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.set(wanted)
+
+
+def _model_added_later(apps: Apps, app_label: str, codename: str) -> bool:
+    """A default permission ("view_lot") of a model not yet in this migration state."""
+    action, _sep, model_name = codename.partition("_")
+    if action not in {"view", "add", "change", "delete"}:
+        return False
+    try:
+        apps.get_model(app_label, model_name)
+    except LookupError:
+        return True
+    return False

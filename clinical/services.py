@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import IO
 
@@ -35,7 +35,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from clinical.models import Photo, TreatmentRecord, normalise_lot
+from clinical.models import Lot, LotStatus, Photo, TreatmentRecord
 from clinical.photos import photo_process, photo_storage_save
 
 
@@ -134,10 +134,9 @@ def _refuse_unless_awaiting_review(plan_id: int) -> None:
 
 @dataclass(frozen=True)
 class TreatmentDetails:
-    product_name: str
-    lot_number: str
-    expiry_date: date
+    lot: Lot
     areas: list[str]
+    quantity_used: int = 1
     needle_depth_mm: Decimal | None = None
     energy_mj: Decimal | None = None
     density_percent: int | None = None
@@ -172,6 +171,7 @@ def treatment_record_complete(
         if plan.status != PlanStatus.CONFIRMED or current.status not in (
             AppointmentStatus.BOOKED,
             AppointmentStatus.CHECKED_IN,
+            AppointmentStatus.IN_TREATMENT,
         ):
             raise RecordRefused(
                 _(
@@ -185,7 +185,7 @@ def treatment_record_complete(
         plan_require_consent(plan)  # no treatment without the patient's consent
         current.plan = plan
         record = TreatmentRecord(appointment=current, recorded_by=clinician)
-        _apply(record, details)
+        _apply(record, details, changed_by=clinician)
         try:
             record.save()
         except IntegrityError as error:
@@ -197,29 +197,77 @@ def treatment_record_complete(
 
 
 def treatment_record_update(
-    *, record: TreatmentRecord, details: TreatmentDetails
+    *, record: TreatmentRecord, details: TreatmentDetails, changed_by: Clinician | None = None
 ) -> TreatmentRecord:
-    """Correct a record (the same rules as when it was written)."""
+    """Correct a record (the same rules as when it was written). The version it replaces stays
+    in the record's history, with who changed it."""
     with transaction.atomic():
         locked = (
             TreatmentRecord.objects.select_for_update(of=("self",))
-            .select_related("appointment__plan__protocol")
+            .select_related("appointment__plan__protocol", "appointment__plan__patient")
             .get(pk=record.pk)
         )
-        _apply(locked, details)
+        _apply(locked, details, changed_by=changed_by)
         locked.save()
     return locked
 
 
-def _apply(record: TreatmentRecord, details: TreatmentDetails) -> None:
+def _apply(
+    record: TreatmentRecord, details: TreatmentDetails, *, changed_by: Clinician | None
+) -> None:
+    previous_lot_id = record.lot_id if record.pk else None
     for name, value in details.__dict__.items():
         setattr(record, name, value)
-    record.lot_number = normalise_lot(details.lot_number)
-    record.product_name = details.product_name.strip()
+    if details.lot.pk != previous_lot_id:
+        # A lot is checked when it is chosen; correcting the notes of a session whose lot was
+        # recalled since must stay possible (and must keep that lot).
+        lot = (
+            Lot.objects.select_for_update(of=("self",))
+            .select_related("product")
+            .get(pk=details.lot.pk)
+        )
+        _refuse_unusable_lot(lot, record.appointment)
+        record.lot = lot
+    lot = record.lot
+    # What was on the label, kept with the session whatever happens to the lot row later.
+    record.product_name = lot.product.name
+    record.lot_number = lot.lot_number
+    record.expiry_date = lot.expiry_date
+    if changed_by is not None:
+        record._history_user = changed_by.user
     try:
-        record.full_clean(exclude=["appointment", "recorded_by"])
+        record.full_clean(exclude=["appointment", "recorded_by", "lot"])
     except ValidationError as error:
         raise RecordRefused(" ".join(error.messages)) from error
+
+
+def _refuse_unusable_lot(lot: Lot, appointment: Appointment) -> None:
+    patient_id = appointment.plan.patient_id
+    session_day = appointment.start.astimezone(clinic_zone()).date()
+    if lot.status == LotStatus.RECALLED:
+        raise RecordRefused(_("Lot %(lot)s is recalled. Do not use it.") % {"lot": lot.lot_number})
+    if lot.status == LotStatus.QUARANTINED:
+        raise RecordRefused(
+            _("Lot %(lot)s is quarantined. Do not use it.") % {"lot": lot.lot_number}
+        )
+    if lot.expiry_date < session_day:
+        raise RecordRefused(
+            _("Lot %(lot)s expired on %(date)s, before the session. Do not use it.")
+            % {"lot": lot.lot_number, "date": lot.expiry_date.isoformat()}
+        )
+    if lot.patient_id is not None and lot.patient_id != patient_id:
+        raise RecordRefused(
+            _(
+                "Lot %(lot)s was made from another patient's own blood or fat. It can never be "
+                "used for anyone else."
+            )
+            % {"lot": lot.lot_number}
+        )
+    if lot.product.is_own_source and lot.patient_id is None:
+        raise RecordRefused(
+            _("Lot %(lot)s has no patient; an own-source lot must name its patient.")
+            % {"lot": lot.lot_number}
+        )
 
 
 # --- Photos ----------------------------------------------------------------------------------

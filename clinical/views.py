@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings.engine.errors import BookingError
@@ -34,7 +35,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from clinical import services
+from clinical import aftercare, charts, recall, services
 from clinical.access import (
     appointments_visible_to,
     can_see_medical_data,
@@ -44,17 +45,35 @@ from clinical.access import (
     sees_every_patient,
 )
 from clinical.audit import audit_record
-from clinical.forms import APPROVE, LotSearchForm, PhotoForm, ReviewForm, TreatmentRecordForm
+from clinical.forms import (
+    APPROVE,
+    AdverseEventForm,
+    ClinicianRatingForm,
+    LotSearchForm,
+    PhotoForm,
+    RecallForm,
+    RecallNoticeForm,
+    ReviewForm,
+    TreatmentRecordForm,
+)
 from clinical.models import (
+    SYMPTOMS,
+    AdverseEvent,
     AuditAction,
     AuditObject,
+    CourseOutcome,
+    FollowUp,
+    Lot,
     Photo,
     PhotoKind,
+    Severity,
+    SymptomLevel,
     TreatmentArea,
     TreatmentRecord,
     normalise_lot,
     photo_storage,
 )
+from clinical.outcomes import MIN_GROUP_PATIENTS, outcomes_by
 from clinical.photos import PhotoRejected
 
 
@@ -91,13 +110,14 @@ def _appointment_for(request: HttpRequest, appointment_id: int) -> Appointment:
 
 
 def _today_and_week(now: datetime) -> tuple[datetime, datetime, datetime]:
-    """Start of today, start of tomorrow and end of this week (Monday–Sunday), in the clinic's
-    zone."""
+    """Start of today, start of tomorrow and the end of the seven days after today, in the
+    clinic's zone. Seven days, not "until Sunday": on a Sunday the calendar week has no day left,
+    and Monday morning's sessions are exactly what a clinician wants to see."""
     zone = clinic_zone()
     today = now.astimezone(zone).date()
     start = datetime.combine(today, time.min, tzinfo=zone)
     tomorrow = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
-    week_end = datetime.combine(today + timedelta(days=7 - today.weekday()), time.min, tzinfo=zone)
+    week_end = datetime.combine(today + timedelta(days=8), time.min, tzinfo=zone)
     return start, tomorrow, week_end
 
 
@@ -135,10 +155,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("plan__patient", "plan__protocol", "clinician", "treatment_record")
         .order_by("start")
     )
+    # Follow-up answers with infection signs or anything severe, oldest first, until a clinician
+    # marks them handled (or confirms them as an adverse event). Only who and when is listed here.
+    urgent_follow_ups = list(
+        FollowUp.objects.urgent_open()
+        .for_listing()
+        .filter(appointment__in=appointments_visible_to(request.user))
+        .order_by("answered_at", "pk")
+    )
     return render(
         request,
         "clinical/dashboard.html",
         {
+            "urgent_follow_ups": urgent_follow_ups,
             "awaiting": awaiting,
             "today": [s for s in sessions if s.start < tomorrow],
             "later_this_week": [s for s in sessions if s.start >= tomorrow],
@@ -181,6 +210,9 @@ def _render_plan(
         .filter(appointment__plan__patient=plan.patient)
         .order_by("-appointment__start")
     )
+    outcome = CourseOutcome.objects.filter(plan=plan).select_related("rated_by").first()
+    if outcome is not None and (outcome.answered_at or outcome.clinician_impression):
+        audit_record(request=request, object_type=AuditObject.OUTCOME, object_ids=[outcome.pk])
     if answers:
         audit_record(request=request, object_type=AuditObject.SCREENING, object_ids=[plan.pk])
     audit_record(
@@ -203,9 +235,38 @@ def _render_plan(
             "can_review": plan.status == PlanStatus.AWAITING_REVIEW
             and clinician_of(request.user) is not None,
             "today": timezone.now().astimezone(clinic_zone()).date(),
+            "outcome": outcome,
+            "outcome_weeks": settings.OUTCOME_WEEKS_AFTER_COURSE,
+            "rating_form": ClinicianRatingForm(
+                initial={"clinician_impression": outcome.clinician_impression if outcome else None}
+            )
+            if plan.status == PlanStatus.COMPLETED and clinician_of(request.user) is not None
+            else None,
         },
         status=status,
     )
+
+
+@require_POST
+@medical_staff_required
+def plan_rating(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan_for(request, plan_id)
+    clinician = clinician_of(request.user)
+    if clinician is None or plan.status != PlanStatus.COMPLETED:
+        raise PermissionDenied
+    form = ClinicianRatingForm(request.POST)
+    if form.is_valid():
+        outcome = aftercare.outcome_rate(
+            plan=plan, clinician=clinician, impression=form.cleaned_data["clinician_impression"]
+        )
+        audit_record(
+            request=request,
+            object_type=AuditObject.OUTCOME,
+            object_ids=[outcome.pk],
+            action=AuditAction.UPDATE,
+        )
+        messages.success(request, _("Your rating is saved."))
+    return redirect("clinical:plan-detail", plan_id=plan.pk)
 
 
 @require_POST
@@ -283,15 +344,27 @@ def _render_session(
     *,
     record_form: TreatmentRecordForm | None,
     photo_form: PhotoForm | None,
+    event_form: AdverseEventForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     record = _record_of(appointment)
     # Per area, "before" ahead of "after".
     photos = list(Photo.objects.filter(appointment=appointment).order_by("area", "-kind", "pk"))
+    follow_up = FollowUp.objects.filter(appointment=appointment).first()
+    if follow_up is not None and follow_up.answered_at is not None:
+        audit_record(request=request, object_type=AuditObject.FOLLOW_UP, object_ids=[follow_up.pk])
+    events = list(AdverseEvent.objects.filter(appointment=appointment).select_related("lot"))
+    audit_record(
+        request=request,
+        object_type=AuditObject.ADVERSE_EVENT,
+        object_ids=[event.pk for event in events],
+    )
+    versions = []
     if record is not None:
         audit_record(
             request=request, object_type=AuditObject.TREATMENT_RECORD, object_ids=[record.pk]
         )
+        versions = _record_versions(record)
     not_started = appointment.start > timezone.now()
     may_add_photo = (
         request.user.has_perm("clinical.add_photo")
@@ -315,9 +388,99 @@ def _render_session(
             "photos_later": may_add_photo and not_started,
             "may_view_photos": request.user.has_perm("clinical.view_photo"),
             "not_started": not_started,
+            "versions": versions,
+            "follow_up": follow_up,
+            "adverse_events": events,
+            "event_form": event_form
+            if event_form is not None
+            else _event_form(appointment, follow_up, request),
+            "may_record_event": clinician_of(request.user) is not None
+            and appointment.kind == AppointmentKind.SESSION
+            and appointment.status == AppointmentStatus.COMPLETED,
         },
         status=status,
     )
+
+
+def _event_form(
+    appointment: Appointment, follow_up: FollowUp | None, request: HttpRequest
+) -> AdverseEventForm:
+    """An empty form, or one prefilled from the follow-up the clinician is confirming."""
+    initial: dict[str, object] = {"onset": timezone.localdate()}
+    if request.GET.get("from_follow_up") == "1" and follow_up and follow_up.answered_at:
+        reported = [
+            f"{question}: {answer}"
+            for name, question, answer in follow_up.symptom_answers()
+            if getattr(follow_up, name) not in ("", SymptomLevel.NONE)
+        ]
+        levels = {getattr(follow_up, name) for name in SYMPTOMS}
+        initial.update(
+            {
+                "onset": follow_up.answered_at.astimezone(clinic_zone()).date(),
+                "description": "; ".join(reported)
+                + (f". {follow_up.comment}" if follow_up.comment else ""),
+                "severity": Severity.SEVERE
+                if SymptomLevel.SEVERE in levels
+                else Severity.MODERATE
+                if SymptomLevel.MODERATE in levels
+                else Severity.MILD,
+            }
+        )
+    return AdverseEventForm(initial=initial, prefix="event")
+
+
+# What a version of a record shows of what changed (free text included: the clinician reads it).
+_VERSIONED_FIELDS = (
+    "lot_number",
+    "product_name",
+    "expiry_date",
+    "quantity_used",
+    "needle_depth_mm",
+    "energy_mj",
+    "density_percent",
+    "passes",
+    "areas",
+    "reactions",
+    "notes",
+)
+
+
+def _record_versions(record: TreatmentRecord) -> list[dict[str, object]]:
+    """Each saved version, newest first, with the fields that differ from the one before it.
+
+    Shown on the session page (already audited as a read of the record), in one query.
+    """
+    versions = list(
+        record.history.select_related("history_user__clinician").order_by(
+            "history_date", "history_id"
+        )
+    )
+    rows = []
+    previous = None
+    for version in versions:
+        changes = []
+        for name in _VERSIONED_FIELDS:
+            new = getattr(version, name)
+            old = getattr(previous, name) if previous is not None else None
+            if previous is None or old != new:
+                label = TreatmentRecord._meta.get_field(name).verbose_name
+                changes.append({"field": label, "old": old, "new": new})
+        user = version.history_user
+        who = ""
+        if user is not None:
+            who = (
+                getattr(getattr(user, "clinician", None), "display_name", "") or user.get_username()
+            )
+        rows.append(
+            {
+                "at": version.history_date,
+                "who": who,
+                "created": previous is None,
+                "changes": changes if previous is not None else [],
+            }
+        )
+        previous = version
+    return list(reversed(rows))
 
 
 @require_POST
@@ -340,7 +503,9 @@ def session_record(request: HttpRequest, appointment_id: int) -> HttpResponse:
             )
             action, text = AuditAction.CREATE, _("Treatment recorded; the session is completed.")
         else:
-            record = services.treatment_record_update(record=record, details=details)
+            record = services.treatment_record_update(
+                record=record, details=details, changed_by=clinician_of(request.user)
+            )
             action, text = AuditAction.UPDATE, _("The treatment record is updated.")
     except BookingError as error:
         form.add_error(None, error.message)
@@ -355,6 +520,84 @@ def session_record(request: HttpRequest, appointment_id: int) -> HttpResponse:
     )
     messages.success(request, text)
     return redirect("clinical:session-detail", appointment_id=appointment.pk)
+
+
+@require_POST
+@medical_staff_required
+def follow_up_handled(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_id)
+    clinician = clinician_of(request.user)
+    if clinician is None:
+        raise PermissionDenied
+    follow_up = get_object_or_404(FollowUp, appointment=appointment)
+    aftercare.urgent_seen(follow_up=follow_up, clinician=clinician)
+    audit_record(
+        request=request,
+        object_type=AuditObject.FOLLOW_UP,
+        object_ids=[follow_up.pk],
+        action=AuditAction.UPDATE,
+    )
+    messages.success(request, _("The urgent item is marked as handled."))
+    return redirect("clinical:session-detail", appointment_id=appointment.pk)
+
+
+@require_POST
+@medical_staff_required
+def adverse_event_add(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_id)
+    clinician = clinician_of(request.user)
+    if clinician is None or appointment.status != AppointmentStatus.COMPLETED:
+        raise PermissionDenied
+    form = AdverseEventForm(request.POST, prefix="event")
+    follow_up = None
+    if request.POST.get("follow_up") == "1":
+        follow_up = FollowUp.objects.filter(
+            appointment=appointment, answered_at__isnull=False, adverse_event__isnull=True
+        ).first()
+    if not form.is_valid():
+        return _render_session(
+            request,
+            appointment,
+            record_form=None,
+            photo_form=PhotoForm(),
+            event_form=form,
+            status=400,
+        )
+    event = aftercare.adverse_event_record(
+        appointment=appointment,
+        clinician=clinician,
+        details=form.cleaned_data,
+        follow_up=follow_up,
+    )
+    audit_record(
+        request=request,
+        object_type=AuditObject.ADVERSE_EVENT,
+        object_ids=[event.pk],
+        action=AuditAction.CREATE,
+    )
+    messages.success(request, _("The adverse event is recorded."))
+    return redirect("clinical:adverse-event", event_id=event.pk)
+
+
+@require_safe
+@medical_staff_required
+def adverse_event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The event as a printable summary; a serious one says where it must be reported."""
+    event = get_object_or_404(
+        AdverseEvent.objects.filter(
+            appointment__in=appointments_visible_to(request.user)
+        ).select_related(
+            "appointment__plan__patient",
+            "appointment__plan__protocol",
+            "appointment__clinician",
+            "appointment__treatment_record",
+            "lot__product",
+            "reported_by",
+        ),
+        pk=event_id,
+    )
+    audit_record(request=request, object_type=AuditObject.ADVERSE_EVENT, object_ids=[event.pk])
+    return render(request, "clinical/adverse_event.html", {"event": event})
 
 
 @require_POST
@@ -476,20 +719,31 @@ CSV_COLUMNS = (
 @require_safe
 @medical_staff_required
 def lot_recall(request: HttpRequest) -> HttpResponse:
-    """Which patients and sessions received lot X: one page, or CSV for the supplier's recall."""
+    """Which patients and sessions received lot X: one page, or CSV for the supplier's recall.
+
+    Numbers match however they are typed (no case, spaces or dashes). A clinician sees the
+    sessions of their own patients and is told how many more exist outside their scope, never
+    which; a clinic manager sees them all.
+    """
     if not request.user.has_perm("clinical.view_treatmentrecord"):
         raise PermissionDenied
     form = LotSearchForm(request.GET or None)
     records: list[TreatmentRecord] = []
+    lots: list[Lot] = []
     lot = ""
+    hidden = 0
     if form.is_valid():
         lot = normalise_lot(form.cleaned_data["lot"])
+        matching = TreatmentRecord.objects.with_lot(lot)
         records = list(
-            TreatmentRecord.objects.for_listing()
-            .with_lot(lot)
+            matching.for_listing()
             .filter(appointment__in=appointments_visible_to(request.user))
             .order_by("appointment__start", "pk")
         )
+        hidden = matching.count() - len(records)
+        lots = list(Lot.objects.matching(lot).select_related("product").order_by("pk"))
+        if lots:
+            lot = lots[0].lot_number  # as printed on the label, not as typed in the search
         exporting = request.GET.get("format") == "csv"
         audit_record(
             request=request,
@@ -505,10 +759,124 @@ def lot_recall(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "lot": lot,
+            "lots": lots,
             "records": records,
+            "hidden": hidden,
+            "sees_everyone": sees_every_patient(request.user),
             "csv_url": _lot_csv_url(lot) if lot else "",
         },
     )
+
+
+def _manager_only(request: HttpRequest) -> None:
+    if not sees_every_patient(request.user):
+        raise PermissionDenied
+
+
+@require_safe
+@medical_staff_required
+def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
+    """One lot for a clinic manager: its sessions, the recall and the notice to its patients."""
+    _manager_only(request)
+    lot = get_object_or_404(Lot.objects.select_related("product", "recalled_by"), pk=lot_id)
+    return _render_lot(
+        request, lot, RecallForm(), RecallNoticeForm(texts=recall.recall_texts(lot=lot))
+    )
+
+
+def _render_lot(
+    request: HttpRequest,
+    lot: Lot,
+    recall_form: RecallForm,
+    notice_form: RecallNoticeForm,
+    status: int = 200,
+) -> HttpResponse:
+    records = list(recall.lot_exposure(lot=lot))
+    audit_record(request=request, object_type=AuditObject.LOT, object_ids=[lot.pk])
+    audit_record(
+        request=request,
+        object_type=AuditObject.TREATMENT_RECORD,
+        object_ids=[record.pk for record in records],
+    )
+    notified = set(lot.recall_notices.values_list("patient_id", flat=True))
+    patients = {record.appointment.plan.patient_id for record in records}
+    return render(
+        request,
+        "clinical/lot_detail.html",
+        {
+            "lot": lot,
+            "records": records,
+            "patient_count": len(patients),
+            "notified": notified,
+            "to_notify": len(
+                [
+                    p
+                    for p in {r.appointment.plan.patient for r in records}
+                    if p.pk not in notified and p.email
+                ]
+            ),
+            "recall_form": recall_form,
+            "notice_form": notice_form,
+            "csv_url": _lot_csv_url(lot.lot_number),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@medical_staff_required
+def lot_recall_mark(request: HttpRequest, lot_id: int) -> HttpResponse:
+    _manager_only(request)
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=lot_id)
+    form = RecallForm(request.POST)
+    if form.is_valid():
+        try:
+            recall.lot_recall(lot=lot, recalled_by=request.user, reason=form.cleaned_data["reason"])
+        except BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            audit_record(
+                request=request,
+                object_type=AuditObject.LOT,
+                object_ids=[lot.pk],
+                action=AuditAction.UPDATE,
+            )
+            messages.success(request, _("The lot is recalled; it can no longer be recorded."))
+            return redirect("clinical:lot-detail", lot_id=lot.pk)
+    return _render_lot(
+        request, lot, form, RecallNoticeForm(texts=recall.recall_texts(lot=lot)), status=400
+    )
+
+
+@require_POST
+@medical_staff_required
+def lot_notices_send(request: HttpRequest, lot_id: int) -> HttpResponse:
+    _manager_only(request)
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=lot_id)
+    form = RecallNoticeForm(request.POST, texts=recall.recall_texts(lot=lot))
+    if form.is_valid():
+        try:
+            queued = recall.recall_notices_send(lot=lot, sent_by=request.user, texts=form.texts())
+        except BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            audit_record(
+                request=request,
+                object_type=AuditObject.LOT,
+                object_ids=[lot.pk],
+                action=AuditAction.EXPORT,
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s recall notice is queued; nobody is emailed twice.",
+                    "%(count)s recall notices are queued; nobody is emailed twice.",
+                    queued,
+                )
+                % {"count": queued},
+            )
+            return redirect("clinical:lot-detail", lot_id=lot.pk)
+    return _render_lot(request, lot, RecallForm(), form, status=400)
 
 
 def _lot_csv_url(lot: str) -> str:
@@ -553,3 +921,85 @@ def _csv_safe(value: object) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
+
+
+OUTCOME_CSV_COLUMNS = (
+    "group",
+    "name",
+    "patients",
+    "sessions",
+    "follow_ups_sent",
+    "follow_ups_answered",
+    "sessions_with_adverse_event",
+    "adverse_events",
+    "serious_adverse_events",
+    "adverse_event_sessions_per_100",
+    "ci95_low",
+    "ci95_high",
+    "outcome_answers",
+    "would_have_it_again",
+)
+
+
+@require_safe
+@medical_staff_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """Outcomes per protocol and per lot, for clinicians and managers: aggregates only."""
+    by_protocol = outcomes_by("protocol")
+    by_lot = outcomes_by("lot")
+    if request.GET.get("format") == "csv":
+        return _outcomes_csv(by_protocol, by_lot)
+    return render(
+        request,
+        "clinical/outcomes.html",
+        {
+            "by_protocol": by_protocol,
+            "by_lot": by_lot,
+            "min_patients": MIN_GROUP_PATIENTS,
+            "protocol_event_chart": charts.event_rate_chart(
+                "events-protocol",
+                _("Sessions with an adverse event per 100, by protocol"),
+                by_protocol,
+            ),
+            "lot_event_chart": charts.event_rate_chart(
+                "events-lot", _("Sessions with an adverse event per 100, by lot"), by_lot
+            ),
+            "protocol_impression_chart": charts.impression_chart(
+                "impression-protocol", _("Patients' impression of change, by protocol"), by_protocol
+            ),
+        },
+    )
+
+
+def _outcomes_csv(*dimensions: list) -> HttpResponse:
+    """Suppressed groups carry their name and "<5" only, as on the page."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="outcomes.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(OUTCOME_CSV_COLUMNS)
+    for name, groups in zip(("protocol", "lot"), dimensions, strict=True):
+        for group in groups:
+            if group.suppressed:
+                writer.writerow([name, _csv_safe(group.label), "<5", *[""] * 11])
+                continue
+            low, high = group.event_interval
+            writer.writerow(
+                [
+                    name,
+                    _csv_safe(group.label),
+                    group.patients,
+                    group.sessions,
+                    group.follow_ups_sent,
+                    group.follow_ups_answered,
+                    group.sessions_with_event,
+                    group.events,
+                    group.serious_events,
+                    f"{group.event_rate:.1f}",
+                    f"{low:.1f}",
+                    f"{high:.1f}",
+                    group.answers,
+                    group.would_again,
+                ]
+            )
+    return response

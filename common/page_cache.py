@@ -23,6 +23,14 @@ What makes a cached page safe to give to the next visitor:
   whose pages never reflect the query string (education) declare `query="ignore"`, so a shared
   link with `?utm_source=…` is served from the cache.
 - **Language and host are in the key**; only 200 responses to GET and HEAD are stored.
+
+**The fast path** (`PublicPageCacheMiddleware`, issue 22): a page stored for a GET without a query
+string is also stored under its path, and the middleware serves it from there before the
+session, locale, CSRF, authentication, messages, second-factor and lockout middleware and the
+URL resolver run: an anonymous visitor's cached page needs none of them. It sits inside the
+middleware that make every response safe (request id and log line, security headers, CSP with
+this response's nonce, Permissions-Policy, X-Frame-Options, gzip), so a page served on the fast
+path carries the same headers as one served by the view (tests/clinic/test_page_fast_path.py).
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
-from common.content_cache import GENERATION_SECONDS, content_generation
+from common.content_cache import GENERATION_KEY, GENERATION_SECONDS, content_generation
 from common.csp import nonce_placeholder
 
 # A page is reachable only while its generation is current, so it need not outlive it.
@@ -85,6 +93,44 @@ def _without_nonce(request: HttpRequest, content: bytes) -> bytes:
     return content
 
 
+def _language_of(path_info: str) -> str | None:
+    """The language code a path starts with (/de/…), as i18n_patterns put it there."""
+    code = path_info[1:].partition("/")[0]
+    return code if code in _language_codes() else None
+
+
+@functools.cache
+def _language_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def _fast_path_key(request: HttpRequest, language: str) -> str:
+    """Without the generation: the entry holds it, so one round trip reads both (see below)."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    digest = hashlib.sha256(f"{origin}|{language}|{request.path}".encode()).hexdigest()[:32]
+    return f"fastpage:{digest}"
+
+
+def _fast_path_eligible(request: HttpRequest) -> bool:
+    """A GET without a query string, of a page whose language is its path's prefix."""
+    return (
+        request.method == "GET"
+        and not request.META.get("QUERY_STRING")
+        and _language_of(request.path_info) == get_language()
+    )
+
+
+def _cached_page_response(content: bytes, content_type: str, language: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    # What the full stack adds to a cached page: its language (LocaleMiddleware) and, because
+    # the staff checks read the session, Vary: Cookie (SessionMiddleware), so a shared cache
+    # never hands a signed-in member of staff the anonymous copy or the other way round.
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Cookie"
+    response.headers["Content-Length"] = str(len(content))  # as CommonMiddleware sets it
+    return response
+
+
 def cached_response(
     request: HttpRequest, *, page: str, render_page: Callable[[], HttpResponse]
 ) -> HttpResponse:
@@ -95,14 +141,48 @@ def cached_response(
         page=page, language=get_language(), origin=f"{request.scheme}://{request.get_host()}"
     )
     stored = cache.get(key)
-    if stored is not None:
-        content, content_type = stored
-        return HttpResponse(content, content_type=content_type)
-    response = render_page()
-    if _storable(request, response):
+    if stored is None:
+        response = render_page()
+        if not _storable(request, response):
+            return response
         stored = (_without_nonce(request, response.content), response["Content-Type"])
         cache.set(key, stored, PAGE_CACHE_SECONDS)
+    else:
+        response = HttpResponse(stored[0], content_type=stored[1])
+    if _fast_path_eligible(request):
+        # The next visit of this URL is answered by PublicPageCacheMiddleware.
+        entry = (content_generation(), *stored)
+        cache.set(_fast_path_key(request, get_language()), entry, PAGE_CACHE_SECONDS)
     return response
+
+
+class PublicPageCacheMiddleware:
+    """Serve an anonymous visitor's cached public page before the heavy middleware runs.
+
+    See "The fast path" in the module docstring. The entry carries the content generation it
+    was stored under, and one round trip to the cache reads it with the current generation: an
+    entry of an older generation (an edit since) is not served. Anything but a plain anonymous
+    GET of a language-prefixed path is passed on untouched.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and not request.META.get("QUERY_STRING")
+            and _is_anonymous_visit(request)
+        ):
+            language = _language_of(request.path_info)
+            if language is not None:
+                key = _fast_path_key(request, language)
+                found = cache.get_many([GENERATION_KEY, key])
+                entry = found.get(key)
+                if entry is not None and entry[0] == found.get(GENERATION_KEY):
+                    _generation, content, content_type = entry
+                    return _cached_page_response(content, content_type, language)
+        return self.get_response(request)
 
 
 def cached_public_page(*, query: QueryRule = ()) -> Callable[[View], View]:

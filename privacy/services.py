@@ -47,7 +47,7 @@ from bookings.models import (
     Plan,
     PlanStatus,
 )
-from clinical.models import TreatmentRecord
+from clinical.models import AdverseEvent, Lot, RecallText, TreatmentRecord
 from privacy.models import ErasureReason, ErasureRecord
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,29 @@ ERASURE: dict[str, Erasure] = {
     "bookings.outgoingemail": Erasure("delete", "Sent and queued emails (address, text)."),
     "bookings.managelink": Erasure("delete", "Links to the patient's plans."),
     "bookings.sentreminder": Erasure("delete", "Which reminders were sent to the patient."),
+    "bookings.waitlistentry": Erasure("delete", "Waitlist requests (window, preferences)."),
+    "bookings.waitlistoffer": Erasure("delete", "Freed times offered from the waitlist."),
+    "clinical.lot": Erasure(
+        "anonymise",
+        "A lot made from the patient's own blood or fat stays (product, lot number, expiry, "
+        "status) as the anonymous patient's lot, for the lot's safety counts.",
+        blank=("recall_reason",),
+    ),
+    "clinical.followup": Erasure(
+        "delete", "Follow-up answers after a session (symptoms and the patient's words)."
+    ),
+    "clinical.followupstop": Erasure("delete", "The patient's wish for no more follow-ups."),
+    "clinical.courseoutcome": Erasure("delete", "The patient's and clinician's outcome ratings."),
+    "clinical.adverseevent": Erasure(
+        "anonymise",
+        "Onset date, severity, seriousness, outcome, relatedness, session and lot stay as the "
+        "anonymous lot-level safety count; what happened is free text and emptied.",
+        blank=("description",),
+    ),
+    "clinical.recallnotice": Erasure("delete", "Which recall notices were emailed to the patient."),
+    "clinical.recalltext": Erasure(
+        "anonymise", "The clinic's recall text for a lot (says nothing about the patient)."
+    ),
 }
 
 
@@ -290,10 +313,32 @@ def patient_erase(
             if rule.files:
                 count(removed, f"{label} files", len(_files_of(objects, rule.files)))
 
-        # Courses never treated go whole (their appointments cascade).
+        # Courses never treated go whole (their appointments cascade), with any adverse event
+        # noted on them (without a treatment record there is no lot to count it against).
         untreated = [
             plan.pk for plan in rows.get("bookings.plan", []) if plan.pk not in treated_plans
         ]
+        untreated_events = [
+            event.pk
+            for event in rows.get("clinical.adverseevent", [])
+            if event.appointment.plan_id in untreated
+        ]
+        if untreated_events:
+            AdverseEvent.objects.filter(pk__in=untreated_events).delete()
+            count(removed, "clinical.adverseevent", len(untreated_events))
+            rows["clinical.adverseevent"] = [
+                e for e in rows["clinical.adverseevent"] if e.pk not in untreated_events
+            ]
+        if not treated_plans:
+            # Never treated: the patient row goes, and with it the lots made from their tissue.
+            own_lots = [lot.pk for lot in rows.pop("clinical.lot", [])]
+            rows.pop("clinical.recalltext", None)
+            RecallText.objects.filter(lot__in=own_lots).delete()
+            count(
+                removed,
+                "clinical.lot",
+                Lot.objects.filter(pk__in=own_lots).delete()[1].get(Lot._meta.label, 0),
+            )
         count(
             removed,
             "bookings.appointment",
@@ -319,6 +364,17 @@ def patient_erase(
                     **dict.fromkeys(rule.blank, "")
                 )
             count(kept, label, len(objects))
+
+        # Earlier versions of the kept treatment records hold the same free text: empty it there.
+        count(
+            removed,
+            "clinical.treatmentrecord versions' free text",
+            TreatmentRecord.history.filter(
+                id__in=[record.pk for record in rows.get("clinical.treatmentrecord", [])]
+            )
+            .exclude(reactions="", notes="")
+            .update(reactions="", notes=""),
+        )
 
         # The admin's history names the rows it logged ("Skin renewal – Maria Schneider"): keep
         # who did what and when, but not whom it was about.

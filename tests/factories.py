@@ -6,7 +6,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from treatments.models import Indication, Procedure, Protocol, Source
+from clinical.models import lot_key
+from treatments.models import Indication, Procedure, Product, ProductSource, Protocol, Source
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -26,6 +27,20 @@ class IndicationFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"indication-{n}")
     name = factory.LazyAttribute(lambda indication: indication.slug.replace("-", " ").title())
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A ready-made product from donor cells (one row per name)."""
+
+    class Meta:
+        model = Product
+        django_get_or_create = ("name",)
+
+    name = "ExoSkin 10B"
+    maker = "Exo Labs"
+    source = ProductSource.DONOR
+    donor_tissue = "umbilical cord"
+    regulatory_status = "Sold as a cosmetic; not approved as a medicine."
 
 
 class ProtocolFactory(factory.django.DjangoModelFactory):
@@ -51,10 +66,11 @@ class ProtocolFactory(factory.django.DjangoModelFactory):
     what_to_expect = "Redness for a day or two."
     aftercare = "Sun protection."
     published = True
+    product = factory.SubFactory(ProductFactory)
 
     class Params:
         autologous_prp = factory.Trait(
-            source=Source.PRP_OWN, preparation_minutes=30, lab_lead_days=14
+            source=Source.PRP_OWN, preparation_minutes=30, lab_lead_days=14, product=None
         )
         laser = factory.Trait(procedure=Procedure.FRACTIONAL_LASER)
 
@@ -177,8 +193,24 @@ class ConsentTextFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
 
 
+class LotFactory(factory.django.DjangoModelFactory):
+    """A lot of stock in use (one row per product and lot number however typed)."""
+
+    class Meta:
+        model = "clinical.Lot"
+        django_get_or_create = ("product", "lot_key")
+
+    product = factory.SubFactory(ProductFactory)
+    lot_number = factory.Sequence(lambda n: f"LOT{n:05d}")
+    lot_key = factory.LazyAttribute(lambda lot: lot_key(lot.lot_number))
+    expiry_date = date(2030, 12, 31)
+    received_on = date(2025, 1, 1)
+    quantity_received = 20
+
+
 class TreatmentRecordFactory(factory.django.DjangoModelFactory):
-    """A microneedling session record; pass `appointment=` and `recorded_by=`."""
+    """A microneedling session record; pass `appointment=` and `recorded_by=` (and `lot_number=`
+    for a lot of that number, created once)."""
 
     class Meta:
         model = "clinical.TreatmentRecord"
@@ -186,6 +218,11 @@ class TreatmentRecordFactory(factory.django.DjangoModelFactory):
     product_name = "ExoSkin 10B"
     lot_number = factory.Sequence(lambda n: f"LOT{n:05d}")
     expiry_date = date(2030, 12, 31)
+    lot = factory.SubFactory(
+        LotFactory,
+        lot_number=factory.SelfAttribute("..lot_number"),
+        expiry_date=factory.SelfAttribute("..expiry_date"),
+    )
     needle_depth_mm = Decimal("0.50")
     passes = 2
     areas = factory.LazyFunction(lambda: ["full_face"])

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from common.content_cache import ClearsEducationCacheAdmin
-from treatments.models import Indication, Protocol
+from treatments.models import Indication, Product, Protocol
 
 
 @admin.register(Indication)
@@ -29,6 +29,8 @@ class ProtocolAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
         "display_order",
     ]
     list_filter = ["published", "source", "procedure", "indications"]
+    list_select_related = ["product"]
+    autocomplete_fields = ["product"]
     list_editable = ["published", "display_order"]
     search_fields = ["name", "slug", "summary"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -69,10 +71,10 @@ class ProtocolAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
         (
             _("Product"),
             {
-                "fields": ["product_name", "product_maker", "product_legal_status"],
+                "fields": ["product"],
                 "description": _(
-                    "Shown on the protocol page as you enter it: the exosome product applied, "
-                    "who makes it, and its legal status."
+                    "Shown on the protocol page: the exosome product applied, who makes it, its "
+                    "source and regulatory status. A ready-made course needs one to be published."
                 ),
             },
         ),
@@ -81,3 +83,11 @@ class ProtocolAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
     @admin.display(description=_("days between sessions"))
     def interval(self, protocol: Protocol) -> str:
         return f"{protocol.min_interval_days}–{protocol.max_interval_days}"
+
+
+@admin.register(Product)
+class ProductAdmin(ClearsEducationCacheAdmin, TranslationAdmin):
+    # Product facts appear on cached protocol pages.
+    list_display = ["name", "maker", "source", "supplier", "is_demo"]
+    list_filter = ["source", "is_demo"]
+    search_fields = ["name", "maker", "supplier"]

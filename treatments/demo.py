@@ -9,7 +9,7 @@ from django.db import transaction
 
 from common.seeding import demo_row
 from treatments.demo_guidance import GUIDANCE
-from treatments.models import Indication, Procedure, Protocol, Source
+from treatments.models import Indication, Procedure, Product, ProductSource, Protocol, Source
 
 INDICATIONS = [
     {
@@ -574,6 +574,7 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
         )
         indications[indication.slug] = indication
 
+    products = demo_products(refresh=refresh)
     for data in PROTOCOLS:
         data = {**data, **GUIDANCE[data["slug"]]}
         fields = {
@@ -587,11 +588,15 @@ def seed(*, refresh: bool = False) -> tuple[int, int]:
             slug=data["slug"],
             defaults={
                 "published": True,
-                **PRODUCT_NOT_ENTERED,
+                "product": products[PRODUCT_FOR_SOURCE[data["source"]]],
                 **fields,
                 **_translated(data, *TRANSLATED_PROTOCOL_FIELDS),
             },
         )
+        if protocol.product_id is None:
+            # A demo row created before products existed: give it its demo product.
+            protocol.product = products[PRODUCT_FOR_SOURCE[data["source"]]]
+            protocol.save(update_fields=["product"])
         if created or refresh:
             protocol.indications.set([indications[slug] for slug in data["indications"]])
     return len(indications), len(PROTOCOLS)
@@ -607,13 +612,90 @@ TRANSLATED_PROTOCOL_FIELDS = (
     "results_timing",
 )
 
-# The demo cannot know the clinic's product: name, maker and legal status stay empty, and the
-# page says "not entered by the clinic yet" rather than showing a placeholder to patients.
-PRODUCT_NOT_ENTERED = {
-    "product_legal_status_en": "",
-    "product_legal_status_de": "",
-    "product_legal_status_tr": "",
+# The demo cannot know the clinic's products: these are fictional, and every text says "demo" so
+# that nobody takes them for a real product. The regulatory sentence after it is true of every
+# exosome product.
+DEMO_PRODUCTS = {
+    "donor": {
+        "name": "DemoExo UC (demo product)",
+        "maker": "Demo Biolab (fictional)",
+        "source": ProductSource.DONOR,
+        "supplier": "Demo Supply (fictional)",
+        "donor_tissue": {
+            "en": "umbilical cord tissue (demo)",
+            "de": "Nabelschnurgewebe (Demo)",
+            "tr": "göbek kordonu dokusu (demo)",
+        },
+        "regulatory_status": {
+            "en": "Demo product: fictional, for trying out this website; a real clinic names "
+            "its actual product here. No exosome product is approved as a medicine in the EU.",
+            "de": "Demo-Produkt: erfunden, zum Ausprobieren dieser Website; eine echte Praxis "
+            "nennt hier ihr tatsächliches Produkt. Kein Exosomen-Produkt ist in der EU als "
+            "Arzneimittel zugelassen.",
+            "tr": "Demo ürün: bu web sitesini denemek için uydurulmuştur; gerçek bir klinik "
+            "burada gerçek ürününü belirtir. AB'de hiçbir eksozom ürünü ilaç olarak onaylı "
+            "değildir.",
+        },
+    },
+    "own_blood": {
+        "name": "Own-blood exosome preparation (demo)",
+        "maker": "Demo Laboratory (fictional)",
+        "source": ProductSource.OWN_BLOOD,
+        "supplier": "",
+        "donor_tissue": {"en": "", "de": "", "tr": ""},
+        "regulatory_status": {
+            "en": "Demo: a fictional laboratory. It is made for you from your own blood and used "
+            "only for you. Exosome preparations are not approved as medicines in the EU.",
+            "de": "Demo: ein erfundenes Labor. Es wird für Sie aus Ihrem eigenen Blut hergestellt "
+            "und nur bei Ihnen angewendet. Exosomen-Präparate sind in der EU nicht als "
+            "Arzneimittel zugelassen.",
+            "tr": "Demo: uydurma bir laboratuvar. Sizin için kendi kanınızdan üretilir ve yalnızca "
+            "sizde kullanılır. Eksozom preparatları AB'de ilaç olarak onaylı değildir.",
+        },
+    },
+    "own_fat": {
+        "name": "Own-fat MSC exosome preparation (demo)",
+        "maker": "Demo Laboratory (fictional)",
+        "source": ProductSource.OWN_FAT,
+        "supplier": "",
+        "donor_tissue": {"en": "", "de": "", "tr": ""},
+        "regulatory_status": {
+            "en": "Demo: a fictional laboratory. It is made for you from your own fat tissue and "
+            "used only for you. Exosome preparations are not approved as medicines in the EU.",
+            "de": "Demo: ein erfundenes Labor. Es wird für Sie aus Ihrem eigenen Fettgewebe "
+            "hergestellt und nur bei Ihnen angewendet. Exosomen-Präparate sind in der EU nicht "
+            "als Arzneimittel zugelassen.",
+            "tr": "Demo: uydurma bir laboratuvar. Sizin için kendi yağ dokunuzdan üretilir ve "
+            "yalnızca sizde kullanılır. Eksozom preparatları AB'de ilaç olarak onaylı değildir.",
+        },
+    },
 }
+
+PRODUCT_FOR_SOURCE = {
+    Source.MSC_READY_MADE: "donor",
+    Source.PRP_OWN: "own_blood",
+    Source.MSC_OWN_ADIPOSE: "own_fat",
+}
+
+
+def demo_products(*, refresh: bool = False) -> dict[str, Product]:
+    """The fictional demo products, created once (by name) and kept as they are unless refreshed."""
+    products = {}
+    for key, data in DEMO_PRODUCTS.items():
+        product, _ = demo_row(
+            Product,
+            refresh=refresh,
+            name=data["name"],
+            defaults={
+                "maker": data["maker"],
+                "source": data["source"],
+                "supplier": data["supplier"],
+                "is_demo": True,
+                **_translated(data, "donor_tissue", "regulatory_status"),
+            },
+        )
+        products[key] = product
+    return products
 
 
 def _translated(data: dict, *fields: str) -> dict[str, str]:

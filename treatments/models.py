@@ -77,6 +77,68 @@ PREPARATION_NAMES = {
 AUTOLOGOUS_SOURCES = (Source.MSC_OWN_ADIPOSE.value, Source.PRP_OWN.value)
 
 
+class ProductSource(models.TextChoices):
+    """Where a product's exosomes come from: what a recall and the patient need to know."""
+
+    DONOR = "donor", _("Ready-made, from donor cells")
+    OWN_BLOOD = "own_blood", _("Made from the patient's own blood")
+    OWN_FAT = "own_fat", _("Made from the patient's own fat")
+
+
+# A lot of an own-source product belongs to one patient and is never used for anyone else.
+OWN_PRODUCT_SOURCES = (ProductSource.OWN_BLOOD.value, ProductSource.OWN_FAT.value)
+
+
+class Product(models.Model):
+    """An exosome product the clinic applies, as its supplier names it; lots are in `clinical`."""
+
+    name = models.CharField(_("name"), max_length=160)
+    maker = models.CharField(_("maker"), max_length=160)
+    source = models.CharField(_("source"), max_length=16, choices=ProductSource.choices)
+    donor_tissue = models.CharField(
+        _("donor tissue"),
+        max_length=160,
+        blank=True,
+        help_text=_(
+            "For ready-made products: the tissue the donor cells come from, for example "
+            "umbilical cord or adipose (fat) tissue."
+        ),
+    )
+    regulatory_status = models.TextField(
+        _("regulatory status"),
+        help_text=_(
+            "In plain words: how the product is placed on the market (for example as a "
+            "cosmetic) and that it is not approved as a medicine."
+        ),
+    )
+    supplier = models.CharField(_("supplier"), max_length=160, blank=True)
+    is_demo = models.BooleanField(
+        _("demo product"),
+        default=False,
+        help_text=_("A fictional product of the demo data; its pages say so."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(
+                name="product_donor_tissue_only_for_donor_source",
+                condition=Q(source="donor") | Q(donor_tissue=""),
+                violation_error_message=_("Only a ready-made product has a donor tissue."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.maker})"
+
+    @property
+    def is_own_source(self) -> bool:
+        return self.source in OWN_PRODUCT_SOURCES
+
+
 class IndicationQuerySet(models.QuerySet["Indication"]):
     def with_published_protocols(self) -> IndicationQuerySet:
         return self.filter(protocols__published=True).distinct()
@@ -101,7 +163,11 @@ class Indication(models.Model):
 
 class ProtocolQuerySet(models.QuerySet["Protocol"]):
     def published(self) -> ProtocolQuerySet:
-        return self.filter(published=True)
+        """Shown and bookable: published, and a ready-made course names its product (the
+        patient consents to a course of an unapproved product; they must know which one)."""
+        return self.filter(published=True).filter(
+            Q(source__in=AUTOLOGOUS_SOURCES) | Q(product__isnull=False)
+        )
 
     def for_indication(self, slug: str) -> ProtocolQuerySet:
         return self.filter(indications__slug=slug)
@@ -110,7 +176,7 @@ class ProtocolQuerySet(models.QuerySet["Protocol"]):
         return self.filter(source=source)
 
     def for_listing(self) -> ProtocolQuerySet:
-        return self.prefetch_related("indications")
+        return self.select_related("product").prefetch_related("indications")
 
     def search(self, query: str, language: str) -> ProtocolQuerySet:
         return text_search(
@@ -181,17 +247,15 @@ class Protocol(models.Model):
         blank=True,
         help_text=_("When a change can first be judged, and what the studies measured when."),
     )
-    # What the clinic applies, as the clinic enters it: patients have a right to know the
-    # product and that it is not an approved medicine.
-    product_name = models.CharField(_("product name"), max_length=160, blank=True)
-    product_maker = models.CharField(_("product maker"), max_length=160, blank=True)
-    product_legal_status = models.TextField(
-        _("product's legal status"),
+    # What the clinic applies: patients have a right to know the product and that it is not an
+    # approved medicine. Required before a ready-made course is published (`clean`, `published`).
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text=_(
-            "In plain words: how the product is placed on the market (for example as a "
-            "cosmetic) and that it is not approved as a medicine."
-        ),
+        related_name="protocols",
+        verbose_name=_("product"),
     )
     published = models.BooleanField(_("published"), default=False)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
@@ -296,5 +360,24 @@ class Protocol(models.Model):
                 )
             if self.lab_lead_days:
                 errors["lab_lead_days"] = _("Ready-made exosomes need no lab time: set this to 0.")
+        if (
+            self.published
+            and self.source
+            and self.source not in AUTOLOGOUS_SOURCES
+            and self.product_id is None
+        ):
+            errors["product"] = _(
+                "A ready-made course cannot be published without its product: choose it."
+            )
+        if self.product_id is not None and self.source:
+            wanted = {
+                Source.MSC_READY_MADE.value: ProductSource.DONOR,
+                Source.MSC_OWN_ADIPOSE.value: ProductSource.OWN_FAT,
+                Source.PRP_OWN.value: ProductSource.OWN_BLOOD,
+            }[self.source]
+            if self.product.source != wanted:
+                errors["product"] = _(
+                    "This product is “%(product_source)s”; the course needs “%(wanted)s”."
+                ) % {"product_source": self.product.get_source_display(), "wanted": wanted.label}
         if errors:
             raise ValidationError(errors)

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from treatments.models import Indication, Protocol
+from treatments.models import Indication, Product, Protocol
 
 
 @register(Indication)
@@ -21,6 +21,11 @@ class ProtocolTranslation(TranslationOptions):
         "aftercare",
         "how_to_prepare",
         "results_timing",
-        "product_legal_status",
     )
+    required_languages = ("en",)
+
+
+@register(Product)
+class ProductTranslation(TranslationOptions):
+    fields = ("donor_tissue", "regulatory_status")
     required_languages = ("en",)

@@ -503,6 +503,8 @@ class DemoPatient:
     language: str
     date_of_birth: date
     protocol_slug: str
+    # Numbers from the ranges reserved for drama and documentation (no real line rings).
+    phone: str = ""
 
 
 # Booked by phone (confirmed at once), each at the earliest free time of its day: the first three
@@ -535,6 +537,44 @@ AGENDA_PATIENTS = [
     ),
 ]
 VISITS_ON_AGENDA_DAY = 3
+# A demo patient with a visit this soon is not booked again (see `seed_visits`).
+DEMO_HORIZON_DAYS = 14
+
+# One more first visit on each of the following days, so the calendar's week view is alive too.
+WEEK_PATIENTS = [
+    DemoPatient(
+        "Lieschen Müller",
+        "lieschen.mueller@example.com",
+        "de",
+        date(1988, 4, 17),
+        "barrier-support-single-msc",
+        "+49 30 23125 101",
+    ),
+    DemoPatient(
+        "Richard Roe",
+        "richard.roe@example.com",
+        "en",
+        date(1970, 1, 9),
+        "skin-renewal-microneedling-msc",
+        "+44 20 7946 0102",
+    ),
+    DemoPatient(
+        "Ayşe Yılmaz",
+        "ayse.yilmaz@example.com",
+        "tr",
+        date(1993, 6, 3),
+        "acne-scars-laser-msc",
+        "+90 212 555 0103",
+    ),
+    DemoPatient(
+        "Otto Normalverbraucher",
+        "otto.normal@example.com",
+        "de",
+        date(1962, 12, 1),
+        "barrier-support-single-msc",
+        "+49 30 23125 104",
+    ),
+]
 
 # Booked online, answered "yes" to the blood-thinner question: waits for dr. Weber's review.
 REVIEW_PATIENT = DemoPatient(
@@ -565,6 +605,7 @@ def _demo_patient(spec: DemoPatient) -> Patient:
             "full_name": spec.full_name,
             "date_of_birth": spec.date_of_birth,
             "preferred_language": spec.language,
+            "phone": spec.phone,
         },
     )
     return patient
@@ -624,9 +665,16 @@ def seed_visits(*, today: date) -> DemoVisits:
     staff did with those plans since (check-ins, moves, cancellations) is left as it is.
     """
     done = DemoVisits()
+    # A demo patient with no visit in the coming two weeks (the demo database was seeded on an
+    # earlier day) is booked again from today, so the agenda and the week are alive whenever the
+    # demo runs. Their old plans, and anything staff created, are left exactly as they are: only
+    # new plans are booked, at free times the planner finds.
+    everyone = [*AGENDA_PATIENTS, *WEEK_PATIENTS, REVIEW_PATIENT]
     booked = set(
         Plan.objects.filter(
-            patient__email__in=[spec.email for spec in [*AGENDA_PATIENTS, REVIEW_PATIENT]]
+            patient__email__in=[spec.email for spec in everyone],
+            appointments__start__gte=_local_midnight(today),
+            appointments__start__lt=_local_midnight(today + timedelta(days=DEMO_HORIZON_DAYS)),
         ).values_list("patient__email", flat=True)
     )
     for index, spec in enumerate(AGENDA_PATIENTS):
@@ -643,6 +691,15 @@ def seed_visits(*, today: date) -> DemoVisits:
             done.agenda_day = done.agenda_day or first_day
         else:
             done.next_day = done.next_day or first_day
+        done.plans += 1
+    week_day = done.next_day or done.agenda_day or today
+    for spec in WEEK_PATIENTS:
+        if spec.email in booked:
+            done.skipped.append(spec.full_name)
+            continue
+        week_day += timedelta(days=1)
+        plan = _book_phone_course(spec, from_day=week_day)
+        week_day = local_date(min(a.start for a in plan.appointments.all()))
         done.plans += 1
     if REVIEW_PATIENT.email in booked:
         done.skipped.append(REVIEW_PATIENT.full_name)

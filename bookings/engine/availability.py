@@ -42,6 +42,8 @@ from bookings.models import (
 from treatments.models import Protocol
 
 MINUTE = 60
+# A lazy calendar (the planner's) reads busy intervals this many days at a time.
+LOAD_DAYS = 7
 
 
 def _busy_rows(
@@ -66,6 +68,10 @@ def _busy_rows(
     of held plans whose hold ran out do not (tests/bookings/test_blocking_parity.py compares the
     two on random data).
     """
+    if start >= end:
+        # An empty span (a calendar whose first day is past the horizon) touches nothing; and
+        # PostgreSQL refuses a range whose lower bound is above its upper one.
+        return []
     params: list[object] = []
 
     def value(item: object) -> str:
@@ -79,6 +85,18 @@ def _busy_rows(
 
     quote = connection.ops.quote_name
     a_end = f"a.{quote('end')}"
+
+    def overlaps() -> str:
+        if connection.vendor == "postgresql":
+            # The same overlap as a range, which the partial GiST index of the no-overlap
+            # constraint (bookings/migrations/0002) answers exactly: both ends of the span bound
+            # the scan, so a week's read costs that week's rows, not every row before it.
+            return (
+                f"tstzrange(a.start, {a_end}, '[)') && "
+                f"tstzrange({value(start)}, {value(end)}, '[)') AND a.status <> 'cancelled'"
+            )
+        return f"a.start < {value(end)} AND {a_end} > {value(start)}"
+
     time_off, appointment, plan = (
         quote(model._meta.db_table) for model in (TimeOff, Appointment, Plan)
     )
@@ -89,11 +107,12 @@ def _busy_rows(
           AND (clinician_id IS NULL OR {among("clinician_id", clinician_ids)})
         UNION ALL
         SELECT 'booked', a.clinician_id, a.device_id, {_epoch("a.start")}, {_epoch(a_end)}
-        FROM {appointment} a JOIN {plan} p ON p.id = a.plan_id
-        WHERE a.start < {value(end)} AND {a_end} > {value(start)}
+        FROM {appointment} a
+        WHERE {overlaps()}
           AND a.status <> {value(AppointmentStatus.CANCELLED.value)}
-          AND NOT (p.status = {value(PlanStatus.HELD.value)}
-                   AND p.hold_expires_at IS NOT NULL AND p.hold_expires_at <= {value(now)})
+          AND (SELECT NOT (p.status = {value(PlanStatus.HELD.value)}
+                           AND p.hold_expires_at IS NOT NULL AND p.hold_expires_at <= {value(now)})
+               FROM {plan} p WHERE p.id = a.plan_id)
           AND ({among("a.clinician_id", clinician_ids)} OR {among("a.device_id", device_ids)})
           AND NOT ({among("a.id", ignore_ids)})
     """
@@ -153,10 +172,6 @@ class _Busy:
         index = bisect.bisect_left(self.starts, end) - 1
         return index < 0 or self.ends[index] <= start
 
-    def add(self, start: float, end: float) -> None:
-        merged = _Busy([*zip(self.starts, self.ends, strict=True), (start, end)])
-        self.starts, self.ends = merged.starts, merged.ends
-
 
 class Calendar:
     """Availability for one protocol over the local days `first_day` to `last_day`."""
@@ -172,7 +187,10 @@ class Calendar:
         clinician_ids: Iterable[int] | None = None,
         ignore_appointment_ids: Iterable[int] = (),
         rules: BookingRules | None = None,
+        lazy: bool = False,
     ) -> None:
+        """`lazy`: load busy intervals week by week as days are asked for (the planner's search
+        over the horizon), instead of the whole span at once (a day, or a course's own days)."""
         self.protocol = protocol
         self.rules = rules or BookingRules.from_settings()
         self.now = aware(now or timezone.now())
@@ -182,15 +200,12 @@ class Calendar:
         self.earliest = self.rules.earliest_start(self.now, online=online).timestamp()
         self._granularity = self.rules.granularity_minutes
         self._cache: dict[tuple[int, date, int, bool], list[float]] = {}
+        self._lazy = lazy
         self._load(clinician_ids, ignore_appointment_ids)
 
     # --- loading: a fixed number of queries --------------------------------------------------
 
     def _load(self, clinician_ids: Iterable[int] | None, ignore_ids: Iterable[int]) -> None:
-        span_start = datetime.combine(self.first_day, time.min, tzinfo=self.zone)
-        span_end = datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=self.zone)
-        buffer = self.rules.buffer.total_seconds()
-
         # One query for clinicians and their shifts: one without working hours offers nothing.
         hours = WorkingHours.objects.of_clinicians_performing(self.protocol)
         if clinician_ids is not None:
@@ -210,39 +225,72 @@ class Calendar:
                 .values_list("pk", flat=True)
             )
 
-        leave: dict[int | None, list[tuple[float, float]]] = defaultdict(list)
-        booked: dict[int, list[tuple[float, float]]] = defaultdict(list)
-        device_busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        self._ignore_ids = list(ignore_ids)
+        # Busy intervals as loaded so far (plus reservations), rebuilt into _Busy after each load.
+        self._leave: dict[int | None, list[tuple[float, float]]] = defaultdict(list)
+        self._booked: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        self._device_intervals: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        self._loaded: set[int] = set()
+        self._build()
+        if not self._lazy:
+            self._load_days(self.first_day, self.last_day)
+
+    def _ensure_loaded(self, day: date) -> None:
+        """Load the busy intervals of the week (counted from first_day) that holds `day`.
+
+        The search asks for days in the order it walks them, so a proposal reads the weeks it
+        reaches (usually three for a three-visit course), not the whole horizon: its cost
+        follows the search, and the number of queries is bounded by the weeks of the span.
+        """
+        if not self._lazy or not (self.first_day <= day <= self.last_day):
+            return
+        chunk = (day - self.first_day).days // LOAD_DAYS
+        if chunk in self._loaded:
+            return
+        first = self.first_day + timedelta(days=chunk * LOAD_DAYS)
+        self._load_days(first, min(first + timedelta(days=LOAD_DAYS - 1), self.last_day))
+        self._loaded.add(chunk)
+
+    def _load_days(self, first_day: date, last_day: date) -> None:
+        span_start = datetime.combine(first_day, time.min, tzinfo=self.zone)
+        span_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=self.zone)
+        buffer = self.rules.buffer.total_seconds()
         for kind, clinician_id, device_id, start, end in _busy_rows(
             start=span_start - self.rules.buffer,
             end=span_end + self.rules.buffer,
             now=self.now,
             clinician_ids=self.clinician_ids,
             device_ids=self.device_ids,
-            ignore_ids=list(ignore_ids),
+            ignore_ids=self._ignore_ids,
         ):
+            # A row that touches two loaded weeks comes twice; _Busy merges the copies.
             if kind == "off":
-                leave[clinician_id].append((start, end))
+                self._leave[clinician_id].append((start, end))
                 continue
             # The buffer after an appointment also keeps the next one from ending inside it.
             interval = (start - buffer, end + buffer)
-            booked[clinician_id].append(interval)
+            self._booked[clinician_id].append(interval)
             if device_id is not None:
-                device_busy[device_id].append(interval)
-        closures = leave.pop(None, [])
+                self._device_intervals[device_id].append(interval)
+        self._build()
 
+    def _build(self) -> None:
+        closures = self._leave.get(None, [])
         # Kept apart as well, to tell "not offered" from "taken" when a chosen time is refused.
         self.time_off = {
-            clinician_id: _Busy([*leave[clinician_id], *closures])
+            clinician_id: _Busy([*self._leave[clinician_id], *closures])
             for clinician_id in self.clinician_ids
         }
         self.clinician_busy = {
-            clinician_id: _Busy([*leave[clinician_id], *closures, *booked[clinician_id]])
+            clinician_id: _Busy(
+                [*self._leave[clinician_id], *closures, *self._booked[clinician_id]]
+            )
             for clinician_id in self.clinician_ids
         }
         self.device_busy = {
-            device_id: _Busy(device_busy[device_id]) for device_id in self.device_ids
+            device_id: _Busy(self._device_intervals[device_id]) for device_id in self.device_ids
         }
+        self._cache.clear()
 
     # --- questions ---------------------------------------------------------------------------
 
@@ -260,6 +308,7 @@ class Calendar:
             return cached
         starts: list[float] = []
         if self.first_day <= day <= self.last_day:
+            self._ensure_loaded(day)
             busy = self.clinician_busy[clinician_id]
             length = spec.minutes * MINUTE
             midnight = datetime.combine(day, time.min)
@@ -390,6 +439,7 @@ class Calendar:
         return in_a_shift and self.time_off[clinician_id].is_free(start_ts, end_ts)
 
     def free_device(self, start: datetime, spec: VisitSpec) -> int | None:
+        self._ensure_loaded(local_date(start))
         start_ts = start.timestamp()
         if not spec.needs_device:
             return None
@@ -399,12 +449,13 @@ class Calendar:
         self, *, clinician_id: int, device_id: int | None, start: datetime, minutes: int
     ) -> None:
         """Mark a time as taken, so the next visit of the same course does not reuse it."""
+        self._ensure_loaded(local_date(start))
         buffer = self.rules.buffer.total_seconds()
         interval = (start.timestamp() - buffer, start.timestamp() + minutes * MINUTE + buffer)
-        self.clinician_busy[clinician_id].add(*interval)
+        self._booked[clinician_id].append(interval)
         if device_id is not None:
-            self.device_busy[device_id].add(*interval)
-        self._cache.clear()
+            self._device_intervals[device_id].append(interval)
+        self._build()
 
 
 def free_start_times(

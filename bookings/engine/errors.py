@@ -149,3 +149,9 @@ def booking_error_for(error: BaseException) -> BookingError | None:
     if code == SQLITE_CONSTRAINT_FOREIGNKEY:
         return NotFound()
     return None
+
+
+class ReplacedPlanChanged(InvalidPlanState):
+    """The course a new one was to replace (moved earlier) is no longer open: nothing changed."""
+
+    default_message = _("The course to be moved has changed meanwhile. Nothing was changed.")

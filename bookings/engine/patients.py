@@ -2,7 +2,8 @@
 
 A duplicate is usually the same person booked twice — once online, once on the phone — with a
 typo somewhere. Two patients are *possible duplicates* when they share the date of birth and
-either the email address or the name (both compared case-insensitively, spaces trimmed). Only a
+either the email address (case-insensitive, spaces trimmed) or the normalised name
+(`normalise_name`: NFKC, case-folded, whitespace collapsed). Only a
 clinic manager (`bookings.delete_patient`) may merge: the duplicate's plans, emails and anything
 else that points at it move to the patient that is kept, and the duplicate is deleted.
 """
@@ -30,12 +31,14 @@ from bookings.models import Appointment, Patient, Plan
 
 def _same_person_as() -> Q:
     return Q(date_of_birth=OuterRef("date_of_birth")) & (
-        Q(email_key=OuterRef("email_key")) | Q(name_key=OuterRef("name_key"))
+        Q(email_key=OuterRef("email_key")) | Q(name_normalised=OuterRef("name_normalised"))
     )
 
 
 def _with_keys(patients: QuerySet[Patient]) -> QuerySet[Patient]:
-    return patients.annotate(email_key=Lower(Trim("email")), name_key=Lower(Trim("full_name")))
+    # Names compare by their stored normalised form (NFKC, case-folded, whitespace collapsed:
+    # "Jane  Doe" is "jane doe"), the same key as `patient_matches`.
+    return patients.annotate(email_key=Lower(Trim("email")))
 
 
 def patients_with_duplicate_flag(patients: QuerySet[Patient]) -> QuerySet[Patient]:
@@ -44,16 +47,37 @@ def patients_with_duplicate_flag(patients: QuerySet[Patient]) -> QuerySet[Patien
     return _with_keys(patients).annotate(has_duplicate=Exists(others))
 
 
+# A search term that is a phone number: digits with the usual separators, at least 6 digits.
+_PHONE_CHARACTERS = set("0123456789+-/(). ")
+_PHONE_MIN_DIGITS = 6
+
+
+def patients_matching(term: str) -> Q:
+    """The condition of `patients_search`: name (normalised), email or phone, where a phone
+    number matches however it is typed ("0170 5550101", "01705550101", "+491705550101")."""
+    term = term.strip()
+    condition = (
+        Q(name_normalised__contains=normalise_name(term))
+        | Q(email__icontains=term)
+        | Q(phone__icontains=term)
+    )
+    digits = "".join(character for character in term if character.isdigit())
+    if set(term) <= _PHONE_CHARACTERS and len(digits) >= _PHONE_MIN_DIGITS:
+        e164 = normalise_phone(term)
+        if e164:
+            condition |= Q(phone_normalised=e164)
+        # A part of a number as typed without spaces ("5550101"), or the national number.
+        condition |= Q(phone_normalised__contains=digits.lstrip("0"))
+    return condition
+
+
 def patients_search(term: str) -> QuerySet[Patient]:
-    """Patients whose name, email or phone contains the term, or born on the date it names
-    (2026-03-01, 01.03.2026 or 01/03/2026)."""
+    """Patients whose name, email or phone matches the term (see `patients_matching`), or born
+    on the date it names (2026-03-01, 01.03.2026 or 01/03/2026)."""
     day = parse_day(term)
     if day is not None:
         return Patient.objects.filter(date_of_birth=day)
-    term = term.strip()
-    return Patient.objects.filter(
-        Q(full_name__icontains=term) | Q(email__icontains=term) | Q(phone__icontains=term)
-    )
+    return Patient.objects.filter(patients_matching(term))
 
 
 def parse_day(term: str) -> date | None:
@@ -66,13 +90,12 @@ def parse_day(term: str) -> date | None:
 
 
 def patient_duplicates(patient: Patient) -> list[Patient]:
-    """The other patients who may be this one."""
+    """The other patients who may be this one (the keys of `patients_with_duplicate_flag`)."""
     email_key = patient.email.strip().lower()
-    name_key = patient.full_name.strip().lower()
     return list(
         _with_keys(Patient.objects.exclude(pk=patient.pk))
         .filter(date_of_birth=patient.date_of_birth)
-        .filter(Q(email_key=email_key) | Q(name_key=name_key))
+        .filter(Q(email_key=email_key) | Q(name_normalised=normalise_name(patient.full_name)))
         .order_by("created_at")
     )
 

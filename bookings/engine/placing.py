@@ -57,7 +57,7 @@ from bookings.engine.screening import (
     screening_answers_save,
     screening_outcome,
 )
-from bookings.engine.services import plan_book_locked
+from bookings.engine.services import plan_book_locked, plan_replace_locked
 from bookings.models import (
     OPEN_PLAN_STATUSES,
     ConsentMethod,
@@ -122,8 +122,12 @@ def booking_place(
     hold: bool = False,
     after_commit: Callable[[Plan], None] | None = None,
     now: datetime | None = None,
+    replaces_plan_id: int | None = None,
 ) -> Plan:
     """Hold, or book, the proposed course for this patient (module docstring).
+
+    `replaces_plan_id` (the waitlist moving a whole course earlier): finishing the new course
+    cancels that one in the same transaction — both change, or neither.
 
     `hold=True` only keeps the times (the online pages, before the patient has confirmed);
     calling again with the same `proposal_id` and `hold=False` finishes that held plan. Online,
@@ -198,6 +202,8 @@ def booking_place(
         plan.status = PlanStatus.AWAITING_REVIEW if review else PlanStatus.CONFIRMED
         plan.hold_expires_at = None
         plan.save(update_fields=["status", "hold_expires_at"])
+        if replaces_plan_id is not None:
+            plan_replace_locked(plan_id=replaces_plan_id, now=now)
         return plan
 
     with booking_transaction():

@@ -13,7 +13,7 @@ whatever the calendar looks like.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -40,6 +40,25 @@ from treatments.models import Protocol
 ProposedVisit = Visit
 
 
+def course_calendar(*, protocol: Protocol, now: datetime, online: bool = True) -> Calendar:
+    """The calendar a proposal searches: every qualified clinician, from the earliest bookable
+    day to the end of the horizon, read week by week as the search reaches it.
+
+    One calendar can serve several proposals of one request (the times page tries a few first
+    days), so the calendar is read once per request.
+    """
+    rules = BookingRules.from_settings()
+    return Calendar(
+        protocol=protocol,
+        first_day=local_date(rules.earliest_start(now, online=online)),
+        last_day=rules.last_day(now),
+        now=now,
+        online=online,
+        rules=rules,
+        lazy=True,
+    )
+
+
 def course_propose(
     *,
     protocol: Protocol,
@@ -47,24 +66,51 @@ def course_propose(
     clinician: Clinician | None = None,
     now: datetime | None = None,
     online: bool = True,
+    calendar: Calendar | None = None,
 ) -> list[ProposedVisit]:
     """Propose the whole course, starting at `first_start` or as early as possible.
 
-    Raises NoCourseFits with a reason a patient understands when no course fits the horizon.
+    `calendar`: one from `course_calendar()` with the same protocol, `now` and `online`, to share
+    between proposals. Raises NoCourseFits with a reason a patient understands when no course
+    fits the horizon.
     """
     rules = BookingRules.from_settings()
     now = aware(now or timezone.now())
     if first_start is not None:
         first_start = instant(first_start)
-    calendar = Calendar(
-        protocol=protocol,
-        first_day=local_date(rules.earliest_start(now, online=online)),
-        last_day=rules.last_day(now),
-        now=now,
-        online=online,
-        rules=rules,
-    )
+    if calendar is None:
+        calendar = course_calendar(protocol=protocol, now=now, online=online)
     return _Planner(protocol, calendar, rules, preferred=clinician).propose(first_start)
+
+
+def course_propose_within(
+    *,
+    protocol: Protocol,
+    calendar: Calendar,
+    earliest: date,
+    latest: date,
+    clinician: Clinician | None = None,
+    first_start_ok: Callable[[datetime], bool] | None = None,
+) -> list[ProposedVisit] | None:
+    """The earliest whole course whose first visit is on a day in [earliest, latest] (and whose
+    start `first_start_ok` accepts), on an already loaded calendar; None when none fits.
+    In memory only: no query."""
+    planner = _Planner(protocol, calendar, BookingRules.from_settings(), preferred=clinician)
+    if not calendar.clinician_ids:
+        return None
+    spec = planner.specs[0]
+    for day in calendar.days():
+        if day < earliest or day > latest or not planner._completable_from(0, day):
+            continue
+        for opening in calendar.openings(day, spec, clinician_id=planner.preferred_id):
+            if first_start_ok is None or first_start_ok(opening.start):
+                visits = [opening]
+                anchor = planner._minutes_after_midnight(opening.start)
+                lead = planner.preferred_id or opening.clinician_id
+                for index in range(1, len(planner.sequences)):
+                    visits.append(planner._next_visit(index, visits[-1], lead, anchor))
+                return visits
+    return None
 
 
 class _Planner:
@@ -150,18 +196,21 @@ class _Planner:
         self, index: int, previous: ProposedVisit, lead_clinician: int, anchor: int
     ) -> ProposedVisit:
         spec = self.specs[index]
-        feasible_days = [
+        # Walked lazily, day by day: the calendar reads a week only when the search gets there.
+        feasible_days = (
             day
             for day in self._window(index - 1, previous.day)
             if self._completable_from(index, day)
-        ]
+        )
         # Same clinician on the earliest day they can do; anyone on the earliest day otherwise.
+        earliest: date | None = None
         for day in feasible_days:
+            earliest = earliest or day
             own = self.calendar.openings(day, spec, clinician_id=lead_clinician)
             if own:
                 return self._closest_to(own, anchor)
-        day = feasible_days[0]  # non-empty: _completable_from(index - 1, previous.day) held
-        return self._closest_to(self.calendar.openings(day, spec), anchor)
+        assert earliest is not None  # _completable_from(index - 1, previous.day) held
+        return self._closest_to(self.calendar.openings(earliest, spec), anchor)
 
     def _closest_to(self, openings: list[Visit], anchor: int) -> Visit:
         return min(

@@ -58,9 +58,11 @@ from bookings.engine.errors import (
     InvalidPlanState,
     NotFound,
     PatientAlreadyBooked,
+    ReplacedPlanChanged,
     TooLateToChange,
     TreatmentUnavailable,
 )
+from bookings.engine.freed import time_freed
 from bookings.engine.locks import (
     booking_transaction,
     lock_appointment,
@@ -252,6 +254,7 @@ def appointment_reschedule(
         current.clinician_id = clinician_id
         current.device_id = calendar.free_device(new_start, spec)
         current.save(update_fields=["start", "end", "clinician", "device", "updated_at"])
+        time_freed(plan_ids=[plan.pk], protocol_ids=[plan.protocol_id], now=now)
         return current
 
 
@@ -279,6 +282,7 @@ def appointment_cancel(
         current.status = AppointmentStatus.CANCELLED
         current.cancelled_at = now
         current.save(update_fields=["status", "cancelled_at", "updated_at"])
+        time_freed(plan_ids=[plan.pk], protocol_ids=[plan.protocol_id], now=now)
         if not plan.appointments.active().filter(kind=AppointmentKind.SESSION).exists():
             # No session left: a preparation visit still to come would serve nothing.
             _plans_close([plan.pk], PlanStatus.CANCELLED, now)
@@ -363,6 +367,16 @@ def plan_release_expired_holds(*, now: datetime | None = None) -> int:
 
 
 # --- building blocks for the staff-side workflows (reception, clinical records) ------------
+
+
+def plan_replace_locked(*, plan_id: int, now: datetime) -> None:
+    """Inside `booking_transaction`: cancel the course a new one replaces (the waitlist moving a
+    whole course earlier), in the same transaction as the new one's confirmation. Refuses
+    (`ReplacedPlanChanged`) when it is no longer open, so nothing of the move is kept."""
+    locked = Plan.objects.select_for_update(no_key=True, of=("self",)).filter(pk=plan_id).first()
+    if locked is None or locked.status not in OPEN_PLAN_STATUSES:
+        raise ReplacedPlanChanged()
+    _plans_close([locked.pk], PlanStatus.CANCELLED, now)
 
 
 def plan_complete_if_finished(*, plan: Plan) -> bool:
@@ -452,10 +466,14 @@ def _plans_close(plan_ids: Iterable[int], status: str, now: datetime) -> None:
         plan_id__in=plan_ids, status=AppointmentStatus.BOOKED, start__gt=now
     ).update(status=AppointmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
     Plan.objects.filter(pk__in=plan_ids).update(status=status, hold_expires_at=None)
+    # The waitlist hears of it after the commit (engine.freed: a seam, no task code here).
+    protocol_ids = Plan.objects.filter(pk__in=plan_ids).values_list("protocol_id", flat=True)
+    time_freed(plan_ids=plan_ids, protocol_ids=list(protocol_ids), now=now)
 
 
 def _published_protocol(protocol_id: int | None) -> Protocol:
-    stored = Protocol.objects.filter(pk=protocol_id, published=True).first()
+    # The catalogue's own rule (a ready-made course names its product), on every channel.
+    stored = Protocol.objects.published().filter(pk=protocol_id).first()
     if stored is None:
         raise TreatmentUnavailable()
     return stored

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from bookings.engine.errors import NotFound
@@ -49,30 +49,45 @@ from treatments.models import Procedure, Source
 logger = logging.getLogger(__name__)
 
 
-def reminders_due(*, now: datetime) -> QuerySet[Appointment]:
+def reminders_due(*, now: datetime, ahead_of_time: bool = False) -> QuerySet[Appointment]:
     """Booked visits of confirmed courses starting within the reminder window, not yet claimed.
 
-    Plans still awaiting a clinician's review get no reminder until they are confirmed.
+    Plans still awaiting a clinician's review get no reminder until they are confirmed. A visit
+    booked or moved after its window opened gets none either: the patient was emailed its time
+    minutes ago (the confirmation or the change email), and a reminder right after it is noise.
     """
-    window_end = now + timedelta(hours=settings.REMINDER_HOURS_BEFORE)
+    window = timedelta(hours=settings.REMINDER_HOURS_BEFORE)
     claimed = SentReminder.objects.filter(
         appointment=OuterRef("pk"),
         kind=ReminderKind.DAY_BEFORE,
         appointment_start=OuterRef("start"),
     )
-    return (
-        Appointment.objects.filter(
-            status=AppointmentStatus.BOOKED,
-            plan__status=PlanStatus.CONFIRMED,
-            start__gt=now,
-            start__lte=window_end,
+    due = Appointment.objects.filter(
+        status=AppointmentStatus.BOOKED, plan__status=PlanStatus.CONFIRMED, start__gt=now
+    )
+    if not ahead_of_time:  # the desk's "send it now" skips the window
+        due = due.filter(
+            start__lte=now + window,
+            # `updated_at` moves with a booking or a move (a status change ends "booked").
+            updated_at__lte=F("start") - window,
         )
-        .exclude(Exists(claimed))
-        .order_by("start")
+    return due.exclude(Exists(claimed)).order_by("start")
+
+
+def reminder_expected(appointment: Appointment) -> bool:
+    """Whether the reminder job will still email this visit (for the appointment page)."""
+    window = timedelta(hours=settings.REMINDER_HOURS_BEFORE)
+    return (
+        appointment.status == AppointmentStatus.BOOKED
+        and appointment.plan.status == PlanStatus.CONFIRMED
+        and appointment.start > timezone.now()
+        and (appointment.updated_at is None or appointment.updated_at <= appointment.start - window)
     )
 
 
-def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> bool:
+def reminder_send(
+    *, appointment: Appointment, now: datetime | None = None, ahead_of_time: bool = False
+) -> bool:
     """Claim and queue the reminder for this visit. False if it is not due or already claimed.
 
     The engine's transaction (`booking_transaction`: durable, with the lock timeout, a lock wait
@@ -86,12 +101,10 @@ def reminder_send(*, appointment: Appointment, now: datetime | None = None) -> b
             plan, _current = lock_appointment(appointment.pk)
         except NotFound:
             return False  # deleted since it was listed
-        current = (
-            reminders_due(now=now)
-            .select_related("clinician")
-            .filter(pk=appointment.pk, plan_id=plan.pk)
-            .first()
-        )
+        # "Send the reminder now" from the desk: any booked, confirmed, future visit whose
+        # reminder for this start has not gone out yet, inside its window or not.
+        due = reminders_due(now=now, ahead_of_time=ahead_of_time)
+        current = due.select_related("clinician").filter(pk=appointment.pk, plan_id=plan.pk).first()
         if current is None:
             return False  # cancelled, moved out of the window, or claimed since it was listed
         try:

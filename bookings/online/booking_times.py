@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from bookings.engine import rules as course_rules
 from bookings.engine.availability import Calendar, Opening, VisitSpec
 from bookings.engine.errors import NoCourseFits
-from bookings.engine.planner import ProposedVisit, course_propose
+from bookings.engine.planner import ProposedVisit, course_calendar, course_propose
 from bookings.engine.rules import BookingRules, Timed, expected_sequences, local_date
 from bookings.models import Clinician
 from treatments.models import Protocol
@@ -89,30 +89,36 @@ def course_from(
     """
     now = now or timezone.now()
     rules = BookingRules.from_settings()
+    # One calendar for every proposal below: the page reads the calendar once.
+    calendar = course_calendar(protocol=protocol, now=now)
     fallback = None
     if earliest is None or earliest <= local_date(rules.earliest_start(now, online=True)):
-        course = course_propose(protocol=protocol, clinician=clinician, now=now)
+        course = course_propose(protocol=protocol, clinician=clinician, now=now, calendar=calendar)
         if not busy or not _clashes(course, busy):
             return course
         # Try from the same day on; the engine names the clash if nothing clear is found.
         fallback, earliest = course, local_date(course[0].start)
-    calendar = Calendar(
-        protocol=protocol,
-        first_day=earliest,
-        last_day=rules.last_day(now),
-        now=now,
-        clinician_ids=None if clinician is None else [clinician.pk],
-        rules=rules,
-    )
     spec = VisitSpec.for_visit(protocol, expected_sequences(protocol)[0])
     tried = 0
     for day in calendar.days():
-        openings = [o for o in calendar.openings(day, spec) if not _clashes([o], busy)]
+        if day < earliest:
+            continue
+        openings = [
+            opening
+            for opening in calendar.openings(
+                day, spec, clinician_id=None if clinician is None else clinician.pk
+            )
+            if not _clashes([opening], busy)
+        ]
         if not openings:
             continue
         try:
             course = course_propose(
-                protocol=protocol, first_start=openings[0].start, clinician=clinician, now=now
+                protocol=protocol,
+                first_start=openings[0].start,
+                clinician=clinician,
+                now=now,
+                calendar=calendar,
             )
         except NoCourseFits:
             if not busy:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from bookings.online import views
+from bookings.online import waitlist as waitlist_pages
 from common.robots import noindex
 
 app_name = "bookings"
@@ -41,4 +42,6 @@ urlpatterns = [
         noindex(views.manage_cancel_visit),
         name="manage-cancel-visit",
     ),
+    # The waitlist's pages (bookings/online/waitlist.py), each wrapped in noindex there.
+    *waitlist_pages.urlpatterns,
 ]

@@ -23,11 +23,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from bookings.engine.errors import BookingError
-from bookings.engine.patients import parse_day, patient_duplicates, patients_with_duplicate_flag
+from bookings.engine.patients import (
+    parse_day,
+    patient_duplicates,
+    patients_matching,
+    patients_with_duplicate_flag,
+)
 from bookings.engine.rules import appointment_title, clinic_zone, local_date
 from bookings.models import (
     AgendaDay,
     Appointment,
+    AppointmentStatus,
     Clinician,
     Device,
     OutgoingEmail,
@@ -38,7 +44,9 @@ from bookings.models import (
     WorkingHours,
 )
 from bookings.notify.emails import email_deliver
-from bookings.reception import admin_views
+from bookings.notify.reminders import reminder_expected
+from bookings.reception import admin_calendar, admin_views
+from bookings.reception.desk import visit_state_label, visit_verdicts
 from common.admin_base import ReadOnlyAdmin
 from common.content_cache import ClearsEducationCacheAdmin
 
@@ -148,7 +156,7 @@ def _run_on_each(
 
 @admin.register(Appointment)
 class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
-    list_display = ["when", "patient", "protocol", "visit", "clinician", "device", "status"]
+    list_display = ["when", "patient", "protocol", "visit", "clinician", "device", "state"]
     list_display_links = ["when"]
     list_filter = [DayFilter, "clinician", "status", "plan__protocol"]
     search_fields = ["plan__patient__full_name", "plan__patient__email", "plan__patient__phone"]
@@ -174,9 +182,19 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
         return super().get_queryset(request).select_related(*self.list_select_related)
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Appointment], search_term: str
+    ) -> tuple[QuerySet[Appointment], bool]:
+        if not search_term.strip():
+            return queryset, False
+        # The patient search's own rule: a phone number however it is typed, names normalised.
+        patients = Patient.objects.filter(patients_matching(search_term)).values("pk")
+        return queryset.filter(plan__patient__in=patients), False
+
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
         return [
+            *admin_calendar.calendar_urls(view),
             path("book/", view(admin_views.phone_booking), name="bookings_appointment_book"),
             path("export/", view(admin_views.export), name="bookings_appointment_export"),
             path(
@@ -201,24 +219,31 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     ) -> HttpResponse:
         appointment = self.get_object(request, object_id)
         buttons: list[tuple[str, str]] = []
-        if appointment is not None and request.user.has_perm("bookings.change_appointment"):
-            if appointment.status == "booked":
-                buttons = [
-                    ("check_in", _("Check in")),
-                    ("no_show", _("No-show")),
-                    ("cancel", _("Cancel and email the patient")),
-                ]
-            elif appointment.status == "checked_in":
-                buttons = [("complete", _("Complete"))]
+        can_move = False
+        can_change = appointment is not None and request.user.has_perm(
+            "bookings.change_appointment"
+        )
+        if can_change:
+            # Only what the engine would allow now (bookings.desk): no check-in for tomorrow.
+            verdicts = visit_verdicts(appointment, timezone.now())
+            buttons = [
+                (name, label)
+                for name, label in admin_views.STATUS_BUTTONS
+                if verdicts[name].allowed
+            ]
+            can_move = verdicts["move"].allowed
         context = {
             **(extra_context or {}),
             # "Patient · Session 2 of 3 · time" reads better for reception than the model's str().
             "subtitle": _appointment_heading(appointment) if appointment else "",
             "status_buttons": buttons,
-            "can_move": bool(buttons) and appointment.status == "booked",
+            "can_move": can_move,
             # No treatment without consent: reception records consent given at the desk.
+            # Offered for any booked visit of the course (a consent is not tied to today).
             "consent_text": admin_views.consent_text_for(appointment)
-            if buttons and not appointment.plan.has_consent()
+            if can_change
+            and appointment.status == AppointmentStatus.BOOKED
+            and not appointment.plan.has_consent()
             else None,
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
@@ -239,6 +264,11 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def visit(self, obj: Appointment) -> str:
         return appointment_title(obj)
 
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def state(self, obj: Appointment) -> str:
+        # "Awaiting review" rather than "Booked" for a course a clinician has not approved yet.
+        return visit_state_label(obj)
+
     @admin.display(description=gettext_lazy("patient"))
     def patient_link(self, obj: Appointment) -> str:
         url = reverse("admin:bookings_patient_change", args=[obj.plan.patient_id])
@@ -255,6 +285,8 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def reminders(self, obj: Appointment) -> str:
         """What was sent and when; "pending" is an email the mail server has not taken yet."""
         sent = list(obj.sent_reminders.select_related("email").order_by("created_at"))
+        if not sent and not reminder_expected(obj):
+            return _("None, and none will go out for this visit.")
         if not sent:
             hours = settings.REMINDER_HOURS_BEFORE
             return ngettext(
@@ -472,7 +504,10 @@ class PatientAdmin(admin.ModelAdmin):
         day = parse_day(search_term)
         if day is not None:
             return queryset.filter(date_of_birth=day), False
-        return super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return queryset, False
+        # Names and phone numbers by their normalised keys (the engine's one rule).
+        return queryset.filter(patients_matching(search_term)), False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # A patient with courses cannot be deleted; duplicates are merged (clinic manager only).

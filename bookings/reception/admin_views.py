@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,8 +22,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DatabaseError
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -71,7 +72,9 @@ from bookings.models import (
     PlanStatus,
 )
 from bookings.notify.booking_emails import plan_notify_booked
+from bookings.reception import desk
 from bookings.reception import workflows as reception
+from bookings.reception.calendar import day_is_open, next_open_day
 from treatments.models import Protocol
 
 logger = logging.getLogger(__name__)
@@ -168,6 +171,8 @@ def agenda(request: HttpRequest) -> TemplateResponse:
     devices = AgendaColumn(_("Lasers"), is_devices=True)
     for visit in visits:
         visit.title = appointment_title(visit)
+        visit.state = desk.visit_state(visit)
+        visit.state_label = desk.visit_state_label(visit)
         visit.local_start = visit.start.astimezone(clinic_zone())
         visit.local_end = visit.end.astimezone(clinic_zone())
         columns[visit.clinician_id].visits.append(visit)
@@ -188,6 +193,9 @@ def agenda(request: HttpRequest) -> TemplateResponse:
             next_day=day + timedelta(days=1),
             today=today,
             columns=all_columns,
+            # A day nobody works leads on to the next open day (not a dead end).
+            next_open_day=None if day_is_open(day) else next_open_day(day),
+            calendar_url=reverse("admin:bookings_appointment_calendar"),
             visit_count=len(visits),
             can_book=request.user.has_perms(["bookings.add_plan", "bookings.add_appointment"]),
         ),
@@ -229,6 +237,8 @@ class PhoneBookingForm(forms.Form):
     earliest = forms.DateField(
         label=gettext_lazy("Earliest date"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    # The empty calendar slot reception clicked (POSIX seconds): the first visit's wished start.
+    slot = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
@@ -257,14 +267,51 @@ class VisitRow:
     selected: str
 
 
+def _slot_initial(query: QueryDict) -> dict[str, object]:
+    """An empty calendar slot's clinician and start, for the form's first values."""
+    initial: dict[str, object] = {}
+    clinician = query.get("clinician", "")
+    if clinician.isascii() and clinician.isdigit():
+        initial["clinician"] = int(clinician)
+    start = query.get("start", "")
+    if start.isascii() and start.isdigit():
+        try:
+            moment = datetime.fromtimestamp(int(start), tz=clinic_zone())
+        except (ValueError, OverflowError, OSError):
+            return initial
+        if FIRST_DAY <= moment.date() <= LAST_DAY:
+            initial["earliest"] = moment.date()
+            initial["slot"] = int(start)
+    return initial
+
+
 def _course_from(
-    protocol: Protocol, clinician: Clinician | None, earliest: date, now: datetime
+    protocol: Protocol,
+    clinician: Clinician | None,
+    earliest: date,
+    now: datetime,
+    *,
+    slot: int | None = None,
 ) -> list[ProposedVisit]:
     """The planner's course with its first visit on `earliest` or the first day after that fits.
 
     The planner starts "as early as possible"; for a later date the first opening of each day is
-    tried in turn (whether a course fits depends only on the first visit's day).
+    tried in turn (whether a course fits depends only on the first visit's day). A calendar slot
+    reception clicked is tried first, as the first visit's start.
     """
+    if slot is not None:
+        start = datetime.fromtimestamp(slot, tz=clinic_zone())
+        if start > now and local_date(start) == earliest:
+            try:
+                return course_propose(
+                    protocol=protocol,
+                    first_start=start,
+                    clinician=clinician,
+                    now=now,
+                    online=False,
+                )
+            except BookingError:
+                pass  # that exact time does not fit this treatment: the day's first that does
     if earliest <= local_date(now):
         return course_propose(protocol=protocol, clinician=clinician, now=now, online=False)
     rules = BookingRules.from_settings()
@@ -339,14 +386,17 @@ def _visit_rows(
 def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedirect:
     """Book a whole course for a caller: propose, adjust among valid times, screen, book.
 
-    GET shows the form and, once it is filled in, the proposed course (reads only). POST books
-    with `plan_book(online=False)`; a refusal re-shows the page with everything as it was typed.
+    GET shows the empty form (a known patient by id, or an empty calendar slot's clinician and
+    time, are the only things it takes from the URL). Everything reception types is POSTed, so a
+    caller's name, email and birth date never reach the browser history or a proxy's log: a POST
+    with `step=show` proposes the course (reads only), any other POST books it with
+    `plan_book(online=False)`; a refusal re-shows the page with everything as it was typed.
     """
     _require(request, "bookings.add_plan", "bookings.add_appointment")
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponse(status=405)
-    data = request.POST if request.method == "POST" else request.GET
-    initial = {"earliest": local_date(timezone.now())}
+    data = request.POST if request.method == "POST" else QueryDict()
+    initial = {"earliest": local_date(timezone.now()), **_slot_initial(request.GET)}
     form = PhoneBookingForm(data if "protocol" in data else None, initial=initial)
     now = timezone.now()
     context: dict[str, object] = {"form": form, "rows": [], "questions": [], "answers": {}}
@@ -358,7 +408,13 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
         days, chosen = _days_and_choices(data, protocol)
         try:
             if days is None:
-                course = _course_from(protocol, clinician, form.cleaned_data["earliest"], now)
+                course = _course_from(
+                    protocol,
+                    clinician,
+                    form.cleaned_data["earliest"],
+                    now,
+                    slot=form.cleaned_data.get("slot"),
+                )
                 days = {visit.sequence: visit.day for visit in course}
                 chosen = {visit.sequence: _choice_value(visit) for visit in course}
             context["rows"] = _visit_rows(protocol, clinician, days, chosen, now)
@@ -373,7 +429,7 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
         ]
         # The course this page shows; booking it twice (a double click) books it once.
         context["proposal"] = request.POST.get("proposal", "")[:64] or proposal_new_id()
-        if request.method == "POST" and context["rows"]:
+        if request.method == "POST" and context["rows"] and data.get("step") != "show":
             booked = _book(request, form, protocol, context)
             if booked is not None:
                 return booked
@@ -581,12 +637,20 @@ def reschedule(
         )
         openings = calendar.openings(day, spec)
     names = dict(Clinician.objects.values_list("pk", "display_name"))
+    current = _current_choice(appointment)
+    confirm: ProposedVisit | None = None
     if request.method == "POST":
         visit = _parse_choice(
             request.POST.get("visit", ""), sequence=appointment.sequence, minutes=spec.minutes
         )
         if visit is None:
             messages.error(request, _("Please choose a new time."))
+        elif _choice_value(visit) == current:
+            # The list opens on the current time: "Move" without a change moves nothing.
+            messages.info(request, _("That is the visit's current time; nothing was changed."))
+        elif request.POST.get("confirm") != "1":
+            # Dragged on the calendar or chosen in the list: show what changes, then confirm.
+            confirm = visit
         else:
             try:
                 reception.appointment_move_by_clinic(
@@ -618,22 +682,47 @@ def reschedule(
             earliest=earliest,
             latest=latest,
             options=[(_choice_value(o), _time_label(o, names)) for o in openings],
+            selected=request.POST.get("visit") or current,
+            confirm=confirm,
+            confirm_value=_choice_value(confirm) if confirm else "",
+            confirm_start=confirm.start.astimezone(clinic_zone()) if confirm else None,
+            confirm_clinician=names.get(confirm.clinician_id) if confirm else "",
             change_url=change_url,
         ),
     )
+
+
+def _current_choice(appointment: Appointment) -> str:
+    """The move page's value for where the visit is now (so the list opens on it)."""
+    return f"{appointment.clinician_id}|{int(appointment.start.timestamp())}"
 
 
 # --- status changes from the appointment page -------------------------------------------------
 
 STATUS_ACTIONS = {
     "check_in": (reception.appointment_check_in, gettext_lazy("Checked in.")),
+    "in_treatment": (reception.appointment_start_treatment, gettext_lazy("In treatment.")),
     "complete": (reception.appointment_complete, gettext_lazy("Marked as completed.")),
     "no_show": (reception.appointment_mark_no_show, gettext_lazy("Marked as a no-show.")),
+    "undo_no_show": (
+        reception.appointment_undo_no_show,
+        gettext_lazy("No-show undone: the visit is booked again."),
+    ),
     "cancel": (
         reception.appointment_cancel_by_clinic,
         gettext_lazy("Cancelled; the patient is emailed."),
     ),
 }
+
+
+# The buttons of the appointment page and the visit panel, each shown only when allowed.
+STATUS_BUTTONS = [
+    ("check_in", gettext_lazy("Check in")),
+    ("in_treatment", gettext_lazy("In treatment")),
+    ("complete", gettext_lazy("Complete")),
+    ("no_show", gettext_lazy("No-show")),
+    ("undo_no_show", gettext_lazy("Undo no-show")),
+]
 
 
 def log_reception_change(request: HttpRequest, obj: object, message: str) -> None:
@@ -710,6 +799,22 @@ class ExportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=DAY_VALIDATORS,
     )
+    # German Excel opens a comma-separated file as one column; it expects semicolons.
+    separator = forms.ChoiceField(
+        label=gettext_lazy("Separator"),
+        choices=[
+            (",", gettext_lazy("Comma (,)")),
+            (";", gettext_lazy("Semicolon (;) for German Excel")),
+        ],
+        initial=",",
+        required=False,
+    )
+    file_format = forms.ChoiceField(
+        label=gettext_lazy("File"),
+        choices=[("csv", "CSV"), ("xlsx", gettext_lazy("Excel workbook (.xlsx)"))],
+        initial="csv",
+        required=False,
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
@@ -752,7 +857,7 @@ def export(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(
             request,
             "admin/bookings/export.html",
-            _context(request, _("Export appointments (CSV)"), form=form),
+            _context(request, _("Export appointments"), form=form),
         )
     first, last = form.cleaned_data["start"], form.cleaned_data["end"]
     start, _end = _day_bounds(first)
@@ -762,38 +867,66 @@ def export(request: HttpRequest) -> HttpResponse:
         .select_related("plan__patient", "plan__protocol", "clinician")
         .order_by("start", "pk")
     )
+    name = f"appointments-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}"
+    if form.cleaned_data.get("file_format") == "xlsx":
+        return _export_xlsx(_export_rows(rows), name)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="appointments-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("date"),
-            _("time"),
-            _("patient"),
-            _("protocol"),
-            _("session"),
-            _("clinician"),
-            _("price (%(currency)s)") % {"currency": settings.CLINIC_CURRENCY},
-            _("status"),
-        ]
-    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    # The byte order mark makes Excel read the file as UTF-8 (names with ü, ş, é).
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=form.cleaned_data.get("separator") or ",")
+    for row in _export_rows(rows):
+        writer.writerow(_csv_cell(value) for value in row)
+    return response
+
+
+def _export_rows(rows: QuerySet[Appointment]) -> Iterator[list[object]]:
+    """The header, then one row per visit: the same columns for the CSV and the spreadsheet."""
+    currency = {"currency": settings.CLINIC_CURRENCY}
+    yield [
+        _("date"),
+        _("time"),
+        _("patient"),
+        _("protocol"),
+        _("session"),
+        _("clinician"),
+        _("price (%(currency)s)") % currency,
+        _("status"),
+        _("booked revenue (%(currency)s)") % currency,
+    ]
     for appointment in rows.iterator(chunk_size=500):
         local = appointment.start.astimezone(clinic_zone())
-        writer.writerow(
-            _csv_cell(value)
-            for value in (
-                f"{local:%Y-%m-%d}",
-                f"{local:%H:%M}",
-                appointment.plan.patient.full_name,
-                appointment.plan.protocol.name,
-                appointment_title(appointment),
-                appointment.clinician.display_name,
-                visit_price(appointment),
-                appointment.get_status_display(),
-            )
-        )
+        price = visit_price(appointment)
+        # Awaiting a clinician's review (or a hold) is not booked revenue yet; nor is a
+        # cancelled or missed visit.
+        revenue = price if desk.counts_as_booked_revenue(appointment) else Decimal("0.00")
+        yield [
+            f"{local:%Y-%m-%d}",
+            f"{local:%H:%M}",
+            appointment.plan.patient.full_name,
+            appointment.plan.protocol.name,
+            appointment_title(appointment),
+            appointment.clinician.display_name,
+            price,
+            desk.visit_state_label(appointment),
+            revenue,
+        ]
+
+
+def _export_xlsx(rows: Iterator[list[object]], name: str) -> HttpResponse:
+    """The same rows as an .xlsx (openpyxl, write-only: memory stays flat for a long range).
+    Text that a spreadsheet would run as a formula gets the same apostrophe as in the CSV."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Appointments")[:31])
+    for row in rows:
+        sheet.append([value if isinstance(value, Decimal) else _csv_cell(value) for value in row])
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    workbook.save(response)
     return response
 
 

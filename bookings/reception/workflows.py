@@ -17,13 +17,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from bookings.engine import services
 from bookings.engine.errors import InvalidPlanState
 from bookings.engine.locks import booking_transaction, lock_appointment
 from bookings.engine.placing import plan_require_consent
-from bookings.engine.rules import local_date
 from bookings.engine.tokens import manage_link_create
 from bookings.models import (
     Appointment,
@@ -36,6 +34,7 @@ from bookings.models import (
 from bookings.notify.booking_emails import manage_url
 from bookings.notify.emails import Attachment, email_patient
 from bookings.notify.ics import cancellation_calendar, plan_calendar
+from bookings.reception import desk
 
 
 def appointment_check_in(*, appointment: Appointment, now: datetime | None = None) -> Appointment:
@@ -43,21 +42,11 @@ def appointment_check_in(*, appointment: Appointment, now: datetime | None = Non
     now = now or timezone.now()
 
     def check_in(plan: Plan, current: Appointment) -> None:
-        if current.status != AppointmentStatus.BOOKED:
-            raise InvalidPlanState(
-                _("Only a booked visit can be checked in; this visit's status is “%(status)s”.")
-                % {"status": current.get_status_display()}
+        _refuse_unless(
+            desk.check_in_verdict(
+                status=current.status, plan_status=plan.status, start=current.start, now=now
             )
-        if plan.status != PlanStatus.CONFIRMED:
-            raise InvalidPlanState(
-                _(
-                    "This course is not confirmed (its status is “%(status)s”), so the visit "
-                    "cannot take place yet."
-                )
-                % {"status": plan.get_status_display()}
-            )
-        if local_date(current.start) != local_date(now):
-            raise InvalidPlanState(_("Only today's visits can be checked in."))
+        )
         # A visit is a treatment: none without the patient's consent (a phone booking may have
         # none yet). Reception records consent given in person first, then checks in.
         plan_require_consent(plan)
@@ -66,16 +55,26 @@ def appointment_check_in(*, appointment: Appointment, now: datetime | None = Non
     return _change_status(appointment, now, check_in)
 
 
+def appointment_start_treatment(
+    *, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    """The patient who arrived is now with the clinician (the room is taken)."""
+    now = now or timezone.now()
+
+    def start(plan: Plan, current: Appointment) -> None:
+        _refuse_unless(desk.in_treatment_verdict(status=current.status))
+        plan_require_consent(plan)
+        current.status = AppointmentStatus.IN_TREATMENT
+
+    return _change_status(appointment, now, start)
+
+
 def appointment_complete(*, appointment: Appointment, now: datetime | None = None) -> Appointment:
     """The visit took place. When nothing of the course is left to come, the plan is completed."""
     now = now or timezone.now()
 
     def complete(plan: Plan, current: Appointment) -> None:
-        if current.status != AppointmentStatus.CHECKED_IN:
-            raise InvalidPlanState(
-                _("Only a checked-in visit can be completed; this visit's status is “%(status)s”.")
-                % {"status": current.get_status_display()}
-            )
+        _refuse_unless(desk.complete_verdict(status=current.status))
         plan_require_consent(plan)
         current.status = AppointmentStatus.COMPLETED
 
@@ -85,33 +84,44 @@ def appointment_complete(*, appointment: Appointment, now: datetime | None = Non
 def appointment_mark_no_show(
     *, appointment: Appointment, now: datetime | None = None
 ) -> Appointment:
-    """The patient did not come. Possible from the visit's day on, never for a future day."""
+    """The patient did not come: from the start plus the grace period on, never before.
+
+    A held course or one awaiting a clinician's review was never a firm appointment: the patient
+    did not fail to come to it (and its visit must not count as one).
+    """
     now = now or timezone.now()
 
     def no_show(plan: Plan, current: Appointment) -> None:
-        if current.status != AppointmentStatus.BOOKED:
-            raise InvalidPlanState(
-                _(
-                    "Only a booked visit can be marked as a no-show; this visit's status is "
-                    "“%(status)s”."
-                )
-                % {"status": current.get_status_display()}
+        _refuse_unless(
+            desk.no_show_verdict(
+                status=current.status, plan_status=plan.status, start=current.start, now=now
             )
-        if plan.status != PlanStatus.CONFIRMED:
-            # A held course or one awaiting a clinician's review was never a firm appointment:
-            # the patient did not fail to come to it (and its visit must not count as one).
-            raise InvalidPlanState(
-                _(
-                    "This course is not confirmed (its status is “%(status)s”), so the visit "
-                    "cannot be marked as a no-show."
-                )
-                % {"status": plan.get_status_display()}
-            )
-        if local_date(current.start) > local_date(now):
-            raise InvalidPlanState(_("A visit on a later day cannot be marked as a no-show yet."))
+        )
         current.status = AppointmentStatus.NO_SHOW
 
     return _change_status(appointment, now, no_show)
+
+
+def appointment_undo_no_show(
+    *, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    """Take back a no-show on the visit's day (the patient came late, or the wrong visit)."""
+    now = now or timezone.now()
+
+    def undo(plan: Plan, current: Appointment) -> None:
+        _refuse_unless(
+            desk.undo_no_show_verdict(
+                status=current.status, plan_status=plan.status, start=current.start, now=now
+            )
+        )
+        current.status = AppointmentStatus.BOOKED
+
+    return _change_status(appointment, now, undo)
+
+
+def _refuse_unless(verdict: desk.Verdict) -> None:
+    if not verdict.allowed:
+        raise InvalidPlanState(verdict.reason)
 
 
 def appointment_cancel_by_clinic(

@@ -180,9 +180,15 @@ def test_the_phone_booking_page_survives_an_earliest_date_at_the_ends_of_the_cal
     reception, course, weber, earliest
 ):
     patient = PatientFactory()
-    response = reception.get(
+    response = reception.post(
         reverse("admin:bookings_appointment_book"),
-        {"patient": patient.pk, "protocol": course.pk, "clinician": "", "earliest": earliest},
+        {
+            "step": "show",
+            "patient": patient.pk,
+            "protocol": course.pk,
+            "clinician": "",
+            "earliest": earliest,
+        },
     )
     assert response.status_code == 200
     assert not Plan.objects.filter(patient=patient).exists()

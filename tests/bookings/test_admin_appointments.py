@@ -5,6 +5,7 @@ with a message when the state does not allow it."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -160,6 +161,11 @@ def test_completing_the_last_visit_completes_the_course(reception, course, weber
 
 def test_no_show_marks_todays_visit_and_refuses_a_future_day(reception, course, weber):
     now_visit = visit_now(course, weber)
+    # Started the grace period ago (a no-show is refused before that).
+    grace = timedelta(minutes=settings.RECEPTION_NO_SHOW_GRACE_MINUTES + 1)
+    Appointment.objects.filter(pk=now_visit.pk).update(
+        start=now_visit.start - grace, end=now_visit.end - grace
+    )
     plan = confirmed_plan(course, weber)
     future = put(plan, local(today() + timedelta(days=4), "10:00"))
 
@@ -219,7 +225,8 @@ def test_the_appointment_page_is_read_only_with_buttons_that_call_the_services(
     assert posted.status_code in (302, 403)
 
     assert 'name="action" value="check_in"' in page
-    assert reverse("admin:bookings_appointment_reschedule", args=[appointment.pk]) in page
+    # The visit has started: the engine would refuse a move, so it is not offered.
+    assert reverse("admin:bookings_appointment_reschedule", args=[appointment.pk]) not in page
     status_url = reverse("admin:bookings_appointment_status", args=[appointment.pk])
     followed = reception.post(status_url, {"action": "check_in"}, follow=True)
     appointment.refresh_from_db()
@@ -230,6 +237,10 @@ def test_the_appointment_page_is_read_only_with_buttons_that_call_the_services(
 def test_the_appointment_page_shows_what_reminder_was_sent_and_when(reception, course, weber):
     plan = confirmed_plan(course, weber)
     appointment = put(plan, timezone.now() + timedelta(hours=5))
+    # Booked two days ago: a visit booked inside the reminder window gets no reminder.
+    Appointment.objects.filter(pk=appointment.pk).update(
+        updated_at=timezone.now() - timedelta(days=2)
+    )
     url = reverse("admin:bookings_appointment_change", args=[appointment.pk])
 
     before = reception.get(url).text
@@ -265,7 +276,9 @@ def test_the_move_page_offers_only_free_times_and_moves_the_visit(reception, cou
     assert "09:00 · Dr. Anna Weber" in options
     chosen = next(value for value, label in page.context["options"] if label.startswith("15:00"))
 
-    response = reception.post(url, {"day": day.isoformat(), "visit": chosen}, follow=True)
+    response = reception.post(
+        url, {"day": day.isoformat(), "visit": chosen, "confirm": "1"}, follow=True
+    )
 
     appointment.refresh_from_db()
     assert appointment.start == local(day, "15:00")
@@ -286,7 +299,7 @@ def test_moving_onto_a_time_just_taken_is_refused_with_the_public_message(recept
     chosen = next(value for value, label in page.context["options"] if label.startswith("14:00"))
     put(confirmed_plan(course, weber), local(day, "14:00"))  # someone else, meanwhile
 
-    response = reception.post(url, {"day": day.isoformat(), "visit": chosen})
+    response = reception.post(url, {"day": day.isoformat(), "visit": chosen, "confirm": "1"})
 
     appointment.refresh_from_db()
     assert appointment.start == local(day, "10:00")

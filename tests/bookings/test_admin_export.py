@@ -19,7 +19,9 @@ EXPORT = reverse("admin:bookings_appointment_export")
 
 
 def rows_of(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    # The file starts with a byte order mark (Excel reads it as UTF-8 then).
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_the_export_has_every_visit_of_the_range_in_the_clinics_zone(reception, course, weber):
@@ -47,6 +49,7 @@ def test_the_export_has_every_visit_of_the_range_in_the_clinics_zone(reception, 
         "clinician",
         "price (EUR)",
         "status",
+        "booked revenue (EUR)",
     ]
     assert rows == [
         [
@@ -58,6 +61,7 @@ def test_the_export_has_every_visit_of_the_range_in_the_clinics_zone(reception, 
             "Dr. Anna Weber",
             "333.33",
             "Booked",
+            "333.33",
         ],
         [
             "2027-05-31",
@@ -68,6 +72,7 @@ def test_the_export_has_every_visit_of_the_range_in_the_clinics_zone(reception, 
             "Dr. Anna Weber",
             "333.34",
             "No-show",
+            "0.00",
         ],
     ]
 
@@ -92,3 +97,33 @@ def test_the_export_is_closed_to_anonymous_visitors(client):
     response = client.get(EXPORT, {"start": "2027-05-01", "end": "2027-05-31"})
 
     assert response.status_code == 302
+
+
+def test_german_excel_gets_semicolons_and_iso_dates(reception, course, weber):
+    plan = confirmed_plan(course, weber, PatientFactory(full_name="Jürgen Öztürk"))
+    put(plan, local(date(2027, 5, 3), "10:00"))
+
+    response = reception.get(EXPORT, {"start": "2027-05-03", "end": "2027-05-03", "separator": ";"})
+
+    text = response.content.decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert header[:2] == ["date", "time"]
+    assert row[:3] == ["2027-05-03", "10:00", "Jürgen Öztürk"]
+
+
+def test_the_same_rows_come_as_an_excel_workbook(reception, course, weber):
+    from openpyxl import load_workbook
+
+    plan = confirmed_plan(course, weber, PatientFactory(full_name="=HYPERLINK(1)"))
+    put(plan, local(date(2027, 5, 3), "10:00"))
+
+    response = reception.get(
+        EXPORT, {"start": "2027-05-03", "end": "2027-05-03", "file_format": "xlsx"}
+    )
+
+    assert "appointments-2027-05-03-to-2027-05-03.xlsx" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header, row = [[cell.value for cell in line] for line in sheet.iter_rows()]
+    assert header[0] == "date" and header[-1] == "booked revenue (EUR)"
+    assert row[:3] == ["2027-05-03", "10:00", "'=HYPERLINK(1)"]
+    assert row[7] == "Booked"

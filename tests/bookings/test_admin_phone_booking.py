@@ -55,9 +55,11 @@ def questions(db):
 
 
 def propose(client, patient, protocol, *, earliest=None, clinician=None):
-    return client.get(
+    """Reception fills in the form and shows the course (a POST: no personal data in URLs)."""
+    return client.post(
         BOOK,
         {
+            "step": "show",
             "patient": patient.pk,
             "protocol": protocol.pk,
             "clinician": clinician.pk if clinician else "",
@@ -152,8 +154,9 @@ def test_a_course_that_breaks_the_interval_rules_is_refused_the_same_way(
     rows = page.context["rows"]
     # Session 2 only a week after session 1, at the same time of day.
     day_two = rows[0].day + timedelta(days=7)
-    moved = reception.get(
-        BOOK, {**booking_data(page), f"day-{rows[1].sequence}": day_two.isoformat()}
+    moved = reception.post(
+        BOOK,
+        {**booking_data(page), "step": "show", f"day-{rows[1].sequence}": day_two.isoformat()},
     )
     second = moved.context["rows"][1]
     assert second.day == day_two and second.selected
@@ -218,7 +221,7 @@ def test_a_new_caller_is_created_with_the_booking_and_not_left_behind_when_refus
         "clinician": weber.pk,
         "earliest": (today() + timedelta(days=2)).isoformat(),
     }
-    page = reception.get(BOOK, details)
+    page = reception.post(BOOK, {**details, "step": "show"})
     data = booking_data(page)
     blocker = put(confirmed_plan(course, weber), chosen_start(page.context["rows"][0]))
 
@@ -234,7 +237,9 @@ def test_a_new_caller_is_created_with_the_booking_and_not_left_behind_when_refus
 
 
 def test_a_new_caller_needs_name_email_and_date_of_birth(reception, course, weber):
-    page = reception.get(BOOK, {"protocol": course.pk, "earliest": today().isoformat()})
+    page = reception.post(
+        BOOK, {"step": "show", "protocol": course.pk, "earliest": today().isoformat()}
+    )
 
     assert page.context["rows"] == []
     assert "Needed for a new patient." in page.text
@@ -261,7 +266,9 @@ def test_a_patient_id_that_is_not_a_number_shows_the_empty_form(reception, calle
 
 
 def test_a_form_error_keeps_the_chosen_patient_on_the_page(reception, caller, course):
-    response = reception.get(BOOK, {"patient": caller.pk, "protocol": course.pk, "earliest": ""})
+    response = reception.post(
+        BOOK, {"step": "show", "patient": caller.pk, "protocol": course.pk, "earliest": ""}
+    )
 
     assert response.context["patient"] == caller
     assert "This field is required." in response.text
@@ -272,9 +279,10 @@ def test_a_form_error_keeps_the_chosen_patient_on_the_page(reception, caller, co
 
 
 def new_caller_page(reception, course, weber, **details):
-    return reception.get(
+    return reception.post(
         BOOK,
         {
+            "step": "show",
             "full_name": "Maria Schneider",
             "email": "maria@example.com",
             "phone": "",
@@ -391,7 +399,7 @@ def test_a_phone_booking_that_fails_midway_leaves_no_plan_and_no_new_caller(
         "clinician": weber.pk,
         "earliest": (today() + timedelta(days=2)).isoformat(),
     }
-    page = reception.get(BOOK, details)
+    page = reception.post(BOOK, {**details, "step": "show"})
     data = booking_data(page)
 
     def fail(**kwargs):

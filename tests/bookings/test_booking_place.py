@@ -38,7 +38,7 @@ from bookings.models import (
 from clinical import services as clinical_services
 from clinical.models import TreatmentRecord
 from tests.clinic_data import seed_small_clinic
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import LotFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -198,9 +198,7 @@ def test_nobody_records_a_treatment_on_a_course_without_consent(clinic):
     plan = place(Channel.PHONE, clinic.protocol)
     first = plan.appointments.order_by("start").first()
     details = clinical_services.TreatmentDetails(
-        product_name="ExoSkin",
-        lot_number="X1",
-        expiry_date=(first.start + timedelta(days=365)).date(),
+        lot=LotFactory(lot_number="X1", expiry_date=(first.start + timedelta(days=365)).date()),
         areas=["cheeks"],
         needle_depth_mm=1,
         passes=2,

@@ -19,15 +19,27 @@ pytestmark = pytest.mark.django_db
 META = '<meta name="robots" content="noindex, nofollow">'
 
 
+def all_patterns(resolver=None, namespace: str = "", route: str = ""):
+    """(namespace, full route, pattern) for every view URL of the site."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLPattern):
+            yield namespace, route + str(pattern.pattern), pattern
+        else:
+            yield from all_patterns(
+                pattern, pattern.namespace or namespace, route + str(pattern.pattern)
+            )
+
+
 def booking_patterns() -> list[URLPattern]:
-    """Every URL pattern of the bookings namespace (the booking flow, manage and waitlist)."""
-    resolver = get_resolver()
-    found = []
-    for language_patterns in resolver.url_patterns:
-        for pattern in getattr(language_patterns, "url_patterns", []):
-            if getattr(pattern, "namespace", None) == "bookings":
-                found.extend(pattern.url_patterns)
-    return found
+    """The booking flow, manage and waitlist URLs: the bookings namespace, and any other URL
+    whose address is a booking, manage or waitlist step (a waitlist added elsewhere later)."""
+    return [
+        pattern
+        for namespace, route, pattern in all_patterns()
+        if namespace == "bookings" or any(word in route for word in ("waitlist", "manage/"))
+        if not route.startswith(("admin/", "staff/"))
+    ]
 
 
 def assert_not_indexed(response) -> None:
@@ -41,6 +53,7 @@ def test_every_booking_manage_and_waitlist_url_is_wrapped_in_noindex():
 
     assert len(patterns) >= 14
     unwrapped = [p.name for p in patterns if not getattr(p.callback, "noindex", False)]
+    assert "manage-consent" in {p.name for p in patterns}
     assert unwrapped == []
 
 

@@ -205,6 +205,8 @@ def test_a_failing_mail_server_leaves_the_reminder_pending_and_a_later_run_sends
 def test_the_command_queues_due_reminders_once(protocol, clinician, patient):
     soon = timezone.now() + timedelta(hours=2)
     appointment = book(protocol, clinician, patient, soon)
+    # Booked two days ago: a visit booked inside its reminder window gets no reminder.
+    Appointment.objects.update(updated_at=timezone.now() - timedelta(days=2))
     out, again = StringIO(), StringIO()
 
     call_command("send_reminders", stdout=out)
@@ -265,6 +267,8 @@ def test_one_reminder_that_fails_does_not_stop_the_others_and_is_logged_by_id_on
 ):
     broken = visit_in(3 * 60, course, weber, full_name="Zelda Quuxington")
     fine = visit_in(5 * 60, course, weber)
+    # Booked two days ago: a visit booked inside its reminder window gets no reminder.
+    Appointment.objects.update(updated_at=timezone.now() - timedelta(days=2))
     context = reminders_module._reminder_context
 
     def fails_for_one(appointment):

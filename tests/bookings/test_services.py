@@ -32,7 +32,7 @@ from bookings.engine.services import (
 from bookings.models import Appointment, AppointmentStatus, Patient, Plan, PlanStatus, TimeOff
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
 from tests.factories import ConsentTextFactory
-from treatments.models import Protocol
+from treatments.models import Protocol, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -698,6 +698,26 @@ def test_a_service_refuses_to_run_inside_the_callers_transaction(one_session, cl
             patient=patient,
             protocol=one_session,
             visits=single_visit(clinician, at(TUESDAY, "10:00")),
+            now=NOW,
+        )
+
+    assert not Plan.objects.exists()
+
+
+def test_a_ready_made_course_without_its_product_cannot_be_booked_on_any_channel(
+    one_session, clinician, patient
+):
+    """The patient consents to a course of an unapproved product: they must know which one, so
+    the engine refuses the course (by phone too) until the clinic names the product."""
+    assert one_session.source == Source.MSC_READY_MADE
+    Protocol.objects.filter(pk=one_session.pk).update(product=None)
+
+    with pytest.raises(TreatmentUnavailable, match="cannot be booked"):
+        plan_book(
+            patient=patient,
+            protocol=one_session,
+            visits=single_visit(clinician, at(TUESDAY, "10:00")),
+            hold=False,
             now=NOW,
         )
 

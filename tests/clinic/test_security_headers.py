@@ -207,6 +207,28 @@ def test_a_page_with_a_nonce_declares_its_real_length(client):
     assert int(response["Content-Length"]) == len(response.content)
 
 
+@pytest.mark.django_db
+def test_the_policy_built_once_is_the_one_django_csp_builds_per_response(client):
+    from csp.utils import build_policy
+
+    plain = client.get("/livez")
+    article = ArticleFactory()
+    with_nonce = client.get(article.get_absolute_url())
+
+    assert plain["Content-Security-Policy"] == build_policy()
+    nonce = re.search(r"'nonce-([^']+)'", with_nonce["Content-Security-Policy"]).group(1)
+    assert with_nonce["Content-Security-Policy"] == build_policy(nonce=nonce)
+    assert f'nonce="{nonce}"' in with_nonce.text
+
+
+@pytest.mark.django_db
+def test_a_changed_policy_setting_is_used_at_once(client, settings):
+    client.get("/livez")
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+
+    assert client.get("/livez")["Content-Security-Policy"] == "default-src 'self'"
+
+
 def test_text_a_visitor_typed_never_becomes_this_responses_csp_nonce(client):
     # The nonce placeholder was the public string "__CSP_NONCE__", swapped for the real nonce
     # anywhere in the page: a search for it printed the nonce, so any HTML injection could write

@@ -355,11 +355,45 @@ def test_seeding_again_books_no_new_visits_even_with_refresh(settings, capsys):
     settings.DEBUG = True
     call_command("seed_demo")
     counts = (Patient.objects.count(), Plan.objects.count(), Appointment.objects.count())
-    assert counts[1] == 5
+    # The booked demo plans (the aftercare demo's past courses are not bookings).
+    assert (
+        counts[1] - Plan.objects.filter(patient__email__startswith="demo.aftercare.").count() == 9
+    )
     capsys.readouterr()
 
     call_command("seed_demo")
     call_command("seed_demo", "--refresh")
 
     assert (Patient.objects.count(), Plan.objects.count(), Appointment.objects.count()) == counts
-    assert "5 demo patients already have plans; no visits added" in capsys.readouterr().out
+    assert "9 demo patients already have plans; no visits added" in capsys.readouterr().out
+
+
+def test_a_demo_seeded_weeks_ago_is_alive_again_today_and_through_the_week(settings, capsys):
+    import time_machine
+
+    from bookings.engine.rules import local_date
+    from bookings.models import Appointment, Patient
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    staff_patient = PatientFactory(email="walk-in@example.com")
+    before = set(Appointment.objects.values_list("pk", "start", "status"))
+
+    with time_machine.travel(timezone.now() + timedelta(days=60), tick=True):
+        call_command("seed_demo")
+        today = local_date(timezone.now())
+        agenda_day = _first_working_day(today)
+        upcoming = Appointment.objects.filter(
+            start__gte=datetime.combine(
+                agenda_day, time.min, tzinfo=timezone.get_current_timezone()
+            ),
+            start__lt=datetime.combine(
+                agenda_day + timedelta(days=7), time.min, tzinfo=timezone.get_current_timezone()
+            ),
+        )
+        days = {timezone.localtime(visit.start).date() for visit in upcoming}
+
+    assert agenda_day in days and len(days) >= 3
+    # What was there before is untouched, and so is the patient staff created.
+    assert before <= set(Appointment.objects.values_list("pk", "start", "status"))
+    assert Patient.objects.filter(pk=staff_patient.pk).exists()

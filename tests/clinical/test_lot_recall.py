@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import PlanStatus
-from clinical.models import AuditEntry
+from bookings.models import OutgoingEmail, Patient, PlanStatus
+from clinical import recall
+from clinical.models import AuditEntry, Lot, LotStatus, RecallNotice
 from tests.clinical.conftest import sign_in
 from tests.factories import PatientFactory, TreatmentRecordFactory
 
@@ -127,3 +128,137 @@ def test_a_lot_with_url_characters_still_exports(client, manager, make_plan, cli
     csv_url = page.context["csv_url"]
     rows = list(csv.DictReader(io.StringIO(client.get(csv_url).content.decode())))
     assert [row["lot_number"] for row in rows] == ["A&B#1"]
+
+
+# --- Issue 17, bug 7: whose sessions the list covers, and matching however the number is typed ---
+
+
+def test_a_clinician_is_told_the_list_is_their_patients_only_and_how_many_more_exist(
+    client, clinician, recalled
+):
+    sign_in(client, clinician.user)
+
+    page = client.get(reverse("clinical:lot-recall"), {"lot": "AB-1"}).content.decode()
+
+    assert "Lot AB-1: 2 sessions" in page
+    assert "Only the sessions of your own patients are listed." in page
+    assert (
+        "1 more session of this lot belongs to other clinicians' patients and is not "
+        "shown here." in page
+    )
+    assert "ask a clinic manager for the complete list" in page
+    # The count only: nothing of the other clinician's patient.
+    assert "Ayşe Demir" not in page and "Dr. Mehmet Yilmaz" not in page
+
+
+def test_a_manager_is_told_the_list_is_the_whole_clinic(client, manager, recalled):
+    sign_in(client, manager)
+    page = client.get(reverse("clinical:lot-recall"), {"lot": "AB-1"}).content.decode()
+    assert "All sessions of the clinic that received this lot are listed." in page
+    assert "Only the sessions of your own patients" not in page
+
+
+@pytest.mark.parametrize(
+    "typed", ["EXO 2026 0412", "exo-2026-0412", "EXO20260412", "Exo–2026 0412"]
+)
+def test_lot_search_ignores_case_spaces_and_dashes(client, manager, make_plan, clinician, typed):
+    plan = make_plan(
+        clinician=clinician,
+        status=PlanStatus.CONFIRMED,
+        first_start=timezone.now() - timedelta(days=40),
+    )
+    record = TreatmentRecordFactory(
+        appointment=plan.appointments.first(), recorded_by=clinician, lot_number="EXO-2026-0412"
+    )
+    sign_in(client, manager)
+    response = client.get(reverse("clinical:lot-recall"), {"lot": typed})
+    assert [r.pk for r in response.context["records"]] == [record.pk]
+    assert "Lot EXO-2026-0412: 1 session" in response.content.decode()
+
+
+# --- Recall by a clinic manager ----------------------------------------------------------------
+
+
+def test_a_manager_recalls_a_lot_with_a_reason_and_it_can_no_longer_be_chosen(
+    client, manager, recalled
+):
+    lot = recalled[0].lot
+    sign_in(client, manager)
+
+    no_reason = client.post(reverse("clinical:lot-recall-mark", args=[lot.pk]), {"reason": ""})
+    assert no_reason.status_code == 400
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.IN_USE
+
+    done = client.post(
+        reverse("clinical:lot-recall-mark", args=[lot.pk]),
+        {"reason": "Supplier recall 2026-11-30: endotoxin above limit"},
+    )
+    assert done.status_code == 302
+    lot.refresh_from_db()
+    assert (lot.status, lot.recall_reason, lot.recalled_by) == (
+        LotStatus.RECALLED,
+        "Supplier recall 2026-11-30: endotoxin above limit",
+        manager,
+    )
+    assert not Lot.objects.usable_for(
+        patient=recalled[0].appointment.plan.patient, on=timezone.localdate()
+    ).filter(pk=lot.pk)
+    page = client.get(reverse("clinical:lot-detail", args=[lot.pk])).content.decode()
+    assert "3 sessions, 2 patient(s) exposed" in page
+    assert "Maria Schneider" in page and "Ayşe Demir" in page and "Bob Other" not in page
+    assert "endotoxin above limit" in page
+
+
+def test_a_clinician_cannot_recall_or_open_the_managers_lot_page(client, clinician, recalled):
+    lot = recalled[0].lot
+    sign_in(client, clinician.user)
+    assert client.get(reverse("clinical:lot-detail", args=[lot.pk])).status_code == 403
+    response = client.post(reverse("clinical:lot-recall-mark", args=[lot.pk]), {"reason": "x"})
+    assert response.status_code == 403
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.IN_USE
+
+
+def test_the_recall_notice_is_emailed_to_each_exposed_patient_once_in_their_language(
+    client, manager, recalled
+):
+    lot = recalled[0].lot
+    maria, ayse = (
+        Patient.objects.get(full_name="Maria Schneider"),
+        Patient.objects.get(full_name="Ayşe Demir"),
+    )
+    Patient.objects.filter(pk=ayse.pk).update(preferred_language="tr")
+    sign_in(client, manager)
+    client.post(reverse("clinical:lot-recall-mark", args=[lot.pk]), {"reason": "Supplier recall"})
+    form = client.get(reverse("clinical:lot-detail", args=[lot.pk])).context["notice_form"]
+    data = {name: field.initial for name, field in form.fields.items()}
+    data["body_en"] = "Edited English text about lot AB-1."
+    data["body_tr"] = "AB-1 partisi hakkında düzenlenmiş metin."
+
+    first = client.post(reverse("clinical:lot-notices", args=[lot.pk]), data)
+    second = client.post(reverse("clinical:lot-notices", args=[lot.pk]), data)
+
+    assert first.status_code == second.status_code == 302
+    emails = OutgoingEmail.objects.filter(template="lot_recall").order_by("to")
+    assert [email.patient for email in emails] == sorted([maria, ayse], key=lambda p: p.email)
+    by_patient = {email.patient_id: email for email in emails}
+    assert "Edited English text about lot AB-1." in by_patient[maria.pk].body_text
+    assert "AB-1 partisi hakkında düzenlenmiş metin." in by_patient[ayse.pk].body_text
+    assert RecallNotice.objects.filter(lot=lot).count() == 2
+    page = client.get(reverse("clinical:lot-detail", args=[lot.pk])).content.decode()
+    assert "0 patients have not been sent the notice yet." in page
+
+
+def test_notices_are_not_sent_before_the_recall_nor_to_an_erased_patient(manager, recalled):
+    lot = recalled[0].lot
+    texts = recall.recall_texts(lot=lot)
+    with pytest.raises(recall.RecallRefused):
+        recall.recall_notices_send(lot=lot, sent_by=manager, texts=texts)
+    recall.lot_recall(lot=lot, recalled_by=manager, reason="Supplier recall")
+    lot.refresh_from_db()
+    Patient.objects.filter(full_name="Ayşe Demir").update(email="", full_name="—")
+
+    assert recall.recall_notices_send(lot=lot, sent_by=manager, texts=texts) == 1
+    assert recall.recall_notices_send(lot=lot, sent_by=manager, texts=texts) == 0
+    assert OutgoingEmail.objects.filter(template="lot_recall").count() == 1

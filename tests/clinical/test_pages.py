@@ -69,7 +69,7 @@ def test_the_dashboard_shows_my_sessions_today_and_later_this_week(
 
     assert [s.plan_id for s in response.context["today"]] == [mine_today.pk]
     assert "Colleague Patient" not in response.content.decode()
-    week_end = date.fromordinal(now.date().toordinal() + 7 - now.weekday())
+    week_end = date.fromordinal(now.date().toordinal() + 8)  # the seven days after today
     for session in response.context["later_this_week"]:
         assert now.date() < timezone.localtime(session.start).date() < week_end
 

@@ -9,11 +9,18 @@ from django.utils import timezone, translation
 
 from bookings.models import Appointment, AppointmentStatus, PlanStatus
 from clinical import services
-from clinical.models import AuditEntry, TreatmentRecord
+from clinical.models import AuditEntry, Lot, LotStatus, TreatmentRecord
 from tests.clinical.conftest import sign_in
-from tests.factories import TreatmentRecordFactory
+from tests.factories import LotFactory, PatientFactory, ProductFactory, TreatmentRecordFactory
+from treatments.models import ProductSource
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def stock_lot():
+    """Lot "ab-2031" in stock, as typed at the goods-in desk; usable for 200 more days."""
+    return LotFactory(lot_number="ab-2031", expiry_date=timezone.localdate() + timedelta(days=200))
 
 
 @pytest.fixture
@@ -30,9 +37,8 @@ def past_session(make_plan, clinician, patient):
 
 def record_form(**overrides) -> dict:
     data = {
-        "product_name": "ExoSkin 10B",
-        "lot_number": " ab-2031 ",
-        "expiry_date": (timezone.localdate() + timedelta(days=200)).isoformat(),
+        "lot": str(Lot.objects.get(lot_key="AB2031").pk),
+        "quantity_used": "1",
         "needle_depth_mm": "0.5",
         "passes": "2",
         "areas": ["cheeks", "forehead"],
@@ -57,7 +63,9 @@ def test_recording_a_session_stores_the_lot_and_completes_the_session(
     assert response.status_code == 302
     record = TreatmentRecord.objects.get()
     assert record.appointment == past_session
-    assert record.lot_number == "AB-2031"
+    assert record.lot == Lot.objects.get(lot_key="AB2031")
+    # The label's text is kept with the session as it was entered at goods-in.
+    assert (record.lot_number, record.product_name) == ("ab-2031", "ExoSkin 10B")
     assert record.needle_depth_mm == Decimal("0.5")
     assert record.areas == ["cheeks", "forehead"]
     assert record.recorded_by == clinician
@@ -67,18 +75,20 @@ def test_recording_a_session_stores_the_lot_and_completes_the_session(
     assert past_session.plan.status == PlanStatus.CONFIRMED
     assert AuditEntry.objects.filter(action="create", object_id=record.pk).count() == 1
     page = client.get(reverse("clinical:session-detail", args=[past_session.pk]))
-    assert "AB-2031" in page.content.decode()
+    assert "ab-2031" in page.content.decode()
 
 
-def test_an_expired_lot_is_refused_and_nothing_is_written(client, clinician, past_session):
+def test_an_expired_lot_is_not_offered_and_is_refused(client, clinician, past_session):
+    expired = LotFactory(lot_number="OLD-1", expiry_date=timezone.localdate() - timedelta(days=1))
     sign_in(client, clinician.user)
-    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
 
-    response = client.post(record_url(past_session), record_form(expiry_date=yesterday))
+    page = client.get(reverse("clinical:session-detail", args=[past_session.pk]))
+    assert "OLD-1" not in page.content.decode() and "ab-2031" in page.content.decode()
+    response = client.post(record_url(past_session), record_form(lot=str(expired.pk)))
 
     assert response.status_code == 400
     content = response.content.decode()
-    assert "This lot expired on" in content
+    assert "Select a valid choice" in content
     # What the clinician typed is still in the form.
     assert "Tolerated well" in content
     assert TreatmentRecord.objects.count() == 0
@@ -86,26 +96,72 @@ def test_an_expired_lot_is_refused_and_nothing_is_written(client, clinician, pas
     assert past_session.status == AppointmentStatus.BOOKED
 
 
-def test_the_service_refuses_an_expired_lot_too(clinician, past_session):
-    details = services.TreatmentDetails(
-        product_name="ExoSkin",
-        lot_number="X1",
-        expiry_date=date(2020, 1, 1),
-        areas=["cheeks"],
-        needle_depth_mm=Decimal("0.5"),
-        passes=1,
+def lot_details(lot: Lot) -> services.TreatmentDetails:
+    return services.TreatmentDetails(
+        lot=lot, areas=["cheeks"], needle_depth_mm=Decimal("0.5"), passes=1
     )
-    with pytest.raises(services.RecordRefused, match="This lot expired on 2020-01-01"):
+
+
+def test_the_service_refuses_an_expired_lot_too(clinician, past_session):
+    expired = LotFactory(lot_number="X1", expiry_date=date(2020, 1, 1))
+    with pytest.raises(services.RecordRefused, match="Lot X1 expired on 2020-01-01"):
         services.treatment_record_complete(
-            appointment=past_session, clinician=clinician, details=details
+            appointment=past_session, clinician=clinician, details=lot_details(expired)
         )
     assert TreatmentRecord.objects.count() == 0
 
 
-def test_a_lot_expiring_on_the_day_of_the_session_is_accepted(client, clinician, past_session):
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(LotStatus.RECALLED, "is recalled"), (LotStatus.QUARANTINED, "is quarantined")],
+)
+def test_a_recalled_or_quarantined_lot_cannot_be_recorded(
+    client, clinician, past_session, status, message
+):
+    recall = (
+        {"recall_reason": "Supplier notice", "recalled_at": timezone.now()}
+        if status == LotStatus.RECALLED
+        else {}
+    )
+    blocked = LotFactory(lot_number="BLK-1", status=status, **recall)
     sign_in(client, clinician.user)
-    session_day = timezone.localtime(past_session.start).date().isoformat()
-    response = client.post(record_url(past_session), record_form(expiry_date=session_day))
+    response = client.post(record_url(past_session), record_form(lot=str(blocked.pk)))
+    assert response.status_code == 400
+    assert "BLK-1" not in response.content.decode()
+    with pytest.raises(services.RecordRefused, match=message):
+        services.treatment_record_complete(
+            appointment=past_session, clinician=clinician, details=lot_details(blocked)
+        )
+    assert TreatmentRecord.objects.count() == 0
+
+
+def test_another_patients_own_blood_lot_can_never_be_recorded(client, clinician, past_session):
+    own_blood = ProductFactory(name="Own PRP prep", source=ProductSource.OWN_BLOOD, donor_tissue="")
+    someone_else = PatientFactory(full_name="Somebody Else")
+    theirs = LotFactory(product=own_blood, lot_number="PRP-77", patient=someone_else)
+    mine = LotFactory(product=own_blood, lot_number="PRP-78", patient=past_session.plan.patient)
+    sign_in(client, clinician.user)
+
+    page = client.get(reverse("clinical:session-detail", args=[past_session.pk])).content.decode()
+    assert "PRP-78" in page and "PRP-77" not in page
+    refused = client.post(record_url(past_session), record_form(lot=str(theirs.pk)))
+    assert refused.status_code == 400
+    with pytest.raises(services.RecordRefused, match="another patient's own blood or fat"):
+        services.treatment_record_complete(
+            appointment=past_session, clinician=clinician, details=lot_details(theirs)
+        )
+    assert TreatmentRecord.objects.count() == 0
+
+    accepted = client.post(record_url(past_session), record_form(lot=str(mine.pk)))
+    assert accepted.status_code == 302
+    assert TreatmentRecord.objects.get().lot == mine
+
+
+def test_a_lot_expiring_on_the_day_of_the_session_is_accepted(client, clinician, past_session):
+    session_day = timezone.localtime(past_session.start).date()
+    today_lot = LotFactory(lot_number="DAY-1", expiry_date=session_day)
+    sign_in(client, clinician.user)
+    response = client.post(record_url(past_session), record_form(lot=str(today_lot.pk)))
     assert response.status_code == 302
     assert TreatmentRecord.objects.count() == 1
 
@@ -153,9 +209,7 @@ def test_the_last_session_completes_the_course(clinician, make_plan):
         first_start=timezone.now() - timedelta(hours=2),
     )
     details = services.TreatmentDetails(
-        product_name="ExoSkin",
-        lot_number="L1",
-        expiry_date=date(2099, 1, 1),
+        lot=LotFactory(lot_number="L1", expiry_date=date(2099, 1, 1)),
         areas=["scalp"],
         needle_depth_mm=Decimal("1.0"),
         passes=3,
@@ -193,13 +247,15 @@ def test_a_session_is_recorded_once_and_corrections_keep_the_rules(client, clini
     client.post(record_url(past_session), record_form())
     record = TreatmentRecord.objects.get()
 
-    corrected = client.post(record_url(past_session), record_form(lot_number="AB-2032"))
+    other = LotFactory(lot_number="AB-2032", expiry_date=date(2099, 1, 1))
+    corrected = client.post(record_url(past_session), record_form(lot=str(other.pk)))
     assert corrected.status_code == 302
     record.refresh_from_db()
     assert record.lot_number == "AB-2032"
 
-    expired = client.post(record_url(past_session), record_form(expiry_date="2000-01-01"))
-    assert expired.status_code == 400
+    expired = LotFactory(lot_number="OLD-2", expiry_date=date(2000, 1, 1))
+    refused = client.post(record_url(past_session), record_form(lot=str(expired.pk)))
+    assert refused.status_code == 400
     record.refresh_from_db()
     assert record.lot_number == "AB-2032"
     assert TreatmentRecord.objects.count() == 1
@@ -208,7 +264,7 @@ def test_a_session_is_recorded_once_and_corrections_keep_the_rules(client, clini
             appointment=past_session,
             clinician=clinician,
             details=services.TreatmentDetails.from_form(
-                {**record_form(), "expiry_date": date(2099, 1, 1), "passes": 1}
+                {**record_form(), "lot": other, "passes": 1}
             ),
         )
 
@@ -222,11 +278,36 @@ def test_a_session_still_to_come_shows_no_record_form(client, clinician, make_pl
     assert "Save record" not in content
 
 
+def test_a_correction_keeps_the_earlier_version_and_shows_who_changed_what(
+    client, clinician, manager, past_session
+):
+    sign_in(client, clinician.user)
+    client.post(record_url(past_session), record_form())
+    other = LotFactory(lot_number="AB-2032", expiry_date=date(2099, 1, 1))
+    client.post(record_url(past_session), record_form(lot=str(other.pk), notes="Corrected lot"))
+
+    record = TreatmentRecord.objects.get()
+    versions = list(record.history.order_by("history_date", "history_id"))
+    assert [v.lot_number for v in versions] == ["ab-2031", "AB-2032"]
+    assert [v.history_user for v in versions] == [clinician.user, clinician.user]
+    # The earlier lot is what a recall of it needs: it is found by the history.
+    assert TreatmentRecord.history.filter(lot__lot_key="AB2031").values("id").get()["id"] == (
+        record.pk
+    )
+
+    sign_in(client, manager)
+    before = AuditEntry.objects.filter(object_type="treatment_record", action="view").count()
+    page = client.get(reverse("clinical:session-detail", args=[past_session.pk])).content.decode()
+    assert "History: 2 versions" in page
+    assert "<del>ab-2031</del> → <ins>AB-2032</ins>" in page
+    assert "Dr. Anna Weber" in page
+    after = AuditEntry.objects.filter(object_type="treatment_record", action="view").count()
+    assert after == before + 1
+
+
 def details() -> services.TreatmentDetails:
     return services.TreatmentDetails(
-        product_name="ExoSkin",
-        lot_number="X1",
-        expiry_date=timezone.localdate() + timedelta(days=300),
+        lot=LotFactory(lot_number="X1", expiry_date=timezone.localdate() + timedelta(days=300)),
         areas=["cheeks"],
         needle_depth_mm=Decimal("0.5"),
         passes=1,

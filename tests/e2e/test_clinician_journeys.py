@@ -34,7 +34,7 @@ from clinical.models import AuditEntry, Photo, TreatmentRecord
 from clinical.roles import CLINICIAN, RECEPTION
 from tests.clinical.conftest import staff_roles_ensure
 from tests.e2e.conftest import axe_check, screenshot
-from tests.factories import ConsentTextFactory, PatientFactory, UserFactory
+from tests.factories import ConsentTextFactory, LotFactory, PatientFactory, UserFactory
 from tests.second_factor import authenticator_code
 
 PASSWORD = "correct horse battery staple"
@@ -187,13 +187,14 @@ def test_journey_7_lot_number_and_photo_visible_to_the_clinician_only(
         clinician=clinician,
     )
 
+    # The lot comes from stock (a list of usable lots), not from free text.
+    lot = LotFactory(lot_number="EXO-2611-A", expiry_date=timezone.localdate() + timedelta(180))
+
     session_url = reverse("clinical:session-detail", args=[session.pk])
     staff_sign_in(page, clinician.user, next_path=reverse("clinical:dashboard"))
     page.goto(session_url)
     axe_check(page, "session page, record form")
-    page.fill("#id_product_name", "ExoSkin 10B")
-    page.fill("#id_lot_number", "exo-2611-a")
-    page.fill("#id_expiry_date", (timezone.localdate() + timedelta(days=180)).isoformat())
+    page.select_option("#id_lot", str(lot.pk))
     page.fill("#id_needle_depth_mm", "0.5")
     page.fill("#id_passes", "2")
     page.check("input[name=areas][value=cheeks]")

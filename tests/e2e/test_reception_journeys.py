@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -75,7 +76,11 @@ def test_journey_5_reception_runs_the_morning_in_the_admin(page, live_server, sm
     weber = small_clinic.clinicians[0]
     protocol = small_clinic.protocol
     nine = _visit(weber, protocol, _at_today("09:00"), "Nina Neun")
-    ten = _visit(weber, protocol, _at_today("10:00"), "Theo Zehn")
+    # Theo's visit started long enough ago to be a no-show (start + the grace period), today.
+    started = timezone.now().replace(second=0, microsecond=0) - timedelta(
+        minutes=settings.RECEPTION_NO_SHOW_GRACE_MINUTES + 5
+    )
+    ten = _visit(weber, protocol, max(started, _at_today("00:00")), "Theo Zehn")
     earliest = (local_date(timezone.now()) + timedelta(days=2)).isoformat()
 
     # Reception signs in and opens the agenda from the admin index.

@@ -178,6 +178,8 @@ def test_renaming_a_protocol_in_the_admin_updates_the_pages_that_name_it(
                 "indications": [indication.pk],
                 "procedure": protocol.procedure,
                 "published": "on",
+                # A ready-made course is published only with its product (issue 19).
+                "product": protocol.product_id,
                 "display_order": 0,
                 "session_count": 3,
                 "min_interval_days": 21,

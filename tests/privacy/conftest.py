@@ -25,14 +25,28 @@ from bookings.models import (
     PlanStatus,
     ReminderKind,
     SentReminder,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
 )
-from clinical.models import Photo, TreatmentRecord
+from clinical.models import (
+    AdverseEvent,
+    CourseOutcome,
+    FollowUp,
+    FollowUpStop,
+    Photo,
+    RecallNotice,
+    RecallText,
+    TreatmentRecord,
+)
 from clinical.services import photo_add
 from tests.clinical.conftest import staff_roles_ensure, staff_user
 from tests.factories import (
     ClinicianFactory,
     ConsentTextFactory,
+    LotFactory,
     PatientFactory,
+    ProductFactory,
     ProtocolFactory,
     ScreeningAnswerFactory,
     TreatmentRecordFactory,
@@ -152,6 +166,71 @@ def records(db) -> Records:
         kind=ReminderKind.DAY_BEFORE,
         appointment_start=session.start,
         email=sent,
+    )
+
+    # A waitlist entry with an offer (issue 18): exported, and deleted on erasure.
+    entry = WaitlistEntry.objects.create(
+        patient=patient,
+        protocol=protocol,
+        earliest_date=session.start.date(),
+        latest_date=session.start.date(),
+        status=WaitlistStatus.ACTIVE,
+        verify_token_hash="v" * 64,
+        leave_token_hash="l" * 64,
+    )
+    WaitlistOffer.objects.create(
+        entry=entry,
+        plan=untreated,
+        freed_key="k",
+        freed_at=timezone.now(),
+        proposal_id="p",
+        claim_token_hash="c" * 64,
+        first_start=session.start,
+        expires_at=timezone.now(),
+    )
+
+    # Care after the visit: an own-blood lot, a follow-up answer, a stop, an outcome, an adverse
+    # event and a recall notice (clinical models reachable from the patient).
+    own_lot = LotFactory(
+        product=ProductFactory(name="Own PRP prep", source="own_blood", donor_tissue=""),
+        lot_number="PRP-ZQ-1",
+        patient=patient,
+    )
+    RecallText.objects.create(lot=own_lot, language="en", subject="Recall", body="A recall.")
+    follow_up = FollowUp.objects.create(
+        appointment=session,
+        token_hash="f" * 64,
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=14),
+        answered_at=timezone.now(),
+        swelling="severe",
+        infection="mild",
+        comment="ZQ-private-note: swelling and fever",
+        urgent=True,
+    )
+    FollowUpStop.objects.create(patient=patient, stopped_at=timezone.now())
+    CourseOutcome.objects.create(
+        plan=treated,
+        token_hash="o" * 64,
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=14),
+        impression=4,
+        comment="ZQ-private-note: happy",
+    )
+    AdverseEvent.objects.create(
+        appointment=session,
+        lot=record.lot,
+        follow_up=follow_up,
+        onset=session.start.date(),
+        description="ZQ-private-note: swelling, fever",
+        severity="severe",
+        other_important=True,
+        outcome="resolved",
+        relatedness="possible",
+        reported_by=clinician,
+    )
+    RecallNotice.objects.create(
+        lot=record.lot, patient=patient, sent_by=clinician.user, queued_at=timezone.now()
     )
 
     # The admin's history of staff changes names the rows it is about.

@@ -113,6 +113,11 @@ def test_the_lot_log_stays_without_identity_and_a_trace_is_kept(records, manager
         "bookings.appointment": 2,
         "clinical.treatmentrecord": 1,
         "bookings.patient": 1,
+        # The anonymous lot-level safety data: the own-blood lot, the adverse event (its free
+        # text emptied) and the clinic's recall text of that lot.
+        "clinical.lot": 1,
+        "clinical.adverseevent": 1,
+        "clinical.recalltext": 1,
     }
 
 

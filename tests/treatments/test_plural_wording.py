@@ -66,3 +66,27 @@ def test_the_too_late_to_change_message_counts_hours_in_the_right_form(settings,
     settings.BOOKING_CANCELLATION_NOTICE_HOURS = hours
 
     assert wording in _cancellation_notice_message(BookingRules.from_settings())
+
+
+def test_a_one_session_course_is_cancelled_as_the_course_not_the_whole_course(client):
+    import re
+
+    from django.core import mail
+
+    from bookings.notify.emails import emails_send_due
+    from tests.bookings.online import book, url
+    from tests.clinic_data import seed_small_clinic
+
+    clinic = seed_small_clinic()
+    clinic.protocol.session_count = 1
+    clinic.protocol.save()
+    book(client, clinic.protocol)
+    emails_send_due()
+    token = re.search(r"/manage/([\w-]+)/", mail.outbox[0].body).group(1)
+
+    manage = client.get(url("manage", token=token)).text
+    confirm = client.get(url("manage-cancel-plan", token=token)).text
+
+    assert ">Cancel the course</a>" in manage
+    assert "Cancel the course?</h1>" in confirm
+    assert "whole course" not in manage + confirm

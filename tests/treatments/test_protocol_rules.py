@@ -145,7 +145,9 @@ def test_an_autologous_protocol_with_preparation_and_lab_time_is_accepted():
 
 
 def test_a_model_validation_error_names_the_rule_not_a_database_error():
-    protocol = ProtocolFactory.build(session_count=3, min_interval_days=40, max_interval_days=10)
+    protocol = ProtocolFactory.build(
+        session_count=3, min_interval_days=40, max_interval_days=10, published=False
+    )
 
     with pytest.raises(ValidationError) as excinfo:
         protocol.full_clean()
@@ -164,3 +166,31 @@ def test_model_validation_of_an_autologous_protocol_names_both_missing_fields():
         protocol.full_clean()
 
     assert set(excinfo.value.message_dict) == {"preparation_minutes", "lab_lead_days"}
+
+
+def test_a_ready_made_protocol_without_a_product_cannot_be_published_nor_booked(client):
+    from treatments.models import Protocol
+
+    protocol = ProtocolFactory(product=None, slug="no-product")
+
+    with pytest.raises(ValidationError) as excinfo:
+        protocol.full_clean()
+    assert "without its product" in str(excinfo.value.message_dict["product"])
+    # Published in the table by mistake: still neither listed, shown nor bookable.
+    assert not Protocol.objects.published().filter(pk=protocol.pk).exists()
+    assert client.get("/en/treatments/no-product/").status_code == 404
+    assert client.get("/en/book/no-product/").status_code == 404
+
+
+def test_the_protocol_page_shows_the_product_and_never_a_placeholder(client):
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(name="DemoExo UC (demo product)", is_demo=True)
+    ProtocolFactory(product=product, slug="with-product")
+
+    page = client.get("/en/treatments/with-product/").content.decode()
+
+    assert "DemoExo UC (demo product)" in page and "Demo" in page
+    assert "Exo Labs" in page and "umbilical cord" in page
+    assert "Sold as a cosmetic; not approved as a medicine." in page
+    assert "Not entered by the clinic yet" not in page and "Placeholder" not in page

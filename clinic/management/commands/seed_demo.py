@@ -13,6 +13,7 @@ from clinic import demo
 from clinic.accounts.enrolment import enrolment_link_issue, enrolment_link_url
 from clinic.accounts.services import has_second_factor
 from clinic.models import DemoAccount, EnrolmentPurpose
+from clinical import demo as clinical_demo
 from common.content_cache import content_cache_clear
 from education import demo as education_demo
 from treatments import demo as treatments_demo
@@ -77,6 +78,15 @@ class Command(BaseCommand):
         # After the catalogue and calendar are committed: the booking services open transactions
         # of their own and refuse to run inside another one.
         self._seed_visits()
+        added = clinical_demo.seed_aftercare(
+            clinician=bookings_demo.lead_clinician(), today=local_date(timezone.now())
+        )
+        if added:
+            self.stdout.write(
+                f"Care after the visit: {added} demo patients with past courses on lots "
+                f"{', '.join(clinical_demo.LOTS)}, follow-up answers (one urgent), one adverse "
+                "event and outcome answers (see /en/staff/outcomes/)."
+            )
 
     def _refuse_accounts_it_did_not_create(self) -> None:
         usernames = {user.username for user in demo.DEMO_USERS} | {

@@ -14,6 +14,6 @@ def refold_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0012_rate_limit_counter")]
+    dependencies = [("bookings", "0015_waitlist")]
 
     operations = [migrations.RunPython(refold_names, migrations.RunPython.noop)]

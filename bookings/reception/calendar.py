@@ -1,0 +1,281 @@
+"""The front desk's calendar: a time grid of one day or one week, a column per clinician and
+per device, in the clinic's zone.
+
+Reads only, in a fixed number of queries whatever the number of visits (clinicians with their
+shifts, devices, time off, the visits with their patients and treatments): the query test in
+`tests/bookings/test_calendar.py` compares a small and a large week.
+
+A visit's position is computed from its *local* wall-clock time on its local day, so on the days
+the clocks change the grid still reads like the clock on the wall (the 25-hour October day shows
+both 02:30s at 02:30 — the clinic is closed at that hour in practice).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q
+
+from bookings.engine.rules import appointment_title, clinic_zone, local_date
+from bookings.models import (
+    Appointment,
+    AppointmentStatus,
+    Clinician,
+    Device,
+    TimeOff,
+    WorkingHours,
+)
+from bookings.reception import desk
+
+ROW_MINUTES = 15
+# The grid's hours when nobody works that day (a closed day still shows a usable frame).
+DEFAULT_OPEN, DEFAULT_CLOSE = time(9), time(17)
+NEXT_OPEN_DAY_SEARCH_DAYS = 60
+
+
+@dataclass
+class Block:
+    """One visit on the grid: where it sits (rows from the top, rows long) and what it shows."""
+
+    appointment: Appointment
+    row: int
+    rows: int
+    local_start: datetime
+    local_end: datetime
+    title: str
+    state: str
+    state_label: str
+    late: bool
+
+
+@dataclass
+class Cell:
+    """One 15-minute row of one column: open (bookable frame), closed, or time off."""
+
+    start: datetime
+    open: bool
+    off: bool
+    free: bool = False  # open, and no visit in it: a phone booking may start here
+
+
+@dataclass
+class Column:
+    key: str  # "c-<id>" or "d-<id>"
+    title: str
+    day: date
+    clinician_id: int | None = None
+    device_id: int | None = None
+    cells: list[Cell] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    columns: list[Column]
+    is_open: bool
+
+
+@dataclass
+class CalendarView:
+    days: list[CalendarDay]
+    times: list[time]  # the rows' wall-clock labels
+    first: time
+    last: time
+    waiting: list[Block]  # arrived, waiting to be seen
+    late: list[Block]  # booked, not arrived, past the late margin
+    now_row: float | None  # where the "now" line is, in rows from the top (today only)
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
+    """The grid of `days` local days from `first_day`: five queries whatever the data size."""
+    zone = clinic_zone()
+    last_day = first_day + timedelta(days=days - 1)
+    span_start = datetime.combine(first_day, time.min, tzinfo=zone)
+    span_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+
+    shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+    for clinician_id, weekday, start, end in WorkingHours.objects.filter(
+        clinician__active=True
+    ).values_list("clinician_id", "weekday", "start", "end"):
+        shifts[(clinician_id, weekday)].append((start, end))
+    visits = list(
+        Appointment.objects.filter(start__gte=span_start, start__lt=span_end)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("plan__patient", "plan__protocol", "clinician", "device")
+        .order_by("start", "pk")
+    )
+    visiting = {visit.clinician_id for visit in visits}
+    clinicians = list(
+        Clinician.objects.filter(Q(active=True) | Q(pk__in=visiting)).order_by("display_name")
+    )
+    devices = list(Device.objects.filter(active=True).order_by("name"))
+    time_off = list(
+        TimeOff.objects.filter(start__lt=span_end, end__gt=span_start).values_list(
+            "clinician_id", "start", "end"
+        )
+    )
+
+    # The rows run from the earliest opening to the latest closing of the shown days.
+    all_shifts = [
+        shift
+        for (clinician_id, weekday), day_shifts in shifts.items()
+        for shift in day_shifts
+        if any((first_day + timedelta(days=n)).weekday() == weekday for n in range(days))
+    ]
+    first = min((start for start, _end in all_shifts), default=DEFAULT_OPEN)
+    last = max((end for _start, end in all_shifts), default=DEFAULT_CLOSE)
+    for visit in visits:
+        local_start = visit.start.astimezone(zone).time()
+        local_end = visit.end.astimezone(zone).time()
+        first = min(first, local_start)
+        if local_end > local_start:
+            last = max(last, local_end)
+    first = time(first.hour, first.minute - first.minute % ROW_MINUTES)
+    last_minutes = -(-_minutes(last) // ROW_MINUTES) * ROW_MINUTES
+    last = time(23, 59) if last_minutes >= 24 * 60 else time(*divmod(last_minutes, 60))
+    row_count = -(-(_minutes(last) - _minutes(first)) // ROW_MINUTES)
+    times = [
+        time(*divmod(_minutes(first) + n * ROW_MINUTES, 60))
+        for n in range(row_count)
+        if _minutes(first) + n * ROW_MINUTES < 24 * 60
+    ]
+
+    by_column_day: dict[tuple[str, date], list[Appointment]] = defaultdict(list)
+    for visit in visits:
+        day = local_date(visit.start)
+        by_column_day[(f"c-{visit.clinician_id}", day)].append(visit)
+        if visit.device_id:
+            by_column_day[(f"d-{visit.device_id}", day)].append(visit)
+
+    calendar_days = []
+    waiting: list[Block] = []
+    late: list[Block] = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        day_start = datetime.combine(day, time.min, tzinfo=zone)
+        day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        closed_all_day = any(
+            who is None and start <= day_start and end >= day_end for who, start, end in time_off
+        )
+        columns: list[Column] = []
+        for clinician in clinicians:
+            day_shifts = shifts.get((clinician.pk, day.weekday()), [])
+            key = f"c-{clinician.pk}"
+            if not day_shifts and not by_column_day.get((key, day)):
+                continue
+            column = Column(key, clinician.display_name, day, clinician_id=clinician.pk)
+            column.cells = _cells(day, times, day_shifts, time_off, clinician.pk)
+            columns.append(column)
+        for device in devices:
+            column = Column(f"d-{device.pk}", device.name, day, device_id=device.pk)
+            # A device is usable whenever someone works: its frame is the day's opening hours.
+            day_shifts = [s for (cid, wd), ss in shifts.items() if wd == day.weekday() for s in ss]
+            column.cells = _cells(day, times, day_shifts, time_off, None)
+            columns.append(column)
+        for column in columns:
+            taken = [(v.start, v.end) for v in by_column_day.get((column.key, day), [])]
+            for cell in column.cells:
+                cell.free = cell.open and not any(s <= cell.start < e for s, e in taken)
+            for visit in by_column_day.get((column.key, day), []):
+                block = _block(visit, first, now)
+                column.blocks.append(block)
+                if column.device_id is None and day == local_date(now):
+                    if visit.status == AppointmentStatus.CHECKED_IN:
+                        waiting.append(block)
+                    elif block.late:
+                        late.append(block)
+        is_open = not closed_all_day and any(shifts.get((c.pk, day.weekday())) for c in clinicians)
+        calendar_days.append(CalendarDay(day, columns, is_open))
+
+    now_row = None
+    local_now = now.astimezone(zone)
+    if first_day <= local_now.date() <= last_day:
+        minutes = local_now.hour * 60 + local_now.minute - _minutes(first)
+        if 0 <= minutes <= len(times) * ROW_MINUTES:
+            now_row = minutes / ROW_MINUTES
+    return CalendarView(calendar_days, times, first, last, waiting, late, now_row)
+
+
+def _cells(
+    day: date,
+    times: list[time],
+    day_shifts: list[tuple[time, time]],
+    time_off: list[tuple[int | None, datetime, datetime]],
+    clinician_id: int | None,
+) -> list[Cell]:
+    zone = clinic_zone()
+    cells = []
+    for row_time in times:
+        start = datetime.combine(day, row_time, tzinfo=zone)
+        open_ = any(shift_start <= row_time < shift_end for shift_start, shift_end in day_shifts)
+        off = any(
+            (who is None or who == clinician_id) and begins <= start < ends
+            for who, begins, ends in time_off
+        )
+        cells.append(Cell(start, open_ and not off, off))
+    return cells
+
+
+def _block(visit: Appointment, first: time, now: datetime) -> Block:
+    zone = clinic_zone()
+    local_start = visit.start.astimezone(zone)
+    local_end = visit.end.astimezone(zone)
+    start_minutes = local_start.hour * 60 + local_start.minute - _minutes(first)
+    length = max(1, round((visit.end - visit.start).total_seconds() / 60 / ROW_MINUTES))
+    return Block(
+        appointment=visit,
+        row=start_minutes // ROW_MINUTES,
+        rows=length,
+        local_start=local_start,
+        local_end=local_end,
+        title=appointment_title(visit),
+        state=desk.visit_state(visit),
+        state_label=desk.visit_state_label(visit),
+        late=desk.is_late(visit, now),
+    )
+
+
+def day_is_open(day: date) -> bool:
+    """Someone active works that weekday and no whole-clinic closure covers the day."""
+    zone = clinic_zone()
+    day_start = datetime.combine(day, time.min, tzinfo=zone)
+    day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    works = WorkingHours.objects.filter(clinician__active=True, weekday=day.weekday()).exists()
+    closed = TimeOff.objects.filter(
+        clinician__isnull=True, start__lte=day_start, end__gte=day_end
+    ).exists()
+    return works and not closed
+
+
+def next_open_day(after: date) -> date | None:
+    """The first day after `after` on which an active clinician works and the clinic is open."""
+    zone = clinic_zone()
+    weekdays = set(
+        WorkingHours.objects.filter(clinician__active=True).values_list("weekday", flat=True)
+    )
+    if not weekdays:
+        return None
+    horizon = after + timedelta(days=NEXT_OPEN_DAY_SEARCH_DAYS)
+    closures = list(
+        TimeOff.objects.filter(
+            clinician__isnull=True,
+            start__lt=datetime.combine(horizon, time.min, tzinfo=zone),
+            end__gt=datetime.combine(after, time.min, tzinfo=zone),
+        ).values_list("start", "end")
+    )
+    day = after + timedelta(days=1)
+    while day < horizon:
+        if day.weekday() in weekdays:
+            day_start = datetime.combine(day, time.min, tzinfo=zone)
+            day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+            if not any(start <= day_start and end >= day_end for start, end in closures):
+                return day
+        day += timedelta(days=1)
+    return None
