@@ -436,6 +436,7 @@ def test_reception_records_consent_given_in_person_then_checks_the_patient_in(
 
     page = reception.get(page_url).text
     assert "Consent pending." in page and "The patient consented in person" in page
+    assert "The visit can be checked in once the consent is recorded." in page
     refused = reception.post(status_url, {"action": "check_in"}, follow=True).text
     assert "The patient has not consented to this course yet." in refused
     visit.refresh_from_db()
