@@ -13,12 +13,14 @@ class BookingsConfig(AppConfig):
         from bookings.engine.patients import patient_normalise
         from bookings.models import Patient
         from bookings.notify.booking_emails import notices_register
+        from bookings.notify.consultation_emails import consultation_notices_register
         from bookings.notify.waitlist import waitlist_register
-        from bookings.reception import admin  # noqa: F401
+        from bookings.reception import admin, consultation_admin  # noqa: F401
         from bookings.reception import waitlist as waitlist_admin  # noqa: F401
 
         pre_save.connect(patient_normalise, sender=Patient, dispatch_uid="patient_normalise")
         notices_register()  # how the engine's notices reach the patient (engine.notices)
+        consultation_notices_register()
         waitlist_register()  # the waitlist's emails and its search after every freed time
         # Time off removed or hours added free time too (engine.freed).
         from django.db.models.signals import post_delete, post_save

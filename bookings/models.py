@@ -224,6 +224,11 @@ class ConsentMethod(models.TextChoices):
     IN_PERSON = "in_person", _("Given in person")
 
 
+class PlanKind(models.TextChoices):
+    COURSE = "course", _("Course")
+    CONSULTATION = "consultation", _("Consultation")
+
+
 class PlanQuerySet(models.QuerySet["Plan"]):
     def expired_holds(self, now: datetime) -> PlanQuerySet:
         """Held plans whose hold ran out: their times are free for others (see `blocking`)."""
@@ -242,7 +247,14 @@ class Plan(models.Model):
     """A patient's booked course of one protocol: its appointments and their review."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
-    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="plans")
+    # A consultation (issue 18) is a plan of kind "consultation" with one visit; its protocol is
+    # the treatment the patient asked about, or none (booked from the home page).
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=PlanKind.choices, default=PlanKind.COURSE
+    )
+    protocol = models.ForeignKey(
+        Protocol, on_delete=models.PROTECT, related_name="plans", null=True, blank=True
+    )
     clinician = models.ForeignKey(
         Clinician,
         on_delete=models.PROTECT,
@@ -307,6 +319,10 @@ class Plan(models.Model):
         verbose_name_plural = _("plans")
         constraints = [
             models.CheckConstraint(
+                name="plan_course_has_protocol",
+                condition=Q(kind=PlanKind.CONSULTATION) | Q(protocol__isnull=False),
+            ),
+            models.CheckConstraint(
                 name="plan_held_has_expiry",
                 condition=~Q(status=PlanStatus.HELD) | Q(hold_expires_at__isnull=False),
             ),
@@ -320,6 +336,14 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol} – {self.patient}"
+
+    @property
+    def title(self) -> str:
+        """What staff pages call the plan: the protocol's name, or "Consultation" (issue 18:
+        a consultation from the home page has no protocol)."""
+        if self.kind == PlanKind.CONSULTATION:
+            return str(_("Consultation"))
+        return str(self.protocol.name) if self.protocol else ""
 
     def has_consent(self) -> bool:
         """The patient consented to this course (online, or in person at the clinic).
@@ -340,6 +364,7 @@ class Plan(models.Model):
 class AppointmentKind(models.TextChoices):
     PREPARATION = "preparation", _("Preparation visit")
     SESSION = "session", _("Session")
+    CONSULTATION = "consultation", _("Consultation")
 
 
 class AppointmentStatus(models.TextChoices):
@@ -420,7 +445,8 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 name="appointment_kind_matches_sequence",
                 condition=Q(kind=AppointmentKind.PREPARATION, sequence=0)
-                | Q(kind=AppointmentKind.SESSION, sequence__gte=1, sequence__lte=3),
+                | Q(kind=AppointmentKind.SESSION, sequence__gte=1, sequence__lte=3)
+                | Q(kind=AppointmentKind.CONSULTATION, sequence=1),
             ),
             models.UniqueConstraint(
                 fields=["plan", "sequence"],
@@ -934,3 +960,131 @@ class WaitlistOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} ({self.get_status_display()})"
+
+
+# --- Consultations and recommendations (issue 18) ----------------------------------------------
+
+
+class ConsultationSettingsQuerySet(models.QuerySet["ConsultationSettings"]):
+    def current(self) -> ConsultationSettings | None:
+        """The clinic's consultation settings, or None when consultations are not offered."""
+        return self.filter(active=True).order_by("pk").first()
+
+
+class ConsultationSettings(models.Model):
+    """How the clinic offers a consultation: one row, edited in the admin."""
+
+    active = models.BooleanField(_("consultations offered"), default=True)
+    minutes = models.PositiveSmallIntegerField(
+        _("length in minutes"),
+        default=20,
+        help_text=_("How long a consultation is in the calendar."),
+    )
+    price = models.DecimalField(
+        _("price (EUR)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the consultation is free."),
+    )
+    clinicians = models.ManyToManyField(
+        Clinician,
+        related_name="consultation_settings",
+        blank=True,
+        verbose_name=_("clinicians who offer consultations"),
+    )
+
+    objects = ConsultationSettingsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultation settings")
+        verbose_name_plural = _("consultation settings")
+        constraints = [
+            models.CheckConstraint(
+                name="consultation_settings_minutes_positive", condition=Q(minutes__gte=5)
+            ),
+            models.CheckConstraint(
+                name="consultation_settings_price_not_negative",
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Consultation settings"))
+
+    @property
+    def is_free(self) -> bool:
+        return self.price is None or self.price == 0
+
+
+class ConsultationTopic(models.TextChoices):
+    """What the patient would like to discuss (optional; no medical screening here)."""
+
+    WHICH_TREATMENT = "which_treatment", _("Which treatment suits my skin")
+    RESULTS = "results", _("What results are realistic")
+    COSTS = "costs", _("Costs and number of sessions")
+    RISKS = "risks", _("Risks and side effects")
+    OTHER = "other", _("Something else")
+
+
+class ConsultationRequest(models.Model):
+    """What the patient wrote when booking a consultation (a consultation plan's extra facts)."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="consultation")
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    message = models.TextField(_("what the patient would like to discuss"), blank=True)
+
+    class Meta:
+        verbose_name = _("consultation request")
+        verbose_name_plural = _("consultation requests")
+
+    def __str__(self) -> str:
+        return f"{self.plan}"
+
+    def topic_labels(self) -> list[str]:
+        labels = dict(ConsultationTopic.choices)
+        return [str(labels[topic]) for topic in self.topics if topic in labels]
+
+
+class Recommendation(models.Model):
+    """A clinician's recommendation after a consultation: a protocol the patient may book.
+
+    The patient gets a link carrying a token; only its hash is stored (like ManageLink). A plan
+    booked from the link is recorded in `booked_plan`, so the clinician sees which
+    recommendations became bookings.
+    """
+
+    consultation = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="recommendations")
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="recommendations")
+    clinician = models.ForeignKey(
+        Clinician,
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when any clinician who performs the protocol may treat."),
+    )
+    earliest_start = models.DateField(_("earliest start"), null=True, blank=True)
+    note = models.TextField(_("note for the patient"), blank=True)
+    recommended_by = models.ForeignKey(
+        Clinician, on_delete=models.PROTECT, related_name="recommendations_made"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    booked_plan = models.ForeignKey(
+        Plan,
+        on_delete=models.SET_NULL,
+        related_name="from_recommendations",
+        null=True,
+        blank=True,
+        verbose_name=_("booked course"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+
+    def __str__(self) -> str:
+        return f"{self.protocol} ({self.created_at:%Y-%m-%d})"

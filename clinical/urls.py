@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinical import views
+from clinical import consultations, views
 
 app_name = "clinical"
 
@@ -30,6 +30,11 @@ urlpatterns = [
         "photos/<int:photo_id>/<str:variant>.jpg",
         views.photo_file,
         name="photo-file",
+    ),
+    path(
+        "consultations/<int:plan_id>/",
+        consultations.consultation_detail,
+        name="consultation",
     ),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("lots/", views.lot_recall, name="lot-recall"),

@@ -45,6 +45,7 @@ from clinical.access import (
     sees_every_patient,
 )
 from clinical.audit import audit_record
+from clinical.consultations import recommendations_of
 from clinical.forms import (
     APPROVE,
     AdverseEventForm,
@@ -175,6 +176,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "urgent_hours": settings.CLINICAL_REVIEW_URGENT_HOURS,
             "sees_everyone": sees_every_patient(request.user),
             "clinician": clinician,
+            "recommendations": recommendations_of(clinician),  # issue 18
         },
     )
 
@@ -906,7 +908,7 @@ def _lot_csv(lot: str, records: list[TreatmentRecord]) -> HttpResponse:
                 patient.date_of_birth.isoformat(),
                 patient.email,
                 patient.phone,
-                appointment.plan.protocol.name,
+                appointment.plan.title,
                 appointment.clinician.display_name,
             )
         )

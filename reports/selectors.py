@@ -631,6 +631,6 @@ def funnel_report(*, scope: ReportScope) -> Funnel:
     return Funnel(rows=sorted(rows.values(), key=lambda r: (r.protocol, r.language)), total=total)
 
 
-# TODO(reports): "consultations that became courses" and "waitlist fills" (issue 21) belong
-# here once consultations and a waiting list exist; until then the reports show nothing for
-# them rather than a made-up number (docs/reports.md).
+# Consultations that became courses: reports/consultations.py (issue 18).
+# TODO(reports): "waitlist fills" (issue 21) belong here once a waiting list exists; until then
+# the reports show nothing for it rather than a made-up number (docs/reports.md).

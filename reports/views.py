@@ -25,6 +25,7 @@ from django.views.decorators.http import require_safe
 from bookings.models import FunnelStep
 from clinical.access import clinician_of, medical_staff_required, sees_every_patient
 from reports import charts
+from reports.consultations import consultation_report, consultation_table
 from reports.forms import ReportFilterForm, last_month
 from reports.selectors import (
     FUNNEL_ORDER,
@@ -99,6 +100,7 @@ def _tables(scope: ReportScope, viewer: Viewer) -> tuple[dict[str, Table], dict]
         "attendance": attendance_table(attendance),
         **revenue_tables(revenue),
         "turnaround": turnaround_table(turnaround),
+        "consultations": consultation_table(consultation_report(scope=scope)),  # issue 18
     }
     reports = {
         "utilisation": utilisation,

@@ -174,12 +174,16 @@ class _Busy:
 
 
 class Calendar:
-    """Availability for one protocol over the local days `first_day` to `last_day`."""
+    """Availability for one protocol over the local days `first_day` to `last_day`.
+
+    `protocol=None` is a consultation (engine.consultation): the clinicians are exactly
+    `clinician_ids` (those who offer consultations) and no device is needed.
+    """
 
     def __init__(
         self,
         *,
-        protocol: Protocol,
+        protocol: Protocol | None,
         first_day: date,
         last_day: date,
         now: datetime | None = None,
@@ -207,7 +211,12 @@ class Calendar:
 
     def _load(self, clinician_ids: Iterable[int] | None, ignore_ids: Iterable[int]) -> None:
         # One query for clinicians and their shifts: one without working hours offers nothing.
-        hours = WorkingHours.objects.of_clinicians_performing(self.protocol)
+        if self.protocol is None:
+            hours = WorkingHours.objects.filter(
+                clinician__active=True, clinician_id__in=list(clinician_ids or ())
+            )
+        else:
+            hours = WorkingHours.objects.of_clinicians_performing(self.protocol)
         if clinician_ids is not None:
             hours = hours.filter(clinician_id__in=list(clinician_ids))
         self.shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
@@ -218,7 +227,7 @@ class Calendar:
         self.clinician_ids: list[int] = sorted({clinician_id for clinician_id, _ in self.shifts})
 
         self.device_ids: list[int] = []
-        if self.protocol.needs_device:
+        if self.protocol is not None and self.protocol.needs_device:
             self.device_ids = list(
                 Device.objects.for_procedure(self.protocol.procedure)
                 .order_by("pk")

@@ -14,8 +14,10 @@ from bookings.models import Plan
 
 PLAN_APPROVED = "plan_approved"
 PLAN_DECLINED = "plan_declined"
+# A clinician's recommendation after a consultation (details: recommendation, token, base_url).
+RECOMMENDATION_MADE = "recommendation_made"
 
-Sender = Callable[[Plan], None]
+Sender = Callable[..., None]
 _senders: dict[str, Sender] = {}
 
 
@@ -23,10 +25,10 @@ def notice_register(kind: str, sender: Sender) -> None:
     _senders[kind] = sender
 
 
-def notice_send(kind: str, *, plan: Plan) -> None:
+def notice_send(kind: str, *, plan: Plan, **details: object) -> None:
     """Queue the patient's message (inside the caller's transaction: rolled back with it)."""
     try:
         sender = _senders[kind]
     except KeyError:
         raise RuntimeError(f"No sender is registered for the notice {kind!r}.") from None
-    sender(plan)
+    sender(plan, **details)

@@ -34,6 +34,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bookings.engine.consultation import consultation_book_locked
 from bookings.engine.errors import (
     ConsentMissing,
     InvalidPlanState,
@@ -64,6 +65,7 @@ from bookings.models import (
     ConsentText,
     Patient,
     Plan,
+    PlanKind,
     PlanStatus,
     ScreeningOutcome,
 )
@@ -111,7 +113,7 @@ def proposal_new_id() -> str:
 def booking_place(
     *,
     channel: Channel,
-    protocol: Protocol,
+    protocol: Protocol | None,
     visits: Sequence[ProposedVisit],
     proposal_id: str,
     answers: Sequence[AnsweredQuestion],
@@ -123,6 +125,9 @@ def booking_place(
     after_commit: Callable[[Plan], None] | None = None,
     now: datetime | None = None,
     replaces_plan_id: int | None = None,
+    kind: str = PlanKind.COURSE,
+    topics: Sequence[str] = (),
+    message: str = "",
 ) -> Plan:
     """Hold, or book, the proposed course for this patient (module docstring).
 
@@ -133,7 +138,18 @@ def booking_place(
     calling again with the same `proposal_id` and `hold=False` finishes that held plan. Online,
     finishing needs the patient's consent; a phone booking never takes one (reception cannot
     consent for the patient) and is booked with the consent pending.
+
+    `kind=PlanKind.CONSULTATION` places a consultation (engine.consultation): one visit with a
+    clinician who offers consultations, `protocol` the treatment asked about or None, no
+    screening (pass no answers) and no treatment consent; `topics` and `message` are what the
+    patient would like to discuss. Online it may be booked in one step (`hold=False` without a
+    held plan first): the patient confirms the time on the page that shows it.
     """
+    consultation = kind == PlanKind.CONSULTATION
+    if protocol is None and not consultation:
+        raise ValueError("A course is of a protocol.")
+    if consultation and answers:
+        raise ValueError("A consultation has no medical screening.")
     if not proposal_id:
         raise ValueError("A placement needs the id of the proposal the page showed.")
     if (patient is None) == (details is None):
@@ -143,7 +159,7 @@ def booking_place(
     now = aware(now or timezone.now())
     if screening_blocks_booking(answers):
         raise ScreeningBlocks()
-    if channel == Channel.ONLINE and not hold and consent is None:
+    if channel == Channel.ONLINE and not hold and consent is None and not consultation:
         raise ConsentMissing()
     rules = BookingRules.from_settings()
 
@@ -155,7 +171,7 @@ def booking_place(
             .first()
         )
         if plan is None:
-            if channel == Channel.ONLINE and not hold:
+            if channel == Channel.ONLINE and not hold and not consultation:
                 # Online, only a held course is confirmed: this page's course is not held now.
                 raise ProposalChanged()
             if channel == Channel.PHONE and details is not None and not new_patient_confirmed:
@@ -165,6 +181,19 @@ def booking_place(
                     raise PatientMayExist(matches)
             who = patient if patient is not None else _patient_for(details, channel)
             try:
+                if consultation:
+                    return consultation_book_locked(
+                        patient_id=who.pk,
+                        protocol=protocol,
+                        visits=visits,
+                        online=channel == Channel.ONLINE,
+                        hold=hold,
+                        now=now,
+                        rules=rules,
+                        proposal_id=proposal_id,
+                        topics=topics,
+                        message=message,
+                    )
                 plan = plan_book_locked(
                     patient_id=who.pk,
                     protocol=protocol,

@@ -345,6 +345,8 @@ def visit_title(
     The one place pages, emails, calendar files and the admin name a visit. A course of one
     session has no "Session 1 of 1": its only session is simply "Session".
     """
+    if kind == AppointmentKind.CONSULTATION:
+        return _("Consultation")
     if kind == AppointmentKind.PREPARATION or sequence == PREPARATION_SEQUENCE:
         if preparation_name:
             return _("Preparation visit (%(what)s)") % {"what": preparation_name}
@@ -357,6 +359,8 @@ def visit_title(
 def appointment_title(appointment: Appointment) -> str:
     """The visit's title; needs `plan__protocol` loaded to stay one query per page."""
     protocol = appointment.plan.protocol
+    if protocol is None or appointment.kind == AppointmentKind.CONSULTATION:
+        return visit_title(kind=AppointmentKind.CONSULTATION, sequence=1, session_count=1)
     return visit_title(
         kind=appointment.kind,
         sequence=appointment.sequence,

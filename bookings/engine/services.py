@@ -211,11 +211,16 @@ def appointment_reschedule(
         # Every lock target is known before the first lock, so they are all taken in one order.
         stored = (
             Appointment.objects.filter(pk=appointment.pk)
-            .values("plan_id", "plan__patient_id", "plan__protocol_id", "clinician_id")
+            .values("plan_id", "plan__patient_id", "plan__protocol_id", "clinician_id", "kind")
             .first()
         )
         if stored is None:
             raise NotFound()
+        if stored["kind"] == AppointmentKind.CONSULTATION:
+            # Issue 18: not built yet; a consultation is cancelled and booked again.
+            raise InvalidPlanState(
+                _("A consultation cannot be moved: please cancel it and book a new time.")
+            )
         clinician_id = clinician.pk if clinician else stored["clinician_id"]
         protocol = Protocol.objects.get(pk=stored["plan__protocol_id"])
         plans = _lock_in_order(
@@ -484,7 +489,7 @@ def _lock_in_order(
     plan_ids: Sequence[int] = (),
     patient_id: int | None,
     clinician_ids: Sequence[int],
-    protocol: Protocol,
+    protocol: Protocol | None,
     now: datetime,
 ) -> dict[int, Plan]:
     """Take a booking's locks in the one order (module docstring); returns the locked plans.
@@ -495,7 +500,7 @@ def _lock_in_order(
     patient instead of either of them waiting for the booking while holding something it needs.
     """
     device_ids: list[int] = []
-    if protocol.needs_device:
+    if protocol is not None and protocol.needs_device:  # None: a consultation, no device
         device_ids = list(
             Device.objects.for_procedure(protocol.procedure).values_list("pk", flat=True)
         )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0013_appointment_in_treatment'),
+        ('bookings', '0014_consultations'),
         ('treatments', '0003_protocol_preparation_and_results'),
     ]
 

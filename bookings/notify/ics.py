@@ -26,7 +26,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from bookings.engine.rules import clinic_zone
 from bookings.engine.rules import visit_title as course_visit_title
-from bookings.models import Appointment, AppointmentStatus, Plan
+from bookings.models import Appointment, AppointmentStatus, Plan, PlanKind
 
 PRODID = "-//Lumen Skin Clinic//Exosome booking//EN"
 
@@ -48,6 +48,9 @@ def appointment_sequence(appointment: Appointment) -> int:
 
 
 def visit_title(plan: Plan, appointment: Appointment) -> str:
+    if plan.kind == PlanKind.CONSULTATION:
+        return str(_("Consultation"))
+    assert plan.protocol is not None  # a course always has one (plan_course_has_protocol)
     what = course_visit_title(
         sequence=appointment.sequence,
         session_count=plan.protocol.session_count,

@@ -177,7 +177,11 @@ def _reminder_context(appointment: Appointment) -> dict[str, object]:
         "local_start": appointment.start.astimezone(clinic_zone()),
         "clinician": appointment.clinician.display_name,
         "is_preparation": preparation,
+        # A consultation (issue 18) may have no protocol and needs no preparation advice.
         "is_blood_draw": preparation and protocol.source == Source.PRP_OWN,
         "is_lipoaspiration": preparation and protocol.source == Source.MSC_OWN_ADIPOSE,
-        "is_laser": not preparation and protocol.procedure == Procedure.FRACTIONAL_LASER,
+        "is_laser": not preparation
+        and protocol is not None
+        and appointment.kind == AppointmentKind.SESSION
+        and protocol.procedure == Procedure.FRACTIONAL_LASER,
     }

@@ -28,6 +28,7 @@ from bookings.models import (
     Appointment,
     AppointmentStatus,
     Plan,
+    PlanKind,
     PlanStatus,
 )
 from bookings.notify.booking_emails import (
@@ -104,7 +105,8 @@ def _notify_change(
         plan=plan,
         template=template,
         context={
-            "protocol": plan.protocol,
+            # A consultation's visits are named "Consultation", not a session of the course.
+            "protocol": None if plan.kind == PlanKind.CONSULTATION else plan.protocol,
             "currency": settings.CLINIC_CURRENCY,
             "appointments": [a for a in appointments if a.is_active],
             "changed": list(changed),

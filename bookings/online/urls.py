@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.online import views
+from bookings.online import consultation, views
 from bookings.online import waitlist as waitlist_pages
 from common.robots import noindex
 
@@ -9,6 +9,14 @@ app_name = "bookings"
 # Every booking, manage and waitlist page is a patient's own step: none is ever indexed
 # (tests/bookings/test_noindex.py checks that each pattern here is wrapped).
 urlpatterns = [
+    # Consultations (issue 18): before "book/<slug>/", which would take "consultation" as a slug.
+    path("book/consultation/", noindex(consultation.consultation_book), name="consultation"),
+    path(
+        "book/consultation/done/",
+        noindex(consultation.consultation_done),
+        name="consultation-done",
+    ),
+    path("book/recommended/<str:token>/", noindex(consultation.recommended), name="recommended"),
     path("book/done/", noindex(views.book_done), name="done"),
     path("book/<slug:slug>/", noindex(views.book_start), name="start"),
     path("book/<slug:slug>/times/", noindex(views.book_times), name="times"),

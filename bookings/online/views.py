@@ -43,11 +43,13 @@ from bookings.engine.tokens import manage_link_find
 from bookings.models import (
     OPEN_PLAN_STATUSES,
     Appointment,
+    AppointmentKind,
     AppointmentStatus,
     Clinician,
     ConsentText,
     ManageLink,
     Plan,
+    PlanKind,
     PlanStatus,
 )
 from bookings.notify.booking_emails import plan_notify_booked, review_deadline
@@ -68,6 +70,7 @@ from bookings.online.booking_times import (
     visits_from_session,
     visits_to_session,
 )
+from bookings.online.consultation import recommendation_apply, recommendation_link_booked
 from bookings.online.forms import (
     ConfirmForm,
     CourseSearchForm,
@@ -126,7 +129,9 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
     return list(Clinician.objects.filter(active=True, protocols=protocol).order_by("display_name"))
 
 
-def _visit_label(protocol: Protocol, sequence: int) -> str:
+def _visit_label(protocol: Protocol | None, sequence: int) -> str:
+    if protocol is None:  # a consultation without a treatment asked about (issue 18)
+        return visit_title(kind=AppointmentKind.CONSULTATION, sequence=1, session_count=1)
     return visit_title(
         sequence=sequence,
         session_count=protocol.session_count,
@@ -249,6 +254,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
     clinicians = _clinicians(protocol)
     names = {c.pk: c.display_name for c in clinicians}
     searching = "clinician" in request.GET or "earliest" in request.GET
+    recommendation = recommendation_apply(request, flow, protocol)  # issue 18
     search = CourseSearchForm(
         request.GET if searching else None,
         clinicians=clinicians,
@@ -299,6 +305,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
             "problem": problem,
             "visits": _visit_rows(protocol, visits, names),
             "held": held,
+            "recommended": recommendation is not None,
             "step": 2,
         },
     )
@@ -520,6 +527,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         except InvalidPlanState:
             return redirect("bookings:review", slug=protocol.slug)  # shows "ran out"
         funnel_completed(request, flow, protocol=protocol, plan=plan)
+        recommendation_link_booked(request, plan)  # issue 18: a course booked from a link
         _clear_flow(request)
         request.session[DONE_KEY] = plan.pk
         return redirect("bookings:done")
@@ -651,17 +659,22 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
     rows = []
     for appointment in appointments:
         changeable = _changeable(appointment, plan, rules, now)
+        consultation = plan.kind == PlanKind.CONSULTATION
         rows.append(
             {
                 "appointment": appointment,
-                "label": _visit_label(plan.protocol, appointment.sequence),
-                "can_move": changeable,
+                "label": _visit_label(
+                    None if consultation else plan.protocol, appointment.sequence
+                ),
+                # A consultation is cancelled and booked again (moving it: not built yet).
+                "can_move": changeable and not consultation,
                 "can_cancel": changeable and appointment.sequence > 0,
             }
         )
     upcoming = [a for a in appointments if a.status == AppointmentStatus.BOOKED and a.start > now]
     can_cancel_plan = (
-        plan.status in OPEN_PLAN_STATUSES
+        plan.kind != PlanKind.CONSULTATION  # its one visit is cancelled on its own row
+        and plan.status in OPEN_PLAN_STATUSES
         and bool(upcoming)
         and all(a.start - now >= rules.cancellation_notice for a in upcoming)
     )
@@ -674,7 +687,10 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
             "rows": rows,
             "token": token,
             "can_cancel_plan": can_cancel_plan,
-            "consent_pending": plan.status in OPEN_PLAN_STATUSES and not plan.has_consent(),
+            # A consultation treats nobody: no treatment consent is asked for (issue 18).
+            "consent_pending": plan.status in OPEN_PLAN_STATUSES
+            and not plan.has_consent()
+            and plan.kind != PlanKind.CONSULTATION,
             "notice_hours": int(rules.cancellation_notice.total_seconds() // 3600),
         },
     )

@@ -258,7 +258,7 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("protocol"), ordering="plan__protocol__name")
     def protocol(self, obj: Appointment) -> str:
-        return obj.plan.protocol.name
+        return obj.plan.title
 
     @admin.display(description=gettext_lazy("visit"))
     def visit(self, obj: Appointment) -> str:
@@ -278,7 +278,7 @@ class AppointmentAdmin(ChangedOnlyByServices, admin.ModelAdmin):
     def plan_link(self, obj: Appointment) -> str:
         url = reverse("admin:bookings_plan_change", args=[obj.plan_id])
         return format_html(
-            '<a href="{}">{}</a> ({})', url, obj.plan.protocol.name, obj.plan.get_status_display()
+            '<a href="{}">{}</a> ({})', url, obj.plan.title, obj.plan.get_status_display()
         )
 
     @admin.display(description=gettext_lazy("reminders"))
@@ -552,7 +552,7 @@ class PatientAdmin(admin.ModelAdmin):
                 format_html(
                     '<li><a href="{}">{}</a> · {} · {}<ul>{}</ul></li>',
                     reverse("admin:bookings_plan_change", args=[plan.pk]),
-                    plan.protocol.name,
+                    plan.title,
                     plan.clinician,
                     plan.get_status_display(),
                     format_html_join(

@@ -63,10 +63,12 @@ from bookings.engine.rules import (
 from bookings.engine.screening import screening_questions, screening_snapshot
 from bookings.models import (
     Appointment,
+    AppointmentKind,
     AppointmentStatus,
     Clinician,
     ConsentMethod,
     ConsentText,
+    ConsultationSettings,
     Patient,
     Plan,
     PlanStatus,
@@ -833,6 +835,10 @@ def visit_price(appointment: Appointment) -> Decimal:
     """The visit's share of the course price: split over the sessions, the last one taking the
     rounding remainder so a course's rows add up to its price; preparation visits are free."""
     protocol = appointment.plan.protocol
+    if appointment.kind == AppointmentKind.CONSULTATION:
+        # Issue 18: the consultation's price now (it is not stored per booking).
+        offer = ConsultationSettings.objects.current()
+        return offer.price if offer and offer.price else Decimal("0.00")
     if appointment.is_preparation:
         return Decimal("0.00")
     share = (protocol.price / protocol.session_count).quantize(
@@ -904,7 +910,7 @@ def _export_rows(rows: QuerySet[Appointment]) -> Iterator[list[object]]:
             f"{local:%Y-%m-%d}",
             f"{local:%H:%M}",
             appointment.plan.patient.full_name,
-            appointment.plan.protocol.name,
+            appointment.plan.title,
             appointment_title(appointment),
             appointment.clinician.display_name,
             price,

@@ -15,7 +15,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def visit_title(sequence: int, protocol: Protocol) -> str:
+def visit_title(sequence: int, protocol: Protocol | None) -> str:
+    if protocol is None:  # a consultation (issue 18): its emails pass no protocol
+        return _visit_title(kind="consultation", sequence=1, session_count=1)
     return _visit_title(
         sequence=sequence,
         session_count=protocol.session_count,

@@ -300,6 +300,7 @@ def test_a_reminder_run_waits_for_a_busy_plan_no_longer_than_the_lock_timeout(
     settings.BOOKING_LOCK_TIMEOUT_SECONDS = 1
     busy = visit_in(3 * 60, course, weber)
     free = visit_in(5 * 60, course, weber)
+    Appointment.objects.update(updated_at=timezone.now() - timedelta(days=2))  # booked ahead
     locked, outcome = threading.Event(), {}
 
     def a_long_booking_holds_the_plan():
