@@ -32,7 +32,7 @@ from bookings.engine.errors import BookingError, ClinicBusy, SlotTaken
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.services import appointment_cancel, appointment_reschedule, plan_book
 from bookings.models import Appointment, Clinician, Device, Patient, WorkingHours
-from treatments.models import Procedure, Protocol, Source
+from treatments.models import Procedure, Product, ProductSource, Protocol, Source
 
 ZONE = timezone.get_default_timezone()
 NOW = datetime(2027, 3, 1, 7, 0, tzinfo=ZONE)  # a Monday morning
@@ -179,12 +179,27 @@ def count_overlaps() -> int:
     return overlaps
 
 
+def bench_product() -> Product:
+    """The product a ready-made protocol must name to be bookable (the catalogue's rule)."""
+    product, _ = Product.objects.get_or_create(
+        name="Bench product",
+        defaults={
+            "maker": "Bench",
+            "source": ProductSource.DONOR,
+            "regulatory_status": "Benchmark data.",
+            "is_demo": True,
+        },
+    )
+    return product
+
+
 def _small_clinic() -> tuple[list[Protocol], list[Clinician]]:
     protocols = [
         Protocol.objects.create(
             name=f"Stress {procedure}",
             slug=f"stress-{procedure}".replace("_", "-"),
             source=Source.MSC_READY_MADE,
+            product=bench_product(),
             procedure=procedure,
             session_count=1,
             min_interval_days=21,

@@ -26,7 +26,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from benchmarks.mixed_stress import mixed_stress
+from benchmarks.mixed_stress import bench_product, mixed_stress
 from bookings.engine.availability import free_start_times
 from bookings.engine.errors import BookingError, SlotTaken
 from bookings.engine.planner import ProposedVisit, course_propose
@@ -65,6 +65,7 @@ def make_protocol(*, laser: bool, slug: str) -> Protocol:
         name=slug,
         slug=slug,
         source=Source.MSC_READY_MADE,
+        product=bench_product(),
         procedure=Procedure.FRACTIONAL_LASER if laser else Procedure.MICRONEEDLING,
         session_count=3,
         min_interval_days=21,

@@ -15,6 +15,7 @@ from datetime import time as wall
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from benchmarks.mixed_stress import bench_product
 from bookings.engine.freed import FreedTime
 from bookings.engine.rules import local_date
 from bookings.engine.waitlist import offers_search, waitlist_token_hash
@@ -41,6 +42,7 @@ def _clinic(now):
         name="Waitlist bench",
         slug="waitlist-bench",
         source=Source.MSC_READY_MADE,
+        product=bench_product(),
         procedure=Procedure.MICRONEEDLING,
         session_count=1,
         min_interval_days=1,
