@@ -286,6 +286,12 @@ class FollowUpStatusAdmin(ReadOnlyAdmin):
     date_hierarchy = "sent_at"
     actions = None
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django allows URL lookups on any local field: ?infection=severe or
+        # ?comment__icontains=pus would list the patients by their answers. Only when a
+        # follow-up was sent (date_hierarchy) and whether it is answered may narrow the list.
+        return lookup.split("__")[0] == "sent_at" or lookup == "answered_at__isnull"
+
     @admin.display(description=_("answered"), boolean=True)
     def answered(self, follow_up: FollowUp) -> bool:
         return follow_up.answered_at is not None
