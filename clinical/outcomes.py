@@ -26,7 +26,9 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
     """The Wilson score interval for a proportion (Wilson 1927; Newcombe 1998, method 3)."""
     if trials <= 0:
         return (0.0, 0.0)
-    p = successes / trials
+    # A proportion outside [0, 1] (more successes than trials) would put a negative number under
+    # the square root; clamp it so a counting slip shows a wrong number, never a server error.
+    p = min(1.0, max(0.0, successes / trials))
     denominator = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
@@ -147,7 +149,11 @@ def outcomes_by(dimension: str) -> list[Group]:
     )
     _fill(
         groups,
-        AdverseEvent.objects.values(event_key).annotate(
+        # Only sessions that count as sessions (they have a treatment record): a visit completed
+        # at the desk without a record can carry an event but is not in the denominator.
+        AdverseEvent.objects.filter(appointment__treatment_record__isnull=False)
+        .values(event_key)
+        .annotate(
             n_sessions=Count("appointment", distinct=True),
             n_events=Count("pk"),
             n_serious=Count("pk", filter=serious),

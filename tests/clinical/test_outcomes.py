@@ -123,3 +123,55 @@ def test_reception_cannot_open_the_outcomes_page(client, receptionist, courses):
     sign_in(client, receptionist)
     assert client.get(reverse("clinical:outcomes")).status_code == 403
     assert client.get(reverse("clinical:outcomes"), {"format": "csv"}).status_code == 403
+
+
+def test_adverse_events_on_sessions_completed_without_a_record_do_not_break_the_rate(
+    client, manager, courses, protocol, make_plan, clinician
+):
+    """Reception may complete a visit at the desk without a treatment record, and a clinician may
+    then record an adverse event on it. Sessions count from records, so only events on recorded
+    sessions count: never more sessions with an event than sessions, and the page never 500s."""
+    courses(5, protocol=protocol)
+    for _ in range(6):
+        plan = make_plan(
+            clinician=clinician,
+            patient=PatientFactory(),
+            status=PlanStatus.COMPLETED,
+            first_start=timezone.now() - timedelta(days=50),
+            flagged=False,
+            sessions=1,
+        )
+        session = plan.appointments.get()
+        session.status = AppointmentStatus.COMPLETED  # "Complete" at the desk: no record
+        session.save()
+        AdverseEvent.objects.create(
+            appointment=session,
+            lot=None,
+            onset=timezone.localdate(),
+            description="Bruising",
+            severity="mild",
+            outcome="resolved",
+            relatedness="possible",
+            reported_by=clinician,
+        )
+    sign_in(client, manager)
+    client.raise_request_exception = False
+    response = client.get(reverse("clinical:outcomes"))
+    assert response.status_code == 200
+    group = next(g for g in response.context["by_protocol"] if g.key == protocol.pk)
+    assert (group.sessions, group.sessions_with_event) == (5, 1)
+
+
+@pytest.mark.parametrize(
+    "events,sessions",
+    [(0, 0), (0, 1), (0, 5), (1, 1), (5, 5), (1000, 1000), (7, 5), (3, 0)],
+)
+def test_the_wilson_interval_stays_inside_0_and_1_even_with_more_events_than_sessions(
+    events, sessions
+):
+    low, high = wilson_interval(events, sessions)
+    assert 0.0 <= low <= high <= 1.0
+    if sessions and events == 0:
+        assert low == 0.0
+    if sessions and events >= sessions:
+        assert high == 1.0
