@@ -66,8 +66,11 @@ def patients_matching(term: str) -> Q:
         e164 = normalise_phone(term)
         if e164:
             condition |= Q(phone_normalised=e164)
-        # A part of a number as typed without spaces ("5550101"), or the national number.
-        condition |= Q(phone_normalised__contains=digits.lstrip("0"))
+        # A part of a number as typed without spaces ("5550101"), or the national number. Only
+        # with enough significant digits: "000000" would be "" after the zeros, in every number.
+        significant = digits.lstrip("0")
+        if len(significant) >= _PHONE_MIN_DIGITS:
+            condition |= Q(phone_normalised__contains=significant)
     return condition
 
 
