@@ -38,6 +38,8 @@ from clinical.models import (
     LotStatus,
     Photo,
     TreatmentRecord,
+    lot_key,
+    normalise_lot,
 )
 from common.admin_base import ReadOnlyAdmin
 
@@ -224,6 +226,19 @@ class LotAdminForm(forms.ModelForm):
             ]
         else:
             self.fields["status"].disabled = True
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        # The unique (product, lot_key) constraint is skipped by the form's own validation:
+        # lot_key is derived in save(), not a form field. Check it here, or a second
+        # "exo 2026 0412" for the same product is an IntegrityError (a 500), not a form error.
+        product, number = cleaned.get("product"), cleaned.get("lot_number")
+        key = lot_key(normalise_lot(number or ""))
+        if product is not None and key:
+            others = Lot.objects.filter(product=product, lot_key=key).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("lot_number", _("This product already has a lot with this number."))
+        return cleaned
 
 
 @admin.register(Lot)
