@@ -55,7 +55,7 @@ _PHONE_MIN_DIGITS = 6
 def patients_matching(term: str) -> Q:
     """The condition of `patients_search`: name (normalised), email or phone, where a phone
     number matches however it is typed ("0170 5550101", "01705550101", "+491705550101")."""
-    term = term.strip()
+    term = term.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL (a DataError)
     condition = (
         Q(name_normalised__contains=normalise_name(term))
         | Q(email__icontains=term)

@@ -443,7 +443,8 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
         form = PhoneBookingForm(initial={**initial, "patient": patient})
         context["form"] = form
     context["patient"] = patient
-    context["find"] = request.GET.get("find", "").strip()[:100]
+    # PostgreSQL text cannot hold NUL: a pasted "\x00" would be a DataError (a 500), not a search.
+    context["find"] = request.GET.get("find", "").replace("\x00", "").strip()[:100]
     if patient is None and context["find"]:
         context["found"] = list(patients_search(context["find"])[:10])
     context["new_patient_fields"] = [
