@@ -646,7 +646,9 @@ def reschedule(
         visit = _parse_choice(
             request.POST.get("visit", ""), sequence=appointment.sequence, minutes=spec.minutes
         )
-        if visit is None:
+        if visit is None or visit.clinician_id not in names:
+            # A tampered value naming no clinician would reach the service as clinician=None,
+            # which keeps the current one: the visit would move to a time nobody offered.
             messages.error(request, _("Please choose a new time."))
         elif _choice_value(visit) == current:
             # The list opens on the current time: "Move" without a change moves nothing.
