@@ -986,6 +986,13 @@ def _outcomes_csv(*dimensions: list) -> HttpResponse:
                 writer.writerow([name, _csv_safe(group.label), "<5", *[""] * 11])
                 continue
             low, high = group.event_interval
+            # As on the page: under 5 outcome answers, "would have it again" is not shown (0 of 1
+            # tells what the one patient said).
+            answers, again = (
+                (group.answers, group.would_again)
+                if group.answers >= MIN_GROUP_PATIENTS
+                else ("<5", "")
+            )
             writer.writerow(
                 [
                     name,
@@ -1000,8 +1007,8 @@ def _outcomes_csv(*dimensions: list) -> HttpResponse:
                     f"{group.event_rate:.1f}",
                     f"{low:.1f}",
                     f"{high:.1f}",
-                    group.answers,
-                    group.would_again,
+                    answers,
+                    again,
                 ]
             )
     return response

@@ -175,3 +175,25 @@ def test_the_wilson_interval_stays_inside_0_and_1_even_with_more_events_than_ses
         assert low == 0.0
     if sessions and events >= sessions:
         assert high == 1.0
+
+
+def test_the_csv_hides_would_have_it_again_under_5_outcome_answers_as_the_page_does(
+    client, manager, courses, protocol
+):
+    courses(6)
+    # Only one of the six patients answered the outcome question, and said "no".
+    answered = list(CourseOutcome.objects.order_by("pk"))
+    for outcome in answered[1:]:
+        outcome.answered_at = None
+        outcome.save()
+    answered[0].would_again = False
+    answered[0].save()
+    sign_in(client, manager)
+    page = client.get(reverse("clinical:outcomes")).content.decode()
+    row = page.split(f'<th scope="row">{protocol.name}</th>', 1)[1].split("</tr>", 1)[0]
+    assert "0/1" not in row
+    exported = client.get(reverse("clinical:outcomes"), {"format": "csv"}).content.decode()
+    header, *rows = csv.reader(io.StringIO(exported))
+    csv_row = dict(zip(header, next(r for r in rows if r[1] == protocol.name), strict=True))
+    assert csv_row["patients"] == "6"  # the protocol itself is shown
+    assert (csv_row["outcome_answers"], csv_row["would_have_it_again"]) == ("<5", "")
