@@ -197,3 +197,36 @@ def test_the_csv_hides_would_have_it_again_under_5_outcome_answers_as_the_page_d
     csv_row = dict(zip(header, next(r for r in rows if r[1] == protocol.name), strict=True))
     assert csv_row["patients"] == "6"  # the protocol itself is shown
     assert (csv_row["outcome_answers"], csv_row["would_have_it_again"]) == ("<5", "")
+
+
+def test_a_small_lot_cannot_be_worked_out_by_subtracting_the_shown_lots_from_its_protocol(
+    client, manager, courses, protocol
+):
+    """Protocol = lot BIG-1 (6 patients) + lot TINY-1 (2 patients, one adverse event). TINY-1 is
+    under 5; if BIG-1 were shown, the protocol row minus BIG-1 would give TINY-1 exactly."""
+    courses(6, protocol=protocol, lot_number="BIG-1")
+    courses(2, protocol=protocol, lot_number="TINY-1")
+    sign_in(client, manager)
+    exported = client.get(reverse("clinical:outcomes"), {"format": "csv"}).content.decode()
+    header, *rows = csv.reader(io.StringIO(exported))
+    rows = [dict(zip(header, row, strict=True)) for row in rows]
+    protocol_row = next(r for r in rows if r["group"] == "protocol" and r["name"] == protocol.name)
+    lots = {r["name"].rsplit(" · ", 1)[-1]: r for r in rows if r["group"] == "lot"}
+    assert protocol_row["patients"] == "8"  # the protocol is still shown
+    assert lots["TINY-1"]["patients"] == "<5"
+    assert lots["BIG-1"]["patients"] == "hidden" and lots["BIG-1"]["adverse_events"] == ""
+    page = client.get(reverse("clinical:outcomes")).content.decode()
+    assert "hidden, so that a smaller group cannot be worked out from the others" in page
+
+
+def test_a_protocol_with_two_small_lots_hides_no_further_lot(client, manager, courses, protocol):
+    courses(6, protocol=protocol, lot_number="BIG-1")
+    courses(2, protocol=protocol, lot_number="TINY-1")
+    courses(2, protocol=protocol, lot_number="TINY-2")
+    sign_in(client, manager)
+    by_lot = client.get(reverse("clinical:outcomes")).context["by_lot"]
+    assert {group.short_label: group.suppressed for group in by_lot} == {
+        "BIG-1": False,
+        "TINY-1": True,
+        "TINY-2": True,
+    }
