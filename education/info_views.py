@@ -66,7 +66,8 @@ def contact(request: HttpRequest) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     """Who treats patients: each active clinician, their qualifications and their courses."""
     # Not cached: clinicians are edited in the bookings admin. Two queries whatever the size.
-    clinicians = Clinician.objects.filter(active=True).prefetch_related(
+    # An account deactivated in the user admin leaves `Clinician.active` as it was: both count.
+    clinicians = Clinician.objects.filter(active=True, user__is_active=True).prefetch_related(
         Prefetch(
             "protocols",
             queryset=Protocol.objects.published().order_by("display_order", "slug"),

@@ -95,6 +95,12 @@ ERASURE: dict[str, Erasure] = {
     "bookings.sentreminder": Erasure("delete", "Which reminders were sent to the patient."),
     "bookings.waitlistentry": Erasure("delete", "Waitlist requests (window, preferences)."),
     "bookings.waitlistoffer": Erasure("delete", "Freed times offered from the waitlist."),
+    "bookings.consultationrequest": Erasure(
+        "delete", "What the patient wanted to discuss at a consultation (topics, free text)."
+    ),
+    "bookings.recommendation": Erasure(
+        "delete", "A clinician's recommendation to this patient (course, note, link)."
+    ),
     "clinical.lot": Erasure(
         "anonymise",
         "A lot made from the patient's own blood or fat stays (product, lot number, expiry, "
@@ -148,7 +154,12 @@ def patient_rows(patient: Patient) -> dict[str, list[models.Model]]:
 # --- Export ---------------------------------------------------------------------------------------
 
 # Never useful to the patient and not theirs to take: a hash that only checks a link.
-EXPORT_EXCLUDED_FIELDS = {"bookings.managelink": {"token_hash"}}
+EXPORT_EXCLUDED_FIELDS = {
+    "bookings.managelink": {"token_hash"},
+    "bookings.recommendation": {"token_hash"},
+    "bookings.waitlistentry": {"verify_token_hash", "leave_token_hash"},
+    "bookings.waitlistoffer": {"claim_token_hash"},
+}
 
 
 def _references(rows: dict[str, list[models.Model]]) -> dict[str, dict[str, object]]:

@@ -16,6 +16,11 @@ def last_month(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
+# The reports count visits, bookings and sales: nothing before the clinic's software or far in
+# the future; the bounds also keep the period's day arithmetic inside Python's date range.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 
 
@@ -56,6 +61,11 @@ class ReportFilterForm(forms.Form):
         data = super().clean()
         first, last = data.get("first"), data.get("last")
         if first and last:
+            if first < EARLIEST or last > LATEST:
+                raise forms.ValidationError(
+                    _("Choose dates between %(earliest)s and %(latest)s.")
+                    % {"earliest": EARLIEST.year, "latest": LATEST.year}
+                )
             if last < first:
                 raise forms.ValidationError(_("The end of the period is before its start."))
             if (last - first).days >= MAX_DAYS:

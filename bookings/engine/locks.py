@@ -54,18 +54,28 @@ def booking_transaction(rules: BookingRules | None = None) -> Iterator[None]:
         raise refusal from error
 
 
-def lock_proposal(proposal_id: str, identity: str = "") -> None:
+def lock_proposal(proposal_id: str, identities: Sequence[str] = ()) -> None:
     """Placements of one proposal (and of one new visitor) run one after the other.
 
-    PostgreSQL transaction-scoped advisory locks, taken first. SQLite runs one writer at a time
-    already (BEGIN IMMEDIATE).
+    PostgreSQL transaction-scoped advisory locks, taken first: on the proposal and on every key
+    by which the visitor may match an existing patient (`patient_identity_keys`: email, phone,
+    name with date of birth), so that two desks booking one new caller, one with the email and
+    one with only the phone, queue instead of both creating a patient; always in the order of
+    the lock ids, so that they never deadlock.
+    SQLite runs one writer at a time already (BEGIN IMMEDIATE).
     """
     if connection.vendor != "postgresql":
         return
-    keys = [f"proposal:{proposal_id}", *([f"identity:{identity}"] if identity else [])]
+    keys = [f"proposal:{proposal_id}", *(f"identity:{key}" for key in identities)]
     with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+        # One statement, in the order of the lock ids (the select list of a query with ORDER BY
+        # is evaluated in sorted order): every placement takes them in one global order.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(lock_id) FROM "
+            "(SELECT DISTINCT hashtext(key) AS lock_id FROM unnest(%s::text[]) AS key) AS ids "
+            "ORDER BY lock_id",
+            [keys],
+        )
 
 
 def lock_plans(plan_ids: Sequence[int] | set[int], *, missing_ok: bool = False) -> list[Plan]:

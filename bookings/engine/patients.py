@@ -171,13 +171,21 @@ def _refuse_overlapping_visits(kept: Patient, gone: Patient) -> None:
 # --- The same person again: normalised names and phone numbers --------------------------------
 
 
+# Turkish has a dotted (İ i) and a dotless (I ı) letter i; casefold() maps "I" to a dotted "i",
+# so "YILMAZ" and "Yılmaz" would differ. Whether a capital I is Turkish cannot be known from the
+# name alone, so all four fold to one "i": a name typed in capitals still finds its record (a
+# rare false match is only offered to reception, who decides).
+_DOTTED_AND_DOTLESS_I = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
+
+
 def normalise_name(name: str) -> str:
-    """A name as compared: Unicode NFKC, case-folded, whitespace collapsed.
+    """A name as compared: Unicode NFKC, case-folded, whitespace collapsed, Turkish i folded.
 
     "  Ayşe   YILMAZ " and "ayşe yılmaz" compare equal; so do a name typed with a compatibility
     character (a full-width letter, a ligature) and the plain one.
     """
-    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+    folded = unicodedata.normalize("NFKC", name or "").translate(_DOTTED_AND_DOTLESS_I)
+    return " ".join(folded.casefold().split())
 
 
 def normalise_phone(phone: str, *, region: str | None = None) -> str:
@@ -221,6 +229,20 @@ class PatientMatch:
     patient: Patient
     reasons: tuple[str, ...]
     visits: tuple[Appointment, ...]
+
+
+def patient_identity_keys(details: PatientDetails) -> list[str]:
+    """Every key by which `patient_matches` may find this person (for the placement's locks):
+    the email, the normalised phone, the normalised name with the date of birth."""
+    email = details.email.strip().lower()
+    phone = normalise_phone(details.phone)
+    name = normalise_name(details.full_name)
+    keys = [f"email:{email}"] if email else []
+    if phone:
+        keys.append(f"phone:{phone}")
+    if name and details.date_of_birth:
+        keys.append(f"name:{name}|{details.date_of_birth}")
+    return keys
 
 
 def patient_matches(details: PatientDetails, *, now: datetime | None = None) -> list[PatientMatch]:

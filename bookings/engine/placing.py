@@ -45,7 +45,12 @@ from bookings.engine.errors import (
     SlotUnavailable,
 )
 from bookings.engine.locks import booking_transaction, lock_plans, lock_proposal
-from bookings.engine.patients import PatientDetails, patient_matches
+from bookings.engine.patients import (
+    PatientDetails,
+    normalise_name,
+    patient_identity_keys,
+    patient_matches,
+)
 from bookings.engine.planner import ProposedVisit
 from bookings.engine.rules import BookingRules, aware
 from bookings.engine.screening import (
@@ -159,8 +164,7 @@ def booking_place(
     rules = BookingRules.from_settings()
 
     def place() -> Plan:
-        identity = f"{details.email.strip().lower()}|{details.date_of_birth}" if details else ""
-        lock_proposal(proposal_id, identity)
+        lock_proposal(proposal_id, patient_identity_keys(details) if details else ())
         plan = (
             Plan.objects.filter(proposal_id=proposal_id, status__in=OPEN_PLAN_STATUSES)
             .order_by("pk")
@@ -207,6 +211,10 @@ def booking_place(
                     raise SlotUnavailable() from None
                 raise
         elif patient is not None and plan.patient_id != patient.pk:
+            raise ProposalChanged()
+        elif details is not None and not _same_person(plan.patient, details, channel):
+            # The proposal was placed for someone else (a resubmitted page with edited details):
+            # never report another person's plan as this caller's booking.
             raise ProposalChanged()
         if hold or plan.status != PlanStatus.HELD:
             return plan  # held as asked, or finished already (a second submission)
@@ -295,6 +303,18 @@ def _consent_write(plan: Plan, consent: ConsentEvidence, now: datetime) -> None:
             "consent_recorded_by",
         ]
     )
+
+
+def _same_person(patient: Patient, details: PatientDetails, channel: Channel) -> bool:
+    """The plan's patient is the one these details describe: the same email and date of birth
+    (as online identifies a returning patient) and, by phone, the same name too."""
+    same_email = patient.email.strip().lower() == details.email.strip().lower()
+    # Compared as ISO text: details may carry the date of birth as typed.
+    same_birthday = str(patient.date_of_birth) == str(details.date_of_birth)
+    same = same_email and same_birthday
+    if channel != Channel.ONLINE:
+        same = same and patient.name_normalised == normalise_name(details.full_name)
+    return same
 
 
 def _patient_for(details: PatientDetails, channel: Channel) -> Patient:

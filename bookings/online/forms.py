@@ -228,10 +228,18 @@ class ConfirmForm(forms.Form):
             return shown
         # The version the patient read is the one recorded (a newer one may have been published
         # since the page was shown); it must be the one the page showed them — not any other
-        # version or language a tampered form names — and still be published.
+        # version or language a tampered form names — still be published, and be an earlier
+        # version of this course's text (`for_course`: same procedure, source and language), never
+        # the text of another course.
         exists = (
             shown == self.shown
-            and ConsentText.objects.filter(pk=shown, published_at__lte=timezone.now()).exists()
+            and ConsentText.objects.filter(
+                pk=shown,
+                published_at__lte=timezone.now(),
+                procedure=self.consent.procedure,
+                source=self.consent.source,
+                language=self.consent.language,
+            ).exists()
         )
         if not exists:
             raise forms.ValidationError(_("Please read the consent text again and confirm."))

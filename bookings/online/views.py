@@ -696,7 +696,10 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
     )
 
 
-MANAGE_CONSENT_SHOWN_KEY = "manage_consent_shown"
+def _manage_consent_shown_key(plan: Plan) -> str:
+    # One key per plan: a browser that opened the consent pages of two courses must not accept
+    # for one course the text shown for the other.
+    return f"manage_consent_shown:{plan.pk}"
 
 
 @never_cache
@@ -716,7 +719,7 @@ def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpRe
     form = ConfirmForm(
         request.POST or None,
         consent_text=consent,
-        shown=request.session.get(MANAGE_CONSENT_SHOWN_KEY),
+        shown=request.session.get(_manage_consent_shown_key(plan)),
     )
     if request.method == "POST" and form.is_valid():
         shown = form.cleaned_data["consent_text"]
@@ -728,7 +731,7 @@ def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpRe
         else:
             messages.success(request, _("Thank you. Your consent is recorded with your course."))
         return redirect("bookings:manage", token=token)
-    request.session[MANAGE_CONSENT_SHOWN_KEY] = consent.pk
+    request.session[_manage_consent_shown_key(plan)] = consent.pk
     return render(
         request,
         "bookings/manage_consent.html",

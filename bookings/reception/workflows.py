@@ -21,6 +21,7 @@ from django.utils import timezone
 from bookings.engine import services
 from bookings.engine.errors import InvalidPlanState
 from bookings.engine.locks import booking_transaction, lock_appointment
+from bookings.engine.placing import plan_require_consent
 from bookings.engine.tokens import manage_link_create
 from bookings.models import (
     Appointment,
@@ -46,6 +47,9 @@ def appointment_check_in(*, appointment: Appointment, now: datetime | None = Non
                 status=current.status, plan_status=plan.status, start=current.start, now=now
             )
         )
+        # A visit is a treatment: none without the patient's consent (a phone booking may have
+        # none yet). Reception records consent given in person first, then checks in.
+        plan_require_consent(plan)
         current.status = AppointmentStatus.CHECKED_IN
 
     return _change_status(appointment, now, check_in)
@@ -59,6 +63,7 @@ def appointment_start_treatment(
 
     def start(plan: Plan, current: Appointment) -> None:
         _refuse_unless(desk.in_treatment_verdict(status=current.status))
+        plan_require_consent(plan)
         current.status = AppointmentStatus.IN_TREATMENT
 
     return _change_status(appointment, now, start)
@@ -70,6 +75,7 @@ def appointment_complete(*, appointment: Appointment, now: datetime | None = Non
 
     def complete(plan: Plan, current: Appointment) -> None:
         _refuse_unless(desk.complete_verdict(status=current.status))
+        plan_require_consent(plan)
         current.status = AppointmentStatus.COMPLETED
 
     return _change_status(appointment, now, complete)

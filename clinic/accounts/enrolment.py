@@ -10,6 +10,7 @@ verified with the old authenticator, can `/<lang>/account/two-factor/` store a n
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
 from datetime import datetime, timedelta
 
@@ -87,10 +88,14 @@ def enrolment_link_claim(*, link: EnrolmentLink, now: datetime | None = None) ->
     return claimed == 1
 
 
-def enrolment_link_email(*, user: AbstractBaseUser, token: str, purpose: str) -> None:
-    """Email the link to the staff member (after the caller's transaction has committed)."""
+def enrolment_link_email(*, user: AbstractBaseUser, token: str, purpose: str) -> bool:
+    """Email the link to the staff member (after the caller's transaction has committed).
+
+    False when it could not be sent (no address, the mail server down): the account's change
+    stands, and the manager is told to send a new link (issuing one again is always possible).
+    """
     if not user.email:
-        return
+        return False
     context = {
         "user": user,
         "url": enrolment_link_url(token=token),
@@ -99,14 +104,21 @@ def enrolment_link_email(*, user: AbstractBaseUser, token: str, purpose: str) ->
         "clinic_name": settings.CLINIC_NAME,
     }
     subject = " ".join(render_to_string("emails/staff_enrolment_subject.txt", context).split())
-    send_mail(
-        subject,
-        render_to_string("emails/staff_enrolment.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-        html_message=render_to_string("emails/staff_enrolment.html", context),
-    )
+    try:
+        send_mail(
+            subject,
+            render_to_string("emails/staff_enrolment.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            html_message=render_to_string("emails/staff_enrolment.html", context),
+        )
+    except (smtplib.SMTPException, OSError):
+        logger.exception(
+            "enrolment link not sent", extra={"event": "enrolment_link_failed", "user_id": user.pk}
+        )
+        return False
     logger.info("enrolment link sent", extra={"event": "enrolment_link_sent", "user_id": user.pk})
+    return True
 
 
 def grant_store(request: HttpRequest, user: AbstractBaseUser) -> None:

@@ -79,9 +79,13 @@ def _refuse_unless_manageable(*, by: AbstractBaseUser, account: AbstractBaseUser
         raise StaffActionRefused("self")
 
 
-def staff_invite(
-    *, by: AbstractBaseUser, invitation: Invitation, ip: str | None = None
-) -> AbstractBaseUser:
+@dataclass(frozen=True)
+class Invited:
+    user: AbstractBaseUser
+    link_sent: bool  # False: the mail server failed; "Send a new setup link" issues another
+
+
+def staff_invite(*, by: AbstractBaseUser, invitation: Invitation, ip: str | None = None) -> Invited:
     """A new staff account with one role and no usable password; the colleague chooses one and
     sets up the authenticator from the emailed one-time link."""
     if invitation.role not in INVITABLE_ROLES:
@@ -103,8 +107,8 @@ def staff_invite(
             Clinician.objects.create(user=user, display_name=name or invitation.username)
         token = enrolment_link_issue(user=user, purpose=EnrolmentPurpose.INVITATION, by=by)
         _audit(by=by, action=AuditAction.INVITE, account=user, ip=ip)
-    enrolment_link_email(user=user, token=token, purpose=EnrolmentPurpose.INVITATION)
-    return user
+    sent = enrolment_link_email(user=user, token=token, purpose=EnrolmentPurpose.INVITATION)
+    return Invited(user=user, link_sent=sent)
 
 
 def staff_deactivate(
@@ -126,9 +130,10 @@ def staff_deactivate(
 
 def staff_second_factor_reset(
     *, by: AbstractBaseUser, account: AbstractBaseUser, ip: str | None = None
-) -> None:
+) -> bool:
     """A lost phone: the authenticator and every recovery code stop working, no browser stays
-    trusted, and the colleague gets a new one-time link to set up a new one."""
+    trusted, and the colleague gets a new one-time link to set up a new one. False when the
+    email could not be sent (the reset stands; running it again issues a new link)."""
     _refuse_unless_manageable(by=by, account=account)
     if not account.is_active:
         raise StaffActionRefused("inactive")
@@ -137,4 +142,4 @@ def staff_second_factor_reset(
         known_devices_forget(user=account)
         token = enrolment_link_issue(user=account, purpose=EnrolmentPurpose.RESET, by=by)
         _audit(by=by, action=AuditAction.RESET_SECOND_FACTOR, account=account, ip=ip)
-    enrolment_link_email(user=account, token=token, purpose=EnrolmentPurpose.RESET)
+    return enrolment_link_email(user=account, token=token, purpose=EnrolmentPurpose.RESET)

@@ -50,11 +50,25 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             invitation=staff.Invitation(**form.cleaned_data),
             ip=client_ip(request),
         )
-        messages.success(
-            request,
-            _("%(name)s is invited: the setup link is on its way to %(email)s.")
-            % {"name": invited.get_full_name() or invited.username, "email": invited.email},
-        )
+        names = {
+            "name": invited.user.get_full_name() or invited.user.username,
+            "email": invited.user.email,
+        }
+        if invited.link_sent:
+            messages.success(
+                request,
+                _("%(name)s is invited: the setup link is on its way to %(email)s.") % names,
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "The account of %(name)s is created, but the email with the setup link could "
+                    "not be sent to %(email)s. Please try again in a few minutes with “Send a new "
+                    "setup link” in the list below."
+                )
+                % names,
+            )
         return redirect("staff-accounts:list")
     labels = dict(_role_choices())
     accounts = list(staff.staff_accounts())
@@ -101,9 +115,22 @@ def staff_reset_second_factor(request: HttpRequest, account_id: int) -> HttpResp
         return refused
     account = _account(account_id)
     try:
-        staff.staff_second_factor_reset(by=request.user, account=account, ip=client_ip(request))
+        sent = staff.staff_second_factor_reset(
+            by=request.user, account=account, ip=client_ip(request)
+        )
     except staff.StaffActionRefused:
         messages.error(request, _("This account cannot be changed here."))
+        return redirect("staff-accounts:list")
+    if not sent:
+        messages.warning(
+            request,
+            _(
+                "The old authenticator and recovery codes of %(name)s no longer work, but the "
+                "email with the new setup link could not be sent to %(email)s. Please try again "
+                "in a few minutes with “Send a new setup link”."
+            )
+            % {"name": account.get_full_name() or account, "email": account.email},
+        )
     else:
         messages.success(
             request,

@@ -21,7 +21,13 @@ from django.utils import timezone
 from bookings.engine.rules import clinic_zone, local_date
 from bookings.models import Appointment, AppointmentKind, Plan, PlanStatus
 from clinical.roles import roles_apply
-from tests.factories import ClinicianFactory, PatientFactory, ProtocolFactory, UserFactory
+from tests.factories import (
+    ClinicianFactory,
+    ConsentTextFactory,
+    PatientFactory,
+    ProtocolFactory,
+    UserFactory,
+)
 
 EVERY_DAY = [(day, time(9), time(17)) for day in range(7)]
 
@@ -73,12 +79,15 @@ def put(plan: Plan, start: datetime, *, sequence: int = 1, minutes: int = 60, de
     )
 
 
-def confirmed_plan(protocol, clinician, patient=None) -> Plan:
+def confirmed_plan(protocol, clinician, patient=None, *, consent: bool = True) -> Plan:
+    """A confirmed course; the patient consented (online) unless `consent=False` (by phone)."""
     return Plan.objects.create(
         patient=patient or PatientFactory(),
         protocol=protocol,
         clinician=clinician,
         status=PlanStatus.CONFIRMED,
+        consent_text=ConsentTextFactory() if consent else None,
+        consented_at=timezone.now() if consent else None,
     )
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from bookings.engine.errors import InvalidPlanState
+from bookings.engine.errors import ConsentMissing, InvalidPlanState
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -36,7 +36,7 @@ from tests.bookings.reception_fixtures import (
     today,
     visit_in,
 )
-from tests.factories import PatientFactory
+from tests.factories import ConsentTextFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -405,3 +405,47 @@ def test_a_refusal_names_a_course_awaiting_review_in_english_as_the_label_reads(
         appointment_check_in(appointment=visit)
 
     assert "(its status is “Awaiting clinician review”)" in refusal.value.message
+
+
+# --- no visit takes place without the patient's consent --------------------------------------
+
+
+def test_a_visit_of_a_course_without_consent_can_be_neither_checked_in_nor_completed(course, weber):
+    # A phone booking is confirmed with its consent pending: the visit is a treatment.
+    visit = visit_now(course, weber)
+    Plan.objects.filter(pk=visit.plan_id).update(consent_text=None, consented_at=None)
+
+    with pytest.raises(ConsentMissing):
+        appointment_check_in(appointment=visit)
+    Appointment.objects.filter(pk=visit.pk).update(status=AppointmentStatus.CHECKED_IN)
+    with pytest.raises(ConsentMissing):
+        appointment_complete(appointment=visit)
+
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.CHECKED_IN  # as set above, never completed
+
+
+def test_reception_records_consent_given_in_person_then_checks_the_patient_in(
+    reception, reception_user, course, weber
+):
+    text = ConsentTextFactory()
+    visit = visit_now(course, weber)
+    Plan.objects.filter(pk=visit.plan_id).update(consent_text=None, consented_at=None)
+    page_url = reverse("admin:bookings_appointment_change", args=[visit.pk])
+    status_url = reverse("admin:bookings_appointment_status", args=[visit.pk])
+
+    page = reception.get(page_url).text
+    assert "Consent pending." in page and "The patient consented in person" in page
+    assert "The visit can be checked in once the consent is recorded." in page
+    refused = reception.post(status_url, {"action": "check_in"}, follow=True).text
+    assert "The patient has not consented to this course yet." in refused
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.BOOKED
+
+    reception.post(status_url, {"action": "consent_in_person"})
+    reception.post(status_url, {"action": "check_in"})
+
+    plan = Plan.objects.get(pk=visit.plan_id)
+    assert plan.consent_text == text and plan.consent_recorded_by == reception_user
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.CHECKED_IN

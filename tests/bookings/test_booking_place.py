@@ -10,7 +10,12 @@ import pytest
 import time_machine
 
 from bookings.engine.errors import ConsentMissing, ProposalChanged, ScreeningBlocks
-from bookings.engine.patients import PatientDetails, normalise_name, normalise_phone
+from bookings.engine.patients import (
+    PatientDetails,
+    normalise_name,
+    normalise_phone,
+    patient_matches,
+)
 from bookings.engine.placing import (
     Channel,
     ConsentEvidence,
@@ -33,7 +38,7 @@ from bookings.models import (
 from clinical import services as clinical_services
 from clinical.models import TreatmentRecord
 from tests.clinic_data import seed_small_clinic
-from tests.factories import LotFactory, UserFactory
+from tests.factories import LotFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +97,27 @@ def test_placing_the_same_course_twice_gives_one_plan_for_one_patient(clinic, ch
     assert Patient.objects.count() == 1
     assert Plan.objects.count() == 1
     assert first.appointments.count() == clinic.protocol.session_count
+
+
+def test_the_same_proposal_placed_again_for_another_caller_is_refused_not_given_the_first_plan(
+    clinic,
+):
+    # Reception's page resubmitted (back button, edited fields) for another caller.
+    jonas = PatientDetails(
+        full_name="Jonas Berg",
+        email="jonas@example.com",
+        phone="030 5550999",
+        date_of_birth="1979-02-03",
+        preferred_language="en",
+    )
+    proposal = proposal_new_id()
+    first = place(Channel.PHONE, clinic.protocol, proposal=proposal, details=MARIA)
+
+    with pytest.raises(ProposalChanged):
+        place(Channel.PHONE, clinic.protocol, proposal=proposal, details=jonas)
+
+    assert Plan.objects.get() == first and first.patient.full_name == "Maria Schneider"
+    assert not Patient.objects.filter(full_name="Jonas Berg").exists()
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -248,6 +274,32 @@ def test_a_returning_visitor_online_is_the_same_patient_and_their_record_is_unch
 )
 def test_names_compare_after_nfkc_case_folding_and_collapsed_spaces(typed, stored):
     assert normalise_name(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("  Ayşe   YILMAZ ", "ayşe yılmaz"),  # capital I of a dotless ı
+        ("İPEK IŞIK", "ipek ışık"),  # capital İ of a dotted i
+    ],
+)
+def test_turkish_names_typed_in_capitals_compare_equal_to_the_written_name(typed, stored):
+    assert normalise_name(typed) == normalise_name(stored)
+
+
+def test_a_phone_booking_is_offered_the_turkish_patient_typed_in_capitals(db):
+    stored = PatientFactory(
+        full_name="Ayşe Yılmaz", email="ayse@example.com", phone="", date_of_birth="1980-01-02"
+    )
+    caller = PatientDetails(
+        full_name="AYŞE YILMAZ",
+        email="",
+        phone="",
+        date_of_birth="1980-01-02",
+        preferred_language="tr",
+    )
+
+    assert [match.patient for match in patient_matches(caller)] == [stored]
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,14 @@ from benchmarks.mixed_stress import mixed_stress
 from bookings.engine import services
 from bookings.engine.availability import Calendar
 from bookings.engine.errors import BookingError, ClinicBusy, SlotTaken
+from bookings.engine.patients import PatientDetails
+from bookings.engine.placing import Channel, booking_place, proposal_new_id
 from bookings.engine.planner import ProposedVisit, course_propose
 from bookings.engine.services import plan_book, plan_release_expired_holds
 from bookings.models import Appointment, AppointmentKind, Clinician, Patient, Plan, PlanStatus
 from tests.bookings.conftest import MONDAY, NOW, at, days_after
+from tests.bookings.test_booking_place import answers
+from tests.clinic_data import seed_small_clinic
 from tests.factories import PatientFactory
 
 pytestmark = [
@@ -361,3 +365,49 @@ def test_two_simultaneous_posts_of_the_details_page_hold_one_plan_for_one_patien
     open_plans = Plan.objects.filter(status__in=[PlanStatus.HELD])
     assert open_plans.count() == 1
     assert Appointment.objects.filter(plan__status=PlanStatus.HELD).count() == 3
+
+
+# --- one new caller booked at two desks at once ----------------------------------------------
+
+
+def test_two_desks_booking_one_new_caller_at_once_create_one_patient():
+    # Desk 1 has the caller's email, desk 2 only the phone (written another way): the second
+    # placement waits for the first and is then offered the match, never a second record.
+    clinic = seed_small_clinic()
+    callers = [
+        PatientDetails(
+            full_name="Maria Schneider",
+            email="maria@example.com",
+            phone="030 5550101",
+            date_of_birth="1986-04-23",
+            preferred_language="en",
+        ),
+        PatientDetails(
+            full_name="Maria Schneider",
+            email="",
+            phone="+49 30 5550101",
+            date_of_birth="1986-04-23",
+            preferred_language="en",
+        ),
+    ]
+    desks = [
+        course_propose(protocol=clinic.protocol, clinician=c, online=False)
+        for c in clinic.clinicians[:2]
+    ]
+
+    def book(index: int):
+        return booking_place(
+            channel=Channel.PHONE,
+            protocol=clinic.protocol,
+            visits=desks[index],
+            proposal_id=proposal_new_id(),
+            answers=answers(clinic.protocol),
+            details=callers[index],
+        )
+
+    for _attempt in range(5):  # a race: a few tries to let both searches run first
+        Plan.objects.all().delete()
+        Patient.objects.all().delete()
+        outcomes = run_at_once(2, book)
+        assert sorted(kind for kind, _ in outcomes) == ["PatientMayExist", "booked"], outcomes
+        assert Patient.objects.count() == 1

@@ -9,8 +9,14 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from bookings.engine.patients import PatientDetails
+from bookings.engine.placing import Channel, consent_text_current
 from bookings.engine.rules import local_date
-from bookings.engine.tokens import MANAGE_LINK_DAYS_AFTER_LAST_VISIT, token_hash
+from bookings.engine.tokens import (
+    MANAGE_LINK_DAYS_AFTER_LAST_VISIT,
+    manage_link_create,
+    token_hash,
+)
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -21,6 +27,7 @@ from bookings.models import (
 )
 from bookings.notify.emails import emails_send_due
 from tests.bookings.online import book, url
+from tests.bookings.test_booking_place import MARIA, place
 from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +239,34 @@ def test_asking_for_new_links_is_rate_limited(client, booked):
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
     assert ManageLink.objects.filter(plan=plan).count() == 1  # no new link was made
+
+
+# --- consent from the manage link (a course booked by phone) ---------------------------------
+
+
+JONAS = PatientDetails(
+    full_name="Jonas Berg",
+    email="jonas@example.com",
+    phone="030 5550999",
+    date_of_birth="1979-02-03",
+    preferred_language="en",
+)
+
+
+def test_the_consent_page_refuses_the_text_another_course_showed_in_the_same_browser(clinic):
+    # One browser opens the consent page of the microneedling course, then posts the PRP
+    # course's consent naming the microneedling text: the PRP course is not consented with it.
+    needling = place(Channel.PHONE, clinic.protocol, details=MARIA)
+    prp = place(Channel.PHONE, clinic.prp_protocol, details=JONAS)
+    needling_text = consent_text_current(clinic.protocol, "en")
+    assert needling_text.pk != consent_text_current(clinic.prp_protocol, "en").pk
+    browser = Client()
+    needling_page = url("manage-consent", token=manage_link_create(plan=needling))
+    prp_page = url("manage-consent", token=manage_link_create(plan=prp))
+    assert browser.get(needling_page).status_code == 200
+
+    response = browser.post(prp_page, {"consent": "on", "consent_text": needling_text.pk})
+
+    prp.refresh_from_db()
+    assert not prp.has_consent() and prp.consent_text_id is None
+    assert "Please read the consent text again and confirm." in response.content.decode()

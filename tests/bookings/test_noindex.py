@@ -92,6 +92,25 @@ def test_the_done_and_manage_pages_are_not_indexed(client):
     assert_not_indexed(invalid)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/book/no-such-course/",
+        "/en/book/no-such-course/review/",
+        "/en/manage/not-a-real-token/",
+        "/en/manage/not-a-real-token/consent/",
+        "/en/manage/not-a-real-token/calendar.ics",
+    ],
+)
+def test_an_unknown_course_or_link_answers_a_404_that_is_not_indexed(client, path):
+    seed_small_clinic()
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
 def test_public_pages_stay_indexable(client):
     clinic = seed_small_clinic()
 

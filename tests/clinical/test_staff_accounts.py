@@ -1,6 +1,8 @@
 """The clinic manager's staff accounts page: invite, deactivate, reset a lost authenticator."""
 
 import re
+from smtplib import SMTPServerDisconnected
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.django_db
 
 PAGE = "/en/staff/team/"
 PASSWORD = "correct horse battery staple"
+MAIL_SERVER_DOWN = mock.patch(
+    "clinic.accounts.enrolment.send_mail", side_effect=SMTPServerDisconnected("mail is down")
+)
 
 
 def invite(client: Client, **fields: str):
@@ -176,3 +181,42 @@ def test_the_page_shows_last_sign_in_and_second_factor_status(client, manager, c
     row = re.search(r'<tr data-username="anna".*?</tr>', page, re.S).group(0)
     assert "set up" in row and "not set up" not in row and "never" not in row
     assert "Reset lost authenticator" in row
+
+
+# --- the mail server is down ------------------------------------------------------------------
+
+
+def test_an_invitation_while_the_mail_server_is_down_keeps_the_account_and_says_to_resend(
+    manager, mailoutbox
+):
+    client = sign_in(Client(raise_request_exception=False), manager)
+
+    with MAIL_SERVER_DOWN:
+        response = invite(client)
+    page = client.get(PAGE).text
+
+    jonas = get_user_model().objects.get(username="jonas")
+    assert response.status_code == 302
+    assert "the email with the setup link could not be sent to jonas@clinic.example" in page
+    assert AuditEntry.objects.filter(action="invite", object_id=jonas.pk).exists()
+    # The link can be issued again: "Send a new setup link" emails a fresh one.
+    client.post(f"{PAGE}{jonas.pk}/reset-second-factor/")
+    (email,) = mailoutbox
+    assert email.to == ["jonas@clinic.example"] and "/en/account/enrol/" in email.body
+
+
+def test_a_reset_while_the_mail_server_is_down_says_so_and_can_be_sent_again(manager, mailoutbox):
+    colleague = staff_user("jonas", CLINICIAN, email="jonas@clinic.example")
+    TOTPDevice.objects.create(user=colleague, name="lost phone", confirmed=True)
+    client = sign_in(Client(raise_request_exception=False), manager)
+    reset = f"{PAGE}{colleague.pk}/reset-second-factor/"
+
+    with MAIL_SERVER_DOWN:
+        response = client.post(reset, follow=True)
+
+    assert response.status_code == 200
+    assert "the email with the new setup link could not be sent" in response.text
+    assert not TOTPDevice.objects.filter(user=colleague).exists()
+    client.post(reset)
+    (email,) = mailoutbox
+    assert email.to == [colleague.email] and "/en/account/enrol/" in email.body

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.engine.rules import clinic_zone
@@ -25,7 +26,7 @@ from bookings.models import (
 )
 from tests.bookings.reception_fixtures import staff_in
 from tests.e2e.conftest import axe_check, screenshot
-from tests.factories import PatientFactory
+from tests.factories import ConsentTextFactory, PatientFactory
 from tests.second_factor import authenticator_code
 
 PASSWORD = "correct horse battery staple"
@@ -46,6 +47,8 @@ def visit(clinician, protocol, start: datetime, name: str, phone: str = "") -> A
         protocol=protocol,
         clinician=clinician,
         status=PlanStatus.CONFIRMED,
+        consent_text=ConsentTextFactory(),  # consented online: the visit may take place
+        consented_at=timezone.now(),
     )
     return Appointment.objects.create(
         plan=plan,

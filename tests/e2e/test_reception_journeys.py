@@ -38,7 +38,7 @@ from bookings.notify.emails import emails_send_due
 from tests.bookings.reception_fixtures import staff_in
 from tests.clinic_data import seed_small_clinic
 from tests.e2e.conftest import screenshot
-from tests.factories import PatientFactory
+from tests.factories import ConsentTextFactory, PatientFactory
 from tests.second_factor import authenticator_code
 
 PASSWORD = "correct horse battery staple"
@@ -51,6 +51,8 @@ def _visit(clinician, protocol, start: datetime, name: str) -> Appointment:
         protocol=protocol,
         clinician=clinician,
         status=PlanStatus.CONFIRMED,
+        consent_text=ConsentTextFactory(),  # consented online: the visit may take place
+        consented_at=timezone.now(),
     )
     return Appointment.objects.create(
         plan=plan,

@@ -65,6 +65,18 @@ def test_the_demo_team_is_plainly_marked_as_demo_in_every_language(client, langu
     assert html.count(marker) == Clinician.objects.count()
 
 
+def test_a_clinician_whose_account_was_deactivated_in_the_user_admin_is_not_listed(client):
+    ClinicianFactory(display_name="Dr. Still Here")
+    gone = ClinicianFactory(display_name="Dr. Left Long Ago")
+    gone.user.is_active = False
+    gone.user.save()
+
+    html = client.get(team_url()).text
+
+    assert "Dr. Still Here" in html
+    assert "Dr. Left Long Ago" not in html
+
+
 def test_the_times_page_links_to_the_team(client):
     clinic = seed_small_clinic()
     answer_screening(client, clinic.protocol)

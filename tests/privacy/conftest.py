@@ -17,12 +17,14 @@ from bookings.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    ConsultationRequest,
     ManageLink,
     OutgoingEmail,
     OutgoingEmailStatus,
     Patient,
     Plan,
     PlanStatus,
+    Recommendation,
     ReminderKind,
     SentReminder,
     WaitlistEntry,
@@ -187,6 +189,20 @@ def records(db) -> Records:
         claim_token_hash="c" * 64,
         first_start=session.start,
         expires_at=timezone.now(),
+    )
+
+    # A consultation with what the patient wanted to discuss and the clinician's recommendation
+    # (issue 18): exported, and deleted on erasure.
+    ConsultationRequest.objects.create(
+        plan=untreated, topics=["risks"], message="Zelda Quuxington asks about ZQ-private-note"
+    )
+    Recommendation.objects.create(
+        consultation=untreated,
+        protocol=protocol,
+        recommended_by=clinician,
+        note="For Zelda Quuxington: ZQ-private-note",
+        token_hash="r" * 64,
+        booked_plan=treated,
     )
 
     # Care after the visit: an own-blood lot, a follow-up answer, a stop, an outcome, an adverse

@@ -109,6 +109,26 @@ def test_a_period_ending_before_it_starts_is_refused_politely(week, manager, sig
     assert "The end of the period is before its start." in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "first, last", [("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-01")]
+)
+@pytest.mark.parametrize("where", ["page", "csv"])
+def test_a_period_at_the_ends_of_the_calendar_is_refused_politely(
+    week, manager, signed_in, first, last, where
+):
+    client = signed_in(manager)
+    target = (
+        reverse("reports:overview")
+        if where == "page"
+        else reverse("reports:csv", kwargs={"table": "revenue"})
+    )
+    response = client.get(target, {"first": first, "last": last})
+
+    assert response.status_code in (200, 400)
+    if where == "page":
+        assert "Choose dates between 2000 and 2099." in response.content.decode()
+
+
 def _more_data(week, copies: int) -> None:
     """Many more visits, plans and funnel days of the same shapes, in the same week."""
     extra = ClinicianFactory(display_name="Dr. Extra", protocols=[week.skin])
