@@ -38,6 +38,8 @@ from clinical.models import (
     LotStatus,
     Photo,
     TreatmentRecord,
+    lot_key,
+    normalise_lot,
 )
 from common.admin_base import ReadOnlyAdmin
 
@@ -225,6 +227,19 @@ class LotAdminForm(forms.ModelForm):
         else:
             self.fields["status"].disabled = True
 
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        # The unique (product, lot_key) constraint is skipped by the form's own validation:
+        # lot_key is derived in save(), not a form field. Check it here, or a second
+        # "exo 2026 0412" for the same product is an IntegrityError (a 500), not a form error.
+        product, number = cleaned.get("product"), cleaned.get("lot_number")
+        key = lot_key(normalise_lot(number or ""))
+        if product is not None and key:
+            others = Lot.objects.filter(product=product, lot_key=key).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("lot_number", _("This product already has a lot with this number."))
+        return cleaned
+
 
 @admin.register(Lot)
 class LotAdmin(admin.ModelAdmin):
@@ -285,6 +300,12 @@ class FollowUpStatusAdmin(ReadOnlyAdmin):
     list_select_related = ["appointment__plan__patient", "appointment__plan__protocol"]
     date_hierarchy = "sent_at"
     actions = None
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django allows URL lookups on any local field: ?infection=severe or
+        # ?comment__icontains=pus would list the patients by their answers. Only when a
+        # follow-up was sent (date_hierarchy) and whether it is answered may narrow the list.
+        return lookup.split("__")[0] == "sent_at" or lookup == "answered_at__isnull"
 
     @admin.display(description=_("answered"), boolean=True)
     def answered(self, follow_up: FollowUp) -> bool:

@@ -187,6 +187,11 @@ class Lot(models.Model):
             )
         if self.expiry_date and self.received_on and self.expiry_date < self.received_on:
             errors["expiry_date"] = _("The expiry date is before the day it was received.")
+        if self.lot_number and not lot_key(self.lot_number):
+            # "- - -" would have the key "": it would match every such lot and any search for "-".
+            errors["lot_number"] = _(
+                "A lot number needs at least one letter or digit: please copy it from the label."
+            )
         if errors:
             raise ValidationError(errors)
 

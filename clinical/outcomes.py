@@ -26,7 +26,9 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
     """The Wilson score interval for a proportion (Wilson 1927; Newcombe 1998, method 3)."""
     if trials <= 0:
         return (0.0, 0.0)
-    p = successes / trials
+    # A proportion outside [0, 1] (more successes than trials) would put a negative number under
+    # the square root; clamp it so a counting slip shows a wrong number, never a server error.
+    p = min(1.0, max(0.0, successes / trials))
     denominator = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
@@ -48,10 +50,13 @@ class Group:
     impressions: dict[int, int] = field(default_factory=dict)
     satisfaction: dict[int, int] = field(default_factory=dict)
     would_again: int = 0
+    # Hidden although it has 5 patients or more, so that a small group cannot be worked out by
+    # subtraction (see `suppress_complements`).
+    complement: bool = False
 
     @property
     def suppressed(self) -> bool:
-        return self.patients < MIN_GROUP_PATIENTS
+        return self.patients < MIN_GROUP_PATIENTS or self.complement
 
     @property
     def response_rate(self) -> float | None:
@@ -147,7 +152,11 @@ def outcomes_by(dimension: str) -> list[Group]:
     )
     _fill(
         groups,
-        AdverseEvent.objects.values(event_key).annotate(
+        # Only sessions that count as sessions (they have a treatment record): a visit completed
+        # at the desk without a record can carry an event but is not in the denominator.
+        AdverseEvent.objects.filter(appointment__treatment_record__isnull=False)
+        .values(event_key)
+        .annotate(
             n_sessions=Count("appointment", distinct=True),
             n_events=Count("pk"),
             n_serious=Count("pk", filter=serious),
@@ -175,3 +184,36 @@ def outcomes_by(dimension: str) -> list[Group]:
         group.satisfaction = satisfaction.get(pk, {})
         group.would_again = again.get(pk, 0)
     return [group for group in groups.values() if group.sessions]
+
+
+def suppress_complements(by_protocol: list[Group], by_lot: list[Group]) -> None:
+    """Complementary suppression, in one query: a shown protocol never has exactly one hidden lot.
+
+    A protocol row minus its shown lot rows would give the one hidden lot's numbers exactly
+    (8 patients - 6 = the 2 of the hidden lot). So when exactly one of a protocol's lots is hidden,
+    its smallest shown lot is hidden too; hiding a lot can leave another protocol with exactly one,
+    so this repeats until no protocol does. Two hidden lots give only their sum, of 5 or more.
+    """
+    protocols = {group.key: group for group in by_protocol}
+    lots = {group.key: group for group in by_lot}
+    lots_of: dict[int, set[int]] = defaultdict(set)
+    used = TreatmentRecord.objects.filter(lot__isnull=False).values_list(
+        "appointment__plan__protocol", "lot"
+    )
+    for protocol_id, lot_id in used.distinct():
+        if lot_id in lots:
+            lots_of[protocol_id].add(lot_id)
+    changed = True
+    while changed:
+        changed = False
+        for protocol_id, lot_ids in lots_of.items():
+            protocol = protocols.get(protocol_id)
+            if protocol is None or protocol.suppressed:
+                continue
+            hidden = [lots[pk] for pk in lot_ids if lots[pk].suppressed]
+            shown = [lots[pk] for pk in lot_ids if not lots[pk].suppressed]
+            if len(hidden) == 1 and shown:
+                min(
+                    shown, key=lambda group: (group.patients, group.sessions, group.key)
+                ).complement = True
+                changed = True

@@ -74,7 +74,7 @@ from clinical.models import (
     normalise_lot,
     photo_storage,
 )
-from clinical.outcomes import MIN_GROUP_PATIENTS, outcomes_by
+from clinical.outcomes import MIN_GROUP_PATIENTS, outcomes_by, suppress_complements
 from clinical.photos import PhotoRejected
 
 
@@ -949,6 +949,7 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     """Outcomes per protocol and per lot, for clinicians and managers: aggregates only."""
     by_protocol = outcomes_by("protocol")
     by_lot = outcomes_by("lot")
+    suppress_complements(by_protocol, by_lot)
     if request.GET.get("format") == "csv":
         return _outcomes_csv(by_protocol, by_lot)
     return render(
@@ -983,9 +984,17 @@ def _outcomes_csv(*dimensions: list) -> HttpResponse:
     for name, groups in zip(("protocol", "lot"), dimensions, strict=True):
         for group in groups:
             if group.suppressed:
-                writer.writerow([name, _csv_safe(group.label), "<5", *[""] * 11])
+                hidden = "hidden" if group.complement else "<5"
+                writer.writerow([name, _csv_safe(group.label), hidden, *[""] * 11])
                 continue
             low, high = group.event_interval
+            # As on the page: under 5 outcome answers, "would have it again" is not shown (0 of 1
+            # tells what the one patient said).
+            answers, again = (
+                (group.answers, group.would_again)
+                if group.answers >= MIN_GROUP_PATIENTS
+                else ("<5", "")
+            )
             writer.writerow(
                 [
                     name,
@@ -1000,8 +1009,8 @@ def _outcomes_csv(*dimensions: list) -> HttpResponse:
                     f"{group.event_rate:.1f}",
                     f"{low:.1f}",
                     f"{high:.1f}",
-                    group.answers,
-                    group.would_again,
+                    answers,
+                    again,
                 ]
             )
     return response

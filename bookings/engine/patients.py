@@ -55,7 +55,7 @@ _PHONE_MIN_DIGITS = 6
 def patients_matching(term: str) -> Q:
     """The condition of `patients_search`: name (normalised), email or phone, where a phone
     number matches however it is typed ("0170 5550101", "01705550101", "+491705550101")."""
-    term = term.strip()
+    term = term.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL (a DataError)
     condition = (
         Q(name_normalised__contains=normalise_name(term))
         | Q(email__icontains=term)
@@ -66,8 +66,11 @@ def patients_matching(term: str) -> Q:
         e164 = normalise_phone(term)
         if e164:
             condition |= Q(phone_normalised=e164)
-        # A part of a number as typed without spaces ("5550101"), or the national number.
-        condition |= Q(phone_normalised__contains=digits.lstrip("0"))
+        # A part of a number as typed without spaces ("5550101"), or the national number. Only
+        # with enough significant digits: "000000" would be "" after the zeros, in every number.
+        significant = digits.lstrip("0")
+        if len(significant) >= _PHONE_MIN_DIGITS:
+            condition |= Q(phone_normalised__contains=significant)
     return condition
 
 

@@ -443,7 +443,8 @@ def phone_booking(request: HttpRequest) -> TemplateResponse | HttpResponseRedire
         form = PhoneBookingForm(initial={**initial, "patient": patient})
         context["form"] = form
     context["patient"] = patient
-    context["find"] = request.GET.get("find", "").strip()[:100]
+    # PostgreSQL text cannot hold NUL: a pasted "\x00" would be a DataError (a 500), not a search.
+    context["find"] = request.GET.get("find", "").replace("\x00", "").strip()[:100]
     if patient is None and context["find"]:
         context["found"] = list(patients_search(context["find"])[:10])
     context["new_patient_fields"] = [
@@ -645,7 +646,9 @@ def reschedule(
         visit = _parse_choice(
             request.POST.get("visit", ""), sequence=appointment.sequence, minutes=spec.minutes
         )
-        if visit is None:
+        if visit is None or visit.clinician_id not in names:
+            # A tampered value naming no clinician would reach the service as clinician=None,
+            # which keeps the current one: the visit would move to a time nobody offered.
             messages.error(request, _("Please choose a new time."))
         elif _choice_value(visit) == current:
             # The list opens on the current time: "Move" without a change moves nothing.

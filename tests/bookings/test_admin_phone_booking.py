@@ -258,6 +258,19 @@ def test_reception_finds_a_returning_caller_on_the_page(reception, caller):
     assert "maria@example.com" in chosen.text
 
 
+def test_a_find_with_a_nul_character_searches_without_it(reception, caller):
+    # PostgreSQL text cannot hold NUL: the term is searched without it, never a server error.
+    found = reception.get(BOOK, {"find": "Schnei\x00der"})
+    assert found.status_code == 200
+    assert f"?patient={caller.pk}" in found.text
+
+
+def test_a_find_of_only_a_nul_character_lists_no_patient(reception, caller):
+    found = reception.get(BOOK, {"find": "\x00"})
+    assert found.status_code == 200
+    assert f"?patient={caller.pk}" not in found.text
+
+
 def test_a_patient_id_that_is_not_a_number_shows_the_empty_form(reception, caller):
     response = reception.get(BOOK, {"patient": "1 OR 1=1"})
 

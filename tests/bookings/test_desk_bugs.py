@@ -74,6 +74,22 @@ def test_the_move_page_preselects_the_current_time_and_an_unchanged_move_changes
     assert not OutgoingEmail.objects.exists()
 
 
+def test_a_confirmed_move_naming_an_unknown_clinician_is_refused_and_changes_nothing(
+    frozen, reception, course, weber
+):
+    day = WEDNESDAY + timedelta(days=5)
+    visit = put(confirmed_plan(course, weber), at(day, "10:00"))
+    url = reverse("admin:bookings_appointment_reschedule", args=[visit.pk])
+    tampered = f"999999|{int(at(day, '11:00').timestamp())}"
+
+    page = reception.post(url, {"day": day.isoformat(), "visit": tampered, "confirm": "1"})
+
+    visit.refresh_from_db()
+    assert (visit.start, visit.clinician_id) == (at(day, "10:00"), weber.pk)
+    assert "Please choose a new time." in page.text
+    assert not OutgoingEmail.objects.exists()
+
+
 # --- 2. No-show only after the start plus the grace period, with an undo ------------------------
 
 

@@ -58,3 +58,26 @@ def test_the_appointment_list_finds_a_visit_by_the_phone_typed_another_way(
     page = reception.get(reverse("admin:bookings_appointment_changelist"), {"q": "01705550101"})
 
     assert "Maria" in page.text and "Other" not in page.text
+
+
+@pytest.mark.parametrize("term", ["000000", "0000 000", "+00 000 000", "(0) 000-000"])
+def test_a_phone_search_of_only_zeros_finds_no_patient(term):
+    PatientFactory(
+        full_name="Maria Schneider", phone="+49 170 5550101", date_of_birth=date(1985, 4, 12)
+    )
+    PatientFactory(
+        full_name="Jonas Becker", phone="+49 151 1234567", date_of_birth=date(1990, 1, 1)
+    )
+    found = set(patients_search(term).values_list("full_name", flat=True))
+    assert found == set(), f"{term!r} found {found}"
+
+
+def test_the_patient_list_searched_for_zeros_lists_no_patient(reception):
+    PatientFactory(
+        full_name="Maria Schneider", phone="+49 170 5550101", date_of_birth=date(1985, 4, 12)
+    )
+    PatientFactory(
+        full_name="Jonas Becker", phone="+49 151 1234567", date_of_birth=date(1990, 1, 1)
+    )
+    page = reception.get(PATIENTS, {"q": "000000"}).text
+    assert "Maria Schneider" not in page and "Jonas Becker" not in page

@@ -248,3 +248,90 @@ def test_the_admin_lists_only_a_clinicians_own_patients_bookings(
     # Reception runs the desk: it still sees every booking (and no medical data).
     desk = sign_in(type(client)(), receptionist)
     assert "Maria Schneider" in desk.get("/admin/bookings/patient/").text
+
+
+@pytest.fixture
+def two_answered_follow_ups(make_plan, clinician):
+    """Two answered follow-ups: Alice reported severe signs of infection, Bruno nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.models import AppointmentStatus
+    from clinical.models import FollowUp
+    from tests.factories import PatientFactory
+
+    made = {}
+    for name, infection, comment in (
+        ("Alice Infected", "severe", "pus and fever since yesterday"),
+        ("Bruno Fine", "none", ""),
+    ):
+        plan = make_plan(
+            clinician=clinician,
+            patient=PatientFactory(full_name=name),
+            status=PlanStatus.CONFIRMED,
+            first_start=timezone.now() - timedelta(days=3),
+            flagged=False,
+            sessions=1,
+        )
+        session = plan.appointments.get()
+        session.status = AppointmentStatus.COMPLETED
+        session.save()
+        made[name] = FollowUp.objects.create(
+            appointment=session,
+            token_hash=f"{session.pk:064d}",
+            sent_at=timezone.now() - timedelta(days=1),
+            expires_at=timezone.now() + timedelta(days=10),
+            answered_at=timezone.now(),
+            infection=infection,
+            comment=comment,
+            urgent=infection == "severe",
+        )
+    return made
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"infection": "severe"},
+        {"urgent__exact": "1"},
+        {"comment__icontains": "pus"},
+        {"infection__in": "severe,moderate"},
+    ],
+)
+def test_reception_cannot_filter_follow_ups_by_their_answers_in_the_admin(
+    client, receptionist, two_answered_follow_ups, query
+):
+    sign_in(client, receptionist)
+    url = reverse("admin:clinical_followup_changelist")
+    alice = reverse(
+        "admin:clinical_followup_change", args=[two_answered_follow_ups["Alice Infected"].pk]
+    )
+    bruno = reverse(
+        "admin:clinical_followup_change", args=[two_answered_follow_ups["Bruno Fine"].pk]
+    )
+    plain = client.get(url).content.decode()
+    assert alice in plain and bruno in plain  # reception sees that follow-ups were sent
+    assert "pus and fever" not in plain and "severe" not in plain.lower()
+    client.raise_request_exception = False
+    response = client.get(url, query)
+    page = response.content.decode()
+    # Either the lookup is refused, or it does not narrow the list down to Alice's session.
+    narrowed = response.status_code == 200 and alice in page and bruno not in page
+    assert not narrowed, f"{query} lists only the patient who reported severe infection"
+
+
+def test_reception_may_still_narrow_follow_ups_by_the_date_they_were_sent(
+    client, receptionist, two_answered_follow_ups
+):
+    sent = two_answered_follow_ups["Alice Infected"].sent_at
+    sign_in(client, receptionist)
+    response = client.get(
+        reverse("admin:clinical_followup_changelist"),
+        {"sent_at__year": sent.year, "sent_at__month": sent.month, "sent_at__day": sent.day},
+    )
+    assert response.status_code == 200
+    assert (
+        reverse("admin:clinical_followup_change", args=[two_answered_follow_ups["Bruno Fine"].pk])
+        in response.content.decode()
+    )

@@ -88,3 +88,53 @@ def test_an_own_blood_lot_needs_its_patient(client, manager):
     assert response.status_code == 200
     assert "belongs to that patient" in response.content.decode()
     assert not Lot.objects.exists()
+
+
+def _lot_form(product, number: str) -> dict[str, object]:
+    return {
+        "product": product.pk,
+        "lot_number": number,
+        "expiry_date": "2027-06-30",
+        "received_on": "2026-11-01",
+        "quantity_received": "12",
+        "status": "in_use",
+    }
+
+
+@pytest.mark.parametrize("second", ["exo 2026 0412", "EXO\u20132026\u20130412", "Exo-2026-0412 "])
+def test_a_second_lot_with_the_same_normalised_number_is_a_form_error(client, manager, second):
+    product = ProductFactory()
+    login_with_second_factor(client, manager)
+    add = reverse("admin:clinical_lot_add")
+    assert client.post(add, _lot_form(product, "EXO-2026-0412")).status_code == 302
+    client.raise_request_exception = False
+    response = client.post(add, _lot_form(product, second))
+    assert response.status_code == 200  # the form again, with the error
+    assert "already has a lot with this number" in response.content.decode()
+    assert Lot.objects.count() == 1
+
+
+def test_the_same_lot_number_for_another_product_is_accepted(client, manager):
+    login_with_second_factor(client, manager)
+    add = reverse("admin:clinical_lot_add")
+    assert client.post(add, _lot_form(ProductFactory(), "EXO-2026-0412")).status_code == 302
+    assert (
+        client.post(
+            add, _lot_form(ProductFactory(name="Other exosomes"), "exo 2026 0412")
+        ).status_code
+        == 302
+    )
+    assert Lot.objects.count() == 2
+
+
+@pytest.mark.parametrize("number", ["- - -", "\u2013", "  "])
+def test_a_lot_number_without_a_letter_or_digit_is_refused(client, manager, number):
+    """Its key would be "": every other such lot, and any search for "-", would match it."""
+    product = ProductFactory()
+    login_with_second_factor(client, manager)
+    client.raise_request_exception = False
+    response = client.post(reverse("admin:clinical_lot_add"), _lot_form(product, number))
+    assert response.status_code == 200
+    assert not Lot.objects.exists()
+    if number.strip():
+        assert "needs at least one letter or digit" in response.content.decode()
