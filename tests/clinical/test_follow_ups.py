@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings.models import AppointmentStatus, OutgoingEmail, PlanStatus
 from clinical import aftercare
@@ -130,7 +130,7 @@ def test_severe_swelling_and_fever_show_what_to_do_now_and_raise_an_urgent_item(
     response = client.post(url, {**answers, "swelling": "severe", "infection": "moderate"})
 
     page = response.content.decode()
-    assert "What to do now" in page
+    assert "Was Sie jetzt tun sollten" in page  # "What to do now", in the patient's German
     assert settings.CLINIC_PHONE in page and settings.CLINIC_AFTER_HOURS_PHONE in page
     assert "112" in page
     follow_up = FollowUp.objects.get()
@@ -141,9 +141,11 @@ def test_severe_swelling_and_fever_show_what_to_do_now_and_raise_an_urgent_item(
     assert "swelling" not in clinic_email.body_text.lower()
     assert treated.plan.patient.full_name not in clinic_email.body_text
     # Reopening the link shows the advice again, never the form a second time.
-    assert "What to do now" in client.get(url).content.decode()
+    assert "Was Sie jetzt tun sollten" in client.get(url).content.decode()
 
-    dashboard = client_for(clinician.user).get(reverse("clinical:dashboard")).content.decode()
+    with translation.override("en"):  # the clinician's English staff area
+        dashboard_url = reverse("clinical:dashboard")
+    dashboard = client_for(clinician.user).get(dashboard_url).content.decode()
     assert "Urgent: follow-up answers to act on" in dashboard
     assert treated.plan.patient.full_name in dashboard
 
@@ -219,7 +221,7 @@ def test_the_patient_can_stop_follow_ups_from_the_link(client, treated, make_pla
     aftercare.follow_ups_send_due()
     url = "/" + link_in(follow_up_emails().get()).split("://", 1)[1].split("/", 1)[1]
     response = client.post(url + "stop/")
-    assert "No more follow-up messages" in response.content.decode()
+    assert "Keine Nachfragen mehr" in response.content.decode()  # in the patient's German
     assert FollowUpStop.objects.filter(patient=treated.plan.patient).exists()
     second = treated.plan.appointments.get(sequence=2)
     second.start = timezone.now() - timedelta(hours=49)
