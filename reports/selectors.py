@@ -631,6 +631,5 @@ def funnel_report(*, scope: ReportScope) -> Funnel:
     return Funnel(rows=sorted(rows.values(), key=lambda r: (r.protocol, r.language)), total=total)
 
 
-# Consultations that became courses: reports/consultations.py (issue 18).
-# TODO(reports): "waitlist fills" (issue 21) belong here once a waiting list exists; until then
-# the reports show nothing for it rather than a made-up number (docs/reports.md).
+# Consultations that became courses: reports/consultations.py; waitlist fills:
+# reports/waitlist.py (issue 18).

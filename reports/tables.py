@@ -52,7 +52,8 @@ class Table:
 
 
 def percent(share: float | None) -> str:
-    return "–" if share is None else f"{number_format(share * 100, 0)} %"
+    # Rounded, not cut: 2 of 3 is 67 %, not 66 % (number_format drops the decimals).
+    return "–" if share is None else f"{number_format(round(share * 100), 0)} %"
 
 
 def hours(minutes: int) -> str:

@@ -48,6 +48,7 @@ from reports.tables import (
     turnaround_table,
     utilisation_tables,
 )
+from reports.waitlist import waitlist_report, waitlist_table
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def _tables(scope: ReportScope, viewer: Viewer) -> tuple[dict[str, Table], dict]
         funnel = funnel_report(scope=scope)
         tables["funnel"] = funnel_table(funnel)
         reports["funnel"] = funnel
+        tables["waitlist"] = waitlist_table(waitlist_report(scope=scope))  # issue 18
     return tables, reports
 
 

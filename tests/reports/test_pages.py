@@ -2,14 +2,24 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bookings.models import Appointment, AppointmentKind, AppointmentStatus, FunnelDay, Plan
+from bookings.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    FunnelDay,
+    OfferStatus,
+    Plan,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.reports.conftest import MONDAY, SUNDAY, at, weekday
 
@@ -190,3 +200,45 @@ def test_the_page_runs_the_same_number_of_queries_for_little_and_much_data(
     # five reports (docs/performance.md).
     assert small <= 24
     assert len(csv_rows(client, "revenue")) == small_csv  # same protocols, more money
+
+
+def test_waitlist_fills_count_the_periods_offers_claims_and_the_median_time_to_rebook(
+    week, manager, signed_in
+):
+    """Three offers sent in the week, two claimed 30 and 90 minutes after the time was freed
+    (median 60), and one offer of the week before, which the period leaves out."""
+    entry = WaitlistEntry.objects.create(
+        patient=PatientFactory(),
+        protocol=week.skin,
+        earliest_date=MONDAY,
+        latest_date=SUNDAY,
+        status=WaitlistStatus.ACTIVE,
+        verify_token_hash="v" * 64,
+        leave_token_hash="l" * 64,
+    )
+
+    def offer(number: int, sent: datetime, claimed_after: int | None) -> None:
+        made = WaitlistOffer.objects.create(
+            entry=entry,
+            freed_key=f"freed-{number}",
+            freed_at=sent,
+            proposal_id=f"p{number}",
+            claim_token_hash=f"{number}" * 64,
+            first_start=sent + timedelta(days=3),
+            expires_at=sent + timedelta(hours=2),
+            status=OfferStatus.OPEN if claimed_after is None else OfferStatus.CLAIMED,
+            claimed_at=None if claimed_after is None else sent + timedelta(minutes=claimed_after),
+        )
+        WaitlistOffer.objects.filter(pk=made.pk).update(created_at=sent)
+
+    offer(1, at(MONDAY, "09:00"), 30)
+    offer(2, at(weekday(2), "12:00"), 90)
+    offer(3, at(SUNDAY, "18:00"), None)
+    offer(4, at(MONDAY, "09:00") - timedelta(days=3), 10)  # before the period
+    client = signed_in(manager)
+
+    assert csv_rows(client, "waitlist")[1] == ["3", "2", "0.6667", "60"]
+    html = page(client).content.decode()
+    assert "Waitlist fills" in html and "67 %" in html
+    # A clinician's reports show no waitlist: an offer belongs to the patient who waited.
+    assert "Waitlist fills" not in page(signed_in(week.anna.user)).content.decode()
