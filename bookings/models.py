@@ -376,6 +376,9 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A visit in one of these states no longer occupies its clinician and device (see `blocking`).
+NOT_BLOCKING_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+
 # The visit before the sessions of an autologous course (blood draw or lipoaspiration).
 PREPARATION_SEQUENCE = 0
 
@@ -388,11 +391,13 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def blocking(self, now: datetime) -> AppointmentQuerySet:
         """Appointments that occupy their clinician and device at `now`.
 
-        The one statement of the rule: every appointment blocks unless it is cancelled or its
-        plan's hold has run out. `availability._busy_rows` repeats it in SQL for speed (a test
-        compares the two on random data).
+        The one statement of the rule: every appointment blocks unless it is cancelled, a
+        no-show (the patient did not come: reception may give the rest of that time away), or
+        its plan's hold has run out. `availability._busy_rows` repeats it in SQL for speed (a
+        test compares the two on random data), and the exclusion constraints (migration 0017)
+        leave out the same two states.
         """
-        return self.active().filter(
+        return self.exclude(status__in=NOT_BLOCKING_STATUSES).filter(
             ~Q(plan__status=PlanStatus.HELD) | Q(plan__hold_expires_at__gt=now)
         )
 
@@ -400,8 +405,9 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 class Appointment(models.Model):
     """One visit: a preparation visit (sequence 0) or session 1–3 of a plan.
 
-    On PostgreSQL, exclusion constraints (migration 0002) make overlapping active appointments
-    of one clinician, or of one device, impossible whatever the application does.
+    On PostgreSQL, exclusion constraints (migrations 0002 and 0017) make overlapping blocking
+    appointments (neither cancelled nor no-show) of one clinician, or of one device, impossible
+    whatever the application does.
     """
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="appointments")
