@@ -32,7 +32,6 @@ from bookings.models import (
     NOT_BLOCKING_STATUSES,
     PREPARATION_SEQUENCE,
     Appointment,
-    AppointmentStatus,
     Clinician,
     Device,
     Plan,
@@ -66,8 +65,8 @@ def _busy_rows(
     every booking's re-check), and building the equivalent querysets cost more than running
     them (docs/performance.md: a day's listing under 5 ms). Which appointments block mirrors
     `Appointment.objects.blocking(now)`, the one statement of that rule: cancelled ones, no-shows
-    and those of held plans whose hold ran out do not (tests/bookings/test_blocking_parity.py compares the
-    two on random data).
+    and those of held plans whose hold ran out do not (tests/bookings/test_blocking_parity.py
+    compares the two on random data).
     """
     if start >= end:
         # An empty span (a calendar whose first day is past the horizon) touches nothing; and

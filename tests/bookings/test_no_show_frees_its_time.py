@@ -63,7 +63,7 @@ def test_undoing_a_no_show_whose_time_is_still_free_books_it_again(no_show, cour
 def test_undoing_a_no_show_whose_time_was_booked_again_is_refused_kindly(no_show, course, weber):
     walk_in = put(confirmed_plan(course, weber), at("09:30"))
 
-    with pytest.raises(SlotTaken, match="The time was booked again; move the visit instead."):
+    with pytest.raises(SlotTaken, match=r"The time was booked again; move the visit instead\."):
         appointment_undo_no_show(appointment=no_show)
 
     no_show.refresh_from_db()
@@ -72,9 +72,7 @@ def test_undoing_a_no_show_whose_time_was_booked_again_is_refused_kindly(no_show
     assert walk_in.status == AppointmentStatus.BOOKED
 
 
-def test_a_visit_of_another_clinician_at_that_time_does_not_stop_the_undo(
-    no_show, course, yilmaz
-):
+def test_a_visit_of_another_clinician_at_that_time_does_not_stop_the_undo(no_show, course, yilmaz):
     put(confirmed_plan(course, yilmaz), at("09:30"))
 
     appointment_undo_no_show(appointment=no_show)
@@ -99,6 +97,8 @@ def test_the_database_lets_a_no_shows_time_be_booked_but_not_double_booked(cours
 
     assert walk_in.pk
     # The constraint still guards the undo, should a caller skip the service's re-check.
-    with pytest.raises(IntegrityError, match="appointment_no_clinician_overlap"):
-        with transaction.atomic():
-            Appointment.objects.filter(pk=missed.pk).update(status=AppointmentStatus.BOOKED)
+    with (
+        pytest.raises(IntegrityError, match="appointment_no_clinician_overlap"),
+        transaction.atomic(),
+    ):
+        Appointment.objects.filter(pk=missed.pk).update(status=AppointmentStatus.BOOKED)
