@@ -388,6 +388,13 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         """Appointments that are part of their course (everything but cancelled)."""
         return self.exclude(status=AppointmentStatus.CANCELLED)
 
+    def scheduled(self, now: datetime) -> AppointmentQuerySet:
+        """Appointments that were given their time, whatever their outcome: all but cancelled
+        ones and those of held plans whose hold has run out (the reports' booked minutes)."""
+        return self.active().filter(
+            ~Q(plan__status=PlanStatus.HELD) | Q(plan__hold_expires_at__gt=now)
+        )
+
     def blocking(self, now: datetime) -> AppointmentQuerySet:
         """Appointments that occupy their clinician and device at `now`.
 
@@ -397,9 +404,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         test compares the two on random data), and the exclusion constraints (migration 0017)
         leave out the same two states.
         """
-        return self.exclude(status__in=NOT_BLOCKING_STATUSES).filter(
-            ~Q(plan__status=PlanStatus.HELD) | Q(plan__hold_expires_at__gt=now)
-        )
+        return self.scheduled(now).exclude(status__in=NOT_BLOCKING_STATUSES)
 
 
 class Appointment(models.Model):
