@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from bookings.engine.availability import free_start_times
 from bookings.engine.errors import SlotTaken
@@ -102,3 +103,16 @@ def test_the_database_lets_a_no_shows_time_be_booked_but_not_double_booked(cours
         transaction.atomic(),
     ):
         Appointment.objects.filter(pk=missed.pk).update(status=AppointmentStatus.BOOKED)
+
+
+def test_the_desk_is_told_to_move_the_visit_when_its_time_was_booked_again(
+    no_show, reception, course, weber
+):
+    put(confirmed_plan(course, weber), at("09:30"))
+    act = reverse("admin:bookings_appointment_act", args=[no_show.pk])
+
+    page = reception.post(act, {"action": "undo_no_show"}, follow=True).text
+
+    assert "The time was booked again; move the visit instead." in page
+    no_show.refresh_from_db()
+    assert no_show.status == AppointmentStatus.NO_SHOW
