@@ -1,5 +1,6 @@
 """Demo clinic staff and calendar: clinicians, their working hours, one laser, holidays; the
-health screening questions and the consent text patients accept when they book online.
+health screening questions and the consent text patients accept when they book online; the
+consultation settings (bookings/demo/consultation.py).
 
 Idempotent: every row is found by a natural key and refreshed.
 """
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from bookings.demo.consent import seed_course_consent
+from bookings.demo.consultation import seed_consultation
 from bookings.engine.placing import (
     Channel,
     ConsentEvidence,
@@ -203,6 +205,7 @@ def seed(*, refresh: bool = False) -> list[Clinician]:
         )
     seed_screening(refresh=refresh)
     seed_consent()
+    seed_consultation(refresh=refresh)
     return clinicians
 
 

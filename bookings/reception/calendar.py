@@ -24,6 +24,7 @@ from bookings.models import (
     AppointmentStatus,
     Clinician,
     Device,
+    OfferStatus,
     TimeOff,
     WorkingHours,
 )
@@ -108,7 +109,11 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
     visits = list(
         Appointment.objects.filter(start__gte=span_start, start__lt=span_end)
         .exclude(status=AppointmentStatus.CANCELLED)
-        .select_related("plan__patient", "plan__protocol", "clinician", "device")
+        # The plan's waitlist offer comes in the same join (a reverse one-to-one): a held course
+        # being offered is marked without a query per visit.
+        .select_related(
+            "plan__patient", "plan__protocol", "plan__waitlist_offer", "clinician", "device"
+        )
         .order_by("start", "pk")
     )
     visiting = {visit.clinician_id for visit in visits}
@@ -229,6 +234,7 @@ def _block(visit: Appointment, first: time, now: datetime) -> Block:
     local_end = visit.end.astimezone(zone)
     start_minutes = local_start.hour * 60 + local_start.minute - _minutes(first)
     length = max(1, round((visit.end - visit.start).total_seconds() / 60 / ROW_MINUTES))
+    state, state_label = _state(visit)
     return Block(
         appointment=visit,
         row=start_minutes // ROW_MINUTES,
@@ -236,10 +242,22 @@ def _block(visit: Appointment, first: time, now: datetime) -> Block:
         local_start=local_start,
         local_end=local_end,
         title=appointment_title(visit),
-        state=desk.visit_state(visit),
-        state_label=desk.visit_state_label(visit),
+        state=state,
+        state_label=state_label,
         late=desk.is_late(visit, now),
     )
+
+
+def _state(visit: Appointment) -> tuple[str, str]:
+    """The desk's state, except that a held course of an open waitlist offer reads "offered":
+    reception must not give that time away by phone while a waiting patient may claim it."""
+    state = desk.visit_state(visit)
+    if state == desk.HELD:
+        # Loaded with the visit (select_related); a plan without an offer raises, read as None.
+        offer = getattr(visit.plan, "waitlist_offer", None)
+        if offer is not None and offer.status == OfferStatus.OPEN:
+            return desk.OFFERED, str(desk.STATE_LABELS[desk.OFFERED])
+    return state, desk.visit_state_label(visit)
 
 
 def day_is_open(day: date) -> bool:

@@ -24,11 +24,15 @@ from bookings.models import Appointment, AppointmentStatus, PlanStatus
 # is not "booked" yet: it must not be counted or treated as a firm appointment.
 AWAITING_REVIEW = "awaiting_review"
 HELD = "held"
+# A held course that is an open waitlist offer: the time is being offered to a waiting patient.
+# Only the calendar tells it apart (it loads the offer with the visit, see `calendar.py`).
+OFFERED = "offered"
 
 STATE_LABELS = {
     AppointmentStatus.BOOKED.value: gettext_lazy("Booked"),
     AWAITING_REVIEW: gettext_lazy("Awaiting review"),
     HELD: gettext_lazy("Held (being booked)"),
+    OFFERED: gettext_lazy("Offered from the waitlist"),
     AppointmentStatus.CHECKED_IN.value: gettext_lazy("Arrived"),
     AppointmentStatus.IN_TREATMENT.value: gettext_lazy("In treatment"),
     AppointmentStatus.COMPLETED.value: gettext_lazy("Done"),
@@ -43,6 +47,7 @@ STATE_COLOURS: dict[str, dict[str, tuple[str, str]]] = {
         "booked": ("#0b3d66", "#dcecfb"),
         "awaiting_review": ("#5c3b00", "#fff1c7"),
         "held": ("#4a4a4a", "#eeeeee"),
+        "offered": ("#00525c", "#d6f3f5"),
         "checked_in": ("#0b4d1e", "#d4f1dc"),
         "in_treatment": ("#4b1670", "#ecdcf8"),
         "completed": ("#1e3b22", "#e4ece5"),
@@ -53,6 +58,7 @@ STATE_COLOURS: dict[str, dict[str, tuple[str, str]]] = {
         "booked": ("#cfe6ff", "#14314d"),
         "awaiting_review": ("#ffe6a3", "#4a3500"),
         "held": ("#e0e0e0", "#3a3a3a"),
+        "offered": ("#c8f4f8", "#0f3d42"),
         "checked_in": ("#c9f5d5", "#11411f"),
         "in_treatment": ("#ead6ff", "#3b1859"),
         "completed": ("#d9e8db", "#26352a"),

@@ -14,7 +14,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.engine.rules import clinic_zone
-from bookings.models import Appointment, AppointmentStatus, Device, OutgoingEmail, Plan, PlanStatus
+from bookings.models import (
+    Appointment,
+    AppointmentStatus,
+    Device,
+    OfferStatus,
+    OutgoingEmail,
+    Plan,
+    PlanStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import EVERY_DAY, confirmed_plan, put
 from tests.factories import ClinicianFactory, PatientFactory
@@ -234,6 +245,68 @@ def test_awaiting_review_is_shown_in_words_on_the_grid(desk, course, weber):
     assert "state-awaiting_review" in page and "Awaiting review" in page
 
 
+def _offered_from_the_waitlist(plan: Plan) -> Plan:
+    """The plan becomes the held course of an open waitlist offer, as the offer search leaves it."""
+    Plan.objects.filter(pk=plan.pk).update(
+        status=PlanStatus.HELD, hold_expires_at=at(WEDNESDAY, "12:00")
+    )
+    entry = WaitlistEntry.objects.create(
+        patient=plan.patient,
+        protocol=plan.protocol,
+        earliest_date=WEDNESDAY,
+        latest_date=WEDNESDAY + timedelta(days=30),
+        status=WaitlistStatus.ACTIVE,
+        verify_token_hash=f"verify-{plan.pk}",
+        leave_token_hash=f"leave-{plan.pk}",
+    )
+    WaitlistOffer.objects.create(
+        entry=entry,
+        plan=plan,
+        freed_key=f"freed-{plan.pk}",
+        freed_at=at(WEDNESDAY, "09:00"),
+        proposal_id=f"proposal-{plan.pk}",
+        claim_token_hash=f"claim-{plan.pk}",
+        first_start=at(WEDNESDAY, "15:00"),
+        expires_at=at(WEDNESDAY, "12:00"),
+    )
+    return plan
+
+
+def test_a_time_held_for_a_waitlist_offer_is_marked_offered_in_words_and_colour(
+    desk, course, weber
+):
+    offered = _offered_from_the_waitlist(
+        confirmed_plan(course, weber, PatientFactory(full_name="Offer Olga"))
+    )
+    put(offered, at(WEDNESDAY, "15:00"))
+    held = confirmed_plan(course, weber, PatientFactory(full_name="Held Hanna"))
+    Plan.objects.filter(pk=held.pk).update(
+        status=PlanStatus.HELD, hold_expires_at=at(WEDNESDAY, "12:00")
+    )
+    put(held, at(WEDNESDAY, "13:00"))
+
+    page = desk.get(CALENDAR)
+
+    blocks = {
+        block.appointment.plan.patient.full_name: block
+        for block in page.context["grid"].days[0].columns[0].blocks
+    }
+    assert blocks["Offer Olga"].state == "offered"
+    assert blocks["Offer Olga"].state_label == "Offered from the waitlist"
+    assert blocks["Held Hanna"].state == "held"  # an online hold without an offer stays "held"
+    assert "state-offered" in page.text and "Offered from the waitlist" in page.text
+
+
+def test_a_claimed_or_expired_offer_no_longer_marks_the_time(desk, course, weber):
+    plan = _offered_from_the_waitlist(confirmed_plan(course, weber))
+    put(plan, at(WEDNESDAY, "15:00"))
+    WaitlistOffer.objects.filter(plan=plan).update(status=OfferStatus.EXPIRED)
+
+    page = desk.get(CALENDAR).text
+
+    assert "Offered from the waitlist" not in page and "state-held" in page
+
+
 def test_the_calendar_has_no_inline_script_or_style(desk, course, weber):
     put(confirmed_plan(course, weber), at(WEDNESDAY, "15:00"))
 
@@ -261,7 +334,10 @@ def test_the_calendar_runs_the_same_number_of_queries_for_a_small_and_a_large_we
             slot = index // 10
             day = monday + timedelta(days=slot % 7)
             start = at(day, "09:00") + timedelta(minutes=15 * (slot // 7))
-            put(confirmed_plan(course, clinician), start, minutes=15)
+            plan = confirmed_plan(course, clinician)
+            if index % 5 == 0:  # some of them held for a waitlist offer
+                _offered_from_the_waitlist(plan)
+            put(plan, start, minutes=15)
 
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -275,6 +351,7 @@ def test_the_calendar_runs_the_same_number_of_queries_for_a_small_and_a_large_we
     large = count_queries()
 
     assert Appointment.objects.count() == 400
+    assert WaitlistOffer.objects.count() == 80
     assert small == large
 
 

@@ -115,3 +115,23 @@ def test_a_consultation_without_a_treatment_shows_in_the_agenda_export_and_remin
     assert "Danışma" in reminder.subject + reminder.body_text or "Consultation" in (
         reminder.body_text
     )
+
+
+@pytest.mark.parametrize(
+    "start_page",
+    [
+        "admin:bookings_appointment_calendar",
+        "admin:bookings_agendaday_changelist",
+        "admin:bookings_appointment_book",
+    ],
+)
+def test_reception_reaches_the_consultation_phone_booking_from_the_calendar_agenda_and_phone_page(
+    receptionist_client, clinic, start_page
+):
+    consultation_page = reverse("admin:bookings_consultation_phone")
+
+    page = receptionist_client.get(reverse(start_page)).content.decode()
+
+    assert f'href="{consultation_page}">Book a consultation by phone</a>' in page
+    followed = receptionist_client.get(consultation_page).content.decode()
+    assert "Book a consultation by phone" in followed

@@ -193,7 +193,8 @@ def test_every_visit_state_colour_has_aa_contrast_in_the_light_and_the_dark_them
             assert _contrast(foreground, background) >= 4.5, (theme, state)
             # The stylesheet uses exactly these pairs.
             assert foreground.lower() in css.lower() and background.lower() in css.lower()
-    assert {"checked_in", "completed", "in_treatment"} <= set(STATE_COLOURS["light"])
+    assert {"checked_in", "completed", "in_treatment", "offered"} <= set(STATE_COLOURS["light"])
+    assert set(STATE_COLOURS["light"]) == set(STATE_COLOURS["dark"])
 
 
 # --- 9. The clinician's dashboard on a Sunday: tests/clinical/test_dashboard_coming_days.py ---

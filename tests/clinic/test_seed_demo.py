@@ -397,3 +397,50 @@ def test_a_demo_seeded_weeks_ago_is_alive_again_today_and_through_the_week(setti
     # What was there before is untouched, and so is the patient staff created.
     assert before <= set(Appointment.objects.values_list("pk", "start", "status"))
     assert Patient.objects.filter(pk=staff_patient.pk).exists()
+
+
+# --- Consultations in the demo (issue 18): bookable out of the box, the clinic's changes kept ----
+
+
+def test_the_demo_offers_a_free_consultation_with_its_doctors_and_the_page_shows_times(
+    settings, client
+):
+    from bookings.models import ConsultationSettings
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    consultation = ConsultationSettings.objects.current()
+    assert consultation is not None
+    assert (consultation.minutes, consultation.price) == (20, None)  # free
+    assert sorted(c.display_name for c in consultation.clinicians.all()) == [
+        "Dr. Mehmet Yılmaz",
+        "Dr. med. Anna Weber",
+    ]
+    page = client.get(reverse("bookings:consultation")).content.decode()
+    assert "The consultation is free." in page
+    assert "cannot be booked online" not in page
+    assert "There are no free consultation times" not in page
+
+
+def test_seeding_again_keeps_the_consultation_settings_the_clinic_changed(settings):
+    from bookings.models import Clinician, ConsultationSettings
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    ConsultationSettings.objects.update(minutes=30, price=40, active=False)
+    ConsultationSettings.objects.get().clinicians.set(
+        [Clinician.objects.get(display_name="Lena Hoffmann")]
+    )
+
+    call_command("seed_demo")
+
+    consultation = ConsultationSettings.objects.get()  # still one row
+    assert (consultation.minutes, consultation.price, consultation.active) == (30, 40, False)
+    assert [c.display_name for c in consultation.clinicians.all()] == ["Lena Hoffmann"]
+
+    call_command("seed_demo", "--refresh")
+
+    consultation = ConsultationSettings.objects.get()
+    assert (consultation.minutes, consultation.price, consultation.active) == (20, None, True)
+    assert consultation.clinicians.count() == 2
