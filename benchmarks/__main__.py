@@ -1,7 +1,8 @@
 """`make bench`: the booking budgets of docs/performance.md, measured, with PASS/FAIL.
 
 Each database runs in its own process (settings are read once per process):
-  - SQLite (a fresh file): listing a day's free start times; proposing a 3-session course.
+  - SQLite (a fresh file): listing a day's free start times; proposing a 3-session course;
+    the reception calendar's week view (10 clinicians, 2 devices, 400 visits).
   - PostgreSQL (a fresh `clinic_bench` database, or BENCH_POSTGRES_URL): 50 simultaneous
     attempts at one slot, non-conflicting bookings per second with 8 concurrent clients, and a
     mixed stress of bookings, moves and cancels in 16 threads.

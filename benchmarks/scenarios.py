@@ -548,8 +548,20 @@ def waitlist_offer_search() -> None:
     offer_search_with_many_entries(now=NOW, emit=emit, timed=timed, reset_database=reset_database)
 
 
+def reception_calendar_week() -> None:
+    from benchmarks.reception_calendar import calendar_week_view
+
+    calendar_week_view(now=NOW, emit=emit, timed=timed, reset_database=reset_database)
+
+
 SCENARIOS = {
-    "sqlite": [day_listing, course_proposal, reports_on_a_year, waitlist_offer_search],
+    "sqlite": [
+        day_listing,
+        course_proposal,
+        reports_on_a_year,
+        waitlist_offer_search,
+        reception_calendar_week,
+    ],
     "postgres": [
         course_proposal_postgres,
         fifty_at_one_slot,

@@ -376,6 +376,9 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A visit in one of these states no longer occupies its clinician and device (see `blocking`).
+NOT_BLOCKING_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+
 # The visit before the sessions of an autologous course (blood draw or lipoaspiration).
 PREPARATION_SEQUENCE = 0
 
@@ -385,23 +388,31 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         """Appointments that are part of their course (everything but cancelled)."""
         return self.exclude(status=AppointmentStatus.CANCELLED)
 
-    def blocking(self, now: datetime) -> AppointmentQuerySet:
-        """Appointments that occupy their clinician and device at `now`.
-
-        The one statement of the rule: every appointment blocks unless it is cancelled or its
-        plan's hold has run out. `availability._busy_rows` repeats it in SQL for speed (a test
-        compares the two on random data).
-        """
+    def scheduled(self, now: datetime) -> AppointmentQuerySet:
+        """Appointments that were given their time, whatever their outcome: all but cancelled
+        ones and those of held plans whose hold has run out (the reports' booked minutes)."""
         return self.active().filter(
             ~Q(plan__status=PlanStatus.HELD) | Q(plan__hold_expires_at__gt=now)
         )
+
+    def blocking(self, now: datetime) -> AppointmentQuerySet:
+        """Appointments that occupy their clinician and device at `now`.
+
+        The one statement of the rule: every appointment blocks unless it is cancelled, a
+        no-show (the patient did not come: reception may give the rest of that time away), or
+        its plan's hold has run out. `availability._busy_rows` repeats it in SQL for speed (a
+        test compares the two on random data), and the exclusion constraints (migration 0017)
+        leave out the same two states.
+        """
+        return self.scheduled(now).exclude(status__in=NOT_BLOCKING_STATUSES)
 
 
 class Appointment(models.Model):
     """One visit: a preparation visit (sequence 0) or session 1–3 of a plan.
 
-    On PostgreSQL, exclusion constraints (migration 0002) make overlapping active appointments
-    of one clinician, or of one device, impossible whatever the application does.
+    On PostgreSQL, exclusion constraints (migrations 0002 and 0017) make overlapping blocking
+    appointments (neither cancelled nor no-show) of one clinician, or of one device, impossible
+    whatever the application does.
     """
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="appointments")

@@ -10,7 +10,7 @@ times and visit lengths), never by the number of visits.
 Definitions (docs/reports.md):
 - open minutes: the clinician's working hours on each day of the period minus their time off and
   the clinic's closures; booked minutes: the appointments that occupy the calendar
-  (`Appointment.objects.blocking`), whatever their outcome;
+  (`Appointment.objects.scheduled`), whatever their outcome;
 - attendance counts visits of plans that were once confirmed (a lapsed hold is no cancellation);
 - revenue values a session at its share of the course price (`visit_share`), as the
   reception's CSV export does; preparation visits are free.
@@ -224,7 +224,8 @@ def utilisation_report(*, scope: ReportScope, now: datetime | None = None) -> Ut
     opened = open_intervals(scope)
     names = dict(Clinician.objects.values_list("pk", "display_name"))
 
-    booked = Appointment.objects.blocking(now).filter(
+    # `scheduled`, not `blocking`: a no-show frees its time for the desk, but it took the time.
+    booked = Appointment.objects.scheduled(now).filter(
         start__gte=scope.starts_at, start__lt=scope.ends_at
     )
     if scope.clinician_id:

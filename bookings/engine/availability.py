@@ -29,9 +29,9 @@ from bookings.engine.rules import (
     local_date,
 )
 from bookings.models import (
+    NOT_BLOCKING_STATUSES,
     PREPARATION_SEQUENCE,
     Appointment,
-    AppointmentStatus,
     Clinician,
     Device,
     Plan,
@@ -64,9 +64,9 @@ def _busy_rows(
     Raw SQL on purpose: this is the product's hottest read (every listing, every proposal,
     every booking's re-check), and building the equivalent querysets cost more than running
     them (docs/performance.md: a day's listing under 5 ms). Which appointments block mirrors
-    `Appointment.objects.blocking(now)`, the one statement of that rule: cancelled ones and those
-    of held plans whose hold ran out do not (tests/bookings/test_blocking_parity.py compares the
-    two on random data).
+    `Appointment.objects.blocking(now)`, the one statement of that rule: cancelled ones, no-shows
+    and those of held plans whose hold ran out do not (tests/bookings/test_blocking_parity.py
+    compares the two on random data).
     """
     if start >= end:
         # An empty span (a calendar whose first day is past the horizon) touches nothing; and
@@ -93,7 +93,8 @@ def _busy_rows(
             # the scan, so a week's read costs that week's rows, not every row before it.
             return (
                 f"tstzrange(a.start, {a_end}, '[)') && "
-                f"tstzrange({value(start)}, {value(end)}, '[)') AND a.status <> 'cancelled'"
+                f"tstzrange({value(start)}, {value(end)}, '[)') "
+                "AND a.status NOT IN ('cancelled', 'no_show')"
             )
         return f"a.start < {value(end)} AND {a_end} > {value(start)}"
 
@@ -109,7 +110,7 @@ def _busy_rows(
         SELECT 'booked', a.clinician_id, a.device_id, {_epoch("a.start")}, {_epoch(a_end)}
         FROM {appointment} a
         WHERE {overlaps()}
-          AND a.status <> {value(AppointmentStatus.CANCELLED.value)}
+          AND a.status NOT IN ({", ".join(value(status.value) for status in NOT_BLOCKING_STATUSES)})
           AND (SELECT NOT (p.status = {value(PlanStatus.HELD.value)}
                            AND p.hold_expires_at IS NOT NULL AND p.hold_expires_at <= {value(now)})
                FROM {plan} p WHERE p.id = a.plan_id)

@@ -10,6 +10,7 @@ static files.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django import forms
@@ -386,6 +387,31 @@ def visit_cancel(
 # --- print sheets -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PrintSheet:
+    """One printed page: a column's visits, then how to prepare for each of their treatments,
+    once per treatment (the protocol's translated `how_to_prepare`, in the reader's language)."""
+
+    title: str
+    device_id: int | None
+    blocks: list
+    preparations: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, column) -> PrintSheet:
+        preparations: dict[int, tuple[str, str]] = {}
+        for block in column.blocks:
+            protocol = block.appointment.plan.protocol
+            if protocol is not None and protocol.how_to_prepare and protocol.pk not in preparations:
+                preparations[protocol.pk] = (protocol.name, protocol.how_to_prepare)
+        return cls(
+            title=column.title,
+            device_id=column.device_id,
+            blocks=column.blocks,
+            preparations=list(preparations.values()),
+        )
+
+
 @require_safe
 def print_day(request: HttpRequest) -> TemplateResponse:
     """One sheet per clinician and one per device: times, patients, phones, preparation notes."""
@@ -395,7 +421,7 @@ def print_day(request: HttpRequest) -> TemplateResponse:
     if form.is_valid() and form.cleaned_data["day"]:
         day = form.cleaned_data["day"]
     grid = calendar_load(first_day=day, days=1, now=timezone.now())
-    sheets = [column for column in grid.days[0].columns if column.blocks]
+    sheets = [PrintSheet.of(column) for column in grid.days[0].columns if column.blocks]
     return TemplateResponse(
         request,
         "admin/bookings/calendar/print.html",

@@ -16,10 +16,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.engine import services
-from bookings.engine.errors import InvalidPlanState
+from bookings.engine.errors import InvalidPlanState, SlotTaken
 from bookings.engine.locks import booking_transaction, lock_appointment
 from bookings.engine.placing import plan_require_consent
 from bookings.engine.tokens import manage_link_create
@@ -105,7 +107,12 @@ def appointment_mark_no_show(
 def appointment_undo_no_show(
     *, appointment: Appointment, now: datetime | None = None
 ) -> Appointment:
-    """Take back a no-show on the visit's day (the patient came late, or the wrong visit)."""
+    """Take back a no-show on the visit's day (the patient came late, or the wrong visit).
+
+    A no-show frees its time (`Appointment.objects.blocking`), so reception may have booked
+    someone into it meanwhile. The re-check runs under the engine's lock, after the plan's row
+    lock, so no booking can slip in between it and the save.
+    """
     now = now or timezone.now()
 
     def undo(plan: Plan, current: Appointment) -> None:
@@ -114,9 +121,24 @@ def appointment_undo_no_show(
                 status=current.status, plan_status=plan.status, start=current.start, now=now
             )
         )
+        if _time_given_away(current, now):
+            raise SlotTaken(_("The time was booked again; move the visit instead."))
         current.status = AppointmentStatus.BOOKED
 
     return _change_status(appointment, now, undo)
+
+
+def _time_given_away(visit: Appointment, now: datetime) -> bool:
+    """Whether another blocking visit now overlaps this one's clinician or device time."""
+    same_resource = Q(clinician_id=visit.clinician_id)
+    if visit.device_id is not None:
+        same_resource |= Q(device_id=visit.device_id)
+    return (
+        Appointment.objects.blocking(now)
+        .filter(same_resource, start__lt=visit.end, end__gt=visit.start)
+        .exclude(pk=visit.pk)
+        .exists()
+    )
 
 
 def _refuse_unless(verdict: desk.Verdict) -> None:

@@ -75,9 +75,9 @@ def test_the_sql_of_the_calendar_blocks_exactly_what_the_queryset_method_blocks(
 
     assert from_queryset, "the random calendar should block something in the window"
     assert from_sql == from_queryset
-    # And the rule itself: nothing cancelled, no hold that has run out.
+    # And the rule itself: nothing cancelled, no no-show, no hold that has run out.
     assert not any(
-        a.status == AppointmentStatus.CANCELLED
+        a.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
         or (a.plan.status == PlanStatus.HELD and a.plan.hold_expires_at <= NOW)
         for a in Appointment.objects.blocking(NOW).select_related("plan")
     )
