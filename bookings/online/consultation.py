@@ -7,6 +7,7 @@ email (with the .ics and the manage link) is sent after the commit.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from django.conf import settings as django_settings
@@ -56,6 +57,10 @@ def _days(now: datetime) -> list[tuple[date, list[Opening]]]:
     return days
 
 
+# A course slug as the catalogue makes them; anything else in the address is ignored.
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def consultation_book(request: HttpRequest) -> HttpResponse:
@@ -64,7 +69,10 @@ def consultation_book(request: HttpRequest) -> HttpResponse:
         # The home and protocol pages (cached) link here whatever the settings: say it kindly.
         return render(request, "bookings/consultation/book.html", {"settings": None})
     slug = request.GET.get("protocol") or request.POST.get("protocol") or ""
-    protocol = Protocol.objects.filter(slug=slug, published=True).first() if slug else None
+    # From the address: only a slug is looked up (a NUL character would be a database error).
+    protocol = (
+        Protocol.objects.published().filter(slug=slug).first() if SLUG.fullmatch(slug) else None
+    )
     now = timezone.now()
     days = _days(now)
     openings = [opening for _day, day_openings in days for opening in day_openings]

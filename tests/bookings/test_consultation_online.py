@@ -122,3 +122,15 @@ def test_the_manage_link_of_a_consultation_shows_it_and_cancels_it_without_askin
     client.post(cancel_url)
     visit.refresh_from_db()
     assert visit.status == "cancelled"
+
+
+@pytest.mark.parametrize("asked", ["\x00", "acne\x00scars", "no such course", "x" * 500])
+def test_an_odd_or_unknown_course_in_the_address_shows_the_page_without_a_course(
+    client, clinic, asked
+):
+    """The course a patient asks about comes from the address: anything that is not a published
+    course's slug (a NUL character that PostgreSQL refuses, a typo) is simply ignored."""
+    page = client.get(url("consultation"), {"protocol": asked})
+
+    assert page.status_code == 200
+    assert page.context["days"]
