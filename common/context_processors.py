@@ -1,4 +1,8 @@
+import functools
+
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import translate_url
@@ -18,17 +22,31 @@ def page_in_every_language(path: str) -> dict[str, object]:
     Cached pages pass `request.path` instead: one visitor's ?utm_source=… must not be stored in
     the page every later visitor gets.
     """
+    # translate_url resolves and reverses the path once per language (about half a millisecond
+    # a page, issue 22); the answer depends only on the path, the URLconf and the active
+    # language (which decides how the prefixed path resolves), so it is remembered per process.
+    return _alternates(path, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _alternates(path: str, active_language: str) -> dict[str, object]:
     return {
-        "language_alternates": [
+        "language_alternates": tuple(
             {"code": code, "name": name, "url": translate_url(path, code)}
             for code, name in settings.LANGUAGES
-        ],
+        ),
         # Like the sitemap's x-default: the unprefixed address, which redirects each visitor to
         # the language their browser asks for.
         "x_default_url": translate_url(path, settings.LANGUAGE_CODE).replace(
             f"/{settings.LANGUAGE_CODE}/", "/", 1
         ),
     }
+
+
+@receiver(setting_changed)
+def _forget_alternates(*, setting: str, **kwargs: object) -> None:
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "ROOT_URLCONF"):  # tests that change them
+        _alternates.cache_clear()
 
 
 def clinic(request: HttpRequest) -> dict[str, object]:

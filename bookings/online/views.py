@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -177,6 +179,27 @@ def _release_hold(flow: dict) -> None:
         booking_release(plan_id=flow.pop("plan_id"))
 
 
+# A blank screening form (nobody has answered yet: the first step of nearly every booking) renders
+# the same HTML for the same questions in the same language; crispy's rendering of ten or so
+# questions was a quarter of the step (issue 22). Keyed on the questions' text itself, so an
+# edited question is a new key, never a stale page; bounded, as the key space is small anyway.
+_BLANK_SCREENING: dict[tuple, SafeString] = {}
+_BLANK_SCREENING_MAX = 256
+
+
+def _blank_screening_html(form: ScreeningForm) -> SafeString:
+    key = (
+        get_language(),
+        tuple((q.pk, str(q.text), str(q.explanation)) for q in form.questions),
+    )
+    html = _BLANK_SCREENING.get(key)
+    if html is None:
+        if len(_BLANK_SCREENING) >= _BLANK_SCREENING_MAX:
+            _BLANK_SCREENING.clear()
+        html = _BLANK_SCREENING[key] = render_crispy_form(form)
+    return html
+
+
 def _too_many(request: HttpRequest, limit: ratelimit.Limit) -> bool:
     if ratelimit.rate_limit_exceeded(request, limit):
         messages.error(
@@ -236,8 +259,16 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
             }
         form = ScreeningForm(questions=questions, initial=initial)
         funnel_step(request, flow, protocol=protocol, step=FunnelStep.STARTED)
+    blank = not form.is_bound and not form.initial
     return render(
-        request, "bookings/screening.html", {"protocol": protocol, "form": form, "step": 1}
+        request,
+        "bookings/screening.html",
+        {
+            "protocol": protocol,
+            "form": form,
+            "blank_form_html": _blank_screening_html(form) if blank else None,
+            "step": 1,
+        },
     )
 
 
