@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -50,6 +51,9 @@ MAX_REQUESTS_PER_SCENARIO = 50_000
 ROUNDS = 4  # windows per page, alternating with the bare view
 UNCACHED = "catalogue rendered every time"
 LIVEZ = "the project's /livez"
+MANAGE = "manage page (patient's link)"
+DASHBOARD = "clinician dashboard"
+CALENDAR = "reception calendar (day)"
 # Budgets of docs/performance.md, as a share of the bare Django view's requests per second.
 PUBLIC_SHARE = 0.5
 DYNAMIC_SHARE = 0.1
@@ -60,6 +64,9 @@ TARGETS = {
     "education page": PUBLIC_SHARE,
     "booking: screening page": DYNAMIC_SHARE,
     "a day's free times": DYNAMIC_SHARE,
+    MANAGE: DYNAMIC_SHARE,
+    DASHBOARD: DYNAMIC_SHARE,
+    CALENDAR: DYNAMIC_SHARE,
 }
 
 
@@ -265,12 +272,19 @@ async def timed(result: Result, call, ok=lambda r: r.status == 200) -> Response 
     return response
 
 
-async def hammer(name: str, port: int, path: str, seconds: float, concurrency: int) -> Result:
+async def hammer(
+    name: str,
+    port: int,
+    path: str,
+    seconds: float,
+    concurrency: int,
+    cookies: dict[str, str] | None = None,
+) -> Result:
     result = Result(name)
     deadline = time.perf_counter() + seconds
 
     async def visitor() -> None:
-        client = Client(port)
+        client = Client(port, cookies=dict(cookies or {}))
         while time.perf_counter() < deadline and len(result.latencies) < MAX_REQUESTS_PER_SCENARIO:
             await timed(result, lambda: client.request("GET", path))
 
@@ -568,20 +582,27 @@ def stop(server: subprocess.Popen) -> None:
 
 
 async def beside_reference(
-    name: str, port: int, path: str, reference_port: int, seconds: float, concurrency: int
+    name: str,
+    port: int,
+    path: str,
+    reference_port: int,
+    seconds: float,
+    concurrency: int,
+    cookies: dict[str, str] | None = None,
 ) -> Result:
     """`path` measured in windows alternating with the bare view, so both share the same moments
-    of a shared machine; the result carries the reference's rate of those moments."""
-    await hammer(name, port, path, 1, 2)  # warm-up, not counted
+    of a shared machine; the result carries the reference's rate of those moments. `cookies`:
+    a signed-in staff session for the staff pages."""
+    await hammer(name, port, path, 1, 2, cookies)  # warm-up, not counted
     page = Result(name)
     reference = Result("reference")
     window = seconds / ROUNDS
     for _round in range(ROUNDS):
-        for target, target_port, measured in (
-            (reference, reference_port, "/"),
-            (page, port, path),
+        for target, target_port, measured, sent in (
+            (reference, reference_port, "/", None),
+            (page, port, path, cookies),
         ):
-            part = await hammer(target.name, target_port, measured, window, concurrency)
+            part = await hammer(target.name, target_port, measured, window, concurrency, sent)
             target.latencies += part.latencies
             target.errors += part.errors
             target.seconds += part.seconds
@@ -590,7 +611,12 @@ async def beside_reference(
 
 
 async def run(
-    port: int, reference_port: int, seconds: float, concurrency: int, booking_count: int
+    port: int,
+    reference_port: int,
+    seconds: float,
+    concurrency: int,
+    booking_count: int,
+    keys: dict[str, str],
 ) -> list[Result]:
     probe = Client(port)
     # Warm every worker's first import and template loading before measuring.
@@ -614,10 +640,23 @@ async def run(
         UNCACHED: "/en/treatments/?utm_source=loadtest",
         "booking: screening page": f"/en/book/{slugs[0]}/",
     }
+    # Pages for one person: a patient's manage page, and the staff pages with a signed-in
+    # session past the second factor (benchmarks/signed_in.py).
+    sessions = {
+        MANAGE: (f"/en/manage/{keys['manage_token']}/", None),
+        DASHBOARD: ("/en/staff/", {"sessionid": keys["clinician"]}),
+        CALENDAR: ("/admin/bookings/appointment/calendar/", {"sessionid": keys["reception"]}),
+    }
     results = []
     for name, path in pages.items():
         results.append(
             await beside_reference(name, port, path, reference_port, seconds, concurrency)
+        )
+    for name, (path, cookies) in sessions.items():
+        results.append(
+            await beside_reference(
+                name, port, path, reference_port, seconds, min(concurrency, 4), cookies
+            )
         )
     before = await hammer("reference", reference_port, "/", seconds / ROUNDS, concurrency)
     times = await free_times(port, slugs[0], seconds, min(concurrency, 4))
@@ -809,7 +848,17 @@ def main() -> int:
     log = Path(tempfile.gettempdir()) / f"clinic-loadtest-{options.port}.log"
     if options.servers == 2:
         return two_servers(options, log)
-    log = Path(tempfile.gettempdir()) / f"clinic-loadtest-{options.port}.log"
+    keys = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.signed_in"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": options.database_url, "REDIS_URL": ""},
+            check=True,
+            timeout=120,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     reference_port = free_port()
     reference_log = Path(tempfile.gettempdir()) / f"clinic-loadtest-bare-{reference_port}.log"
     with private_redis() as redis_url:
@@ -830,6 +879,7 @@ def main() -> int:
                         options.seconds,
                         options.concurrency,
                         options.bookings,
+                        keys,
                     ),
                     timeout=options.seconds * 20 + 600,
                 )

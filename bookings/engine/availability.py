@@ -221,10 +221,14 @@ class Calendar:
         if clinician_ids is not None:
             hours = hours.filter(clinician_id__in=list(clinician_ids))
         self.shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-        for clinician_id, weekday, start, end in hours.order_by("start").values_list(
-            "clinician_id", "weekday", "start", "end"
+        # The names come with the shifts (the query joins the clinicians anyway), so a page that
+        # lists free times needs no query of its own to say whose they are.
+        self.clinician_names: dict[int, str] = {}
+        for clinician_id, weekday, start, end, name in hours.order_by("start").values_list(
+            "clinician_id", "weekday", "start", "end", "clinician__display_name"
         ):
             self.shifts[clinician_id, weekday].append((start, end))
+            self.clinician_names[clinician_id] = name
         self.clinician_ids: list[int] = sorted({clinician_id for clinician_id, _ in self.shifts})
 
         self.device_ids: list[int] = []

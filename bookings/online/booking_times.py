@@ -7,7 +7,7 @@ appointments), so a page that shows a month of days costs the same as one that s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
@@ -153,6 +153,8 @@ class VisitTimes:
     days: list[DayChoice]
     selected: date | None
     openings: list[Opening]
+    # Who works those times: the clinicians who perform the protocol and have shifts.
+    clinician_names: dict[int, str] = field(default_factory=dict)
 
 
 def visit_times(
@@ -189,4 +191,9 @@ def visit_times(
     fallback = free_days[0] if free_days else None
     selected = wanted_day if wanted_day in free_days else fallback
     openings = calendar.openings(selected, spec) if selected else []
-    return VisitTimes(days=days, selected=selected, openings=openings)
+    return VisitTimes(
+        days=days,
+        selected=selected,
+        openings=openings,
+        clinician_names=calendar.clinician_names,
+    )

@@ -9,10 +9,12 @@ cleared at confirmation and when the patient walks away.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -82,6 +84,7 @@ from bookings.online.forms import (
     ScreeningForm,
 )
 from bookings.online.funnel import FunnelStep, funnel_completed, funnel_step
+from common.db import reads_in_one_transaction
 from common.rendering import render_markdown
 from treatments.models import Protocol
 
@@ -90,6 +93,8 @@ DONE_KEY = "booking_done"
 # Long enough to read the consent slowly and come back to a tab; short enough that answers
 # typed on a shared computer are gone the same day.
 FLOW_IDLE_SECONDS = 2 * 60 * 60
+# How often a step that changes nothing still writes the session, to move the idle expiry on.
+FLOW_TOUCH_SECONDS = 10 * 60
 # Every page that shows what a patient typed, their answers or their plan is sent with
 # `never_cache` (Cache-Control: no-store, private): after the patient leaves a shared computer,
 # the browser's cache and back button do not show it to the next person.
@@ -104,12 +109,28 @@ def _protocol(slug: str) -> Protocol:
 
 def _flow(request: HttpRequest, protocol: Protocol) -> dict | None:
     flow = request.session.get(SESSION_KEY)
+    # As loaded, so that _save_flow can tell a step that changed nothing.
+    request.booking_flow_as_loaded = _flow_fingerprint(flow)
     if flow and flow.get("visits") and not flow.get("proposal"):
         flow["proposal"] = proposal_new_id()  # a session from before proposals had ids
     return flow if flow and flow.get("protocol") == protocol.pk else None
 
 
+def _flow_fingerprint(flow: dict | None) -> str:
+    return json.dumps(flow, sort_keys=True, default=str)
+
+
 def _save_flow(request: HttpRequest, flow: dict) -> None:
+    now = int(timezone.now().timestamp())
+    if (
+        getattr(request, "booking_flow_as_loaded", None) == _flow_fingerprint(flow)
+        and now - flow.get("touched", 0) < FLOW_TOUCH_SECONDS
+    ):
+        # Nothing changed (a page reloaded, a step only read): no session write, so the page
+        # runs no transaction (issue 22). The idle expiry below moves on at the next change or
+        # after FLOW_TOUCH_SECONDS, so it ends at most that much earlier than the last step.
+        return
+    flow["touched"] = now
     request.session[SESSION_KEY] = flow
     if not request.user.is_authenticated:
         # A flow abandoned by closing the tab must not keep health answers and details for
@@ -129,6 +150,10 @@ def _base_url(request: HttpRequest) -> str:
 
 def _clinicians(protocol: Protocol) -> list[Clinician]:
     return list(Clinician.objects.filter(active=True, protocols=protocol).order_by("display_name"))
+
+
+def _clinician_names(ids: list[int]) -> dict[int, str]:
+    return dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "display_name"))
 
 
 def _visit_label(protocol: Protocol | None, sequence: int) -> str:
@@ -344,6 +369,7 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@reads_in_one_transaction
 def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpResponse:
     protocol = _protocol(slug)
     flow = _flow(request, protocol)
@@ -360,8 +386,9 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
         others=visits,
         wanted_day=wanted,
     )
-    clinicians = _clinicians(protocol)
-    names = {c.pk: c.display_name for c in clinicians}
+    names = times.clinician_names
+    if current.clinician_id not in names:  # rare: the clinician has no shifts any more
+        names = {**names, **_clinician_names([current.clinician_id])}
     form = OpeningChoiceForm(
         request.POST if request.method == "POST" else None,
         openings=times.openings,
@@ -485,6 +512,7 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@reads_in_one_transaction
 def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     protocol = _protocol(slug)
     flow = _flow(request, protocol)
@@ -509,7 +537,9 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     plan = (
         Plan.objects.filter(pk=flow["plan_id"])
         .select_related("patient")
-        .prefetch_related("appointments__clinician")
+        .prefetch_related(
+            Prefetch("appointments", queryset=Appointment.objects.select_related("clinician"))
+        )
         .first()
     )
     if plan is not None and plan.status in (PlanStatus.CONFIRMED, PlanStatus.AWAITING_REVIEW):
@@ -603,12 +633,15 @@ def book_abandon(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_safe
+@reads_in_one_transaction
 def book_done(request: HttpRequest) -> HttpResponse:
     plan_id = request.session.get(DONE_KEY)
     plan = (
         Plan.objects.filter(pk=plan_id)
         .select_related("protocol", "patient")
-        .prefetch_related("appointments__clinician")
+        .prefetch_related(
+            Prefetch("appointments", queryset=Appointment.objects.select_related("clinician"))
+        )
         .first()
         if plan_id
         else None
@@ -681,6 +714,7 @@ def manage_view(view):
 
 @never_cache
 @require_safe
+@reads_in_one_transaction
 @manage_view
 def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
     plan = link.plan
@@ -779,15 +813,20 @@ def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpRe
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@reads_in_one_transaction
 @manage_view
 def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> HttpResponse:
     plan = link.plan
-    appointment = _plan_appointment(link, pk)
+    # The visit and the rest of its course in one read.
+    course = list(plan.appointments.select_related("clinician"))
+    appointment = next((a for a in course if a.pk == pk), None)
+    if appointment is None:
+        raise Http404
     rules = BookingRules.from_settings()
     if not _changeable(appointment, plan, rules, timezone.now()):
         messages.error(request, _("This visit can no longer be moved online. Please call us."))
         return redirect("bookings:manage", token=token)
-    others = list(plan.appointments.active().exclude(pk=appointment.pk))
+    others = [a for a in course if a.is_active and a.pk != appointment.pk]
     wanted = _date_param(request.POST.get("day") or request.GET.get("day"))
     times = visit_times(
         protocol=plan.protocol,
@@ -796,11 +835,10 @@ def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> 
         wanted_day=wanted or timezone.localtime(appointment.start).date(),
         ignore_appointment_ids=(appointment.pk,),
     )
-    names = {c.pk: c.display_name for c in _clinicians(plan.protocol)}
     form = OpeningChoiceForm(
         request.POST if request.method == "POST" else None,
         openings=[o for o in times.openings if o.start != appointment.start],
-        clinician_names=names,
+        clinician_names=times.clinician_names,
     )
     if request.method == "POST" and form.is_valid():
         opening = form.chosen()
@@ -840,6 +878,7 @@ def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@reads_in_one_transaction
 @manage_view
 def manage_cancel_visit(
     request: HttpRequest, link: ManageLink, token: str, pk: int
@@ -896,6 +935,7 @@ def manage_cancel_plan(request: HttpRequest, link: ManageLink, token: str) -> Ht
 
 @never_cache
 @require_safe
+@reads_in_one_transaction
 @manage_view
 def manage_calendar(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
     plan = link.plan

@@ -1,0 +1,76 @@
+"""Who `make loadtest` is when it asks for staff and manage pages: prints their keys as JSON.
+
+`python -m benchmarks.signed_in` (DATABASE_URL pointing at a database `seed_demo` filled) makes
+a signed-in session past the second factor for the demo reception account and the demo
+clinician, as signing in with a password and an authenticator code would leave it, and a manage
+link for a demo patient's confirmed course. The load test sends these as cookies and addresses,
+so it measures the pages, not the sign-in (whose password hashing is slow on purpose).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "signed-in-not-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import (  # noqa: E402
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+)
+from django.contrib.sessions.backends.cached_db import SessionStore  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from bookings.engine.tokens import manage_link_create  # noqa: E402
+from bookings.models import Plan, PlanStatus  # noqa: E402
+
+# The demo accounts of clinic/demo.py.
+STAFF = {"reception": "reception", "clinician": "dr.weber"}
+
+
+def signed_in_session(username: str) -> str:
+    user = get_user_model().objects.get(username=username)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="loadtest", defaults={"confirmed": True}
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.set_expiry(0)  # as StaffSessionMiddleware leaves a staff session
+    session.create()
+    return session.session_key
+
+
+def main() -> int:
+    plan = (
+        Plan.objects.filter(status=PlanStatus.CONFIRMED, appointments__start__gt=timezone.now())
+        .order_by("pk")
+        .first()
+    )
+    if plan is None:
+        sys.exit("no confirmed demo course with visits ahead: run seed_demo first")
+    keys = {role: signed_in_session(username) for role, username in STAFF.items()}
+    keys["manage_token"] = manage_link_create(plan=plan)
+    print(json.dumps(keys))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
