@@ -15,7 +15,8 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "signed-in-not-secret")
+# `make serve`'s default: sessions are signed with it, and a staff session carries a hash of it.
+os.environ.setdefault("SECRET_KEY", "local-serve-only-not-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
