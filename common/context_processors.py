@@ -15,6 +15,10 @@ OG_LOCALES = {"en": "en_GB", "de": "de_DE", "tr": "tr_TR"}
 SHARE_IMAGE = {"path": "img/share-default.png", "width": 1200, "height": 630}
 
 
+# Longer paths are computed every time rather than kept (see page_in_every_language).
+_REMEMBERED_PATH_LENGTH = 200
+
+
 def page_in_every_language(path: str) -> dict[str, object]:
     """This page in every language, for the language switcher and the hreflang links.
 
@@ -25,7 +29,24 @@ def page_in_every_language(path: str) -> dict[str, object]:
     # translate_url resolves and reverses the path once per language (about half a millisecond
     # a page, issue 22); the answer depends only on the path, the URLconf and the active
     # language (which decides how the prefixed path resolves), so it is remembered per process.
-    return _alternates(path, get_language())
+    # Remembered per path alone: a query string (?utm_source=…, or made up by anyone) is only
+    # appended, so it cannot fill the cache with copies of itself.
+    # Nor can a long made-up path (/en/manage/<anything>/ renders a page): those are not kept.
+    path, separator, query = path.partition("?")
+    if len(path) <= _REMEMBERED_PATH_LENGTH:
+        found = _alternates(path, get_language())
+    else:
+        found = _alternates.__wrapped__(path, get_language())
+    if not separator:
+        return found
+    suffix = f"?{query}"
+    return {
+        "language_alternates": tuple(
+            {**alternate, "url": f"{alternate['url']}{suffix}"}
+            for alternate in found["language_alternates"]
+        ),
+        "x_default_url": f"{found['x_default_url']}{suffix}",
+    }
 
 
 @functools.lru_cache(maxsize=4096)

@@ -11,10 +11,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from bookings.models import ManageLink, Plan
+from bookings.models import Appointment, ManageLink, Plan
 
 # Long enough to download the calendar or read the plan after the last session, short enough that
 # an old email stops being a key to the patient's appointments.
@@ -48,7 +48,15 @@ def manage_link_find(token: str, *, now: datetime | None = None) -> ManageLink |
         ManageLink.objects.usable()
         .filter(token_hash=token_hash(token))
         .select_related("plan__patient", "plan__protocol", "plan__clinician")
-        .annotate(last_visit_end=Max("plan__appointments__end"))
+        # A subquery rather than Max() over a join grouped by every selected column: the same
+        # answer, and half the planning time on PostgreSQL (issue 22).
+        .annotate(
+            last_visit_end=Subquery(
+                Appointment.objects.filter(plan_id=OuterRef("plan_id"))
+                .order_by("-end")
+                .values("end")[:1]
+            )
+        )
         .first()
     )
     if link is None or link.last_visit_end is None:

@@ -124,7 +124,8 @@ def _save_flow(request: HttpRequest, flow: dict) -> None:
     now = int(timezone.now().timestamp())
     if (
         getattr(request, "booking_flow_as_loaded", None) == _flow_fingerprint(flow)
-        and now - flow.get("touched", 0) < FLOW_TOUCH_SECONDS
+        # A clock set back since the last write counts as due, so the expiry still moves on.
+        and 0 <= now - flow.get("touched", 0) < FLOW_TOUCH_SECONDS
     ):
         # Nothing changed (a page reloaded, a step only read): no session write, so the page
         # runs no transaction (issue 22). The idle expiry below moves on at the next change or
@@ -284,7 +285,8 @@ def book_start(request: HttpRequest, slug: str) -> HttpResponse:
             }
         form = ScreeningForm(questions=questions, initial=initial)
         funnel_step(request, flow, protocol=protocol, step=FunnelStep.STARTED)
-    blank = not form.is_bound and not form.initial
+    # A form of no questions renders as whitespace: the template then says there are none.
+    blank = bool(form.fields) and not form.is_bound and not form.initial
     return render(
         request,
         "bookings/screening.html",

@@ -24,7 +24,7 @@ from bookings.models import (
 )
 from bookings.notify.emails import emails_send_due
 from bookings.online.booking_times import visits_from_session
-from bookings.online.views import DONE_KEY, FLOW_IDLE_SECONDS, SESSION_KEY
+from bookings.online.views import DONE_KEY, FLOW_IDLE_SECONDS, FLOW_TOUCH_SECONDS, SESSION_KEY
 from tests.bookings.online import (
     DETAILS,
     adult_birthday,
@@ -635,6 +635,31 @@ def test_an_abandoned_flow_keeps_answers_and_details_for_hours_not_weeks(
         page = client.get(url("start", protocol)).content.decode()
         assert "checked" not in page
         assert client.get(url("details", protocol))["Location"] == url("start", protocol)
+
+
+def test_a_reload_writes_no_session_but_a_patient_still_reading_keeps_their_flow(client, protocol):
+    answer_screening(client, protocol)
+    client.get(url("times", protocol))
+    key = client.session.session_key
+    expires = Session.objects.get(session_key=key).expire_date
+
+    # Reading the same page again changes nothing: no write (issue 22), the same expiry.
+    client.get(url("times", protocol))
+    assert Session.objects.get(session_key=key).expire_date == expires
+
+    # A patient who keeps reading for longer than FLOW_TOUCH_SECONDS moves the expiry on, so the
+    # flow does not end FLOW_IDLE_SECONDS after their last change while they are still here.
+    later = timezone.now() + timedelta(seconds=FLOW_TOUCH_SECONDS + 5)
+    with time_machine.travel(later, tick=False):
+        client.get(url("times", protocol))
+        assert Session.objects.get(session_key=key).expire_date > expires + timedelta(
+            seconds=FLOW_TOUCH_SECONDS
+        )
+    # A clock set back since the last write does not freeze the expiry either.
+    earlier = timezone.now() - timedelta(hours=3)
+    with time_machine.travel(earlier, tick=False):
+        client.get(url("times", protocol))
+        assert Session.objects.get(session_key=key).expire_date < expires
 
 
 # --- past the rate limit the page is the same page -----------------------------------------------

@@ -100,3 +100,14 @@ def test_the_screening_page_shows_the_same_questions_whether_rendered_or_remembe
     question.save()
     edited = Client().get(url("start", clinic.protocol)).content.decode()
     assert "Have you had a skin infection in the last two weeks?" in edited
+
+
+def test_a_treatment_without_health_questions_still_says_so_with_the_remembered_form():
+    # The remembered blank form of no questions is whitespace ("\n\n\n"), which the template
+    # took for a form: the page showed neither questions nor the sentence saying there are none.
+    clinic = seed_small_clinic()
+    ScreeningQuestion.objects.update(active=False)
+
+    html = Client().get(url("start", clinic.protocol)).content.decode()
+
+    assert "There are no health questions for this treatment." in html

@@ -114,3 +114,27 @@ def test_server_error_shows_no_traceback(client, monkeypatch):
     assert "Something went wrong on our side" in response.text
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_made_up_query_strings_and_paths_do_not_each_keep_a_copy_of_the_language_switcher(client):
+    # common.context_processors remembers the switcher's addresses per process (4096 entries).
+    # Keyed on the full path, every ?utm_source=… or made-up query string was a new entry holding
+    # five copies of it: a few thousand anonymous requests with long query strings kept ~100 MB
+    # in every worker. The addresses depend on the path alone; the query is only appended.
+    from common.context_processors import _alternates
+
+    acne = IndicationFactory(slug="acne-scars", name="Acne scars")
+    ProtocolFactory(indications=[acne])
+    client.get("/en/treatments/?indication=acne-scars")
+    before = _alternates.cache_info().currsize
+
+    for number in range(20):
+        html = client.get(f"/en/treatments/?indication=acne-scars&utm_source={number}").text
+
+    assert 'href="/de/treatments/?indication=acne-scars&amp;utm_source=19" hreflang="de"' in html
+    assert _alternates.cache_info().currsize - before <= 1
+
+    before = _alternates.cache_info().currsize
+    for number in range(20):
+        client.get(f"/en/manage/{number}{'x' * 2000}/")  # any token renders a page
+    assert _alternates.cache_info().currsize - before <= 1
