@@ -28,11 +28,12 @@ run: $(STAMP)
 	$(RUN_ENV) TASKS_BACKEND=immediate $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # A production-like server on this machine (docs/deploy.md): gunicorn with WEB_CONCURRENCY sync
-# workers (default 2 x CPU cores + 1, gunicorn's rule of thumb for CPU-bound Django), WhiteNoise
+# workers (default CPU cores + 1: measured best here, with PostgreSQL and Redis on the same cores;
+# see docs/deploy.md), WhiteNoise
 # serving the hashed, compressed static files, DEBUG off, and the tasks worker alongside (it
 # stops with the server). Uses DATABASE_URL and REDIS_URL like production; HTTPS redirect off
 # because there is no TLS here.
-WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
 SERVE_ENV := DEBUG=false SECURE_SSL_REDIRECT=false SECRET_KEY=$${SECRET_KEY:-local-serve-only-not-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
 GUNICORN_CONFIG := $(if $(wildcard clinic/gunicorn.conf.py),-c clinic/gunicorn.conf.py)
 

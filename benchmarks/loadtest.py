@@ -520,8 +520,8 @@ def served(port: int, database_url: str, redis_url: str | None, log: Path, **ext
 
 
 def web_concurrency() -> int:
-    """The worker count of `make serve` (2 x cores + 1 unless WEB_CONCURRENCY says otherwise)."""
-    return int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
+    """The worker count of `make serve` (cores + 1 unless WEB_CONCURRENCY says otherwise)."""
+    return int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 
 
 @contextlib.contextmanager

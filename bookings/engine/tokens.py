@@ -39,7 +39,8 @@ def manage_links_revoke(*, plan: Plan, now: datetime | None = None) -> int:
 def manage_link_find(token: str, *, now: datetime | None = None) -> ManageLink | None:
     """The link for this token if it is known, not revoked and not expired; None otherwise.
 
-    One query: the link, its plan, patient and protocol, and the end of the plan's last visit.
+    One query: the link, its plan and protocol, and the end of the plan's last visit (the pages
+    that also need the patient or the clinician load them; the manage pages do not).
     """
     if not token or len(token) > 100:
         return None
@@ -47,7 +48,7 @@ def manage_link_find(token: str, *, now: datetime | None = None) -> ManageLink |
     link = (
         ManageLink.objects.usable()
         .filter(token_hash=token_hash(token))
-        .select_related("plan__patient", "plan__protocol", "plan__clinician")
+        .select_related("plan__protocol")
         # A subquery rather than Max() over a join grouped by every selected column: the same
         # answer, and half the planning time on PostgreSQL (issue 22).
         .annotate(
