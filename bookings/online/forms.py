@@ -25,18 +25,19 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()/.\-]+$")
 
 
-def _helper(*, tag: bool = False, field_template: str | None = None) -> FormHelper:
+def _helper(*, tag: bool = False) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = tag
     helper.disable_csrf = True  # the templates put {% csrf_token %} in every POST form
-    if field_template:
-        helper.field_template = field_template
     return helper
 
 
-# The radio-only forms of the two busiest booking pages use a lean copy of crispy-bootstrap5's
-# radio markup (issue 22: crispy's own templates were a third of those requests).
-RADIO_FIELD = "forms/radio_field.html"
+def _radio_helper() -> FormHelper:
+    """The radio-only forms of the two busiest booking pages: crispy-bootstrap5's markup, built by
+    a template tag (issue 22: crispy's own templates were a third of those requests)."""
+    helper = _helper()
+    helper.template = "forms/radio_form.html"
+    return helper
 
 
 def _age_on(day: date, born: date) -> int:
@@ -57,7 +58,7 @@ class ScreeningForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": _("Please answer yes or no.")},
             )
-        self.helper = _helper(field_template=RADIO_FIELD)
+        self.helper = _radio_helper()
 
     def answers(self) -> dict[int, bool]:
         return {q.pk: self.cleaned_data[f"q{q.pk}"] == "yes" for q in self.questions}
@@ -131,7 +132,7 @@ class OpeningChoiceForm(forms.Form):
         self.fields["opening"].error_messages["invalid_choice"] = _(
             "That time is no longer free. Please choose another one."
         )
-        self.helper = _helper(field_template=RADIO_FIELD)
+        self.helper = _radio_helper()
 
     @staticmethod
     def value_of(opening: Opening) -> str:

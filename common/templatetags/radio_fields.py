@@ -1,7 +1,7 @@
 """One radio-button field in crispy-bootstrap5's markup, built in Python.
 
-Used through `templates/forms/radio_field.html`, the `FormHelper.field_template` of the booking
-flow's radio-only forms, so crispy still lays out the form. crispy-bootstrap5's own field
+Used by `templates/forms/radio_form.html`, the `FormHelper.template` of the booking flow's
+radio-only forms (still rendered with `{% crispy form %}`). crispy-bootstrap5's own field
 template runs about a dozen filters and three includes per field and one include per option:
 on the screening page (ten questions) and a day's free times (forty-odd start times) that was a
 third of the request (issue 22). The markup is crispy-bootstrap5's, option for option
@@ -10,13 +10,20 @@ third of the request (issue 22). The markup is crispy-bootstrap5's, option for o
 
 from __future__ import annotations
 
+import html
+
 from crispy_forms.templatetags.crispy_forms_filters import optgroups
 from django import template
 from django.forms import BoundField
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+
+
+def escape(value: object) -> str:
+    """django.utils.html.escape without its lazy-string wrapper: the same five characters."""
+    return html.escape(str(value))
 
 
 def _attrs(attrs: dict[str, object]) -> str:

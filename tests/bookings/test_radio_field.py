@@ -1,7 +1,7 @@
 """The booking flow's fast radio fields give exactly crispy-bootstrap5's markup (issue 22).
 
-The screening and free-times forms render their radio buttons with `forms/radio_field.html`
-(a template tag) instead of crispy-bootstrap5's field template, and a blank screening form is
+The screening and free-times forms render their radio buttons with `forms/radio_form.html`
+(a template tag) instead of crispy-bootstrap5's templates, and a blank screening form is
 rendered once per set of questions and language. The patient must not see any difference.
 """
 
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 def crispy_default(form) -> str:
-    """The same form through crispy-bootstrap5's own field template."""
-    form.helper.field_template = None
+    """The same form through crispy-bootstrap5's own templates."""
+    form.helper.template = None
     return render_crispy_form(form)
 
 
