@@ -10,14 +10,15 @@
    HTTP/1.1 client; every request has a timeout, every loop a deadline and a request cap), in
    windows alternating with the bare view, so both are measured in the same moments of a shared
    machine: the project's `/livez`, home, catalogue, a protocol page, an education page, the
-   catalogue without its cache, the booking screening page, a day's free times in the booking
-   flow; then whole bookings through the public flow (screening, times, details and hold,
+   catalogue without its cache, the booking screening page, a patient's manage page, the
+   clinician dashboard and the reception calendar (signed-in sessions from
+   benchmarks/signed_in.py), a day's free times in the booking flow; then whole bookings through the public flow (screening, times, details and hold,
    consent, confirm). Booking clients use distinct loopback addresses (127.0.0.x), as distinct
    patients would, so the per-address rate limits on holding and confirming apply to each one
    separately.
 4. Prints requests per second, p50/p95/p99 latency and errors per scenario, each page as a share
-   of the bare view (budgets of docs/performance.md: 0.5 for public pages, 0.1 for booking
-   pages), and whole bookings per second as bookings, with the median and p95 of a whole booking.
+   of the bare view (budgets of docs/performance.md: 0.5 for public pages, 0.1 for booking,
+   manage and staff pages), and whole bookings per second as bookings, with the median and p95 of a whole booking.
 
 Exit status 1 on any error, any failed booking, or a page under its budget.
 """
