@@ -12,13 +12,14 @@
    machine: the project's `/livez`, home, catalogue, a protocol page, an education page, the
    catalogue without its cache, the booking screening page, a patient's manage page, the
    clinician dashboard and the reception calendar (signed-in sessions from
-   benchmarks/signed_in.py), a day's free times in the booking flow; then whole bookings through the public flow (screening, times, details and hold,
-   consent, confirm). Booking clients use distinct loopback addresses (127.0.0.x), as distinct
-   patients would, so the per-address rate limits on holding and confirming apply to each one
-   separately.
+   benchmarks/signed_in.py), a day's free times in the booking flow; then whole bookings
+   through the public flow (screening, times, details and hold, consent, confirm). Booking
+   clients use distinct loopback addresses (127.0.0.x), as distinct patients would, so the
+   per-address rate limits on holding and confirming apply to each one separately.
 4. Prints requests per second, p50/p95/p99 latency and errors per scenario, each page as a share
    of the bare view (budgets of docs/performance.md: 0.5 for public pages, 0.1 for booking,
-   manage and staff pages), and whole bookings per second as bookings, with the median and p95 of a whole booking.
+   manage and staff pages), and whole bookings per second as bookings, with the median and p95
+   of a whole booking.
 
 Exit status 1 on any error, any failed booking, or a page under its budget.
 """
@@ -468,6 +469,19 @@ def prepare_database(url: str) -> None:
         )
 
 
+def seeded_script(module: str, database_url: str, *, timeout: float) -> str:
+    """What `python -m <module>` prints, run against the load test's seeded database."""
+    return subprocess.run(
+        [sys.executable, "-m", module],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, "REDIS_URL": ""},
+        check=True,
+        timeout=timeout,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -839,27 +853,11 @@ def main() -> int:
     print(f"Preparing {urlsplit(options.database_url).path.lstrip('/')} (migrate, seed_demo)…")
     prepare_database(options.database_url)
     print("\nWhat each middleware costs an anonymous request (CPU µs, in one process):")
-    subprocess.run(
-        [sys.executable, "-m", "benchmarks.middleware_cost"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": options.database_url, "REDIS_URL": ""},
-        check=True,
-        timeout=600,
-    )
+    print(seeded_script("benchmarks.middleware_cost", options.database_url, timeout=600))
     log = Path(tempfile.gettempdir()) / f"clinic-loadtest-{options.port}.log"
     if options.servers == 2:
         return two_servers(options, log)
-    keys = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.signed_in"],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": options.database_url, "REDIS_URL": ""},
-            check=True,
-            timeout=120,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    keys = json.loads(seeded_script("benchmarks.signed_in", options.database_url, timeout=120))
     reference_port = free_port()
     reference_log = Path(tempfile.gettempdir()) / f"clinic-loadtest-bare-{reference_port}.log"
     with private_redis() as redis_url:

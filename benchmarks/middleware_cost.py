@@ -11,21 +11,13 @@ the best of a few rounds.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "middleware-cost-not-secret")
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from benchmarks import standalone
 
-import django
-
-django.setup()
+standalone.setup(secret_key="middleware-cost-not-secret")
 
 from django.conf import settings  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402

@@ -10,20 +10,12 @@ so it measures the pages, not the sign-in (whose password hashing is slow on pur
 from __future__ import annotations
 
 import json
-import os
 import sys
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("DEBUG", "false")
+from benchmarks import standalone
+
 # `make serve`'s default: sessions are signed with it, and a staff session carries a hash of it.
-os.environ.setdefault("SECRET_KEY", "local-serve-only-not-secret")
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-import django
-
-django.setup()
+standalone.setup(secret_key="local-serve-only-not-secret")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import (  # noqa: E402
