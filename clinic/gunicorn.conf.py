@@ -45,3 +45,12 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["json_console"], "propagate": False},
     },
 }
+
+
+def post_worker_init(worker: object) -> None:
+    """Once a worker has loaded the app, everything the imports created lives as long as the
+    process: gc.freeze() keeps the cycle collector from scanning it again at every collection of
+    the oldest generation (issue 22; a few per cent of a dynamic page's CPU)."""
+    import gc
+
+    gc.freeze()

@@ -122,6 +122,66 @@ def _busy_rows(
         return cursor.fetchall()
 
 
+def _setup_rows(
+    *, protocol: Protocol | None, clinician_ids: list[int] | None
+) -> list[tuple[str, int, int | None, object, object, str | None]]:
+    """The shifts of the clinicians who can take the visit, and the devices it may use, in one
+    query: rows ("hours", clinician id, weekday, start, end, clinician name), shifts in order of
+    their start, then ("device", device id, …) in id order.
+
+    Raw SQL for the same reason as `_busy_rows`: every calendar starts with it, and the two
+    querysets it replaces cost more to build than to run (issue 22). It states the rules of
+    `WorkingHours.objects.of_clinicians_performing()` (active clinicians who perform the
+    protocol), or, for a consultation, the given clinicians if active, and of
+    `Device.objects.for_procedure()` (active devices of the protocol's procedure), only for a
+    protocol that needs one; tests/bookings/test_availability.py compares them on mixed data.
+    """
+    params: list[object] = []
+
+    def value(item: object) -> str:
+        params.append(item)
+        return "%s"
+
+    quote = connection.ops.quote_name
+    hours, clinician = (quote(m._meta.db_table) for m in (WorkingHours, Clinician))
+    performs = Clinician.protocols.through
+    performs_table = quote(performs._meta.db_table)
+    conditions = ["c.active"]
+    if protocol is not None:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {performs_table} p WHERE p.clinician_id = c.id "
+            f"AND p.protocol_id = {value(protocol.pk)})"
+        )
+    if clinician_ids is not None:
+        conditions.append(
+            f"c.id IN ({', '.join(value(pk) for pk in clinician_ids)})"
+            if clinician_ids
+            else "1 = 0"
+        )
+    sql = f"""
+        SELECT 'hours', h.clinician_id, h.weekday, h.start, h.{quote("end")}, c.display_name, 0
+        FROM {hours} h JOIN {clinician} c ON c.id = h.clinician_id
+        WHERE {" AND ".join(conditions)}
+    """
+    if protocol is not None and protocol.needs_device:
+        sql += f"""
+        UNION ALL
+        SELECT 'device', d.id, NULL, NULL, NULL, NULL, 1
+        FROM {quote(Device._meta.db_table)} d
+        WHERE d.active AND d.procedure = {value(protocol.procedure)}
+        """
+    # Shifts by start (the order a day's shifts are walked in), devices by id, after them.
+    sql += " ORDER BY 7, 4, 2"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[:6] for row in cursor.fetchall()]
+
+
+def _wall_time(value: object) -> time:
+    """A TimeField as the database gives it to raw SQL: a time (PostgreSQL) or text (SQLite)."""
+    return value if isinstance(value, time) else time.fromisoformat(str(value))
+
+
 def _epoch(column: str) -> str:
     """SQL for a datetime column as POSIX seconds."""
     if connection.vendor == "postgresql":
@@ -211,33 +271,23 @@ class Calendar:
     # --- loading: a fixed number of queries --------------------------------------------------
 
     def _load(self, clinician_ids: Iterable[int] | None, ignore_ids: Iterable[int]) -> None:
-        # One query for clinicians and their shifts: one without working hours offers nothing.
-        if self.protocol is None:
-            hours = WorkingHours.objects.filter(
-                clinician__active=True, clinician_id__in=list(clinician_ids or ())
-            )
-        else:
-            hours = WorkingHours.objects.of_clinicians_performing(self.protocol)
-        if clinician_ids is not None:
-            hours = hours.filter(clinician_id__in=list(clinician_ids))
+        # One query for the clinicians' shifts and the devices: a clinician without working
+        # hours offers nothing.
         self.shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-        # The names come with the shifts (the query joins the clinicians anyway), so a page that
-        # lists free times needs no query of its own to say whose they are.
+        # The names come with the shifts, so a page that lists free times needs no query of its
+        # own to say whose they are.
         self.clinician_names: dict[int, str] = {}
-        for clinician_id, weekday, start, end, name in hours.order_by("start").values_list(
-            "clinician_id", "weekday", "start", "end", "clinician__display_name"
-        ):
-            self.shifts[clinician_id, weekday].append((start, end))
-            self.clinician_names[clinician_id] = name
-        self.clinician_ids: list[int] = sorted({clinician_id for clinician_id, _ in self.shifts})
-
         self.device_ids: list[int] = []
-        if self.protocol is not None and self.protocol.needs_device:
-            self.device_ids = list(
-                Device.objects.for_procedure(self.protocol.procedure)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+        for kind, row_id, weekday, start, end, name in _setup_rows(
+            protocol=self.protocol,
+            clinician_ids=None if clinician_ids is None else list(clinician_ids),
+        ):
+            if kind == "device":
+                self.device_ids.append(row_id)
+                continue
+            self.shifts[row_id, weekday].append((_wall_time(start), _wall_time(end)))
+            self.clinician_names[row_id] = name
+        self.clinician_ids: list[int] = sorted({clinician_id for clinician_id, _ in self.shifts})
 
         self._ignore_ids = list(ignore_ids)
         # Busy intervals as loaded so far (plus reservations), rebuilt into _Busy after each load.

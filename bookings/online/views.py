@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -84,6 +85,7 @@ from bookings.online.forms import (
     ScreeningForm,
 )
 from bookings.online.funnel import FunnelStep, funnel_completed, funnel_step
+from common.content_cache import GENERATION_SECONDS, content_generation
 from common.db import reads_in_one_transaction
 from common.rendering import render_markdown
 from treatments.models import Protocol
@@ -104,7 +106,19 @@ FLOW_TOUCH_SECONDS = 10 * 60
 
 
 def _protocol(slug: str) -> Protocol:
-    return get_object_or_404(Protocol.objects.published(), slug=slug)
+    """The published protocol of this booking address.
+
+    Every step of every booking reads it, and a query costs more than half a millisecond of CPU
+    however small (issue 22): it is read through the shared cache under the public pages'
+    content generation, which every save of a protocol or product renews
+    (treatments/signals.py), so an unpublished course is refused at the next step as before.
+    """
+    key = f"booking-protocol:{content_generation()}:{slug}"
+    protocol = cache.get(key)
+    if protocol is None:
+        protocol = get_object_or_404(Protocol.objects.published(), slug=slug)
+        cache.set(key, protocol, GENERATION_SECONDS)
+    return protocol
 
 
 def _flow(request: HttpRequest, protocol: Protocol) -> dict | None:

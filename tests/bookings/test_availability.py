@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings.engine.availability import free_start_times
-from bookings.models import PlanStatus, TimeOff, Weekday
+from bookings.engine.availability import Calendar, free_start_times
+from bookings.models import Clinician, Device, PlanStatus, TimeOff, Weekday, WorkingHours
 from tests.bookings.conftest import BERLIN, MONDAY, NOW, at, days_after, hhmm
 from tests.factories import ClinicianFactory
 
@@ -277,3 +277,67 @@ def test_listing_a_day_runs_the_same_few_queries_however_full_the_day(
 
     assert len(set(counts.values())) == 1, counts
     assert counts[36] <= DAY_LISTING_QUERY_BUDGET
+
+
+def test_the_calendar_reads_the_shifts_and_devices_the_querysets_define(
+    protocol, laser_protocol, laser
+):
+    """Calendar reads shifts and devices in one raw query (issue 22); it must pick exactly what
+    `of_clinicians_performing()` and `for_procedure()` state, for treatments and consultations."""
+    performer = ClinicianFactory(
+        protocols=[laser_protocol],
+        hours=[(Weekday.WEDNESDAY, time(13), time(17)), (Weekday.WEDNESDAY, time(8), time(12))],
+    )
+    ClinicianFactory(protocols=[protocol], hours=[(Weekday.WEDNESDAY, time(8), time(12))])
+    ClinicianFactory(
+        protocols=[laser_protocol], active=False, hours=[(Weekday.MONDAY, time(8), time(9))]
+    )
+    ClinicianFactory(protocols=[laser_protocol])  # no working hours: offers nothing
+    Device.objects.create(name="Old laser", procedure=laser.procedure, active=False)
+    Device.objects.create(name="Second laser", procedure=laser.procedure)
+    Device.objects.create(name="Other machine", procedure="microneedling")
+
+    def from_querysets(hours):
+        shifts = {}
+        for clinician_id, weekday, start, end in hours.order_by("start").values_list(
+            "clinician_id", "weekday", "start", "end"
+        ):
+            shifts.setdefault((clinician_id, weekday), []).append((start, end))
+        return shifts
+
+    for chosen, expected_hours in (
+        (laser_protocol, WorkingHours.objects.of_clinicians_performing(laser_protocol)),
+        (protocol, WorkingHours.objects.of_clinicians_performing(protocol)),
+    ):
+        calendar = Calendar(protocol=chosen, first_day=WEDNESDAY, last_day=WEDNESDAY, now=NOW)
+        assert dict(calendar.shifts) == from_querysets(expected_hours)
+        expected_devices = (
+            list(
+                Device.objects.for_procedure(chosen.procedure)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if chosen.needs_device
+            else []
+        )
+        assert calendar.device_ids == expected_devices
+    assert dict(calendar.shifts) != {}  # the plain protocol's performer has a shift
+    assert (
+        performer.pk
+        in Calendar(
+            protocol=laser_protocol, first_day=WEDNESDAY, last_day=WEDNESDAY, now=NOW
+        ).clinician_names
+    )
+
+    # A consultation: the given clinicians, if active, whatever they perform.
+    every = list(Clinician.objects.values_list("pk", flat=True))
+    consultation = Calendar(
+        protocol=None, first_day=WEDNESDAY, last_day=WEDNESDAY, now=NOW, clinician_ids=every
+    )
+    expected = WorkingHours.objects.filter(clinician__active=True, clinician_id__in=every)
+    assert dict(consultation.shifts) == from_querysets(expected)
+    assert consultation.device_ids == []
+    nobody = Calendar(
+        protocol=None, first_day=WEDNESDAY, last_day=WEDNESDAY, now=NOW, clinician_ids=[]
+    )
+    assert dict(nobody.shifts) == {}

@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.engine.availability import free_start_times
@@ -822,3 +824,30 @@ def test_pages_with_answers_details_or_the_plan_are_not_stored_by_the_browser(cl
     for page, response in responses.items():
         assert response.status_code == 200, page
         assert "no-store" in response.get("Cache-Control", ""), page
+
+
+# --- the protocol is read through the content cache (issue 22) ---------------------------------
+
+
+def protocol_queries(client, address: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(address).status_code in (200, 302, 404)
+    return sum('"treatments_protocol"' in query["sql"] for query in captured)
+
+
+def test_each_step_reads_the_course_from_the_cache_until_it_is_saved(client, protocol):
+    answer_screening(client, protocol)
+    assert protocol_queries(client, url("times", protocol)) == 0  # read once, by the first step
+
+    # Unpublished outside the admin (a shell, a data fix): refused at the very next step.
+    protocol.published = False
+    protocol.save()
+    assert client.get(url("times", protocol)).status_code == 404
+
+    # Published again with a longer session: the next page shows the new length, not a copy.
+    protocol.published = True
+    protocol.session_minutes = protocol.session_minutes + 15
+    protocol.save()
+    page = client.get(url("times", protocol))
+    assert page.status_code == 200
+    assert page.context["protocol"].session_minutes == protocol.session_minutes
