@@ -172,10 +172,6 @@ def _clinicians(protocol: Protocol) -> list[Clinician]:
     return list(Clinician.objects.filter(active=True, protocols=protocol).order_by("display_name"))
 
 
-def _clinician_names(ids: list[int]) -> dict[int, str]:
-    return dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "display_name"))
-
-
 def _visit_label(protocol: Protocol | None, sequence: int) -> str:
     if protocol is None:  # a consultation without a treatment asked about (issue 18)
         return visit_title(kind=AppointmentKind.CONSULTATION, sequence=1, session_count=1)
@@ -407,9 +403,8 @@ def book_change_visit(request: HttpRequest, slug: str, sequence: int) -> HttpRes
         others=visits,
         wanted_day=wanted,
     )
+    # Whose free times they are: the calendar's clinicians (the page names no one else).
     names = times.clinician_names
-    if current.clinician_id not in names:  # rare: the clinician has no shifts any more
-        names = {**names, **_clinician_names([current.clinician_id])}
     form = OpeningChoiceForm(
         request.POST if request.method == "POST" else None,
         openings=times.openings,
