@@ -32,11 +32,14 @@ def page_in_every_language(path: str) -> dict[str, object]:
     # Remembered per path alone: a query string (?utm_source=…, or made up by anyone) is only
     # appended, so it cannot fill the cache with copies of itself.
     # Nor can a long made-up path (/en/manage/<anything>/ renders a page): those are not kept.
+    # `path` is as the URLconf sees it (request.path_info): resolve() knows no script prefix,
+    # and reverse() adds it, so the answer also depends on the prefix.
     path, separator, query = path.partition("?")
+    key = (path, get_language(), get_script_prefix())
     if len(path) <= _REMEMBERED_PATH_LENGTH:
-        found = _alternates(path, get_language())
+        found = _alternates(*key)
     else:
-        found = _alternates.__wrapped__(path, get_language())
+        found = _alternates.__wrapped__(*key)
     if not separator:
         return found
     suffix = f"?{query}"
@@ -50,16 +53,22 @@ def page_in_every_language(path: str) -> dict[str, object]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _alternates(path: str, active_language: str) -> dict[str, object]:
+def _alternates(path: str, active_language: str, script_prefix: str) -> dict[str, object]:
+    def in_language(code: str) -> str:
+        # translate_url reverses (with the script prefix), or gives back a path that does not
+        # resolve as it was (without it).
+        translated = translate_url(path, code)
+        return translated if translated != path else f"{script_prefix.rstrip('/')}{path}"
+
     return {
         "language_alternates": tuple(
-            {"code": code, "name": name, "url": translate_url(path, code)}
+            {"code": code, "name": name, "url": in_language(code)}
             for code, name in settings.LANGUAGES
         ),
         # Like the sitemap's x-default: the unprefixed address, which redirects each visitor to
         # the language their browser asks for.
-        "x_default_url": translate_url(path, settings.LANGUAGE_CODE).replace(
-            f"/{settings.LANGUAGE_CODE}/", "/", 1
+        "x_default_url": in_language(settings.LANGUAGE_CODE).replace(
+            f"{script_prefix}{settings.LANGUAGE_CODE}/", script_prefix, 1
         ),
     }
 
@@ -101,7 +110,7 @@ def clinic(request: HttpRequest) -> dict[str, object]:
         },
         "currency": settings.CLINIC_CURRENCY,
         "layout_urls": _layout_urls(language, get_script_prefix()),
-        **page_in_every_language(request.get_full_path()),
+        **page_in_every_language(request.get_full_path_info()),
         "og_locale": OG_LOCALES.get(language, language),
         "og_locale_alternates": [
             OG_LOCALES.get(code, code) for code, _name in settings.LANGUAGES if code != language

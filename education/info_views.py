@@ -36,7 +36,7 @@ def legal_page(request: HttpRequest, kind: str) -> HttpResponse:
             {
                 "page": page,
                 "body": render_markdown(page.body),
-                **page_in_every_language(request.path),
+                **page_in_every_language(request.path_info),
             },
         )
 

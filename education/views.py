@@ -35,7 +35,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "education/article_list.html",
-            {"articles": articles, "form": SearchForm(), **page_in_every_language(request.path)},
+            {
+                "articles": articles,
+                "form": SearchForm(),
+                **page_in_every_language(request.path_info),
+            },
         )
 
     return _cached_page(request, page="index", render_page=render_page)
@@ -54,7 +58,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "article": article,
                 "body": render_markdown(article.body),
                 "json_ld": seo.json_ld(structured_data),
-                **page_in_every_language(request.path),
+                **page_in_every_language(request.path_info),
             },
         )
 

@@ -136,6 +136,8 @@ def _setup_rows(
     `Device.objects.for_procedure()` (active devices of the protocol's procedure), only for a
     protocol that needs one; tests/bookings/test_availability.py compares them on mixed data.
     """
+    if protocol is None and clinician_ids is None:
+        clinician_ids = []  # a consultation's clinicians are exactly the given ones: none
     params: list[object] = []
 
     def value(item: object) -> str:

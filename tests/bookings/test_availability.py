@@ -341,3 +341,15 @@ def test_the_calendar_reads_the_shifts_and_devices_the_querysets_define(
         protocol=None, first_day=WEDNESDAY, last_day=WEDNESDAY, now=NOW, clinician_ids=[]
     )
     assert dict(nobody.shifts) == {}
+
+
+def test_a_calendar_without_a_protocol_or_clinicians_offers_nobody(protocol):
+    """`protocol=None` is a consultation whose clinicians are exactly `clinician_ids`: without
+    them it offers nobody (as the querysets did: `clinician_id__in=[]`), never every active
+    clinician of the clinic, whatever they do."""
+    ClinicianFactory(protocols=[protocol], hours=[(Weekday.WEDNESDAY, time(9), time(12))])
+
+    calendar = Calendar(protocol=None, first_day=WEDNESDAY, last_day=WEDNESDAY, now=NOW)
+
+    assert dict(calendar.shifts) == {}
+    assert calendar.clinician_ids == []

@@ -138,3 +138,30 @@ def test_made_up_query_strings_and_paths_do_not_each_keep_a_copy_of_the_language
     for number in range(20):
         client.get(f"/en/manage/{number}{'x' * 2000}/")  # any token renders a page
     assert _alternates.cache_info().currsize - before <= 1
+
+
+def _get_under_script_prefix(client, path: str, script_name: str):
+    """A GET as a server mounting the site under `script_name` makes it: Django's WSGI handler
+    sets the script prefix from SCRIPT_NAME, which the test client does not do itself."""
+    from django.urls import set_script_prefix
+
+    set_script_prefix(script_name)
+    try:
+        return client.get(path, SCRIPT_NAME=script_name)
+    finally:
+        set_script_prefix("/")
+
+
+def test_under_a_script_prefix_the_layout_and_the_language_switcher_keep_it(client):
+    """Mounted under /clinic (SCRIPT_NAME): the header and footer links (remembered per language
+    and prefix) carry the prefix, and the language switcher and hreflang links lead to the same
+    page in the other language, not back to this one."""
+    ProtocolFactory(slug="acne-laser")
+
+    response = _get_under_script_prefix(client, "/en/treatments/acne-laser/", "/clinic")
+    html = response.text
+
+    assert response.status_code == 200
+    assert 'href="/clinic/en/learn/"' in html and 'href="/clinic/en/privacy/"' in html
+    assert 'href="/clinic/de/treatments/acne-laser/" hreflang="de"' in html
+    assert 'hreflang="tr" href="http://testserver/clinic/tr/treatments/acne-laser/"' in html
