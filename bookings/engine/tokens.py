@@ -45,22 +45,25 @@ def manage_link_find(token: str, *, now: datetime | None = None) -> ManageLink |
     if not token or len(token) > 100:
         return None
     now = now or timezone.now()
-    link = (
-        ManageLink.objects.usable()
-        .filter(token_hash=token_hash(token))
-        .select_related("plan__protocol")
-        # A subquery rather than Max() over a join grouped by every selected column: the same
-        # answer, and half the planning time on PostgreSQL (issue 22).
-        .annotate(
-            last_visit_end=Subquery(
-                Appointment.objects.filter(plan_id=OuterRef("plan_id"))
-                .order_by("-end")
-                .values("end")[:1]
+    try:
+        link = (
+            ManageLink.objects.usable()
+            .select_related("plan__protocol")
+            # A subquery rather than Max() over a join grouped by every selected column: the
+            # same answer, and half the planning time on PostgreSQL (issue 22).
+            .annotate(
+                last_visit_end=Subquery(
+                    Appointment.objects.filter(plan_id=OuterRef("plan_id"))
+                    .order_by("-end")
+                    .values("end")[:1]
+                )
             )
+            # get(), not first(): the hash is unique, and first() adds an ordering to sort by.
+            .get(token_hash=token_hash(token))
         )
-        .first()
-    )
-    if link is None or link.last_visit_end is None:
+    except ManageLink.DoesNotExist:
+        return None
+    if link.last_visit_end is None:
         return None
     if now > link.last_visit_end + timedelta(days=MANAGE_LINK_DAYS_AFTER_LAST_VISIT):
         return None
