@@ -73,7 +73,11 @@ def walk(protocol, email: str) -> dict[str, int]:
 
 
 def crowd_the_calendar(clinic, days: int = 90) -> None:
-    """An evening appointment for every clinician on every day, of other patients' plans."""
+    """A late appointment for every clinician on every day, of other patients' plans.
+
+    At 20:00, when the shifts (08:00–20:00) have ended: rows for every read to scan, never in
+    the way of the first walk's course, wherever the clock put that course (at 19:00 it once
+    overlapped a visit booked at 18:30)."""
     zone = clinic_zone()
     today = timezone.localdate()
     patient = PatientFactory()
@@ -92,8 +96,8 @@ def crowd_the_calendar(clinic, days: int = 90) -> None:
                 plan=plan,
                 kind=AppointmentKind.SESSION,
                 sequence=1,
-                start=datetime.combine(today + timedelta(days=day), time(19), tzinfo=zone),
-                end=datetime.combine(today + timedelta(days=day), time(19, 30), tzinfo=zone),
+                start=datetime.combine(today + timedelta(days=day), time(20), tzinfo=zone),
+                end=datetime.combine(today + timedelta(days=day), time(20, 30), tzinfo=zone),
                 clinician=clinician,
                 status="cancelled" if day % 2 else "booked",
             )
