@@ -36,7 +36,6 @@ from django.views.decorators.http import require_POST, require_safe
 from bookings.engine.availability import Calendar, VisitSpec
 from bookings.engine.errors import BookingError, NoCourseFits, PatientMayExist
 from bookings.engine.patients import (
-    PatientDetails,
     patient_duplicates,
     patient_merge,
     patients_search,
@@ -77,6 +76,7 @@ from bookings.notify.booking_emails import plan_notify_booked
 from bookings.reception import desk
 from bookings.reception import workflows as reception
 from bookings.reception.calendar import day_is_open, next_open_day
+from bookings.reception.caller import CallerForm, caller_identity
 from treatments.models import Protocol
 
 logger = logging.getLogger(__name__)
@@ -207,26 +207,9 @@ def agenda(request: HttpRequest) -> TemplateResponse:
 # --- phone booking -------------------------------------------------------------------------------
 
 
-class PhoneBookingForm(forms.Form):
+class PhoneBookingForm(CallerForm):
     """Who, what, with whom, from when. A new caller's details when no patient is given."""
 
-    patient = forms.ModelChoiceField(
-        queryset=Patient.objects.all(), required=False, widget=forms.HiddenInput
-    )
-    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=160, required=False)
-    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
-    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
-    date_of_birth = forms.DateField(
-        label=gettext_lazy("Date of birth"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    preferred_language = forms.ChoiceField(
-        label=gettext_lazy("Language for emails"),
-        choices=settings.LANGUAGES,
-        initial=settings.LANGUAGE_CODE,
-        required=False,
-    )
     protocol = forms.ModelChoiceField(
         label=gettext_lazy("Treatment"), queryset=Protocol.objects.filter(published=True)
     )
@@ -244,10 +227,6 @@ class PhoneBookingForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
-        if data.get("patient") is None:
-            for name in ("full_name", "email", "date_of_birth"):
-                if not data.get(name):
-                    self.add_error(name, _("Needed for a new patient."))
         protocol, clinician = data.get("protocol"), data.get("clinician")
         if protocol and clinician and not clinician.protocols.filter(pk=protocol.pk).exists():
             self.add_error(
@@ -514,19 +493,7 @@ def _book(
     snapshot = screening_snapshot(
         questions, {question.pk: answers[question.pk] == "yes" for question in questions}
     )
-    patient = form.cleaned_data["patient"]
-    same = request.POST.get("same_patient", "")
-    if patient is None and same.isascii() and same.isdigit():
-        patient = Patient.objects.filter(pk=int(same)).first()
-    details = None
-    if patient is None:
-        details = PatientDetails(
-            full_name=form.cleaned_data["full_name"],
-            email=form.cleaned_data["email"],
-            phone=form.cleaned_data["phone"],
-            date_of_birth=form.cleaned_data["date_of_birth"],
-            preferred_language=form.cleaned_data["preferred_language"] or settings.LANGUAGE_CODE,
-        )
+    patient, details, new_patient_confirmed = caller_identity(request, form)
     base_url = request.build_absolute_uri("/").rstrip("/")
     try:
         plan = booking_place(
@@ -537,7 +504,7 @@ def _book(
             answers=snapshot,
             patient=patient,
             details=details,
-            new_patient_confirmed=same == "new",
+            new_patient_confirmed=new_patient_confirmed,
             # The same confirmation (or "awaiting review") email with the manage link as online;
             # it asks the patient to read and accept the consent.
             after_commit=lambda placed: plan_notify_booked(plan=placed, base_url=base_url),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,39 +17,21 @@ from django.utils.translation import gettext_lazy
 
 from bookings.engine.consultation import consultation_openings
 from bookings.engine.errors import BookingError, PatientMayExist
-from bookings.engine.patients import PatientDetails
 from bookings.engine.placing import Channel, booking_place, proposal_new_id
 from bookings.engine.rules import Visit, local_date
 from bookings.models import (
     Clinician,
     ConsultationSettings,
     ConsultationTopic,
-    Patient,
     Plan,
     PlanKind,
 )
 from bookings.notify.consultation_emails import consultation_notify_booked
+from bookings.reception.caller import CallerForm, caller_identity
 from treatments.models import Protocol
 
 
-class ConsultationPhoneForm(forms.Form):
-    patient = forms.ModelChoiceField(
-        queryset=Patient.objects.all(), required=False, widget=forms.HiddenInput
-    )
-    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=160, required=False)
-    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
-    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
-    date_of_birth = forms.DateField(
-        label=gettext_lazy("Date of birth"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    preferred_language = forms.ChoiceField(
-        label=gettext_lazy("Language for emails"),
-        choices=settings.LANGUAGES,
-        initial=settings.LANGUAGE_CODE,
-        required=False,
-    )
+class ConsultationPhoneForm(CallerForm):
     protocol = forms.ModelChoiceField(
         label=gettext_lazy("Treatment asked about (optional)"),
         queryset=Protocol.objects.filter(published=True),
@@ -69,14 +50,6 @@ class ConsultationPhoneForm(forms.Form):
         required=False,
         max_length=2000,
     )
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
-        if data.get("patient") is None:
-            for name in ("full_name", "email", "date_of_birth"):
-                if not data.get(name):
-                    self.add_error(name, _("Needed for a new patient."))
-        return data
 
 
 def _value(visit: Visit) -> str:
@@ -141,19 +114,7 @@ def _book(
     request: HttpRequest, form: ConsultationPhoneForm, opening: Visit, context: dict[str, object]
 ) -> HttpResponseRedirect | None:
     data = form.cleaned_data
-    patient = data["patient"]
-    same = request.POST.get("same_patient", "")
-    if patient is None and same.isascii() and same.isdigit():
-        patient = Patient.objects.filter(pk=int(same)).first()
-    details = None
-    if patient is None:
-        details = PatientDetails(
-            full_name=data["full_name"],
-            email=data["email"],
-            phone=data["phone"],
-            date_of_birth=data["date_of_birth"],
-            preferred_language=data["preferred_language"] or settings.LANGUAGE_CODE,
-        )
+    patient, details, new_patient_confirmed = caller_identity(request, form)
     base_url = request.build_absolute_uri("/").rstrip("/")
     visit = Visit(
         sequence=opening.sequence,
@@ -171,7 +132,7 @@ def _book(
             answers=[],
             patient=patient,
             details=details,
-            new_patient_confirmed=same == "new",
+            new_patient_confirmed=new_patient_confirmed,
             topics=data["topics"],
             message=data["message"],
             after_commit=lambda placed: consultation_notify_booked(plan=placed, base_url=base_url),
