@@ -21,7 +21,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import DatabaseError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
@@ -34,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings.engine.availability import Calendar, VisitSpec
-from bookings.engine.errors import BookingError, NoCourseFits, PatientMayExist
+from bookings.engine.errors import BookingError, NoCourseFits
 from bookings.engine.patients import (
     patient_duplicates,
     patient_merge,
@@ -76,7 +75,7 @@ from bookings.notify.booking_emails import plan_notify_booked
 from bookings.reception import desk
 from bookings.reception import workflows as reception
 from bookings.reception.calendar import day_is_open, next_open_day
-from bookings.reception.caller import CallerForm, caller_identity
+from bookings.reception.caller import CallerForm, caller_identity, place_by_phone
 from treatments.models import Protocol
 
 logger = logging.getLogger(__name__)
@@ -495,8 +494,10 @@ def _book(
     )
     patient, details, new_patient_confirmed = caller_identity(request, form)
     base_url = request.build_absolute_uri("/").rstrip("/")
-    try:
-        plan = booking_place(
+    plan = place_by_phone(
+        request,
+        context,
+        lambda: booking_place(
             channel=Channel.PHONE,
             protocol=protocol,
             visits=visits,
@@ -508,24 +509,9 @@ def _book(
             # The same confirmation (or "awaiting review") email with the manage link as online;
             # it asks the patient to read and accept the consent.
             after_commit=lambda placed: plan_notify_booked(plan=placed, base_url=base_url),
-        )
-    except PatientMayExist as error:
-        context["matches"] = error.matches
-        messages.warning(request, error.message)
-        return None
-    except BookingError as error:
-        messages.error(request, error.message)
-        return None
-    except DatabaseError as error:
-        # One transaction: nothing of it was written. Nothing medical in the log.
-        logger.warning("Phone booking not placed (%s)", type(error).__name__)
-        messages.error(
-            request,
-            _(
-                "The booking could not be finished: the clinic's calendar is busy right now. "
-                "Nothing was booked and the patient was not emailed; please try again in a moment."
-            ),
-        )
+        ),
+    )
+    if plan is None:
         return None
     admin.site.get_model_admin(Plan).log_addition(request, plan, _("Booked by phone."))
     if plan.status == PlanStatus.AWAITING_REVIEW:

@@ -1,16 +1,25 @@
-"""Who is on the phone: the caller part shared by reception's phone bookings (a course, a
-consultation), so both identify a patient the same way before `booking_place`."""
+"""Who is on the phone, and placing what they book: the part shared by reception's phone
+bookings (a course, a consultation), so both identify a patient and answer a refusal or a
+database failure the same way around `booking_place`."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bookings.engine.errors import BookingError, PatientMayExist
 from bookings.engine.patients import PatientDetails
-from bookings.models import Patient
+from bookings.models import Patient, Plan
+
+logger = logging.getLogger(__name__)
 
 
 class CallerForm(forms.Form):
@@ -64,3 +73,29 @@ def caller_identity(
             preferred_language=data["preferred_language"] or settings.LANGUAGE_CODE,
         )
     return patient, details, same == "new"
+
+
+def place_by_phone(
+    request: HttpRequest, context: dict[str, object], place: Callable[[], Plan]
+) -> Plan | None:
+    """`place()` (a `booking_place` call), or None with the desk told why: possible matches of
+    an existing patient to choose from, the engine's refusal, or a failed transaction (nothing
+    of it was written, and the patient was not emailed)."""
+    try:
+        return place()
+    except PatientMayExist as error:
+        context["matches"] = error.matches
+        messages.warning(request, error.message)
+    except BookingError as error:
+        messages.error(request, error.message)
+    except DatabaseError as error:
+        # Nothing medical in the log.
+        logger.warning("Phone booking not placed (%s)", type(error).__name__)
+        messages.error(
+            request,
+            _(
+                "The booking could not be finished: the clinic's calendar is busy right now. "
+                "Nothing was booked and the patient was not emailed; please try again in a moment."
+            ),
+        )
+    return None

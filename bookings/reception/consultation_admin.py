@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.engine.consultation import consultation_openings
-from bookings.engine.errors import BookingError, PatientMayExist
 from bookings.engine.placing import Channel, booking_place, proposal_new_id
 from bookings.engine.rules import Visit, local_date
 from bookings.models import (
@@ -27,7 +26,7 @@ from bookings.models import (
     PlanKind,
 )
 from bookings.notify.consultation_emails import consultation_notify_booked
-from bookings.reception.caller import CallerForm, caller_identity
+from bookings.reception.caller import CallerForm, caller_identity, place_by_phone
 from treatments.models import Protocol
 
 
@@ -122,8 +121,10 @@ def _book(
         clinician_id=opening.clinician_id,
         minutes=opening.minutes,
     )
-    try:
-        plan = booking_place(
+    plan = place_by_phone(
+        request,
+        context,
+        lambda: booking_place(
             channel=Channel.PHONE,
             kind=PlanKind.CONSULTATION,
             protocol=data["protocol"],
@@ -136,13 +137,9 @@ def _book(
             topics=data["topics"],
             message=data["message"],
             after_commit=lambda placed: consultation_notify_booked(plan=placed, base_url=base_url),
-        )
-    except PatientMayExist as error:
-        context["matches"] = error.matches
-        messages.warning(request, error.message)
-        return None
-    except BookingError as error:
-        messages.error(request, error.message)
+        ),
+    )
+    if plan is None:
         return None
     admin.site.get_model_admin(Plan).log_addition(request, plan, _("Consultation booked by phone."))
     messages.success(request, _("Consultation booked. The patient is emailed the time."))

@@ -3,15 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.engine import placing
 from bookings.engine.rules import local_date
 from bookings.models import (
     AppointmentKind,
     ConsultationRequest,
     ConsultationSettings,
     OutgoingEmail,
+    Patient,
     Plan,
     PlanKind,
     PlanStatus,
@@ -135,3 +138,39 @@ def test_reception_reaches_the_consultation_phone_booking_from_the_calendar_agen
     assert f'href="{consultation_page}">Book a consultation by phone</a>' in page
     followed = receptionist_client.get(consultation_page).content.decode()
     assert "Book a consultation by phone" in followed
+
+
+def test_a_consultation_booked_by_phone_that_fails_midway_is_a_message_not_an_error_page(
+    receptionist_client, clinic, monkeypatch
+):
+    """The same answer as a course booked by phone: nothing written, nobody emailed, the desk
+    told to try again, and what it typed still on the page."""
+    page_url = reverse("admin:bookings_consultation_phone")
+    tomorrow = (local_date(timezone.now()) + timedelta(days=1)).isoformat()
+    shown = receptionist_client.post(page_url, {**CALLER, "day": tomorrow, "action": "times"})
+    booking = {
+        **CALLER,
+        "day": tomorrow,
+        "message": "Wants to know about downtime",
+        "time": shown.context["times"][0][0],
+        "proposal": shown.context["proposal"],
+        "action": "book",
+    }
+
+    def fail(**kwargs):
+        raise DatabaseError()
+
+    # After the new caller's patient row is written, inside the booking's one transaction.
+    monkeypatch.setattr(placing, "consultation_book_locked", fail)
+    response = receptionist_client.post(page_url, booking)
+
+    assert response.status_code == 200
+    assert "Nothing was booked" in response.content.decode()
+    assert "Wants to know about downtime" in response.content.decode()
+    assert not Plan.objects.exists()
+    assert not Patient.objects.filter(email=CALLER["email"]).exists()
+    assert not OutgoingEmail.objects.exists()
+
+    monkeypatch.undo()
+    receptionist_client.post(page_url, booking)  # trying again books once
+    assert Plan.objects.get(kind=PlanKind.CONSULTATION).patient.email == CALLER["email"]
