@@ -9,6 +9,7 @@ class ClinicConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic import checks  # noqa: F401  (registers the deploy checks)
-        from clinic.accounts import signals
+        from clinic.accounts import auth_cache, signals
 
         signals.connect()
+        auth_cache.connect()

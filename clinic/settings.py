@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user is known: which device verified this session, the staff idle timeout, and
     # the second factor for every staff account (/admin/ and /<lang>/staff/).
-    "django_otp.middleware.OTPMiddleware",
+    "clinic.accounts.auth_cache.CachedOTPMiddleware",
     "clinic.middleware.StaffSessionMiddleware",
     "clinic.middleware.SecondFactorMiddleware",
     # Turns a sign-in refused during a lockout into the lockout page.
@@ -183,7 +183,8 @@ CACHES = {
 # Axes first: once a username+address is locked it refuses before any password hash is computed.
 AUTHENTICATION_BACKENDS = [
     "clinic.accounts.backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the account and its permissions read through the cache.
+    "clinic.accounts.auth_cache.CachedModelBackend",
 ]
 LOGIN_URL = "admin:login"
 # Lock a username from one address after this many failures. Keyed on both, so one person

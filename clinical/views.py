@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
+from modeltranslation.utils import get_translation_fields
 
 from bookings.engine.errors import BookingError
 from bookings.engine.rules import clinic_zone
@@ -43,6 +44,7 @@ from clinical.access import (
     medical_staff_required,
     plans_visible_to,
     sees_every_patient,
+    visible_to,
 )
 from clinical.audit import audit_record
 from clinical.consultations import recommendations_of
@@ -76,6 +78,7 @@ from clinical.models import (
 )
 from clinical.outcomes import MIN_GROUP_PATIENTS, outcomes_by, suppress_complements
 from clinical.photos import PhotoRejected
+from common.db import reads_in_one_transaction
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -125,15 +128,45 @@ def _today_and_week(now: datetime) -> tuple[datetime, datetime, datetime]:
 # --- Pages --------------------------------------------------------------------------------------
 
 
+# What the dashboard's lists show, and nothing more: the ORM's cost grows with every column of
+# every joined table (a protocol alone has each text in three languages), and the dashboard is the
+# page clinicians open most (issue 22). tests/clinical/test_query_counts.py fails if a template
+# reaches for a column left out here (a query per row).
+_PATIENT = ("full_name", "phone")
+# A translated field is read in the visitor's language with fallbacks (django-modeltranslation):
+# every language's column is needed.
+_PROTOCOL_NAME = get_translation_fields("name")
+_SESSION_COLUMNS = (
+    "start",
+    "kind",
+    "status",
+    "sequence",
+    "plan__status",
+    *(f"plan__patient__{name}" for name in _PATIENT),
+    *(f"plan__protocol__{name}" for name in _PROTOCOL_NAME),
+    "plan__protocol__session_count",
+    "treatment_record__id",
+)
+
+
 @require_safe
 @medical_staff_required
+@reads_in_one_transaction
 def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
     now = timezone.now()
+    clinician = clinician_of(user)
+    sees_everyone = sees_every_patient(user)
     urgent_before = now + timedelta(hours=settings.CLINICAL_REVIEW_URGENT_HOURS)
     awaiting = list(
-        plans_visible_to(request.user)
-        .filter(status=PlanStatus.AWAITING_REVIEW)
+        visible_to(user, Plan.objects.filter(status=PlanStatus.AWAITING_REVIEW), "patient_id")
         .select_related("patient", "protocol", "clinician")
+        .only(
+            "created_at",
+            *(f"patient__{name}" for name in _PATIENT),
+            *(f"protocol__{name}" for name in _PROTOCOL_NAME),
+            "clinician__display_name",
+        )
         .annotate(
             first_visit=Min(
                 "appointments__start",
@@ -144,24 +177,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     for plan in awaiting:
         plan.is_urgent = plan.first_visit is not None and plan.first_visit <= urgent_before
-    clinician = clinician_of(request.user)
     start, tomorrow, week_end = _today_and_week(now)
-    sessions = appointments_visible_to(request.user).filter(
-        start__gte=start, start__lt=week_end, plan__status__in=OPEN_PLAN_STATUSES
-    )
+    # A clinician's own sessions are theirs to see (they are assigned to those patients), so they
+    # need no visibility subquery; a manager without a profile sees everyone's.
     if clinician is not None:
-        sessions = sessions.filter(clinician=clinician)
+        sessions = Appointment.objects.filter(clinician=clinician)
+    elif sees_everyone:
+        sessions = Appointment.objects.all()
+    else:
+        sessions = Appointment.objects.none()
     sessions = list(
-        sessions.exclude(status=AppointmentStatus.CANCELLED)
-        .select_related("plan__patient", "plan__protocol", "clinician", "treatment_record")
+        sessions.filter(start__gte=start, start__lt=week_end, plan__status__in=OPEN_PLAN_STATUSES)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("plan__patient", "plan__protocol", "treatment_record")
+        .only(*_SESSION_COLUMNS)
         .order_by("start")
     )
     # Follow-up answers with infection signs or anything severe, oldest first, until a clinician
     # marks them handled (or confirms them as an adverse event). Only who and when is listed here.
     urgent_follow_ups = list(
-        FollowUp.objects.urgent_open()
-        .for_listing()
-        .filter(appointment__in=appointments_visible_to(request.user))
+        visible_to(user, FollowUp.objects.urgent_open(), "appointment__plan__patient_id")
+        .select_related("appointment__plan__patient", "appointment__plan__protocol")
+        .only(
+            "answered_at",
+            "appointment__sequence",
+            *(f"appointment__plan__patient__{name}" for name in _PATIENT),
+            *(f"appointment__plan__protocol__{name}" for name in _PROTOCOL_NAME),
+        )
         .order_by("answered_at", "pk")
     )
     return render(
@@ -174,7 +216,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "later_this_week": [s for s in sessions if s.start >= tomorrow],
             "now": now,
             "urgent_hours": settings.CLINICAL_REVIEW_URGENT_HOURS,
-            "sees_everyone": sees_every_patient(request.user),
+            "sees_everyone": sees_everyone,
             "clinician": clinician,
             "recommendations": recommendations_of(clinician),  # issue 18
         },

@@ -11,42 +11,21 @@ having to know which pages showed the edited row.
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 from django.contrib import admin
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-GENERATION_KEY = "education:content-generation"
-# The generation lives this long, then a new one starts by itself. An edit starts one at once, but
-# an edit saved while the cache was down (clinic/cache_backend.py) could not: once the cache is
-# back, its old generation and the pages cached under it expire within this time, so the edit
-# shows within a minute without any state outside the cache. The same bound covers rows changed
-# outside the admin (a shell, a data migration). Cost: each page is rendered once a minute.
-GENERATION_SECONDS = 60
+from common.generations import CONTENT
 
-
-def content_generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # A random value, not a counter from 0: if the cache ever evicts this key, a restarted
-        # count could meet pages cached under an earlier generation and serve them again.
-        # `add`, not `set`: a visitor must never overwrite a generation an edit has just started.
-        cache.add(GENERATION_KEY, uuid4().hex, timeout=GENERATION_SECONDS)
-        # None when the cache is unavailable: a one-off generation, so nothing is shared.
-        generation = cache.get(GENERATION_KEY) or uuid4().hex
-    return generation
-
-
-def content_cache_clear() -> None:
-    """Make every cached content page stale (they are rebuilt on their next visit).
-
-    Never raises: with the cache down nothing is stored and pages come from the database anyway.
-    """
-    cache.set(GENERATION_KEY, uuid4().hex, timeout=GENERATION_SECONDS)
+# The generation itself lives in common.generations (the booking flow and the staff accounts read
+# through generations too); these names are the public pages' view of it.
+GENERATION_KEY = CONTENT.key
+GENERATION_SECONDS = CONTENT.seconds
+content_generation = CONTENT.current
+# Make every cached content page stale (they are rebuilt on their next visit). Never raises.
+content_cache_clear = CONTENT.renew
 
 
 class ClearsEducationCacheAdmin(admin.ModelAdmin):

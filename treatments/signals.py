@@ -8,14 +8,8 @@ once too, not only the admin's (common.content_cache.ClearsEducationCacheAdmin).
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import Model
+from common.generations import CONTENT
 
-from common.content_cache import content_cache_clear
-
-
-def protocol_changed(sender: type[Model], **kwargs: object) -> None:
-    # Now, so this request sees the change, and again after commit, so a visitor who read the
-    # old row in between does not keep it cached for the rest of the generation.
-    content_cache_clear()
-    transaction.on_commit(content_cache_clear)
+# Now, so this request sees the change, and again after commit, so a visitor who read the old row
+# in between does not keep it cached for the rest of the generation.
+protocol_changed = CONTENT.renew_now_and_after_commit

@@ -14,7 +14,6 @@ from datetime import date, datetime
 
 from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -85,8 +84,8 @@ from bookings.online.forms import (
     ScreeningForm,
 )
 from bookings.online.funnel import FunnelStep, funnel_completed, funnel_step
-from common.content_cache import GENERATION_KEY, GENERATION_SECONDS, content_generation
 from common.db import reads_in_one_transaction
+from common.generations import CONTENT
 from common.rendering import render_markdown
 from treatments.models import Protocol
 
@@ -113,17 +112,10 @@ def _protocol(slug: str) -> Protocol:
     content generation, which every save of a protocol or product renews
     (treatments/signals.py), so an unpublished course is refused at the next step as before.
     """
-    # The entry holds its generation, so one round trip reads both (as the page cache does).
-    key = f"booking-protocol:{slug}"
-    found = cache.get_many([GENERATION_KEY, key])
-    generation, entry = found.get(GENERATION_KEY), found.get(key)
-    if generation is not None and entry is not None and entry[0] == generation:
-        return entry[1]
-    # The generation is read before the row: an edit in between leaves this entry stale-marked.
-    generation = generation or content_generation()
-    protocol = get_object_or_404(Protocol.objects.published(), slug=slug)
-    cache.set(key, (generation, protocol), GENERATION_SECONDS)
-    return protocol
+    return CONTENT.read_through(
+        f"booking-protocol:{slug}",
+        lambda: get_object_or_404(Protocol.objects.published(), slug=slug),
+    )
 
 
 def _flow(request: HttpRequest, protocol: Protocol) -> dict | None:

@@ -23,6 +23,7 @@ from clinic.accounts.signin import known_devices_forget
 from clinic.models import CalendarFeed, EnrolmentPurpose
 from clinical.models import AuditAction, AuditEntry, AuditObject
 from clinical.roles import CLINIC_MANAGER, CLINICIAN, RECEPTION
+from common.generations import STAFF
 
 INVITABLE_ROLES = (RECEPTION, CLINICIAN, CLINIC_MANAGER)
 
@@ -122,6 +123,8 @@ def staff_deactivate(
     with transaction.atomic():
         get_user_model().objects.filter(pk=account.pk).update(is_active=False)
         Clinician.objects.filter(user=account).update(active=False)
+        # Updates send no signal: the cached account must go now (clinic.accounts.auth_cache).
+        STAFF.renew_now_and_after_commit()
         CalendarFeed.objects.filter(user=account).delete()
         known_devices_forget(user=account)
         _audit(by=by, action=AuditAction.DEACTIVATE, account=account, ip=ip)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from clinic.accounts import enrolment, services, signin
+from clinic.accounts import auth_cache, enrolment, services, signin
 from clinic.accounts.forms import CodeForm, PasswordForm
 
 logger = logging.getLogger("clinic.auth")
@@ -209,7 +209,7 @@ def enrol_link(request: HttpRequest, token: str) -> HttpResponse:
         if not form.errors:
             if not enrolment.enrolment_link_claim(link=link):
                 return render(request, "accounts/enrol_link_invalid.html", status=404)
-            login(request, signed_in, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, signed_in, backend=auth_cache.BACKEND)
             enrolment.grant_store(request, signed_in)
             logger.info(
                 "enrolment link used",

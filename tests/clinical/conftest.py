@@ -21,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentKind, Clinician, Plan, PlanStatus
+from clinic.accounts import auth_cache
 from clinical.roles import CLINIC_MANAGER, CLINICIAN, RECEPTION, ROLES, roles_apply
 from tests.factories import (
     ClinicianFactory,
@@ -43,7 +44,7 @@ def sign_in(client: Client, user) -> Client:
     """
     session = client.session
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = auth_cache.BACKEND
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     if "django_otp" in settings.INSTALLED_APPS:
         from django_otp import DEVICE_ID_SESSION_KEY

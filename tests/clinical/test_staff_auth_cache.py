@@ -1,0 +1,119 @@
+"""A signed-in staff member's account, permissions, clinician profile and authenticator are read
+through the cache (clinic.accounts.auth_cache), and every change to them takes effect at the
+next request (issue 22)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clinic.accounts.services import second_factor_remove
+from clinic.accounts.staff import staff_deactivate
+from clinical.roles import CLINICIAN
+from common.generations import STAFF
+from tests.clinical.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("clinical:dashboard")
+ACCOUNT_TABLES = re.compile(r'FROM "(auth_user|auth_permission|auth_group|otp_\w+)"')
+
+
+@pytest.fixture
+def signed_in(client, clinician):
+    sign_in(client, clinician.user)
+    assert client.get(DASHBOARD).status_code == 200  # the account is in the cache now
+    return client
+
+
+def test_a_staff_page_reads_no_account_permission_or_authenticator_row(signed_in):
+    with CaptureQueriesContext(connection) as queries:
+        page = signed_in.get(DASHBOARD)
+
+    assert "Good to see you, Dr. Anna Weber" in page.text
+    assert not [q["sql"] for q in queries if ACCOUNT_TABLES.search(q["sql"])]
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_request(signed_in, clinician, manager):
+    # staff_deactivate updates the row without a signal; it must renew the cache itself.
+    staff_deactivate(by=manager, account=clinician.user)
+
+    page = signed_in.get(DASHBOARD)
+
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("clinical:login"))
+
+
+def test_an_account_saved_inactive_is_signed_out_at_its_next_request(signed_in, clinician):
+    clinician.user.is_active = False
+    clinician.user.save()
+
+    assert signed_in.get(DASHBOARD).status_code == 302
+
+
+def test_a_new_password_ends_the_other_sessions_at_their_next_request(signed_in, clinician):
+    clinician.user.set_password("a completely new passphrase")
+    clinician.user.save()
+
+    page = signed_in.get(DASHBOARD)
+
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("clinical:login"))
+
+
+def test_an_account_taken_out_of_its_role_is_refused_at_its_next_request(signed_in, clinician):
+    clinician.user.groups.remove(Group.objects.get(name=CLINICIAN))
+
+    assert signed_in.get(DASHBOARD).status_code == 403
+
+
+def test_a_role_losing_a_permission_refuses_its_members_at_their_next_request(signed_in):
+    medical = Permission.objects.get(
+        content_type__app_label="bookings", codename="view_screeninganswer"
+    )
+    Group.objects.get(name=CLINICIAN).permissions.remove(medical)
+
+    assert signed_in.get(DASHBOARD).status_code == 403
+
+
+def test_a_removed_authenticator_asks_for_the_second_factor_again(signed_in, clinician):
+    second_factor_remove(user=clinician.user)
+
+    page = signed_in.get(DASHBOARD)
+
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("accounts:enrol"))
+
+
+def test_a_renamed_clinician_profile_shows_at_the_next_request(signed_in, clinician):
+    clinician.display_name = "Dr. Anna Weber-Kaya"
+    clinician.save()
+
+    assert "Good to see you, Dr. Anna Weber-Kaya" in signed_in.get(DASHBOARD).text
+
+
+def test_a_change_without_a_signal_shows_once_the_generation_ends(signed_in, clinician):
+    """A queryset update sends no signal: the cached account stays until the generation's
+    minute is over (simulated here by the generation key expiring), never longer."""
+    type(clinician.user).objects.filter(pk=clinician.user.pk).update(is_active=False)
+    assert signed_in.get(DASHBOARD).status_code == 200  # still the cached account
+
+    cache.delete(STAFF.key)
+
+    assert signed_in.get(DASHBOARD).status_code == 302
+
+
+def test_without_a_cache_every_request_reads_the_account(client, clinician, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    sign_in(client, clinician.user)
+    assert client.get(DASHBOARD).status_code == 200
+
+    type(clinician.user).objects.filter(pk=clinician.user.pk).update(is_active=False)
+
+    assert client.get(DASHBOARD).status_code == 302
