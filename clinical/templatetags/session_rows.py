@@ -1,0 +1,68 @@
+"""The rows of the dashboard's session tables, built in Python.
+
+The template loop cost about 0.4 ms per session (two date filters, three URL tags, three choice
+labels and a dozen lookups, each through the template engine): a clinician with thirty sessions
+in the coming week waited 12 ms for the rows alone (issue 22). The markup is the template's,
+character for character; tests/clinical/test_session_rows.py renders both and compares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
+
+from bookings.models import Appointment, AppointmentKind, PlanStatus
+
+register = template.Library()
+
+
+def _row(session: Appointment, now: datetime) -> str:
+    start = template_localtime(session.start)
+    plan = session.plan
+    if session.kind == AppointmentKind.CONSULTATION:
+        patient_url = record_url = reverse("clinical:consultation", args=[session.plan_id])
+        record = gettext("Open")
+    else:
+        patient_url = reverse("clinical:plan-detail", args=[session.plan_id])
+        record_url = reverse("clinical:session-detail", args=[session.pk])
+        # A reverse one-to-one without a row raises an AttributeError subclass, as in a template.
+        if getattr(session, "treatment_record", None):
+            record = gettext("View record")
+        elif session.kind == AppointmentKind.SESSION and session.start <= now:
+            record = gettext("Record treatment")
+        else:
+            record = gettext("Open")
+    visit = conditional_escape(session.get_kind_display())
+    if session.kind == AppointmentKind.SESSION:
+        visit += f" {session.sequence}/{plan.protocol.session_count}"
+    status = conditional_escape(session.get_status_display())
+    if plan.status != PlanStatus.CONFIRMED:
+        status += f'<br><span class="small">{conditional_escape(plan.get_status_display())}</span>'
+    return (
+        "\n      <tr>\n"
+        f'        <td><time datetime="{conditional_escape(date_filter(start, "c"))}">'
+        f'{conditional_escape(date_filter(start, "D j M, H:i"))}</time></td>\n'
+        f'        <td><a href="{conditional_escape(patient_url)}">'
+        f"{conditional_escape(plan.patient.full_name)}</a><br>"
+        f'<span class="small text-body-secondary">{conditional_escape(plan.protocol.name)}</span>'
+        "</td>\n"
+        f"        <td>{visit}</td>\n"
+        f"        <td>{status}</td>\n"
+        f'        <td><a href="{conditional_escape(record_url)}">{conditional_escape(record)}</a>'
+        "</td>\n"
+        "      </tr>\n    "
+    )
+
+
+@register.simple_tag
+def session_rows(sessions: Iterable[Appointment], now: datetime) -> SafeString:
+    # Every value in a row is escaped, or is a number.
+    return mark_safe("".join(_row(session, now) for session in sessions))
