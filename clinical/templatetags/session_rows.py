@@ -27,6 +27,8 @@ register = template.Library()
 def _row(session: Appointment, now: datetime) -> str:
     start = template_localtime(session.start)
     plan = session.plan
+    # A consultation has no protocol; the template showed nothing for it.
+    protocol_name = plan.protocol.name if plan.protocol is not None else ""
     if session.kind == AppointmentKind.CONSULTATION:
         patient_url = record_url = reverse("clinical:consultation", args=[session.plan_id])
         record = gettext("Open")
@@ -52,7 +54,7 @@ def _row(session: Appointment, now: datetime) -> str:
         f'{conditional_escape(date_filter(start, "D j M, H:i"))}</time></td>\n'
         f'        <td><a href="{conditional_escape(patient_url)}">'
         f"{conditional_escape(plan.patient.full_name)}</a><br>"
-        f'<span class="small text-body-secondary">{conditional_escape(plan.protocol.name)}</span>'
+        f'<span class="small text-body-secondary">{conditional_escape(protocol_name)}</span>'
         "</td>\n"
         f"        <td>{visit}</td>\n"
         f"        <td>{status}</td>\n"

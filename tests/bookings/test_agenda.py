@@ -172,6 +172,7 @@ def test_the_agenda_runs_the_same_queries_for_a_quiet_and_a_busy_day(
             reception.get(AGENDA, {"day": day.isoformat()})
         return len(captured)
 
+    reception.get(AGENDA)  # the session's first request reads the account into the cache
     assert queries(quiet) == queries(busy)
     assert queries(busy) <= 10
 

@@ -65,14 +65,14 @@ def _session(
     plan_status: str = PlanStatus.CONFIRMED,
     start: datetime = NOW + timedelta(days=1),
     name: str = "Maria Schneider",
-    protocol: str = "Skin renewal",
+    protocol: str | None = "Skin renewal",
     record: bool = False,
 ) -> Appointment:
     plan = Plan(
         pk=1000 + pk,
         status=plan_status,
         patient=Patient(pk=2000 + pk, full_name=name),
-        protocol=Protocol(pk=3000 + pk, name=protocol, session_count=3),
+        protocol=Protocol(pk=3000 + pk, name=protocol, session_count=3) if protocol else None,
     )
     session = Appointment(
         pk=pk, plan=plan, kind=kind, status=status, sequence=2, start=start, end=start
@@ -87,6 +87,7 @@ SESSIONS = [
     _session(2, record=True, status=AppointmentStatus.COMPLETED, start=NOW - timedelta(days=2)),
     _session(3, start=NOW - timedelta(hours=1), status=AppointmentStatus.IN_TREATMENT),
     _session(4, kind=AppointmentKind.CONSULTATION, plan_status=PlanStatus.AWAITING_REVIEW),
+    _session(10, kind=AppointmentKind.CONSULTATION, protocol=None),  # no course chosen yet
     _session(5, kind=AppointmentKind.PREPARATION, plan_status=PlanStatus.HELD),
     _session(9, kind=AppointmentKind.PREPARATION, start=NOW - timedelta(hours=3)),
     _session(6, name='Zoë <b>"Bold"</b> & Co', protocol="Laser & <PRP>"),
