@@ -51,7 +51,7 @@ def _row(session: Appointment, now: datetime) -> str:
     return (
         "\n      <tr>\n"
         f'        <td><time datetime="{conditional_escape(date_filter(start, "c"))}">'
-        f'{conditional_escape(date_filter(start, "D j M, H:i"))}</time></td>\n'
+        f"{conditional_escape(date_filter(start, 'D j M, H:i'))}</time></td>\n"
         f'        <td><a href="{conditional_escape(patient_url)}">'
         f"{conditional_escape(plan.patient.full_name)}</a><br>"
         f'<span class="small text-body-secondary">{conditional_escape(protocol_name)}</span>'
