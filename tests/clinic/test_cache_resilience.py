@@ -226,3 +226,17 @@ def test_the_cache_settings_keep_timeouts_short(monkeypatch):
     assert config["OPTIONS"]["socket_connect_timeout"] == 0.25
     assert config["OPTIONS"]["socket_timeout"] == 0.25
     assert config["OPTIONS"]["retry_after_seconds"] == 10
+
+
+def test_every_cache_operation_shares_one_redis_client_per_connection_pool(monkeypatch):
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    from clinic.cache_backend import ResilientRedisCache
+
+    entry = redis_cache_at("redis://127.0.0.1:6379/14", monkeypatch)["default"]
+    backend = ResilientRedisCache(entry["LOCATION"], entry)
+    client = backend._cache
+
+    assert isinstance(client, RedisCacheClient)
+    assert client.get_client(write=True) is client.get_client(write=True)
+    assert client.get_client("some-key") is client.get_client("another-key")
