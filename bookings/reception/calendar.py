@@ -51,7 +51,7 @@ class Block:
     late: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One 15-minute row of one column: open (bookable frame), closed, or time off."""
 
@@ -169,25 +169,30 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
         closed_all_day = any(
             who is None and start <= day_start and end >= day_end for who, start, end in time_off
         )
+        # Worked out once per day, not per column and row: the rows' starts (shared by every
+        # column's cells), the time off that touches the day and the day's opening hours.
+        starts = [datetime.combine(day, row_time, tzinfo=zone) for row_time in times]
+        day_off = [entry for entry in time_off if entry[1] < day_end and entry[2] > day_start]
+        weekday = day.weekday()
         columns: list[Column] = []
         for clinician in clinicians:
-            day_shifts = shifts.get((clinician.pk, day.weekday()), [])
+            day_shifts = shifts.get((clinician.pk, weekday), [])
             key = f"c-{clinician.pk}"
             if not day_shifts and not by_column_day.get((key, day)):
                 continue
             column = Column(key, clinician.display_name, day, clinician_id=clinician.pk)
-            column.cells = _cells(day, times, day_shifts, time_off, clinician.pk)
+            column.cells = _cells(starts, times, day_shifts, day_off, clinician.pk)
             columns.append(column)
+        # A device is usable whenever someone works: its frame is the day's opening hours.
+        opening_hours = [s for (_cid, wd), ss in shifts.items() if wd == weekday for s in ss]
         for device in devices:
             column = Column(f"d-{device.pk}", device.name, day, device_id=device.pk)
-            # A device is usable whenever someone works: its frame is the day's opening hours.
-            day_shifts = [s for (cid, wd), ss in shifts.items() if wd == day.weekday() for s in ss]
-            column.cells = _cells(day, times, day_shifts, time_off, None)
+            column.cells = _cells(starts, times, opening_hours, day_off, None)
             columns.append(column)
         for column in columns:
             taken = [(v.start, v.end) for v in by_column_day.get((column.key, day), [])]
             for cell in column.cells:
-                cell.free = cell.open and not any(s <= cell.start < e for s, e in taken)
+                cell.free = cell.open and not (taken and any(s <= cell.start < e for s, e in taken))
             for visit in by_column_day.get((column.key, day), []):
                 block = _block(visit, first, now)
                 column.blocks.append(block)
@@ -209,21 +214,20 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
 
 
 def _cells(
-    day: date,
+    starts: list[datetime],
     times: list[time],
     day_shifts: list[tuple[time, time]],
-    time_off: list[tuple[int | None, datetime, datetime]],
+    day_off: list[tuple[int | None, datetime, datetime]],
     clinician_id: int | None,
 ) -> list[Cell]:
-    zone = clinic_zone()
+    """A column's rows on one day: `starts` are the rows' moments (`times` on that day) and
+    `day_off` the time off that touches the day (whole-clinic closures have no clinician)."""
+    off_spans = [(begins, ends) for who, begins, ends in day_off if who in (None, clinician_id)]
     cells = []
-    for row_time in times:
-        start = datetime.combine(day, row_time, tzinfo=zone)
+    for start, row_time in zip(starts, times, strict=True):
         open_ = any(shift_start <= row_time < shift_end for shift_start, shift_end in day_shifts)
-        off = any(
-            (who is None or who == clinician_id) and begins <= start < ends
-            for who, begins, ends in time_off
-        )
+        # Most days nobody is off: no search per row.
+        off = bool(off_spans) and any(begins <= start < ends for begins, ends in off_spans)
         cells.append(Cell(start, open_ and not off, off))
     return cells
 

@@ -372,3 +372,43 @@ def test_a_whole_clinic_closure_is_a_closed_day_with_the_next_open_day(desk, cou
     for page in (grid, agenda):
         assert "The clinic is closed on this day." in page
         assert "day=2027-03-11" in page
+
+
+def test_time_off_and_visits_mark_only_their_own_rows_columns_and_days_of_the_week(
+    frozen, course, weber, yilmaz
+):
+    """The cells of a week: a clinician's leave greys their hours on that day only, a clinic
+    closure every column of its day (devices too), and a visit takes its rows of its column."""
+    from bookings.models import TimeOff
+    from bookings.reception.calendar import calendar_load
+
+    monday, thursday, friday = (WEDNESDAY + timedelta(days=n) for n in (-2, 1, 2))
+    laser = Device.objects.create(name="Laser A", procedure="fractional_laser")
+    TimeOff.objects.create(
+        clinician=weber, start=at(WEDNESDAY, "13:00"), end=at(WEDNESDAY, "14:00")
+    )
+    TimeOff.objects.create(start=at(friday, "00:00"), end=at(friday + timedelta(days=1), "00:00"))
+    put(confirmed_plan(course, weber), at(thursday, "10:00"))
+
+    grid = calendar_load(first_day=monday, days=7, now=at(monday, "08:00"))
+
+    def rows(day: date, key: str, what) -> list[str]:
+        column = next(c for c in grid.days[(day - monday).days].columns if c.key == key)
+        return [f"{cell.start:%H:%M}" for cell in column.cells if what(cell)]
+
+    weber_key, yilmaz_key, laser_key = f"c-{weber.pk}", f"c-{yilmaz.pk}", f"d-{laser.pk}"
+    assert rows(WEDNESDAY, weber_key, lambda c: c.off) == ["13:00", "13:15", "13:30", "13:45"]
+    assert rows(WEDNESDAY, weber_key, lambda c: c.off and (c.open or c.free)) == []
+    assert {"12:45", "14:00"} <= set(rows(WEDNESDAY, weber_key, lambda c: c.free))
+    for day, key in [(WEDNESDAY, yilmaz_key), (WEDNESDAY, laser_key), (thursday, weber_key)]:
+        assert rows(day, key, lambda c: c.off) == []
+    assert rows(thursday, weber_key, lambda c: c.open and not c.free) == [
+        "10:00",
+        "10:15",
+        "10:30",
+        "10:45",
+    ]
+    assert rows(thursday, yilmaz_key, lambda c: c.open and not c.free) == []
+    for key in (weber_key, yilmaz_key, laser_key):
+        assert rows(friday, key, lambda c: not c.off) == []
+    assert not grid.days[4].is_open
