@@ -41,8 +41,8 @@ from bookings.reception.calendar import (
     Cell,
     Column,
     calendar_load,
-    next_open_day,
 )
+from common.db import reads_in_one_transaction
 
 
 def _require(request: HttpRequest, *permissions: str) -> None:
@@ -116,6 +116,7 @@ def _back(request: HttpRequest, fallback: str) -> str:
 
 
 @require_safe
+@reads_in_one_transaction
 def calendar(request: HttpRequest) -> TemplateResponse:
     """A day or a week (Monday to Sunday) as a time grid, a column per clinician and device."""
     _require(request, "bookings.view_appointment")
@@ -166,7 +167,7 @@ def calendar(request: HttpRequest) -> TemplateResponse:
             day_url=_calendar_url(day, "day"),
             week_url=_calendar_url(day, "week"),
             here=_calendar_url(day, view, who),
-            next_open_day=next_open_day(day) if closed else None,
+            next_open_day=grid.next_open_day if closed else None,
             now=now,
             who=who,
             who_title=who_title,

@@ -22,7 +22,6 @@ from bookings.engine.rules import appointment_title, clinic_zone, local_date
 from bookings.models import (
     Appointment,
     AppointmentStatus,
-    Clinician,
     Device,
     OfferStatus,
     TimeOff,
@@ -88,6 +87,7 @@ class CalendarView:
     waiting: list[Block]  # arrived, waiting to be seen
     late: list[Block]  # booked, not arrived, past the late margin
     now_row: float | None  # where the "now" line is, in rows from the top (today only)
+    next_open_day: date | None  # the first open day after the first day shown
 
 
 def _minutes(moment: time) -> int:
@@ -95,17 +95,25 @@ def _minutes(moment: time) -> int:
 
 
 def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
-    """The grid of `days` local days from `first_day`: five queries whatever the data size."""
+    """The grid of `days` local days from `first_day`, in four queries whatever the data size:
+    the shifts with their clinicians' names, the visits, the devices and the time off (with the
+    whole-clinic closures of the weeks after, for the next open day). It only reads, and the
+    desk opens it all day long (issue 22: at most four queries for a page that reads)."""
     zone = clinic_zone()
     last_day = first_day + timedelta(days=days - 1)
     span_start = datetime.combine(first_day, time.min, tzinfo=zone)
     span_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    horizon = datetime.combine(
+        first_day + timedelta(days=NEXT_OPEN_DAY_SEARCH_DAYS), time.min, tzinfo=zone
+    )
 
     shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    for clinician_id, weekday, start, end in WorkingHours.objects.filter(
+    names: dict[int, str] = {}
+    for clinician_id, name, weekday, start, end in WorkingHours.objects.filter(
         clinician__active=True
-    ).values_list("clinician_id", "weekday", "start", "end"):
+    ).values_list("clinician_id", "clinician__display_name", "weekday", "start", "end"):
         shifts[(clinician_id, weekday)].append((start, end))
+        names[clinician_id] = name
     visits = list(
         Appointment.objects.filter(start__gte=span_start, start__lt=span_end)
         .exclude(status=AppointmentStatus.CANCELLED)
@@ -116,15 +124,17 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
         )
         .order_by("start", "pk")
     )
-    visiting = {visit.clinician_id for visit in visits}
-    clinicians = list(
-        Clinician.objects.filter(Q(active=True) | Q(pk__in=visiting)).order_by("display_name")
-    )
-    devices = list(Device.objects.filter(active=True).order_by("name"))
+    # The columns' clinicians: those who work (active, with shifts) and anyone with a visit shown,
+    # even if no longer active; an active clinician with neither has no column anyway.
+    for visit in visits:
+        names.setdefault(visit.clinician_id, visit.clinician.display_name)
+    clinicians = sorted(names.items(), key=lambda item: (item[1], item[0]))
+    devices = list(Device.objects.filter(active=True).order_by("name").values_list("pk", "name"))
     time_off = list(
-        TimeOff.objects.filter(start__lt=span_end, end__gt=span_start).values_list(
-            "clinician_id", "start", "end"
-        )
+        TimeOff.objects.filter(
+            Q(start__lt=span_end, end__gt=span_start)
+            | Q(clinician__isnull=True, start__lt=horizon, end__gt=span_start)
+        ).values_list("clinician_id", "start", "end")
     )
 
     # The rows run from the earliest opening to the latest closing of the shown days.
@@ -175,18 +185,18 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
         day_off = [entry for entry in time_off if entry[1] < day_end and entry[2] > day_start]
         weekday = day.weekday()
         columns: list[Column] = []
-        for clinician in clinicians:
-            day_shifts = shifts.get((clinician.pk, weekday), [])
-            key = f"c-{clinician.pk}"
+        for clinician_id, name in clinicians:
+            day_shifts = shifts.get((clinician_id, weekday), [])
+            key = f"c-{clinician_id}"
             if not day_shifts and not by_column_day.get((key, day)):
                 continue
-            column = Column(key, clinician.display_name, day, clinician_id=clinician.pk)
-            column.cells = _cells(starts, times, day_shifts, day_off, clinician.pk)
+            column = Column(key, name, day, clinician_id=clinician_id)
+            column.cells = _cells(starts, times, day_shifts, day_off, clinician_id)
             columns.append(column)
         # A device is usable whenever someone works: its frame is the day's opening hours.
         opening_hours = [s for (_cid, wd), ss in shifts.items() if wd == weekday for s in ss]
-        for device in devices:
-            column = Column(f"d-{device.pk}", device.name, day, device_id=device.pk)
+        for device_id, device_name in devices:
+            column = Column(f"d-{device_id}", device_name, day, device_id=device_id)
             column.cells = _cells(starts, times, opening_hours, day_off, None)
             columns.append(column)
         for column in columns:
@@ -201,7 +211,7 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
                         waiting.append(block)
                     elif block.late:
                         late.append(block)
-        is_open = not closed_all_day and any(shifts.get((c.pk, day.weekday())) for c in clinicians)
+        is_open = not closed_all_day and any(wd == weekday for _cid, wd in shifts)
         calendar_days.append(CalendarDay(day, columns, is_open))
 
     now_row = None
@@ -210,7 +220,12 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
         minutes = local_now.hour * 60 + local_now.minute - _minutes(first)
         if 0 <= minutes <= len(times) * ROW_MINUTES:
             now_row = minutes / ROW_MINUTES
-    return CalendarView(calendar_days, times, first, last, waiting, late, now_row)
+    next_open = _next_open_day(
+        first_day,
+        {weekday for _clinician_id, weekday in shifts},
+        [(start, end) for who, start, end in time_off if who is None],
+    )
+    return CalendarView(calendar_days, times, first, last, waiting, late, now_row, next_open)
 
 
 def _cells(
@@ -292,6 +307,16 @@ def next_open_day(after: date) -> date | None:
             end__gt=datetime.combine(after, time.min, tzinfo=zone),
         ).values_list("start", "end")
     )
+    return _next_open_day(after, weekdays, closures)
+
+
+def _next_open_day(
+    after: date, weekdays: set[int], closures: list[tuple[datetime, datetime]]
+) -> date | None:
+    """The first day after `after`, within the search horizon, on one of `weekdays` and not
+    wholly inside one of `closures`."""
+    zone = clinic_zone()
+    horizon = after + timedelta(days=NEXT_OPEN_DAY_SEARCH_DAYS)
     day = after + timedelta(days=1)
     while day < horizon:
         if day.weekday() in weekdays:

@@ -346,6 +346,7 @@ def test_the_calendar_runs_the_same_number_of_queries_for_a_small_and_a_large_we
         return len(queries)
 
     fill(0, 10)
+    desk.get(CALENDAR)  # the session's first request reads the account into the cache
     small = count_queries()
     fill(10, 390)
     large = count_queries()
@@ -372,6 +373,48 @@ def test_a_whole_clinic_closure_is_a_closed_day_with_the_next_open_day(desk, cou
     for page in (grid, agenda):
         assert "The clinic is closed on this day." in page
         assert "day=2027-03-11" in page
+
+
+def test_a_closure_of_several_days_offers_the_first_day_after_it(desk, course, weber):
+    from bookings.models import TimeOff
+
+    TimeOff.objects.create(
+        start=at(WEDNESDAY, "00:00"),
+        end=at(WEDNESDAY + timedelta(days=3), "00:00"),
+        reason="Holiday",
+    )
+
+    grid = desk.get(CALENDAR, {"day": WEDNESDAY.isoformat()}).text
+
+    assert "The clinic is closed on this day." in grid
+    assert "day=2027-03-13" in grid  # Saturday: the closure covers Wednesday to Friday
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("closed", [False, True], ids=["open day", "closed day"])
+def test_the_day_and_week_read_in_four_queries_and_one_transaction(desk, course, weber, closed):
+    """Issue 22: a page that only reads runs at most four queries, in one transaction on
+    PostgreSQL, and writes nothing; a closed day finds its next open day without more."""
+    from bookings.models import TimeOff
+    from tests.bookings.test_read_pages import READ_BUDGET, WRITES, read, transactions
+
+    put(confirmed_plan(course, weber), at(WEDNESDAY, "11:00"))
+    Device.objects.create(name="Laser A", procedure="fractional_laser")
+    if closed:
+        TimeOff.objects.create(
+            start=at(WEDNESDAY, "00:00"), end=at(WEDNESDAY, "23:59") + timedelta(minutes=1)
+        )
+    desk.get(CALENDAR)  # the session's first request notes its time and reads the account
+
+    for view in ("day", "week"):
+        statements = read(desk, f"{CALENDAR}?view={view}&day={WEDNESDAY.isoformat()}")
+
+        assert len(statements) <= READ_BUDGET, [sql for sql, _ in statements]
+        assert not [sql for sql, _ in statements if WRITES.match(sql)]
+        if connection.vendor == "postgresql":
+            assert transactions(statements) == 1
+    page = desk.get(CALENDAR, {"day": WEDNESDAY.isoformat()}).text
+    assert ("Next open day" in page) == closed
 
 
 def test_time_off_and_visits_mark_only_their_own_rows_columns_and_days_of_the_week(
