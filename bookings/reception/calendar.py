@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
+from modeltranslation.utils import get_translation_fields
 
 from bookings.engine.rules import appointment_title, clinic_zone, local_date
 from bookings.models import (
@@ -33,6 +34,29 @@ ROW_MINUTES = 15
 # The grid's hours when nobody works that day (a closed day still shows a usable frame).
 DEFAULT_OPEN, DEFAULT_CLOSE = time(9), time(17)
 NEXT_OPEN_DAY_SEARCH_DAYS = 60
+# What the grid, the print sheets and the desk's states read of a visit, and nothing more: each
+# column of five joined tables costs the ORM time to build and load, and a protocol has each of
+# its texts in every language (issue 22). A template or helper reading a column left out here
+# costs a query per visit, which tests/bookings/test_calendar.py's query counts catch.
+VISIT_COLUMNS = (
+    "plan_id",
+    "clinician_id",
+    "device_id",
+    "kind",
+    "sequence",
+    "start",
+    "end",
+    "status",
+    "plan__status",
+    "plan__patient__full_name",
+    "plan__patient__phone",
+    "plan__protocol__session_count",
+    "plan__protocol__source",  # its preparation visit's name
+    *(f"plan__protocol__{name}" for name in get_translation_fields("name", "how_to_prepare")),
+    "plan__waitlist_offer__status",
+    "clinician__display_name",
+    "device__name",
+)
 
 
 @dataclass
@@ -122,6 +146,7 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
         .select_related(
             "plan__patient", "plan__protocol", "plan__waitlist_offer", "clinician", "device"
         )
+        .only(*VISIT_COLUMNS)
         .order_by("start", "pk")
     )
     # The columns' clinicians: those who work (active, with shifts) and anyone with a visit shown,

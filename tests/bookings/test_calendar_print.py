@@ -89,3 +89,25 @@ def test_the_preparation_notes_are_printed_in_the_readers_language(day):
 
     assert page.count("Retinoide eine Woche vorher absetzen.") == 2
     assert "So bereiten Sie sich vor" in page
+
+
+def test_the_sheets_run_the_same_queries_for_three_visits_and_for_fifteen(day, course, weber):
+    """The sheets read what they print with the visits (calendar_load's columns): a field left
+    out of them would cost a query per visit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            page = day.get(PRINT, {"day": WEDNESDAY.isoformat()})
+        assert page.status_code == 200
+        return len(captured)
+
+    day.get(PRINT)  # the session's first request reads the account into the cache
+    three = queries()
+    for hour in range(14, 19):
+        for minute in ("00", "20", "40"):
+            put(confirmed_plan(course, weber, PatientFactory()), at(f"{hour}:{minute}"), minutes=15)
+
+    assert Appointment.objects.count() == 18
+    assert queries() == three

@@ -117,3 +117,26 @@ def test_without_a_cache_every_request_reads_the_account(client, clinician, sett
     type(clinician.user).objects.filter(pk=clinician.user.pk).update(is_active=False)
 
     assert client.get(DASHBOARD).status_code == 302
+
+
+def test_the_admin_sidebar_follows_a_permission_change_at_the_next_request(client, receptionist):
+    """The admin's app list is kept per staff member (clinic/admin_site.py) and renewed with the
+    account's permissions."""
+    requests = reverse("admin:privacy_patientdatarequest_changelist")
+    sign_in(client, receptionist)
+    assert requests not in client.get(reverse("admin:index")).text
+
+    receptionist.user_permissions.add(
+        Permission.objects.get(content_type__app_label="clinical", codename="view_all_patients")
+    )
+
+    assert requests in client.get(reverse("admin:index")).text
+
+
+def test_the_admin_sidebar_is_kept_per_language(client, receptionist):
+    sign_in(client, receptionist)
+    english = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").text
+    german = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="de").text
+
+    assert ">Bookings<" in english
+    assert ">Buchungen<" in german
