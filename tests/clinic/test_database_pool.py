@@ -30,6 +30,19 @@ def test_pgbouncer_mode_uses_no_server_side_cursors_and_no_persistent_connection
     assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
     assert database["CONN_MAX_AGE"] == 0
     assert "pool" not in database.get("OPTIONS", {})
+    # Transaction mode cannot keep a connection's prepared statements.
+    assert "server_side_binding" not in database.get("OPTIONS", {})
+    assert "prepare_threshold" not in database.get("OPTIONS", {})
+
+
+@pytest.mark.parametrize("pooled", ["false", "true"])
+def test_without_pgbouncer_statements_are_prepared_after_their_fifth_run(pooled):
+    database = setting_at_start_up(
+        'DATABASES["default"]', DEBUG="false", DATABASE_URL=POSTGRES, DATABASE_POOL=pooled
+    )
+
+    assert database["OPTIONS"]["server_side_binding"] is True
+    assert database["OPTIONS"]["prepare_threshold"] == 5
 
 
 def test_without_either_connections_persist_as_before():
@@ -75,3 +88,22 @@ def test_a_pooled_connection_serves_every_request_of_a_worker_from_one_server_co
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "1"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_query_run_again_on_a_connection_is_prepared_and_not_planned_again():
+    from bookings.models import Appointment
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: prepared statements are psycopg's")
+    for _run in range(6):
+        list(Appointment.objects.filter(pk=0))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "bookings_appointment"%'],
+        )
+        prepared = cursor.fetchone()[0]
+
+    assert prepared >= 1
