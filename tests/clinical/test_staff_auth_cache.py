@@ -140,3 +140,71 @@ def test_the_admin_sidebar_is_kept_per_language(client, receptionist):
 
     assert ">Bookings<" in english
     assert ">Buchungen<" in german
+
+
+@pytest.fixture
+def shared_redis(settings):
+    """The production cache (clinic.cache_backend.ResilientRedisCache) on a real Redis, db 10."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/10"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
+    except redis.RedisError:
+        pytest.skip("needs a Redis server on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "clinic.cache_backend.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_timeout": 0.25, "retry_after_seconds": 10},
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_deactivation_made_while_one_worker_skips_the_cache_signs_out_the_other_workers(
+    shared_redis, client, clinician, manager
+):
+    """One slow Redis answer opens the breaker of the manager's worker for ten seconds; Redis is
+    up for every other worker, which keep serving the cached account. The renewal of the STAFF
+    generation is the write that signs the account out everywhere: it must not be dropped by
+    this worker's breaker while the other workers still read the cache."""
+    import time
+
+    from django.core.cache import caches
+
+    sign_in(client, clinician.user)
+    assert client.get(DASHBOARD).status_code == 200  # the account is in Redis now
+
+    caches["default"]._down_until = time.monotonic() + 10  # the manager's worker: breaker open
+    staff_deactivate(by=manager, account=clinician.user)
+    caches["default"]._down_until = 0.0  # the clinician's next request, on another worker
+
+    page = client.get(DASHBOARD)
+
+    assert page.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_permission_grant_is_not_kept_in_the_cache(receptionist):
+    """The generation is renewed at once "so the rest of this request reads the change": a read
+    in the same transaction stores the uncommitted account under the new token. When the
+    transaction then rolls back, no after-commit renewal comes, and the rolled-back permission
+    stays in the cache for the rest of the generation."""
+    from django.db import transaction
+
+    from clinic.accounts.auth_cache import CachedModelBackend
+
+    backend = CachedModelBackend()
+    every_patient = Permission.objects.get(
+        content_type__app_label="clinical", codename="view_all_patients"
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        receptionist.user_permissions.add(every_patient)
+        backend.get_user(receptionist.pk)  # e.g. request.user, later in the same request
+        raise RuntimeError("the save fails: everything is rolled back")
+
+    assert not receptionist.user_permissions.exists()
+    assert not backend.get_user(receptionist.pk).has_perm("clinical.view_all_patients")
