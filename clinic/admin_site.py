@@ -31,11 +31,13 @@ class ClinicAdminSite(admin.AdminSite):
 
 def _in_words(app_list: list[dict]) -> list[dict]:
     """The names as text in the current language (the key holds it): lazy translations cannot
-    be stored in a shared cache."""
+    be stored in a shared cache. The model classes are left out (no admin template reads them):
+    an entry naming a class a deploy renamed could not be read back."""
     for app in app_list:
         app["name"] = str(app["name"])
         for model in app["models"]:
             model["name"] = str(model["name"])
+            model.pop("model", None)
     return app_list
 
 

@@ -55,10 +55,11 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        # As Django's, with the client kept per pool (a read picks one of the replicas' pools).
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[index] = super().get_client(key, write=write)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
 
@@ -135,6 +136,17 @@ class ResilientRedisCache(RedisCache):
         self._call(
             "set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None
         )
+
+    def set_past_breaker(
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        """A write that must reach Redis even if this process's breaker is open (a renewed cache
+        generation, common/generations.py): other processes may be reading Redis all along.
+        Still bounded by the socket timeout; a failure opens the breaker as usual."""
+        try:
+            super().set(key, value, timeout, version)
+        except CACHE_ERRORS as error:
+            self._failed("set", error)
 
     def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
         return self._call(

@@ -19,12 +19,14 @@ process, and the same bound applies to the others; production runs on Redis (cli
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from typing import TypeVar
 from uuid import uuid4
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.transaction import Atomic
 
 T = TypeVar("T")
 
@@ -46,31 +48,77 @@ class Generation:
         return token
 
     def renew(self) -> None:
-        """Every entry of this generation is stale from now on. Never raises: with the cache down
-        nothing is read from it either."""
-        cache.set(self.key, uuid4().hex, timeout=self.seconds)
+        """Every entry of this generation is stale from now on. Never raises.
+
+        Past this process's circuit breaker where the cache has one (clinic/cache_backend.py):
+        one slow answer may have opened it here while every other worker still reads the cache,
+        and this write is what makes them drop a deactivated account."""
+        write = getattr(cache, "set_past_breaker", cache.set)
+        write(self.key, uuid4().hex, timeout=self.seconds)
 
     def renew_now_and_after_commit(self, *args: object, **kwargs: object) -> None:
         """For signal receivers and services that change a row entries are built from.
 
-        Now, so the rest of this request reads the change; and again after commit, so that a
+        Now, so that no entry stored before the change counts; and again after commit, so that a
         reader who loaded the old row in between (the change not committed yet) does not keep
-        it for the rest of the new generation."""
+        it for the rest of the new generation. Until this transaction ends, this connection
+        stores no entry of this generation (`read_through`): what it reads is not committed, and
+        a rollback would leave it in the cache."""
         self.renew()
+        outermost = _outermost_transaction()
+        if outermost is not None:
+            _pending(self.key, outermost)
         transaction.on_commit(self.renew)
 
     def read_through(self, key: str, load: Callable[[], T]) -> T:
         """`load()`'s value, from the cache while this generation lasts. One round trip on a hit:
         the entry holds the token it was stored under, read together with the current one."""
-        found = cache.get_many([self.key, key])
+        try:
+            found = cache.get_many([self.key, key])
+        except (pickle.UnpicklingError, AttributeError, ImportError, EOFError):
+            # An entry this code can no longer read (a model renamed by a deploy): a miss.
+            found = {}
         token, entry = found.get(self.key), found.get(key)
         if token is not None and entry is not None and entry[0] == token:
             return entry[1]
         # The token is read before the rows: a write in between leaves this entry stale-marked.
         token = token or self.current()
         value = load()
-        cache.set(key, (token, value), self.seconds)
+        if not _changed_in_this_transaction(self.key):
+            cache.set(key, (token, value), self.seconds)
         return value
+
+
+# Per database connection (so per thread): the generations changed in a transaction still open,
+# with the outermost block of that transaction.
+_PENDING = "generations_changed_in_transaction"
+
+
+def _outermost_transaction() -> Atomic | None:
+    """The outermost atomic block that will commit or roll back; the blocks a test case wraps
+    around each test never do, so they do not count."""
+    return next(
+        (
+            block
+            for block in connection.atomic_blocks
+            if not getattr(block, "_from_testcase", False)
+        ),
+        None,
+    )
+
+
+def _pending(key: str, block: Atomic) -> None:
+    connection.__dict__.setdefault(_PENDING, {})[key] = block
+
+
+def _changed_in_this_transaction(key: str) -> bool:
+    pending = connection.__dict__.get(_PENDING)
+    if not pending or key not in pending:
+        return False
+    if any(block is pending[key] for block in connection.atomic_blocks):
+        return True
+    del pending[key]  # that transaction has ended, committed (and renewed again) or rolled back
+    return False
 
 
 # An edit to a protocol, product or education page shows within this time at worst (rows changed

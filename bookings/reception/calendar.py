@@ -153,7 +153,8 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
     # even if no longer active; an active clinician with neither has no column anyway.
     for visit in visits:
         names.setdefault(visit.clinician_id, visit.clinician.display_name)
-    clinicians = sorted(names.items(), key=lambda item: (item[1], item[0]))
+    # By name as people read it (not the database's collation, which varies by server).
+    clinicians = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
     devices = list(Device.objects.filter(active=True).order_by("name").values_list("pk", "name"))
     time_off = list(
         TimeOff.objects.filter(
