@@ -130,7 +130,7 @@ def _today_and_week(now: datetime) -> tuple[datetime, datetime, datetime]:
 
 # What the dashboard's lists show, and nothing more: the ORM's cost grows with every column of
 # every joined table (a protocol alone has each text in three languages), and the dashboard is the
-# page clinicians open most (issue 22). tests/clinical/test_query_counts.py fails if a template
+# page clinicians open most (issue 22). tests/clinical/test_read_pages.py fails if a template
 # reaches for a column left out here (a query per row).
 _PATIENT = ("full_name", "phone")
 # A translated field is read in the visitor's language with fallbacks (django-modeltranslation):
