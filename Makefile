@@ -65,9 +65,12 @@ loadtest: $(STAMP)
 CHROMIUM ?= /usr/bin/chromium
 NO_CHROMIUM_NOTE := echo "NOTE: no Chromium at $(CHROMIUM), so the browser tests (tests/e2e) are skipped. Install it with: apt-get install -y chromium"
 
+# One test process per core, at most 4 (TEST_WORKERS=0 runs them in this process).
+TEST_WORKERS ?= auto
+
 test: $(STAMP)
 	@test -x $(CHROMIUM) || $(NO_CHROMIUM_NOTE)
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 	@test -x $(CHROMIUM) || $(NO_CHROMIUM_NOTE)
 
 # Only the browser journeys (E2E_SCREENSHOTS=1 also refreshes docs/screenshots/booking-*.png).
