@@ -86,30 +86,60 @@ LAYOUT_URLS = {
 }
 
 
+# And its static files: `{% static %}` looks each one up in the manifest, on every page.
+LAYOUT_STATIC = {
+    "bootstrap_css": "vendor/bootstrap/bootstrap.min.css",
+    "site_css": "css/site.css",
+    "favicon": "favicon.svg",
+    "share_image": SHARE_IMAGE["path"],
+}
+
+
 @functools.lru_cache(maxsize=64)
 def _layout_urls(language: str, script_prefix: str) -> dict[str, str]:
-    return {name: reverse(view) for name, view in LAYOUT_URLS.items()}
+    return {
+        **{name: reverse(view) for name, view in LAYOUT_URLS.items()},
+        **{name: static(path) for name, path in LAYOUT_STATIC.items()},
+    }
+
+
+def layout_memos_clear() -> None:
+    _alternates.cache_clear()
+    _layout_urls.cache_clear()
+    for clear in _MEMO_CLEARERS:
+        clear()
+
+
+# Other per-process memos of the layout (common/templatetags/layout.py) register here.
+_MEMO_CLEARERS: list = []
 
 
 @receiver(setting_changed)
 def _forget_alternates(*, setting: str, **kwargs: object) -> None:
-    if setting in ("LANGUAGES", "LANGUAGE_CODE", "ROOT_URLCONF"):  # tests that change them
-        _alternates.cache_clear()
-        _layout_urls.cache_clear()
+    # Tests that change what the memos were built from.
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "ROOT_URLCONF", "STATIC_URL", "STORAGES") or (
+        setting.startswith("CLINIC_")
+    ):
+        layout_memos_clear()
+
+
+def clinic_details() -> dict[str, str]:
+    return {
+        "name": settings.CLINIC_NAME,
+        "phone": settings.CLINIC_PHONE,
+        "email": settings.CLINIC_EMAIL,
+        "address": settings.CLINIC_ADDRESS,
+    }
 
 
 def clinic(request: HttpRequest) -> dict[str, object]:
     """Contact details for the footer, this page in every language, and sharing defaults."""
     language = get_language()
+    layout_urls = _layout_urls(language, get_script_prefix())
     return {
-        "clinic": {
-            "name": settings.CLINIC_NAME,
-            "phone": settings.CLINIC_PHONE,
-            "email": settings.CLINIC_EMAIL,
-            "address": settings.CLINIC_ADDRESS,
-        },
+        "clinic": clinic_details(),
         "currency": settings.CLINIC_CURRENCY,
-        "layout_urls": _layout_urls(language, get_script_prefix()),
+        "layout_urls": layout_urls,
         **page_in_every_language(request.get_full_path_info()),
         "og_locale": OG_LOCALES.get(language, language),
         "og_locale_alternates": [
@@ -118,6 +148,6 @@ def clinic(request: HttpRequest) -> dict[str, object]:
         # Absolute, as Open Graph requires; build_absolute_uri keeps a CDN's STATIC_URL as it is.
         "share_image": {
             **SHARE_IMAGE,
-            "url": request.build_absolute_uri(static(SHARE_IMAGE["path"])),
+            "url": request.build_absolute_uri(layout_urls["share_image"]),
         },
     }

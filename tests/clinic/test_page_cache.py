@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 
+from clinic.urls import urlpatterns as project_urlpatterns
 from common.csp import nonce_placeholder
 from common.page_cache import cached_public_page
 from tests.clinical.conftest import sign_in
@@ -74,6 +75,9 @@ urlpatterns = [
     path("filtered/", filtered_page),
     path("plain/", plain_page),
     path("missing/", missing_page),
+    # The project's own URLs too: the layout's context processor reverses them (home, learn…),
+    # and must not depend on another test having filled its memo first.
+    *project_urlpatterns,
 ]
 
 
