@@ -356,12 +356,19 @@ def test_the_calendar_runs_the_same_number_of_queries_for_a_small_and_a_large_we
     assert small == large
 
 
-def test_a_whole_clinic_closure_is_a_closed_day_with_the_next_open_day(desk, course, weber):
+@pytest.mark.parametrize(
+    ("days", "next_open"),
+    [(1, "2027-03-11"), (3, "2027-03-13")],  # a closure of several days: Saturday after it
+    ids=["one day", "Wednesday to Friday"],
+)
+def test_a_whole_clinic_closure_is_a_closed_day_with_the_next_open_day(
+    desk, course, weber, days, next_open
+):
     from bookings.models import TimeOff
 
     TimeOff.objects.create(
         start=at(WEDNESDAY, "00:00"),
-        end=at(WEDNESDAY + timedelta(days=1), "00:00"),
+        end=at(WEDNESDAY + timedelta(days=days), "00:00"),
         reason="Holiday",
     )
 
@@ -372,22 +379,7 @@ def test_a_whole_clinic_closure_is_a_closed_day_with_the_next_open_day(desk, cou
 
     for page in (grid, agenda):
         assert "The clinic is closed on this day." in page
-        assert "day=2027-03-11" in page
-
-
-def test_a_closure_of_several_days_offers_the_first_day_after_it(desk, course, weber):
-    from bookings.models import TimeOff
-
-    TimeOff.objects.create(
-        start=at(WEDNESDAY, "00:00"),
-        end=at(WEDNESDAY + timedelta(days=3), "00:00"),
-        reason="Holiday",
-    )
-
-    grid = desk.get(CALENDAR, {"day": WEDNESDAY.isoformat()}).text
-
-    assert "The clinic is closed on this day." in grid
-    assert "day=2027-03-13" in grid  # Saturday: the closure covers Wednesday to Friday
+        assert f"day={next_open}" in page
 
 
 @pytest.mark.django_db(transaction=True)
