@@ -12,7 +12,8 @@ which every change that could alter them renews, at once and again after commit:
   authenticator or recovery codes);
 - a clinician profile saved or deleted (it comes with the account: the clinician area asks for it
   on every page);
-- `staff_deactivate`, which updates rows without signals, renews it itself.
+
+A queryset `.update()` sends no signal: account changes are saves (`staff_deactivate` too).
 
 So a deactivated account is signed out, and a removed permission refused, at the next request.
 The session's password hash is still checked on every request against the cached account, whose

@@ -23,7 +23,6 @@ from clinic.accounts.signin import known_devices_forget
 from clinic.models import CalendarFeed, EnrolmentPurpose
 from clinical.models import AuditAction, AuditEntry, AuditObject
 from clinical.roles import CLINIC_MANAGER, CLINICIAN, RECEPTION
-from common.generations import STAFF
 
 INVITABLE_ROLES = (RECEPTION, CLINICIAN, CLINIC_MANAGER)
 
@@ -121,14 +120,14 @@ def staff_deactivate(
     if not account.is_active:
         raise StaffActionRefused("inactive")
     with transaction.atomic():
-        get_user_model().objects.filter(pk=account.pk).update(is_active=False)
+        # A save, not a queryset update: its signal drops the cached account
+        # (clinic.accounts.auth_cache), so the sessions end at their next request.
+        account.is_active = False
+        account.save(update_fields=["is_active"])
         Clinician.objects.filter(user=account).update(active=False)
-        # Updates send no signal: the cached account must go now (clinic.accounts.auth_cache).
-        STAFF.renew_now_and_after_commit()
         CalendarFeed.objects.filter(user=account).delete()
         known_devices_forget(user=account)
         _audit(by=by, action=AuditAction.DEACTIVATE, account=account, ip=ip)
-    account.is_active = False
 
 
 def staff_second_factor_reset(
