@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -45,29 +46,51 @@ def clinician_of(user: User) -> Clinician | None:
         return None
 
 
-def _assigned_patient_ids(clinician: Clinician) -> QuerySet:
+@dataclass(frozen=True)
+class Scope:
+    """Whose medical data a user may see, as plain values (a compiled query's arguments)."""
+
+    everyone: bool = False
+    clinician_id: int | None = None  # the patients assigned to this clinician
+
+
+def scope_of(user: User) -> Scope:
+    if not can_see_medical_data(user):
+        return Scope()
+    if sees_every_patient(user):
+        return Scope(everyone=True)
+    clinician = clinician_of(user)
+    return Scope(clinician_id=clinician.pk if clinician else None)
+
+
+def _assigned_patient_ids(clinician_id: int) -> QuerySet:
     """The ids of the patients a clinician is assigned to (as a subquery)."""
     return Plan.objects.filter(
-        Q(clinician=clinician)
-        | Q(pk__in=Appointment.objects.filter(clinician=clinician).values("plan_id"))
+        Q(clinician_id=clinician_id)
+        | Q(pk__in=Appointment.objects.filter(clinician_id=clinician_id).values("plan_id"))
     ).values("patient_id")
 
 
-def visible_to(user: User, rows: QuerySet, patient_id: str) -> QuerySet:
-    """`rows` narrowed to the patients `user` may see; `patient_id` is the lookup from their
-    model to the patient's id ("patient_id", "plan__patient_id", "appointment__plan__patient_id").
+def visible_in(
+    rows: QuerySet, patient_id: str, *, everyone: bool, clinician_id: int | None
+) -> QuerySet:
+    """`rows` narrowed to a scope's patients; `patient_id` is the lookup from their model to the
+    patient's id ("patient_id", "plan__patient_id", "appointment__plan__patient_id").
 
     The assigned patients' ids are compared directly, one subquery deep: this runs on every
     staff page, and each level of nesting costs the ORM and PostgreSQL's planner time (issue 22).
     """
-    if not can_see_medical_data(user):
-        return rows.none()
-    if sees_every_patient(user):
+    if everyone:
         return rows
-    clinician = clinician_of(user)
-    if clinician is None:
+    if clinician_id is None:
         return rows.none()
-    return rows.filter(**{f"{patient_id}__in": _assigned_patient_ids(clinician)})
+    return rows.filter(**{f"{patient_id}__in": _assigned_patient_ids(clinician_id)})
+
+
+def visible_to(user: User, rows: QuerySet, patient_id: str) -> QuerySet:
+    """`rows` narrowed to the patients `user` may see (see `visible_in`)."""
+    scope = scope_of(user)
+    return visible_in(rows, patient_id, everyone=scope.everyone, clinician_id=scope.clinician_id)
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from modeltranslation.utils import get_translation_fields
 
 from bookings.engine.consultation import recommendation_create
 from bookings.engine.notices import RECOMMENDATION_MADE, notice_send
@@ -119,22 +118,4 @@ def consultation_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
                 "protocol", "clinician", "recommended_by", "booked_plan"
             ),
         },
-    )
-
-
-def recommendations_of(clinician: Clinician | None, *, limit: int = 20) -> list[Recommendation]:
-    """The clinician's latest recommendations, with the course booked from each (if any)."""
-    if clinician is None:
-        return []
-    # Only the columns the dashboard lists: it is the clinicians' most opened page (issue 22).
-    return list(
-        Recommendation.objects.filter(recommended_by=clinician)
-        .select_related("protocol", "consultation__patient")
-        .only(
-            "created_at",
-            "consultation__patient__full_name",
-            "booked_plan_id",
-            *(f"protocol__{name}" for name in get_translation_fields("name")),
-        )
-        .order_by("-created_at")[:limit]
     )

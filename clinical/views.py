@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -24,12 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
-from modeltranslation.utils import get_translation_fields
 
 from bookings.engine.errors import BookingError
 from bookings.engine.rules import clinic_zone
 from bookings.models import (
-    OPEN_PLAN_STATUSES,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
@@ -37,17 +34,17 @@ from bookings.models import (
     PlanStatus,
 )
 from clinical import aftercare, charts, recall, services
+from clinical import dashboard as dashboard_lists
 from clinical.access import (
     appointments_visible_to,
     can_see_medical_data,
     clinician_of,
     medical_staff_required,
     plans_visible_to,
+    scope_of,
     sees_every_patient,
-    visible_to,
 )
 from clinical.audit import audit_record
-from clinical.consultations import recommendations_of
 from clinical.forms import (
     APPROVE,
     AdverseEventForm,
@@ -128,97 +125,42 @@ def _today_and_week(now: datetime) -> tuple[datetime, datetime, datetime]:
 # --- Pages --------------------------------------------------------------------------------------
 
 
-# What the dashboard's lists show, and nothing more: the ORM's cost grows with every column of
-# every joined table (a protocol alone has each text in three languages), and the dashboard is the
-# page clinicians open most (issue 22). tests/clinical/test_read_pages.py fails if a template
-# reaches for a column left out here (a query per row).
-_PATIENT = ("full_name", "phone")
-# A translated field is read in the visitor's language with fallbacks (django-modeltranslation):
-# every language's column is needed.
-_PROTOCOL_NAME = get_translation_fields("name")
-_SESSION_COLUMNS = (
-    "start",
-    "kind",
-    "status",
-    "sequence",
-    "plan__status",
-    *(f"plan__patient__{name}" for name in _PATIENT),
-    *(f"plan__protocol__{name}" for name in _PROTOCOL_NAME),
-    "plan__protocol__session_count",
-    "treatment_record__id",
-)
-
-
 @require_safe
 @medical_staff_required
 @reads_in_one_transaction
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = request.user
     now = timezone.now()
-    clinician = clinician_of(user)
-    sees_everyone = sees_every_patient(user)
+    clinician = clinician_of(request.user)
+    scope = scope_of(request.user)
+    visible = {"everyone": scope.everyone, "clinician_id": scope.clinician_id}
     urgent_before = now + timedelta(hours=settings.CLINICAL_REVIEW_URGENT_HOURS)
-    awaiting = list(
-        visible_to(user, Plan.objects.filter(status=PlanStatus.AWAITING_REVIEW), "patient_id")
-        .select_related("patient", "protocol", "clinician")
-        .only(
-            "created_at",
-            *(f"patient__{name}" for name in _PATIENT),
-            *(f"protocol__{name}" for name in _PROTOCOL_NAME),
-            "clinician__display_name",
-        )
-        .annotate(
-            first_visit=Min(
-                "appointments__start",
-                filter=~Q(appointments__status=AppointmentStatus.CANCELLED),
-            )
-        )
-        .order_by("created_at", "pk")
-    )
+    awaiting = dashboard_lists.awaiting_review.rows(**visible)
     for plan in awaiting:
         plan.is_urgent = plan.first_visit is not None and plan.first_visit <= urgent_before
     start, tomorrow, week_end = _today_and_week(now)
-    # A clinician's own sessions are theirs to see (they are assigned to those patients), so they
-    # need no visibility subquery; a manager without a profile sees everyone's.
-    if clinician is not None:
-        sessions = Appointment.objects.filter(clinician=clinician)
-    elif sees_everyone:
-        sessions = Appointment.objects.all()
-    else:
-        sessions = Appointment.objects.none()
-    sessions = list(
-        sessions.filter(start__gte=start, start__lt=week_end, plan__status__in=OPEN_PLAN_STATUSES)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .select_related("plan__patient", "plan__protocol", "treatment_record")
-        .only(*_SESSION_COLUMNS)
-        .order_by("start")
-    )
-    # Follow-up answers with infection signs or anything severe, oldest first, until a clinician
-    # marks them handled (or confirms them as an adverse event). Only who and when is listed here.
-    urgent_follow_ups = list(
-        visible_to(user, FollowUp.objects.urgent_open(), "appointment__plan__patient_id")
-        .select_related("appointment__plan__patient", "appointment__plan__protocol")
-        .only(
-            "answered_at",
-            "appointment__sequence",
-            *(f"appointment__plan__patient__{name}" for name in _PATIENT),
-            *(f"appointment__plan__protocol__{name}" for name in _PROTOCOL_NAME),
-        )
-        .order_by("answered_at", "pk")
+    sessions = dashboard_lists.sessions_between.rows(
+        everyone=scope.everyone,
+        clinician_id=clinician.pk if clinician else None,
+        start=start,
+        end=week_end,
     )
     return render(
         request,
         "clinical/dashboard.html",
         {
-            "urgent_follow_ups": urgent_follow_ups,
+            "urgent_follow_ups": dashboard_lists.urgent_follow_ups.rows(**visible),
             "awaiting": awaiting,
             "today": [s for s in sessions if s.start < tomorrow],
             "later_this_week": [s for s in sessions if s.start >= tomorrow],
             "now": now,
             "urgent_hours": settings.CLINICAL_REVIEW_URGENT_HOURS,
-            "sees_everyone": sees_everyone,
+            "sees_everyone": scope.everyone,
             "clinician": clinician,
-            "recommendations": recommendations_of(clinician),  # issue 18
+            "recommendations": (  # issue 18
+                dashboard_lists.recommendations_by.rows(clinician_id=clinician.pk)
+                if clinician
+                else []
+            ),
         },
     )
 
