@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from modeltranslation.utils import get_translation_fields
 
 from bookings.engine.rules import appointment_title, clinic_zone, local_date
@@ -29,6 +29,7 @@ from bookings.models import (
     WorkingHours,
 )
 from bookings.reception import desk
+from common.compiled import compiled
 
 ROW_MINUTES = 15
 # The grid's hours when nobody works that day (a closed day still shows a usable frame).
@@ -118,6 +119,46 @@ def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
 
+# The four queries, compiled once per process (common/compiled.py): the desk reloads the
+# calendar all day, and building and compiling the visits' joins cost more than running them.
+
+
+@compiled
+def _shifts() -> QuerySet:
+    return WorkingHours.objects.filter(clinician__active=True).values_list(
+        "clinician_id", "clinician__display_name", "weekday", "start", "end"
+    )
+
+
+@compiled
+def _visits(*, start: datetime, end: datetime) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(start__gte=start, start__lt=end)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        # The plan's waitlist offer comes in the same join (a reverse one-to-one): a held course
+        # being offered is marked without a query per visit.
+        .select_related(
+            "plan__patient", "plan__protocol", "plan__waitlist_offer", "clinician", "device"
+        )
+        .only(*VISIT_COLUMNS)
+        .order_by("start", "pk")
+    )
+
+
+@compiled
+def _devices() -> QuerySet:
+    return Device.objects.filter(active=True).order_by("name").values_list("pk", "name")
+
+
+@compiled
+def _time_off(*, start: datetime, end: datetime, closures_until: datetime) -> QuerySet:
+    """Time off during the days shown, and the whole-clinic closures until `closures_until`."""
+    return TimeOff.objects.filter(
+        Q(start__lt=end, end__gt=start)
+        | Q(clinician__isnull=True, start__lt=closures_until, end__gt=start)
+    ).values_list("clinician_id", "start", "end")
+
+
 def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
     """The grid of `days` local days from `first_day`, in four queries whatever the data size:
     the shifts with their clinicians' names, the visits, the devices and the time off (with the
@@ -133,35 +174,18 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
 
     shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
     names: dict[int, str] = {}
-    for clinician_id, name, weekday, start, end in WorkingHours.objects.filter(
-        clinician__active=True
-    ).values_list("clinician_id", "clinician__display_name", "weekday", "start", "end"):
+    for clinician_id, name, weekday, start, end in _shifts.rows():
         shifts[(clinician_id, weekday)].append((start, end))
         names[clinician_id] = name
-    visits = list(
-        Appointment.objects.filter(start__gte=span_start, start__lt=span_end)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        # The plan's waitlist offer comes in the same join (a reverse one-to-one): a held course
-        # being offered is marked without a query per visit.
-        .select_related(
-            "plan__patient", "plan__protocol", "plan__waitlist_offer", "clinician", "device"
-        )
-        .only(*VISIT_COLUMNS)
-        .order_by("start", "pk")
-    )
+    visits = _visits.rows(start=span_start, end=span_end)
     # The columns' clinicians: those who work (active, with shifts) and anyone with a visit shown,
     # even if no longer active; an active clinician with neither has no column anyway.
     for visit in visits:
         names.setdefault(visit.clinician_id, visit.clinician.display_name)
     # By name as people read it (not the database's collation, which varies by server).
     clinicians = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
-    devices = list(Device.objects.filter(active=True).order_by("name").values_list("pk", "name"))
-    time_off = list(
-        TimeOff.objects.filter(
-            Q(start__lt=span_end, end__gt=span_start)
-            | Q(clinician__isnull=True, start__lt=horizon, end__gt=span_start)
-        ).values_list("clinician_id", "start", "end")
-    )
+    devices = _devices.rows()
+    time_off = _time_off.rows(start=span_start, end=span_end, closures_until=horizon)
 
     # The rows run from the earliest opening to the latest closing of the shown days.
     all_shifts = [
