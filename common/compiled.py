@@ -19,9 +19,9 @@ compiled the query.
 
 The rules that keep it correct, each enforced when a shape is first compiled:
 
-- Every argument is keyword-only and is an `int`, an aware `datetime`, a `bool` or `None`.
-  Booleans and `None` choose the query's shape (they are part of the cache key, with the
-  database, the language and the time zone); ints and datetimes are values. A value must land
+- Every argument is keyword-only and is an `int`, a `str`, an aware `datetime`, a `bool` or
+  `None`. Booleans and `None` choose the query's shape (they are part of the cache key, with the
+  database, the language and the time zone); ints, strings and datetimes are values. A value must land
   in the parameters (not in the SQL text or only in Python) and the SQL must not change with it.
 - Nothing else may vary: the two compilations must agree on every other parameter, so a
   `timezone.now()` hidden in the function is refused rather than frozen. (A value that changes
@@ -52,6 +52,7 @@ M = TypeVar("M", bound=Model)
 # Small enough for a SmallIntegerField: Django treats a value out of a field's range as "matches
 # nothing" and would compile no SQL at all.
 _PROBE_INTS = (30_011, 30_512)
+_PROBE_TEXTS = ("compiled-query stand-in one", "compiled-query stand-in two")
 _PROBE_TIMES = (
     datetime(2001, 2, 3, 4, 5, 6, 7_001, tzinfo=UTC),
     datetime(2003, 4, 5, 6, 7, 8, 9_003, tzinfo=UTC),
@@ -174,9 +175,9 @@ def _shape_part(name: str, value: object) -> object:
         if timezone.is_naive(value):
             raise TypeError(f"{name} must be an aware datetime")
         return datetime
-    if type(value) is int:
-        return int
-    raise TypeError(f"{name} must be an int, an aware datetime, a bool or None, not {value!r}")
+    if type(value) in (int, str):
+        return type(value)
+    raise TypeError(f"{name} must be an int, a str, an aware datetime, a bool or None: {value!r}")
 
 
 def _stand_ins(values: dict[str, Any], probed: list[str], round_: int) -> dict[str, Any]:
@@ -184,6 +185,8 @@ def _stand_ins(values: dict[str, Any], probed: list[str], round_: int) -> dict[s
     for number, name in enumerate(probed):
         if isinstance(values[name], datetime):
             stand_ins[name] = _PROBE_TIMES[round_] + timedelta(seconds=number)
+        elif isinstance(values[name], str):
+            stand_ins[name] = f"{_PROBE_TEXTS[round_]} {number}"
         else:
             stand_ins[name] = _PROBE_INTS[round_] + number
     return stand_ins
@@ -196,6 +199,8 @@ def _slot_of(
     for name in probed:
         if isinstance(stand_ins[0][name], datetime):
             candidates = [_Slot(index, name), _Slot(index, name, as_datetime=True)]
+        elif isinstance(stand_ins[0][name], str):
+            candidates = [_Slot(index, name)]
         elif isinstance(first, int) and not isinstance(first, bool):
             candidates = [_Slot(index, name, int_type=type(first))]
         else:

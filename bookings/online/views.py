@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,6 +84,7 @@ from bookings.online.forms import (
     ScreeningForm,
 )
 from bookings.online.funnel import FunnelStep, funnel_completed, funnel_step
+from common.compiled import compiled
 from common.db import reads_in_one_transaction
 from common.generations import CONTENT
 from common.rendering import render_markdown
@@ -720,6 +721,16 @@ def manage_view(view):
     return wrapped
 
 
+@compiled
+def _visits_of(*, plan_id: int) -> QuerySet[Appointment]:
+    """The manage page's visits, compiled once per process (issue 22)."""
+    return (
+        Appointment.objects.filter(plan_id=plan_id)
+        .select_related("clinician")
+        .order_by("sequence", "start")
+    )
+
+
 @never_cache
 @require_safe
 @reads_in_one_transaction
@@ -728,7 +739,7 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
     plan = link.plan
     now = timezone.now()
     rules = BookingRules.from_settings()
-    appointments = list(plan.appointments.select_related("clinician").order_by("sequence", "start"))
+    appointments = _visits_of.rows(plan_id=plan.pk)
     rows = []
     for appointment in appointments:
         changeable = _changeable(appointment, plan, rules, now)
