@@ -20,9 +20,10 @@ compiled the query.
 The rules that keep it correct, each enforced when a shape is first compiled:
 
 - Every argument is keyword-only and is an `int`, a `str`, an aware `datetime`, a `bool` or
-  `None`. Booleans and `None` choose the query's shape (they are part of the cache key, with the
-  database, the language and the time zone); ints, strings and datetimes are values. A value must land
-  in the parameters (not in the SQL text or only in Python) and the SQL must not change with it.
+  `None`. Booleans and `None` choose the query's shape (they are part of the cache key, with
+  the database, the language and the time zone); ints, strings and datetimes are values. A
+  value must land in the parameters (not in the SQL text or only in Python) and the SQL must
+  not change with it.
 - Nothing else may vary: the two compilations must agree on every other parameter, so a
   `timezone.now()` hidden in the function is refused rather than frozen. (A value that changes
   more slowly, such as a setting, is caught by clearing every shape when a setting changes.)
