@@ -55,7 +55,7 @@ UNCACHED = "catalogue rendered every time"
 LIVEZ = "the project's /livez"
 MANAGE = "manage page (patient's link)"
 DASHBOARD = "clinician dashboard"
-CALENDAR = "reception calendar (day)"
+CALENDAR = "reception calendar (a day with visits)"
 # Budgets of docs/performance.md, as a share of the bare Django view's requests per second.
 PUBLIC_SHARE = 0.5
 DYNAMIC_SHARE = 0.1
@@ -660,7 +660,10 @@ async def run(
     sessions = {
         MANAGE: (f"/en/manage/{keys['manage_token']}/", None),
         DASHBOARD: ("/en/staff/", {"sessionid": keys["clinician"]}),
-        CALENDAR: ("/admin/bookings/appointment/calendar/", {"sessionid": keys["reception"]}),
+        CALENDAR: (
+            f"/admin/bookings/appointment/calendar/?day={keys['calendar_day']}",
+            {"sessionid": keys["reception"]},
+        ),
     }
     results = []
     for name, path in pages.items():

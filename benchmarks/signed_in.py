@@ -3,7 +3,8 @@
 `python -m benchmarks.signed_in` (DATABASE_URL pointing at a database `seed_demo` filled) makes
 a signed-in session past the second factor for the demo reception account and the demo
 clinician, as signing in with a password and an authenticator code would leave it, and a manage
-link for a demo patient's confirmed course. The load test sends these as cookies and addresses,
+link for a demo patient's confirmed course, and the day the reception calendar is measured on
+(the first day after today with a visit). The load test sends these as cookies and addresses,
 so it measures the pages, not the sign-in (whose password hashing is slow on purpose).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, time, timedelta
 
 from benchmarks import standalone
 
@@ -29,8 +31,9 @@ from django.utils import timezone  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from bookings.engine.rules import clinic_zone, local_date  # noqa: E402
 from bookings.engine.tokens import manage_link_create  # noqa: E402
-from bookings.models import Plan, PlanStatus  # noqa: E402
+from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus  # noqa: E402
 
 # The demo accounts of clinic/demo.py.
 STAFF = {"reception": "reception", "clinician": "dr.weber"}
@@ -61,6 +64,18 @@ def main() -> int:
         sys.exit("no confirmed demo course with visits ahead: run seed_demo first")
     keys = {role: signed_in_session(username) for role, username in STAFF.items()}
     keys["manage_token"] = manage_link_create(plan=plan)
+    # The reception calendar is measured on a working day with visits, as the desk sees it on
+    # most days (today may be a closed Sunday: a lighter page).
+    tomorrow = local_date(timezone.now()) + timedelta(days=1)
+    next_visit = (
+        Appointment.objects.filter(start__gte=datetime.combine(tomorrow, time.min, clinic_zone()))
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .order_by("start")
+        .first()
+    )
+    if next_visit is None:
+        sys.exit("no demo visit ahead: run seed_demo first")
+    keys["calendar_day"] = local_date(next_visit.start).isoformat()
     print(json.dumps(keys))
     return 0
 

@@ -79,7 +79,9 @@ def visit_state(appointment: Appointment) -> str:
 
 
 def visit_state_label(appointment: Appointment) -> str:
-    return str(STATE_LABELS.get(visit_state(appointment), appointment.get_status_display()))
+    label = STATE_LABELS.get(visit_state(appointment))
+    # Not as get()'s default: get_FOO_display() builds the whole choices dict on every call.
+    return str(label) if label is not None else appointment.get_status_display()
 
 
 def counts_as_booked_revenue(appointment: Appointment) -> bool:
