@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from common.generations import STAFF
@@ -24,8 +25,12 @@ class ClinicAdminSite(admin.AdminSite):
         if app_label is not None or not user.is_authenticated:
             return super().get_app_list(request, app_label)
         key = f"admin-apps:{user.pk}:{get_language()}:{request.META.get('SCRIPT_NAME', '')}"
-        return STAFF.read_through(
-            key, lambda: _in_words(super(ClinicAdminSite, self).get_app_list(request))
+        # Read when first used: every admin page puts it in its context, but on most only the
+        # sidebar reads it, and the sidebar is kept rendered (clinic/templatetags/admin_sidebar.py).
+        return SimpleLazyObject(
+            lambda: STAFF.read_through(
+                key, lambda: _in_words(super(ClinicAdminSite, self).get_app_list(request))
+            )
         )
 
 
