@@ -1,14 +1,18 @@
-"""The admin site: Django's, with each staff member's app list read through the staff cache.
+"""The admin site: Django's, with the app list kept in the cache.
 
 Every admin page builds the sidebar's app list, asking each registered admin for the user's
 permissions on its model: about a millisecond on each request of the front desk's calendar
-(issue 22). The list depends only on the user's permissions (every admin's permission methods
-here ask `has_perm`, nothing else), the language and the script prefix, so it is kept under the
-`STAFF` cache generation (common.generations), which every change to an account, a group or a
-permission renews.
+(issue 22). The list depends only on what the user may do (every admin's permission methods here
+ask `has_perm`, nothing else), the language and the script prefix, so it is kept under a key
+made of exactly those (`access_key`): staff with the same rights share it, and an account whose
+rights change asks for another key at its next request. Keyed by the account instead, a list
+built from rights read just before a change could be stored as current and shown for the rest of
+the `STAFF` generation (common.generations) it is kept under.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
@@ -24,7 +28,7 @@ class ClinicAdminSite(admin.AdminSite):
         user = request.user
         if app_label is not None or not user.is_authenticated:
             return super().get_app_list(request, app_label)
-        key = f"admin-apps:{user.pk}:{get_language()}:{request.META.get('SCRIPT_NAME', '')}"
+        key = f"admin-apps:{access_key(request)}"
         # Read when first used: every admin page puts it in its context, but on most only the
         # sidebar reads it, and the sidebar is kept rendered (clinic/templatetags/admin_sidebar.py).
         return SimpleLazyObject(
@@ -32,6 +36,21 @@ class ClinicAdminSite(admin.AdminSite):
                 key, lambda: _in_words(super(ClinicAdminSite, self).get_app_list(request))
             )
         )
+
+
+def access_key(request: HttpRequest) -> str:
+    """What the admin's app list is built from: the signed-in user's rights, the language and
+    the script prefix (a hash: the permissions are many)."""
+    user = request.user
+    rights = (
+        user.is_active,
+        user.is_staff,
+        user.is_superuser,
+        sorted(user.get_all_permissions()),
+        get_language(),
+        request.META.get("SCRIPT_NAME", ""),
+    )
+    return hashlib.sha256(repr(rights).encode()).hexdigest()
 
 
 def _in_words(app_list: list[dict]) -> list[dict]:

@@ -1,11 +1,10 @@
-"""The admin's sidebar, rendered once per staff member and page while the staff generation
-lasts (issue 22).
+"""The admin's sidebar, rendered once per set of rights, language and page while the staff
+generation lasts (issue 22).
 
 Django renders the sidebar's list of apps and models on every admin page: about 0.6 ms of the
-front desk's calendar, reloaded all day. Its markup depends only on the staff member's app list
-(their permissions: `ClinicAdminSite.get_app_list` keeps it under the same `STAFF` generation,
-which every change to an account, group or permission renews), the language, the script prefix,
-and the page's path (which entry is highlighted). On a page whose sidebar is kept, the app list
+front desk's calendar, reloaded all day. Its markup depends only on the app list (what the user
+may do, the language and the script prefix: `clinic.admin_site.access_key`) and the page's path
+(which entry is highlighted), so those are its key. On a page whose sidebar is kept, the app list
 is not read at all (`ClinicAdminSite.get_app_list` gives it lazily).
 templates/admin/includes/nav_sidebar.html is Django's own template, unchanged.
 """
@@ -16,8 +15,8 @@ import hashlib
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
+from clinic.admin_site import access_key
 from common.generations import STAFF
 
 register = template.Library()
@@ -26,9 +25,10 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def nav_sidebar(context: template.RequestContext) -> SafeString:
     request = context["request"]
-    # The path decides which entry is highlighted. The app list itself is read only to render.
-    where = "|".join([get_language() or "", request.META.get("SCRIPT_NAME", ""), request.path])
-    key = f"admin-sidebar:{request.user.pk}:{hashlib.sha256(where.encode()).hexdigest()}"
+    # The app list's own key (the user's rights, language, script prefix) and the path, which
+    # decides the highlighted entry. The app list itself is read only to render.
+    where = f"{access_key(request)}|{request.path}"
+    key = f"admin-sidebar:{hashlib.sha256(where.encode()).hexdigest()}"
 
     def render() -> str:
         sidebar = context.template.engine.get_template("admin/includes/nav_sidebar.html")
