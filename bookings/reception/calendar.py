@@ -16,7 +16,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    IntegerField,
+    Q,
+    QuerySet,
+    TimeField,
+    Value,
+)
+from django.db.models.functions import Cast
 from modeltranslation.utils import get_translation_fields
 
 from bookings.engine.rules import appointment_title, clinic_zone, local_date
@@ -119,15 +129,55 @@ def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
 
-# The four queries, compiled once per process (common/compiled.py): the desk reloads the
-# calendar all day, and building and compiling the visits' joins cost more than running them.
+# Two queries, compiled once per process (common/compiled.py): the desk reloads the calendar all
+# day, and building and compiling them cost the ORM more than running them.
+
+
+def _no(field: Field) -> Cast:
+    """A typed NULL: PostgreSQL matches a UNION's columns by type."""
+    return Cast(Value(None), output_field=field)
 
 
 @compiled
-def _shifts() -> QuerySet:
-    return WorkingHours.objects.filter(clinician__active=True).values_list(
-        "clinician_id", "clinician__display_name", "weekday", "start", "end"
+def _frame(*, start: datetime, end: datetime, closures_until: datetime) -> QuerySet:
+    """The calendar's frame in one query: the active clinicians' shifts (with their names), the
+    active devices, and the time off of the days shown with the whole-clinic closures until
+    `closures_until`. Rows of (kind, id, name, weekday, shift start, shift end, off from, off
+    until); the database's default orderings are dropped (a UNION's parts cannot have one)."""
+    shifts = WorkingHours.objects.filter(clinician__active=True).values_list(
+        Value("shift"),
+        "clinician_id",
+        "clinician__display_name",
+        "weekday",
+        "start",
+        "end",
+        _no(DateTimeField()),
+        _no(DateTimeField()),
     )
+    devices = Device.objects.filter(active=True).values_list(
+        Value("device"),
+        "pk",
+        "name",
+        _no(IntegerField()),
+        _no(TimeField()),
+        _no(TimeField()),
+        _no(DateTimeField()),
+        _no(DateTimeField()),
+    )
+    time_off = TimeOff.objects.filter(
+        Q(start__lt=end, end__gt=start)
+        | Q(clinician__isnull=True, start__lt=closures_until, end__gt=start)
+    ).values_list(
+        Value("off"),
+        "clinician_id",
+        _no(CharField()),
+        _no(IntegerField()),
+        _no(TimeField()),
+        _no(TimeField()),
+        "start",
+        "end",
+    )
+    return shifts.order_by().union(devices.order_by(), time_off.order_by(), all=True)
 
 
 @compiled
@@ -145,25 +195,12 @@ def _visits(*, start: datetime, end: datetime) -> QuerySet[Appointment]:
     )
 
 
-@compiled
-def _devices() -> QuerySet:
-    return Device.objects.filter(active=True).order_by("name").values_list("pk", "name")
-
-
-@compiled
-def _time_off(*, start: datetime, end: datetime, closures_until: datetime) -> QuerySet:
-    """Time off during the days shown, and the whole-clinic closures until `closures_until`."""
-    return TimeOff.objects.filter(
-        Q(start__lt=end, end__gt=start)
-        | Q(clinician__isnull=True, start__lt=closures_until, end__gt=start)
-    ).values_list("clinician_id", "start", "end")
-
-
 def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
-    """The grid of `days` local days from `first_day`, in four queries whatever the data size:
-    the shifts with their clinicians' names, the visits, the devices and the time off (with the
-    whole-clinic closures of the weeks after, for the next open day). It only reads, and the
-    desk opens it all day long (issue 22: at most four queries for a page that reads)."""
+    """The grid of `days` local days from `first_day`, in two queries whatever the data size:
+    the frame (the shifts with their clinicians' names, the devices and the time off, with the
+    whole-clinic closures of the weeks after, for the next open day) and the visits. It only
+    reads, and the desk opens it all day long (issue 22: at most four queries for a page that
+    reads)."""
     zone = clinic_zone()
     last_day = first_day + timedelta(days=days - 1)
     span_start = datetime.combine(first_day, time.min, tzinfo=zone)
@@ -174,18 +211,26 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
 
     shifts: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
     names: dict[int, str] = {}
-    for clinician_id, name, weekday, start, end in _shifts.rows():
-        shifts[(clinician_id, weekday)].append((start, end))
-        names[clinician_id] = name
+    devices: list[tuple[int, str]] = []
+    time_off: list[tuple[int | None, datetime, datetime]] = []
+    frame = _frame.rows(start=span_start, end=span_end, closures_until=horizon)
+    for kind, pk, name, weekday, shift_start, shift_end, off_from, off_until in frame:
+        if kind == "shift":
+            shifts[(pk, weekday)].append((shift_start, shift_end))
+            names[pk] = name
+        elif kind == "device":
+            devices.append((pk, name))
+        else:
+            time_off.append((pk, off_from, off_until))
     visits = _visits.rows(start=span_start, end=span_end)
     # The columns' clinicians: those who work (active, with shifts) and anyone with a visit shown,
     # even if no longer active; an active clinician with neither has no column anyway.
     for visit in visits:
         names.setdefault(visit.clinician_id, visit.clinician.display_name)
-    # By name as people read it (not the database's collation, which varies by server).
+    # By name as people read it (not the database's collation, which varies by server); the
+    # devices the same way.
     clinicians = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
-    devices = _devices.rows()
-    time_off = _time_off.rows(start=span_start, end=span_end, closures_until=horizon)
+    devices.sort(key=lambda item: (item[1].casefold(), item[0]))
 
     # The rows run from the earliest opening to the latest closing of the shown days.
     all_shifts = [
