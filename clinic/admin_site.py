@@ -1,26 +1,34 @@
-"""The admin site: Django's, with the app list kept in the cache.
+"""The admin site: Django's, with the app list and the sidebar drawn from it kept per process.
 
 Every admin page builds the sidebar's app list, asking each registered admin for the user's
-permissions on its model: about a millisecond on each request of the front desk's calendar
-(issue 22). The list depends only on what the user may do (every admin's permission methods here
-ask `has_perm`, nothing else), the language and the script prefix, so it is kept under a key
-made of exactly those (`access_key`): staff with the same rights share it, and an account whose
-rights change asks for another key at its next request. Keyed by the account instead, a list
-built from rights read just before a change could be stored as current and shown for the rest of
-the `STAFF` generation (common.generations) it is kept under.
+permissions on its model, and renders it: about a millisecond on each request of the front
+desk's calendar (issue 22). The list depends only on what the user may do (every admin's
+permission methods here ask `has_perm`, nothing else), the language and the script prefix: the
+three make its key (`access_key`), and the sidebar's key adds the page's path (which entry is
+highlighted; clinic/templatetags/admin_sidebar.py). Both are pure functions of their keys for
+the code a process runs, so they are kept in the process and never need invalidating: an
+account whose rights change has another key at its next request, when its account is read again
+(clinic/accounts/auth_cache.py), and staff with the same rights share entries. (Keyed by the
+account under a cache generation, as before, a list built from rights read just before a change
+could be stored as current: found in review.)
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
-from common.generations import STAFF
+T = TypeVar("T")
 
 
 class ClinicAdminSite(admin.AdminSite):
@@ -28,14 +36,17 @@ class ClinicAdminSite(admin.AdminSite):
         user = request.user
         if app_label is not None or not user.is_authenticated:
             return super().get_app_list(request, app_label)
-        key = f"admin-apps:{access_key(request)}"
-        # Read when first used: every admin page puts it in its context, but on most only the
-        # sidebar reads it, and the sidebar is kept rendered (clinic/templatetags/admin_sidebar.py).
-        return SimpleLazyObject(
-            lambda: STAFF.read_through(
-                key, lambda: _in_words(super(ClinicAdminSite, self).get_app_list(request))
+        key = access_key(request)
+
+        def app_list() -> list[dict]:
+            kept = kept_in_process(
+                APP_LISTS, key, lambda: super(ClinicAdminSite, self).get_app_list(request)
             )
-        )
+            return copy.deepcopy(kept)  # the kept one is shared: a caller may change its copy
+
+        # Built when first used: every admin page puts it in its context, but on most only the
+        # sidebar reads it, and the sidebar is kept rendered.
+        return SimpleLazyObject(app_list)
 
 
 def access_key(request: HttpRequest) -> str:
@@ -53,16 +64,27 @@ def access_key(request: HttpRequest) -> str:
     return hashlib.sha256(repr(rights).encode()).hexdigest()
 
 
-def _in_words(app_list: list[dict]) -> list[dict]:
-    """The names as text in the current language (the key holds it): lazy translations cannot
-    be stored in a shared cache. The model classes are left out (no admin template reads them):
-    an entry naming a class a deploy renamed could not be read back."""
-    for app in app_list:
-        app["name"] = str(app["name"])
-        for model in app["models"]:
-            model["name"] = str(model["name"])
-            model.pop("model", None)
-    return app_list
+# Per process, by key. Emptied when full (a sidebar per admin page: change forms are many) and
+# when a setting changes (tests).
+APP_LISTS: dict[str, list[dict]] = {}
+SIDEBARS: dict[str, str] = {}
+KEPT_LIMIT = 500
+
+
+def kept_in_process(store: dict[str, T], key: str, make: Callable[[], T]) -> T:
+    value = store.get(key)
+    if value is None:
+        value = make()
+        if len(store) >= KEPT_LIMIT:
+            store.clear()
+        store[key] = value
+    return value
+
+
+@receiver(setting_changed)
+def _forget_kept(**kwargs: object) -> None:
+    APP_LISTS.clear()
+    SIDEBARS.clear()
 
 
 class ClinicAdminConfig(AdminConfig):
