@@ -36,11 +36,12 @@ class ClinicAdminSite(admin.AdminSite):
         user = request.user
         if app_label is not None or not user.is_authenticated:
             return super().get_app_list(request, app_label)
-        key = access_key(request)
 
         def app_list() -> list[dict]:
             kept = kept_in_process(
-                APP_LISTS, key, lambda: super(ClinicAdminSite, self).get_app_list(request)
+                APP_LISTS,
+                access_key(request),
+                lambda: super(ClinicAdminSite, self).get_app_list(request),
             )
             return copy.deepcopy(kept)  # the kept one is shared: a caller may change its copy
 
