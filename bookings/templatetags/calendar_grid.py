@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -26,7 +28,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 if TYPE_CHECKING:
-    from bookings.reception.calendar import Block, Column
+    from bookings.reception.calendar import Block, Cell, Column
 
 register = template.Library()
 
@@ -44,27 +46,39 @@ def _hh_mm(moment: datetime | time) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-def _row_strings(context: template.Context, start: datetime) -> tuple[str, str, str]:
-    """A cell's start as the old template wrote it: `|date:'U'`, `|date:'Y-m-d'` and
-    `|time:"H:i"`, after `template_localtime` (the filters convert an aware datetime to the
-    current time zone first).
+def _rows(context: template.Context, cells: list[Cell]) -> list[tuple[str, str, str, str, bool]]:
+    """Each cell's start as the old template wrote it: `|date:'U'`, `|date:'Y-m-d'`,
+    `|time:"H:i"` (after `template_localtime`: the filters convert an aware datetime to the
+    current time zone first) and the " hour" class (the template read the minute of the start
+    itself, not of its local time); and whether the start is after the context's `now`.
 
-    Kept for the whole page in the render context: every column of a day shares its starts. All
-    three follow from the instant alone; the key holds `fold` because the two passes of the
-    repeated autumn hour compare equal.
+    Kept for the whole page in the render context: every column of a day shares its starts (the
+    same objects, see calendar_load), so they are found by identity, which costs far less than
+    hashing an aware datetime (its UTC offset is looked up). An entry holds its start, so an id
+    is never taken for another object's.
     """
-    cache = context.render_context.setdefault(_row_strings, {})
-    key = (start, start.fold)
-    strings = cache.get(key)
-    if strings is None:
-        local = template_localtime(start, use_tz=context.use_tz)
-        strings = (
-            str(int(local.timestamp())),
-            f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
-            _hh_mm(local),
-        )
-        cache[key] = strings
-    return strings
+    cache = context.render_context.setdefault(_rows, {})
+    # template_localtime's conversion, with the current zone looked up once per column.
+    use_tz = settings.USE_TZ if context.use_tz is None else context.use_tz
+    zone = timezone.get_current_timezone() if use_tz else None
+    now = context.get("now")
+    rows = []
+    for cell in cells:
+        start = cell.start
+        entry = cache.get(id(start))
+        if entry is None or entry[0] is not start:
+            local = start.astimezone(zone) if zone is not None and start.tzinfo else start
+            entry = cache[id(start)] = (
+                start,
+                str(int(local.timestamp())),
+                f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
+                _hh_mm(local),
+                " hour" if start.minute == 0 else "",
+                # The template's `{% if %}` read a missing `now` as false.
+                now is not None and start > now,
+            )
+        rows.append(entry[1:])
+    return rows
 
 
 # A stand-in id: each visit's URL is the page's one reversal with the visit's id put in its place.
@@ -122,7 +136,6 @@ def calendar_column(context: template.Context, column: Column) -> SafeString:
     drag script reads (`data-open`).
     """
     can_book = context.get("can_book")
-    now = context.get("now")
     clinician_id = column.clinician_id
     title = conditional_escape(column.title)
     head = escape(date_format(column.day, "D j M")) if context.get("week_columns") else title
@@ -138,11 +151,10 @@ def calendar_column(context: template.Context, column: Column) -> SafeString:
         book_url = escape(context.get("book_url", ""))
         # The template's `{% blocktranslate trimmed %}`: its msgid, its variables escaped.
         book_text = gettext("Book %(time)s with %(who)s")
-    for row, cell in enumerate(column.cells):
-        epoch, day, clock = _row_strings(context, cell.start)
-        # The template read the minute of the start itself, not of its local time.
-        hour = " hour" if cell.start.minute == 0 else ""
-        if bookable and cell.free and cell.start > now:
+    for row, (cell, (epoch, day, clock, hour, future)) in enumerate(
+        zip(column.cells, _rows(context, column.cells), strict=True)
+    ):
+        if bookable and cell.free and future:
             # The clock needs no escaping: digits and a colon.
             label = book_text % {"time": clock, "who": title}
             parts.append(

@@ -278,3 +278,32 @@ def test_the_same_instant_in_another_zone_keeps_its_own_minute_for_the_hour_clas
     cells = [Cell(moment, open=True, off=False, free=True) for moment in (berlin, kolkata)]
     html = assert_same(context(Column("c-7", AWKWARD, MONDAY, clinician_id=7, cells=cells)))
     assert 'free row-0 hour"' in html and 'free row-1"' in html
+
+
+def test_the_columns_of_a_day_share_their_starts_and_each_keeps_its_own_cells():
+    """calendar_load gives every column of a day the same start objects; the tag works out a
+    start's strings once per page and finds them again by identity, and a column of other
+    objects equal to them, or of the same objects in another order, is still right."""
+    cells = every_kind_of_cell(MONDAY)
+    shared = [Cell(cell.start, open=not cell.open, off=False, free=cell.open) for cell in cells]
+    columns = [
+        clinician_column(),
+        Column("c-8", "Dr. Anna Weber", MONDAY, clinician_id=8, cells=shared),
+        Column("c-9", "Dr. B", MONDAY, clinician_id=9, cells=list(reversed(shared))),
+        device_column(),
+    ]
+    day = {**context(columns[0]), "columns": columns}
+    column_template = OLD_COLUMN.removeprefix("{% load i18n %}")
+    old = render(
+        f"{{% load i18n %}}{{% for column in columns %}}{column_template}{{% endfor %}}", day
+    )
+    tag = "{% calendar_column column %}"
+    new = render(f"{{% load calendar_grid %}}{{% for column in columns %}}{tag}{{% endfor %}}", day)
+    assert new == old
+    assert new.count("data-column=") == 4
+
+
+def test_a_page_without_the_current_time_has_no_booking_links():
+    """The template's `{% if %}` read a missing `now` as false (no cell is "after" nothing)."""
+    html = assert_same({**context(clinician_column()), "now": None})
+    assert 'class="cal-cell free' not in html and 'data-open="1"' in html
