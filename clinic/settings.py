@@ -125,6 +125,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "common.context_processors.clinic",
             ],
+            # `{% url %}` keeping the addresses of views without arguments (issue 22).
+            "builtins": ["common.templatetags.kept_urls"],
         },
     },
 ]
@@ -273,7 +275,7 @@ MEDIA_URL = "media/"
 CLINICAL_PHOTOS_ROOT = Path(env_str("CLINICAL_PHOTOS_ROOT", str(BASE_DIR / "private" / "photos")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "common.static_storage.StaticFilesStorage"},
     "clinical_photos": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": CLINICAL_PHOTOS_ROOT, "base_url": None},

@@ -10,6 +10,7 @@ static files.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -98,8 +99,11 @@ def _visit(appointment_id: int) -> Appointment:
     )
 
 
-def _calendar_url(day: date, view: str = "day", who: str = "") -> str:
-    url = f"{reverse('admin:bookings_appointment_calendar')}?view={view}&day={day:%Y-%m-%d}"
+def _calendar_url(day: date, view: str = "day", who: str = "", *, base: str = "") -> str:
+    """The grid of `day`; `base` is the calendar's path when the caller has reversed it already
+    (the grid links to itself six times)."""
+    base = base or reverse("admin:bookings_appointment_calendar")
+    url = f"{base}?view={view}&day={day:%Y-%m-%d}"
     return f"{url}&who={who}" if who else url
 
 
@@ -134,6 +138,7 @@ def calendar(request: HttpRequest) -> TemplateResponse:
     days = 7 if view == "week" else 1
     grid = calendar_load(first_day=first, days=days, now=now)
     step = timedelta(days=days)
+    link = functools.partial(_calendar_url, base=reverse("admin:bookings_appointment_calendar"))
     week_columns: list[Column] = []
     resources: list[tuple[str, str]] = []
     who_title = ""
@@ -161,12 +166,12 @@ def calendar(request: HttpRequest) -> TemplateResponse:
             day=day,
             first=first,
             today=today,
-            previous_url=_calendar_url(first - step if view == "week" else day - step, view, who),
-            next_url=_calendar_url(first + step if view == "week" else day + step, view, who),
-            today_url=_calendar_url(today, view, who),
-            day_url=_calendar_url(day, "day"),
-            week_url=_calendar_url(day, "week"),
-            here=_calendar_url(day, view, who),
+            previous_url=link(first - step if view == "week" else day - step, view, who),
+            next_url=link(first + step if view == "week" else day + step, view, who),
+            today_url=link(today, view, who),
+            day_url=link(day, "day"),
+            week_url=link(day, "week"),
+            here=link(day, view, who),
             next_open_day=grid.next_open_day if closed else None,
             now=now,
             who=who,
