@@ -13,7 +13,9 @@ renders both on the same grids).
 from __future__ import annotations
 
 import html
-from datetime import datetime, time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -24,8 +26,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+from common.templatetags.kept_urls import current_app_of, reverse_kept
 
 if TYPE_CHECKING:
     from bookings.reception.calendar import Block, Cell, Column
@@ -58,16 +61,14 @@ def _rows(context: template.Context, cells: list[Cell]) -> list[tuple[str, str, 
     is never taken for another object's.
     """
     cache = context.render_context.setdefault(_rows, {})
-    # template_localtime's conversion, with the current zone looked up once per column.
-    use_tz = settings.USE_TZ if context.use_tz is None else context.use_tz
-    zone = timezone.get_current_timezone() if use_tz else None
+    zone = _current_zone(context)
     now = context.get("now")
     rows = []
     for cell in cells:
         start = cell.start
         entry = cache.get(id(start))
         if entry is None or entry[0] is not start:
-            local = start.astimezone(zone) if zone is not None and start.tzinfo else start
+            local = _local(start, zone)
             entry = cache[id(start)] = (
                 start,
                 str(int(local.timestamp())),
@@ -81,32 +82,119 @@ def _rows(context: template.Context, cells: list[Cell]) -> list[tuple[str, str, 
     return rows
 
 
-# A stand-in id: each visit's URL is the page's one reversal with the visit's id put in its place.
+# A stand-in id: each visit's URL is one kept reversal with the visit's id put in its place.
 _STAND_IN_ID = 2_147_483_647
 
 
-def _url_with_id(context: template.Context, name: str, pk: int) -> str:
-    """`reverse(name, args=[pk])` for an `<int:pk>` URL, reversed once per page (the render
-    context) rather than once per visit: two per visit were a tenth of a busy day's grid."""
-    cache = context.render_context.setdefault(_url_with_id, {})
-    parts = cache.get(name)
-    if parts is None:
-        url = reverse(name, args=[_STAND_IN_ID], current_app=_current_app(context))
-        parts = cache[name] = url.split(str(_STAND_IN_ID))
-    if len(parts) != 2:  # the stand-in is not exactly once in the URL: reverse as usual
-        return reverse(name, args=[pk], current_app=_current_app(context))
-    return f"{parts[0]}{pk}{parts[1]}"
+def _id_url(context: template.Context, name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for an `<int:pk>` URL, as a function of `pk` made from one kept
+    reversal with a stand-in id (two reversals per visit were a tenth of a busy day's grid)."""
+    app = current_app_of(context)
+    before, stand_in, after = reverse_kept(name, app, args=(_STAND_IN_ID,)).partition(
+        str(_STAND_IN_ID)
+    )
+    if not stand_in or str(_STAND_IN_ID) in after:  # not exactly once: reverse as usual
+        return lambda pk: reverse(name, args=[pk], current_app=app)
+    return lambda pk: f"{before}{pk}{after}"
 
 
-def _current_app(context: template.Context) -> str | None:
-    """The namespace `{% url %}` reverses in."""
-    try:
-        return context.request.current_app
-    except AttributeError:
-        try:
-            return context.request.resolver_match.namespace
-        except AttributeError:
-            return None
+@dataclass(slots=True)
+class _Shared:
+    """What every visit block of a column shares, worked out once per column."""
+
+    panel: Callable[[int], str]  # a visit's panel
+    move: Callable[[int], str] | None  # its move page, when the receptionist may move visits
+    here: str  # `{{ here|urlencode }}`: the page, for the panel's way back
+    zone: tzinfo | None  # the current time zone `|time` converts to (None: no conversion)
+
+    @classmethod
+    def of(cls, context: template.Context) -> _Shared:
+        return cls(
+            panel=_id_url(context, "admin:bookings_appointment_panel"),
+            move=_id_url(context, "admin:bookings_appointment_reschedule")
+            if context.get("can_change")
+            else None,
+            here=conditional_escape(quote(context.get("here", ""))),
+            zone=_current_zone(context),
+        )
+
+
+def _current_zone(context: template.Context) -> tzinfo | None:
+    """The zone `template_localtime` converts aware datetimes to, looked up once."""
+    use_tz = settings.USE_TZ if context.use_tz is None else context.use_tz
+    return timezone.get_current_timezone() if use_tz else None
+
+
+def _local(moment: datetime, zone: tzinfo | None) -> datetime:
+    """`template_localtime(moment)` with the zone from `_current_zone`."""
+    return (
+        moment.astimezone(zone) if zone is not None and moment.utcoffset() is not None else moment
+    )
+
+
+def _day_label(context: template.Context, day: date, format_: str) -> str:
+    """`{{ day|date:format_ }}`, escaped, once per page, day, format and language: the columns of
+    a day share it."""
+    cache = context.render_context.setdefault(_day_label, {})
+    key = (day, format_, get_language())
+    label = cache.get(key)
+    if label is None:
+        label = cache[key] = escape(date_format(day, format_))
+    return label
+
+
+@register.simple_tag(takes_context=True)
+def calendar_controls(context: template.Context) -> SafeString:
+    """The bar above the grid: the day or week before and after, today, day or week, a date to go
+    to, the print sheet, the list view and the phone bookings. It was a template block of
+    fourteen `{% translate %}`s and as many variables: a fifth of the page's rendering. The markup
+    is the block's, byte for byte (tests/bookings/test_calendar_grid_markup.py)."""
+    view = context.get("view")
+    week = view == "week"
+    day = escape(date_format(context.get("day"), "Y-m-d")) if context.get("day") else ""
+    app = current_app_of(context)
+    print_url = escape(reverse_kept("admin:bookings_appointment_print", app))
+    list_url = escape(reverse_kept("admin:bookings_agendaday_changelist", app))
+    current = ' class="current" aria-current="page"'
+    previous = gettext("Previous week") if week else gettext("Previous day")
+    next_ = gettext("Next week") if week else gettext("Next day")
+    parts = [
+        f'<nav class="cal-controls" aria-label="{gettext("Choose the day or week")}">\n',
+        f'  <a href="{_value(context, "previous_url")}" rel="prev">‹ {previous}</a>\n',
+        f'  <a href="{_value(context, "today_url")}">{gettext("Today")}</a>\n',
+        f'  <a href="{_value(context, "next_url")}" rel="next">{next_} ›</a>\n',
+        f'  <a href="{_value(context, "day_url")}"{current if view == "day" else ""}>',
+        f"{gettext('Day')}</a>\n",
+        f'  <a href="{_value(context, "week_url")}"{current if week else ""}>',
+        f"{gettext('Week')}</a>\n",
+        '  <form method="get" action="">\n',
+        f'    <input type="hidden" name="view" value="{_value(context, "view")}">\n',
+        f'    <label for="cal-day">{gettext("Go to")}</label>\n',
+        f'    <input type="date" id="cal-day" name="day" value="{day}">\n',
+        f'    <button type="submit" class="button">{gettext("Show")}</button>\n',
+        "  </form>\n",
+        f'  <a href="{print_url}?day={day}">{gettext("Print the day")}</a>\n',
+        f'  <a href="{list_url}?day={day}">{gettext("List view")}</a>\n',
+    ]
+    if context.get("can_book"):
+        phone_url = escape(reverse_kept("admin:bookings_consultation_phone", app))
+        parts += [
+            f'  <a class="addlink" href="{_value(context, "book_url")}">',
+            f"{gettext('Book by phone')}</a>\n",
+            f'  <a class="addlink" href="{phone_url}">',
+            f"{gettext('Book a consultation by phone')}</a>\n",
+        ]
+    else:  # the two `{% if %}` lines, empty
+        parts.append("  \n  \n")
+    parts.append("</nav>")
+    # Every value above is escaped, or a translation of the project's own msgid.
+    return mark_safe("".join(parts))
+
+
+def _value(context: template.Context, name: str) -> str:
+    """`{{ name }}`: the context's value, escaped unless marked safe, "" when missing."""
+    value = context.get(name)
+    return "" if value is None else conditional_escape(value)
 
 
 @register.simple_tag(takes_context=True)
@@ -138,12 +226,12 @@ def calendar_column(context: template.Context, column: Column) -> SafeString:
     can_book = context.get("can_book")
     clinician_id = column.clinician_id
     title = conditional_escape(column.title)
-    head = escape(date_format(column.day, "D j M")) if context.get("week_columns") else title
+    head = _day_label(context, column.day, "D j M") if context.get("week_columns") else title
     clinician = f' data-clinician="{clinician_id}"' if clinician_id else ""
     parts = [
         f'    <div class="cal-col{" cal-device" if column.device_id else ""}"'
         f' data-column="{escape(column.key)}"{clinician}'
-        f' role="group" aria-label="{title}, {escape(date_format(column.day, "l j F"))}">\n'
+        f' role="group" aria-label="{title}, {_day_label(context, column.day, "l j F")}">\n'
         f'      <div class="cal-col-head">{head}</div>\n      '
     ]
     bookable = bool(can_book and clinician_id)
@@ -172,7 +260,8 @@ def calendar_column(context: template.Context, column: Column) -> SafeString:
             )
     parts.append("\n      ")
     if column.blocks:
-        parts.extend(_block(context, column, block) for block in column.blocks)
+        shared = _Shared.of(context)
+        parts.extend(_block(shared, column, block) for block in column.blocks)
     parts.append("\n      ")
     now_row = context.get("now_row")
     if now_row is not None and column.day == context.get("today"):
@@ -186,18 +275,15 @@ def calendar_column(context: template.Context, column: Column) -> SafeString:
     return mark_safe("".join(parts))
 
 
-def _block(context: template.Context, column: Column, block: Block) -> str:
+def _block(shared: _Shared, column: Column, block: Block) -> str:
     """One visit: its time and patient (a link to its panel), state, phone, treatment, and the
     clinician on a device's column or the device on a clinician's."""
     visit = block.appointment
     plan = visit.plan
     patient = plan.patient
-    panel = _url_with_id(context, "admin:bookings_appointment_panel", visit.pk)
-    here = conditional_escape(quote(context.get("here", "")))
-    if context.get("can_change") and block.state in _MOVABLE:
-        move = _url_with_id(context, "admin:bookings_appointment_reschedule", visit.pk)
+    if shared.move is not None and block.state in _MOVABLE:
         drag = (
-            f' draggable="true" data-move-url="{escape(move)}"'
+            f' draggable="true" data-move-url="{escape(shared.move(visit.pk))}"'
             f' data-clinician="{visit.clinician_id}"'
         )
     else:
@@ -214,12 +300,12 @@ def _block(context: template.Context, column: Column, block: Block) -> str:
         resource = f"<span>{conditional_escape(visit.device)}</span>"
     else:
         resource = ""
-    start = template_localtime(block.local_start, use_tz=context.use_tz)
-    end = template_localtime(block.local_end, use_tz=context.use_tz)
+    start = _local(block.local_start, shared.zone)
+    end = _local(block.local_end, shared.zone)
     return (
         f'\n      <article class="cal-block state-{escape(block.state)} row-{block.row}'
         f' span-{block.rows}{" late" if block.late else ""}"{drag} data-visit="{visit.pk}">\n'
-        f'        <a href="{escape(panel)}?next={here}">{_hh_mm(start)}'
+        f'        <a href="{escape(shared.panel(visit.pk))}?next={shared.here}">{_hh_mm(start)}'
         f"–{_hh_mm(end)} {conditional_escape(patient.full_name)}</a>\n"
         f'        <span class="cal-state">{state_label}{late_flag}</span>\n'
         f"        {phone}\n"

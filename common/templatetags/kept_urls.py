@@ -38,9 +38,8 @@ class KeptURLNode(defaulttags.URLNode):
         if self.args or self.kwargs:
             return super().render(context)
         view_name = self.view_name.resolve(context)
-        current_app = _current_app(context)
         try:
-            url = _reverse(view_name, current_app)
+            url = reverse_kept(view_name, current_app_of(context))
         except NoReverseMatch:
             if self.asvar is None:
                 raise
@@ -51,8 +50,8 @@ class KeptURLNode(defaulttags.URLNode):
         return conditional_escape(url) if context.autoescape else url
 
 
-def _current_app(context: template.Context) -> str | None:
-    """The namespace Django's tag reverses in."""
+def current_app_of(context: template.Context) -> str | None:
+    """The namespace Django's `{% url %}` reverses in."""
     try:
         return context.request.current_app
     except AttributeError:
@@ -62,9 +61,13 @@ def _current_app(context: template.Context) -> str | None:
             return None
 
 
-def _reverse(view_name: Any, current_app: str | None) -> str:
+def reverse_kept(view_name: Any, current_app: str | None = None, args: tuple = ()) -> str:
+    """`reverse(view_name, args=args, current_app=current_app)`, kept. `args` only ever from a
+    small fixed set (a stand-in id whose place in the address is then filled in): every
+    distinct one is kept."""
     key = (
         view_name,
+        args,
         current_app,
         get_urlconf(),
         settings.ROOT_URLCONF,
@@ -74,10 +77,10 @@ def _reverse(view_name: Any, current_app: str | None) -> str:
     try:
         kept = _kept.get(key)
     except TypeError:  # an unhashable view name: Django's error, from Django
-        return reverse(view_name, current_app=current_app)
+        return reverse(view_name, args=args, current_app=current_app)
     if kept is None:
         try:
-            kept = reverse(view_name, current_app=current_app)
+            kept = reverse(view_name, args=args, current_app=current_app)
         except NoReverseMatch as missing:
             kept = missing
         if len(_kept) >= KEPT:

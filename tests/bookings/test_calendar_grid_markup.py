@@ -45,7 +45,27 @@ OLD_TIMES = (
     ' row_time|time:"H:i" }}{% endif %}</span>{% endfor %}</div>'
 )
 
+# The controls above the grid in templates/admin/bookings/calendar/grid.html before the tag.
+OLD_CONTROLS = """{% load i18n %}<nav class="cal-controls" aria-label="{% translate 'Choose the day or week' %}">
+  <a href="{{ previous_url }}" rel="prev">‹ {% if view == "week" %}{% translate "Previous week" %}{% else %}{% translate "Previous day" %}{% endif %}</a>
+  <a href="{{ today_url }}">{% translate "Today" %}</a>
+  <a href="{{ next_url }}" rel="next">{% if view == "week" %}{% translate "Next week" %}{% else %}{% translate "Next day" %}{% endif %} ›</a>
+  <a href="{{ day_url }}"{% if view == "day" %} class="current" aria-current="page"{% endif %}>{% translate "Day" %}</a>
+  <a href="{{ week_url }}"{% if view == "week" %} class="current" aria-current="page"{% endif %}>{% translate "Week" %}</a>
+  <form method="get" action="">
+    <input type="hidden" name="view" value="{{ view }}">
+    <label for="cal-day">{% translate "Go to" %}</label>
+    <input type="date" id="cal-day" name="day" value="{{ day|date:'Y-m-d' }}">
+    <button type="submit" class="button">{% translate "Show" %}</button>
+  </form>
+  <a href="{% url 'admin:bookings_appointment_print' %}?day={{ day|date:'Y-m-d' }}">{% translate "Print the day" %}</a>
+  <a href="{% url 'admin:bookings_agendaday_changelist' %}?day={{ day|date:'Y-m-d' }}">{% translate "List view" %}</a>
+  {% if can_book %}<a class="addlink" href="{{ book_url }}">{% translate "Book by phone" %}</a>{% endif %}
+  {% if can_book %}<a class="addlink" href="{% url 'admin:bookings_consultation_phone' %}">{% translate "Book a consultation by phone" %}</a>{% endif %}
+</nav>"""  # noqa: E501 (verbatim)
+
 NEW_COLUMN = "{% load calendar_grid %}{% calendar_column column %}"
+NEW_CONTROLS = "{% load calendar_grid %}{% calendar_controls %}"
 NEW_TIMES = "{% load calendar_grid %}{% calendar_times grid.times %}"
 
 ZONE = clinic_zone()
@@ -307,3 +327,23 @@ def test_a_page_without_the_current_time_has_no_booking_links():
     """The template's `{% if %}` read a missing `now` as false (no cell is "after" nothing)."""
     html = assert_same({**context(clinician_column()), "now": None})
     assert 'class="cal-cell free' not in html and 'data-open="1"' in html
+
+
+@pytest.mark.parametrize("language", ["en", "de", "tr"])
+@pytest.mark.parametrize("view", ["day", "week"])
+@pytest.mark.parametrize("can_book", [True, False])
+def test_the_controls_are_marked_up_as_the_template_did(language, view, can_book):
+    links = {
+        name: f"/admin/bookings/appointment/calendar/?view={view}&day=2027-03-0{n}&who=<c-1>"
+        for n, name in enumerate(
+            ("previous_url", "today_url", "next_url", "day_url", "week_url"), start=1
+        )
+    }
+    page = {"view": view, "day": MONDAY, "can_book": can_book, "book_url": "/book/?a&b", **links}
+    with translation.override(language):
+        html = render(NEW_CONTROLS, page)
+        assert html == render(OLD_CONTROLS, page)
+    assert "&amp;day=2027-03-01&amp;who=&lt;c-1&gt;" in html
+    assert 'href="/admin/bookings/appointment/calendar/print/?day=2027-03-08"' in html
+    assert ('class="addlink"' in html) is can_book
+    assert html.count('aria-current="page"') == 1
