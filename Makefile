@@ -87,11 +87,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m benchmarks
 
-# Regenerate and compile the interface translations (needs GNU gettext). The admin sidebar's
-# template is Django's own copy (clinic/templatetags/admin_sidebar.py): Django's catalogue
-# translates its strings.
+# Regenerate and compile the interface translations (needs GNU gettext). The admin's base_site,
+# sidebar and user links templates are Django's own copies (clinic/templatetags/admin_sidebar.py):
+# Django's catalogue translates their strings.
 MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=benchmarks --ignore=tests \
-  --ignore=templates/admin/includes/nav_sidebar.html
+  --ignore=templates/admin/includes/nav_sidebar.html \
+  --ignore=templates/admin/includes/userlinks.html --ignore=templates/admin/base_site.html
 messages: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py makemessages --all --no-obsolete $(MAKEMESSAGES_IGNORE)
 	$(RUN_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv

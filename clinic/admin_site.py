@@ -1,4 +1,5 @@
-"""The admin site: Django's, with the app list and the sidebar drawn from it kept per process.
+"""The admin site: Django's, with the app list, the sidebar drawn from it and the user links kept
+per process.
 
 Every admin page builds the sidebar's app list, asking each registered admin for the user's
 permissions on its model, and renders it: about a millisecond on each request of the front
@@ -11,6 +12,10 @@ account whose rights change has another key at its next request, when its accoun
 (clinic/accounts/auth_cache.py), and staff with the same rights share entries. (Keyed by the
 account under a cache generation, as before, a list built from rights read just before a change
 could be stored as current: found in review.)
+
+The user links (Django's `userlinks` block) are kept the same way, by what they read: whether
+the user is active staff and has a usable password, the site's address, the language and what
+their addresses are reversed with. The log-out form's CSRF token is put in for each page.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ def access_key(request: HttpRequest) -> str:
 # when a setting changes (tests).
 APP_LISTS: dict[str, list[dict]] = {}
 SIDEBARS: dict[str, str] = {}
+USER_LINKS: dict[str, str] = {}
 KEPT_LIMIT = 500
 
 
@@ -86,6 +92,7 @@ def kept_in_process(store: dict[str, T], key: str, make: Callable[[], T]) -> T:
 def _forget_kept(**kwargs: object) -> None:
     APP_LISTS.clear()
     SIDEBARS.clear()
+    USER_LINKS.clear()
 
 
 class ClinicAdminConfig(AdminConfig):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import django
@@ -14,8 +15,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from clinic.admin_site import ClinicAdminSite
+from clinic.admin_site import USER_LINKS, ClinicAdminSite
 from tests.clinical.conftest import sign_in, staff_user
+from tests.second_factor import login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +121,66 @@ def test_staff_with_the_same_rights_share_one_sidebar_and_others_get_their_own(c
     assert sidebars[0] == sidebars[1]
     assert protocols in sidebars[0] and products not in sidebars[0]
     assert products in theirs and protocols not in theirs
+
+
+# --- The user links ------------------------------------------------------------------------------
+
+DJANGO_BASE = Path(django.__file__).parent / "contrib/admin/templates/admin/base.html"
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _user_tools(html: str) -> str:
+    start = html.index('<div id="user-tools">')
+    return html[start : html.index("</div>", start)]
+
+
+def _django_s_user_tools(page) -> str:
+    """Django's own `usertools` block, rendered with the page's context and its CSRF token."""
+    base = DJANGO_BASE.read_text()
+    start = base.index("{% block usertools %}")
+    block = base[start : base.index("{% block nav-global %}", start)]
+    template = engines["django"].from_string("{% load i18n %}" + block)
+    context = {key: value for layer in page.context for key, value in layer.flatten().items()}
+    context["csrf_token"] = CSRF_INPUT.search(page.text).group(1)
+    request_context = RequestContext(page.wsgi_request)
+    request_context.push(context)  # above the context processors' layer: this page's token
+    with translation.override(context["LANGUAGE_CODE"]):
+        return _user_tools(template.template.render(request_context))
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_user_links_read_as_django_s_with_each_pages_own_token(receptionist_client, language):
+    tokens = set()
+    for name in PAGES * 2:  # the second round from what was kept
+        page = receptionist_client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
+
+        assert _user_tools(page.text) == _django_s_user_tools(page)
+        tokens.add(CSRF_INPUT.search(_user_tools(page.text)).group(1))
+    assert len(tokens) == len(PAGES) * 2  # a fresh mask on every page, as Django's tag gives
+    assert USER_LINKS  # and they were kept
+
+
+def test_without_a_usable_password_there_is_no_password_link(client, receptionist):
+    login_with_second_factor(client, receptionist)
+    assert reverse("admin:password_change") in _user_tools(client.get(reverse("admin:index")).text)
+
+    receptionist.set_unusable_password()  # signed in with a single sign-on, say
+    receptionist.save()
+    login_with_second_factor(client, receptionist)
+    page = client.get(reverse("admin:index"))
+
+    assert reverse("admin:password_change") not in _user_tools(page.text)
+    assert _user_tools(page.text) == _django_s_user_tools(page)
+
+
+def test_the_kept_links_log_out_with_the_pages_token(receptionist):
+    browser = Client(enforce_csrf_checks=True)
+    login_with_second_factor(browser, receptionist)
+    for _twice in range(2):
+        page = browser.get(reverse("admin:index"))
+    token = CSRF_INPUT.search(_user_tools(page.text)).group(1)
+
+    logged_out = browser.post(reverse("admin:logout"), {"csrfmiddlewaretoken": token})
+
+    assert logged_out.status_code == 200
+    assert browser.get(reverse("admin:index")).status_code == 302
