@@ -19,9 +19,11 @@ process, and the same bound applies to the others; production runs on Redis (cli
 
 from __future__ import annotations
 
+import contextlib
 import pickle
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any, TypeVar
 from uuid import uuid4
 
 from django.core.cache import cache
@@ -73,11 +75,9 @@ class Generation:
     def read_through(self, key: str, load: Callable[[], T]) -> T:
         """`load()`'s value, from the cache while this generation lasts. One round trip on a hit:
         the entry holds the token it was stored under, read together with the current one."""
-        try:
-            found = cache.get_many([self.key, key])
-        except (pickle.UnpicklingError, AttributeError, ImportError, EOFError):
-            # An entry this code can no longer read (a model renamed by a deploy): a miss.
-            found = {}
+        found = _take_prefetched(self.key, key)
+        if found is None:
+            found = _get_many([self.key, key])
         token, entry = found.get(self.key), found.get(key)
         if token is not None and entry is not None and entry[0] == token:
             return entry[1]
@@ -87,6 +87,46 @@ class Generation:
         if not _changed_in_this_transaction(self.key):
             cache.set(key, (token, value), self.seconds)
         return value
+
+    @contextlib.contextmanager
+    def prefetched(self, keys: list[str]) -> Iterator[None]:
+        """Inside the block, the first `read_through` of each of `keys` is answered from one
+        round trip made here for all of them with the current token, as each would have made
+        its own (a staff request's account and its second-factor device: issue 22). A key read
+        again, or after the block, goes to the cache as usual."""
+        if not keys:
+            yield
+            return
+        found = _get_many([self.key, *keys])
+        token = _PREFETCHED.set((self.key, set(keys), found))
+        try:
+            yield
+        finally:
+            _PREFETCHED.reset(token)
+
+
+def _get_many(keys: list[str]) -> dict[str, Any]:
+    try:
+        return cache.get_many(keys)
+    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError):
+        # An entry this code can no longer read (a model renamed by a deploy): a miss.
+        return {}
+
+
+# The generation, the keys not read yet and what one round trip found (Generation.prefetched).
+_PREFETCHED: ContextVar[tuple[str, set[str], dict[str, Any]] | None] = ContextVar(
+    "generation_prefetched", default=None
+)
+
+
+def _take_prefetched(generation: str, key: str) -> dict[str, Any] | None:
+    """The token and `key`'s entry from the block around this read, once; None outside one."""
+    prefetched = _PREFETCHED.get()
+    if prefetched is None or prefetched[0] != generation or key not in prefetched[1]:
+        return None
+    prefetched[1].discard(key)
+    found = prefetched[2]
+    return {name: found[name] for name in (generation, key) if name in found}
 
 
 # Per database connection (so per thread): the generations changed in a transaction still open,
