@@ -24,14 +24,14 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from common.templatetags.kept_urls import current_app_of, reverse_kept
 
 if TYPE_CHECKING:
-    from bookings.reception.calendar import Block, Cell, Column
+    from bookings.reception.calendar import Block, CalendarView, Cell, Column
 
 register = template.Library()
 
@@ -189,6 +189,145 @@ def calendar_controls(context: template.Context) -> SafeString:
     parts.append("</nav>")
     # Every value above is escaped, or a translation of the project's own msgid.
     return mark_safe("".join(parts))
+
+
+@register.simple_tag(takes_context=True)
+def calendar_body(context: template.Context) -> SafeString:
+    """Everything under the controls: the closed day's note, the strip of who is waiting and who
+    is late, the drag script's message, form and help, the week's switcher and the grid (a week
+    of one column, or a section per day). Built in Python like the columns: the template's loops,
+    `if`s and translations cost as much as the grid's own cells. The markup is the template's,
+    byte for byte (tests/bookings/test_calendar_grid_markup.py)."""
+    grid = context.get("grid")
+    parts = [_closed_note(context), "\n"]
+    if grid.waiting or grid.late:
+        parts += ["\n", _strip(context, grid), "\n"]
+    token = context.get("csrf_token")
+    token_input = (
+        format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+        if token and token != "NOTPROVIDED"
+        else ""
+    )
+    parts += [
+        "\n",
+        '<div class="cal-message" id="cal-message" role="alert" aria-live="assertive"'
+        f' data-taken="{gettext("That time is taken: drop the visit on a free time.")}"'
+        f' data-closed="{gettext("Nobody works at that time: drop the visit on a free time.")}">'
+        "</div>\n",
+        f'<form id="cal-move-form" method="post" action="">{token_input}<input type="hidden"'
+        ' name="day" value=""><input type="hidden" name="visit" value=""></form>\n',
+        '<p class="visually-hidden" id="cal-help">',
+        gettext(
+            "Each visit links to its panel (check in, move, cancel). Each free time links to a "
+            "phone booking. With a mouse, a visit can be dragged to a free time; the move is "
+            "confirmed on the next page."
+        ),
+        "</p>\n",
+    ]
+    if context.get("view") == "week":
+        parts += ["\n", _week_switcher(context), "\n"]
+    parts.append("\n")
+    times = calendar_times(context, grid.times)
+    rows = f"rows-{_value(context, 'row_count')}"
+    week_columns = context.get("week_columns")
+    if week_columns:
+        parts += [
+            '\n<section class="cal-scroll" aria-labelledby="cal-week-heading">\n'
+            f'  <h2 class="cal-day-heading" id="cal-week-heading">{_value(context, "who_title")}'
+            f'</h2>\n  <div class="cal-grid cal-week-grid {rows}">\n    {times}\n    ',
+            _columns(context, week_columns),
+            "\n  </div>\n</section>\n",
+        ]
+    else:
+        parts.append("\n")
+        for number, calendar_day in enumerate(grid.days, start=1):
+            closed = "" if calendar_day.is_open else f" · {gettext('closed')}"
+            parts.append(
+                f'\n<section class="cal-scroll" aria-labelledby="cal-day-{number}">\n'
+                f'  <h2 class="cal-day-heading" id="cal-day-{number}">'
+                f"{_day_label(context, calendar_day.day, 'l, j F Y')}{closed}</h2>\n  "
+            )
+            if calendar_day.columns:
+                parts += [
+                    f'\n  <div class="cal-grid {rows}">\n    {times}\n    ',
+                    _columns(context, calendar_day.columns),
+                    "\n  </div>\n  ",
+                ]
+            else:
+                parts.append(f"\n  <p>{gettext('Nobody works on this day.')}</p>\n  ")
+            parts.append("\n</section>\n")
+        parts.append("\n")
+    parts.append("\n")
+    # Every value above is escaped, a number, or a translation of the project's own msgid.
+    return mark_safe("".join(parts))
+
+
+def _columns(context: template.Context, columns: list[Column]) -> str:
+    """`{% for column in columns %}\\n    {% calendar_column column %}\\n    {% endfor %}`"""
+    return "".join(f"\n    {calendar_column(context, column)}\n    " for column in columns)
+
+
+def _closed_note(context: template.Context) -> str:
+    """On a closed day, a link to the next open one."""
+    next_open_day = context.get("next_open_day")
+    if not next_open_day:
+        return ""
+    # `{% blocktranslate %}`: the translation as it is, its variable escaped.
+    next_open = gettext("Next open day: %(day)s") % {
+        "day": _day_label(context, next_open_day, "l, j F Y")
+    }
+    return (
+        f'<p class="cal-closed-note">{gettext("The clinic is closed on this day.")}'
+        f' <a href="?view=day&amp;day={_day_label(context, next_open_day, "Y-m-d")}">'
+        f"{next_open}</a></p>"
+    )
+
+
+def _strip(context: template.Context, grid: CalendarView) -> str:
+    """Today: who has arrived and waits, and who is late, each a link to the visit's panel."""
+    shared = _Shared.of(context)
+    nobody = f"<li>{gettext('Nobody')}</li>"
+
+    def link(block: Block) -> str:
+        return f'<a href="{escape(shared.panel(block.appointment.pk))}?next={shared.here}">'
+
+    def when_who(block: Block) -> str:
+        patient = block.appointment.plan.patient
+        start = _hh_mm(_local(block.local_start, shared.zone))
+        return f"{start} {conditional_escape(patient.full_name)}</a>"
+
+    waiting = "".join(f"<li>{link(b)}{when_who(b)}</li>" for b in grid.waiting)
+    late_flag = f'<span class="cal-late-flag">{gettext("Late")}</span> '
+    late = "".join(
+        f"<li>{link(b)}{late_flag}{when_who(b)}"
+        f" · {conditional_escape(b.appointment.plan.patient.phone)}</li>"
+        for b in grid.late
+    )
+    late_title = gettext("Late (not arrived %(minutes)s minutes after the start)") % {
+        "minutes": _value(context, "late_minutes")
+    }
+    return (
+        f'<section class="cal-strip" aria-label="{gettext("Waiting and late")}">\n'
+        f"  <div><h2>{gettext('Waiting')}</h2>\n    <ul>{waiting or nobody}</ul></div>\n"
+        f"  <div><h2>{late_title}</h2>\n    <ul>{late or nobody}</ul></div>\n</section>"
+    )
+
+
+def _week_switcher(context: template.Context) -> str:
+    """The week's clinicians and devices, one of whom is shown, or everyone day by day."""
+    day = _day_label(context, context.get("day"), "Y-m-d")
+    who = context.get("who")
+    current = ' class="current" aria-current="true"'
+    links = "".join(
+        f'<a href="?view=week&amp;day={day}&amp;who={escape(key)}"'
+        f"{current if key == who else ''}>{conditional_escape(title)}</a>"
+        for key, title in context.get("resources", [])
+    )
+    return (
+        f'<nav class="cal-controls" aria-label="{gettext("Whose week")}">\n  {links}\n'
+        f'  <a href="?view=week&amp;day={day}&amp;who=all"{current if who == "all" else ""}>'
+        f"{gettext('Everyone, day by day')}</a>\n</nav>"
+    )
 
 
 def _value(context: template.Context, name: str) -> str:

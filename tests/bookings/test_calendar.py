@@ -10,8 +10,10 @@ import pytest
 import time_machine
 from django.contrib.admin.models import LogEntry
 from django.db import connection
+from django.template import RequestContext, engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from bookings.engine.rules import clinic_zone
 from bookings.models import (
@@ -448,3 +450,133 @@ def test_time_off_and_visits_mark_only_their_own_rows_columns_and_days_of_the_we
     for key in (weber_key, yilmaz_key, laser_key):
         assert rows(friday, key, lambda c: not c.off) == []
     assert not grid.days[4].is_open
+
+
+# templates/admin/bookings/calendar/grid.html under the controls, before `{% calendar_body %}`.
+OLD_BODY = """{% load calendar_grid i18n %}{% if next_open_day %}<p class="cal-closed-note">{% translate "The clinic is closed on this day." %} <a href="?view=day&amp;day={{ next_open_day|date:'Y-m-d' }}">{% blocktranslate trimmed with day=next_open_day|date:"l, j F Y" %}Next open day: {{ day }}{% endblocktranslate %}</a></p>{% endif %}
+{% if grid.waiting or grid.late %}
+<section class="cal-strip" aria-label="{% translate 'Waiting and late' %}">
+  <div><h2>{% translate "Waiting" %}</h2>
+    <ul>{% for block in grid.waiting %}<li><a href="{% url 'admin:bookings_appointment_panel' block.appointment.pk %}?next={{ here|urlencode }}">{{ block.local_start|time:"H:i" }} {{ block.appointment.plan.patient.full_name }}</a></li>{% empty %}<li>{% translate "Nobody" %}</li>{% endfor %}</ul></div>
+  <div><h2>{% blocktranslate trimmed with minutes=late_minutes %}Late (not arrived {{ minutes }} minutes after the start){% endblocktranslate %}</h2>
+    <ul>{% for block in grid.late %}<li><a href="{% url 'admin:bookings_appointment_panel' block.appointment.pk %}?next={{ here|urlencode }}"><span class="cal-late-flag">{% translate "Late" %}</span> {{ block.local_start|time:"H:i" }} {{ block.appointment.plan.patient.full_name }}</a> · {{ block.appointment.plan.patient.phone }}</li>{% empty %}<li>{% translate "Nobody" %}</li>{% endfor %}</ul></div>
+</section>
+{% endif %}
+<div class="cal-message" id="cal-message" role="alert" aria-live="assertive" data-taken="{% translate 'That time is taken: drop the visit on a free time.' %}" data-closed="{% translate 'Nobody works at that time: drop the visit on a free time.' %}"></div>
+<form id="cal-move-form" method="post" action="">{% csrf_token %}<input type="hidden" name="day" value=""><input type="hidden" name="visit" value=""></form>
+<p class="visually-hidden" id="cal-help">{% translate "Each visit links to its panel (check in, move, cancel). Each free time links to a phone booking. With a mouse, a visit can be dragged to a free time; the move is confirmed on the next page." %}</p>
+{% if view == "week" %}
+<nav class="cal-controls" aria-label="{% translate 'Whose week' %}">
+  {% for key, title in resources %}<a href="?view=week&amp;day={{ day|date:'Y-m-d' }}&amp;who={{ key }}"{% if key == who %} class="current" aria-current="true"{% endif %}>{{ title }}</a>{% endfor %}
+  <a href="?view=week&amp;day={{ day|date:'Y-m-d' }}&amp;who=all"{% if who == "all" %} class="current" aria-current="true"{% endif %}>{% translate "Everyone, day by day" %}</a>
+</nav>
+{% endif %}
+{% if week_columns %}
+<section class="cal-scroll" aria-labelledby="cal-week-heading">
+  <h2 class="cal-day-heading" id="cal-week-heading">{{ who_title }}</h2>
+  <div class="cal-grid cal-week-grid rows-{{ row_count }}">
+    {% calendar_times grid.times %}
+    {% for column in week_columns %}
+    {% calendar_column column %}
+    {% endfor %}
+  </div>
+</section>
+{% else %}
+{% for calendar_day in grid.days %}
+<section class="cal-scroll" aria-labelledby="cal-day-{{ forloop.counter }}">
+  <h2 class="cal-day-heading" id="cal-day-{{ forloop.counter }}">{{ calendar_day.day|date:"l, j F Y" }}{% if not calendar_day.is_open %} · {% translate "closed" %}{% endif %}</h2>
+  {% if calendar_day.columns %}
+  <div class="cal-grid rows-{{ row_count }}">
+    {% calendar_times grid.times %}
+    {% for column in calendar_day.columns %}
+    {% calendar_column column %}
+    {% endfor %}
+  </div>
+  {% else %}
+  <p>{% translate "Nobody works on this day." %}</p>
+  {% endif %}
+</section>
+{% endfor %}
+{% endif %}
+"""  # noqa: E501 (verbatim)
+
+
+CLOSED = date(2027, 3, 15)
+
+
+def _rendered(source: str, page) -> str:
+    """`source` with the page's own context (its CSRF token included) and request."""
+    context = {key: value for layer in page.context for key, value in layer.flatten().items()}
+    context["csrf_token"] = str(context["csrf_token"])
+    request_context = RequestContext(page.wsgi_request)
+    request_context.push(context)  # above the context processors' layer
+    return engines["django"].from_string(source).template.render(request_context)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "tr"])
+def test_the_page_under_the_controls_is_marked_up_as_the_template_did(
+    desk, course, weber, yilmaz, language
+):
+    """Today with someone waiting and someone late, a device, names with markup characters; a
+    week of one clinician, of a device and of everyone; a closed day; an empty week."""
+    from bookings.models import TimeOff
+
+    laser = Device.objects.create(name='Laser <A> & "B"', procedure="fractional_laser")
+    waiting = put(
+        confirmed_plan(course, weber, PatientFactory(full_name='Ada <"Waiting"> & Co')),
+        at(WEDNESDAY, "10:00"),
+        device=laser,
+    )
+    Appointment.objects.filter(pk=waiting.pk).update(status=AppointmentStatus.CHECKED_IN)
+    put(
+        confirmed_plan(course, yilmaz, PatientFactory(full_name="Late <Larissa>", phone="+49 1")),
+        at(WEDNESDAY, "10:00"),
+        minutes=15,
+    )
+    put(confirmed_plan(course, yilmaz), at(date(2027, 3, 12), "09:00"), sequence=2)
+    TimeOff.objects.create(
+        start=at(CLOSED, "00:00"), end=at(CLOSED + timedelta(days=1), "00:00"), reason="Holiday"
+    )
+    pages = [
+        {},
+        {"day": WEDNESDAY.isoformat(), "view": "week"},
+        {"day": WEDNESDAY.isoformat(), "view": "week", "who": f"d-{laser.pk}"},
+        {"day": WEDNESDAY.isoformat(), "view": "week", "who": "all"},
+        {"day": CLOSED.isoformat()},
+        {"day": "2027-06-02", "view": "week", "who": "c-999999"},
+    ]
+    seen = ""
+    for params in pages:
+        page = desk.get(CALENDAR, params, HTTP_ACCEPT_LANGUAGE=language)
+        assert page.status_code == 200
+        with translation.override(language):
+            new = _rendered("{% load calendar_grid %}{% calendar_body %}", page)
+            assert new == _rendered(OLD_BODY, page), params
+        assert new in page.text
+        seen += new
+    # What the comparison covered.
+    for part in (
+        'class="cal-strip"',
+        "cal-late-flag",
+        "Late &lt;Larissa&gt;",
+        "&amp; Co",
+        'class="cal-closed-note"',
+        'id="cal-week-heading"',
+        'aria-current="true"',
+        'class="cal-col cal-device"',
+        'name="csrfmiddlewaretoken"',
+    ):
+        assert part in seen, part
+
+
+def test_a_day_nobody_works_is_marked_up_as_the_template_did():
+    from bookings.reception.calendar import CalendarDay, CalendarView
+
+    grid = CalendarView(
+        [CalendarDay(WEDNESDAY, [], False)], [], time(9), time(17), [], [], None, None
+    )
+    context = {"grid": grid, "view": "day", "day": WEDNESDAY, "row_count": 0}
+    for source in (OLD_BODY, "{% load calendar_grid %}{% calendar_body %}"):
+        html = engines["django"].from_string(source).render(context)
+        assert "<p>Nobody works on this day.</p>" in html and " · closed</h2>" in html
+    assert html == engines["django"].from_string(OLD_BODY).render(context)
