@@ -22,13 +22,10 @@ def test_step_1_of_how_a_course_works_is_the_health_questions_without_consent(la
 
 
 def test_the_booking_steps_end_with_consent(client, db):
-    from django.template.loader import render_to_string
-
+    from bookings.templatetags.booking_flow import booking_steps
     from tests.factories import ProtocolFactory
 
-    html = render_to_string(
-        "bookings/includes/steps.html", {"protocol": ProtocolFactory(), "step": 1}
-    )
+    html = booking_steps(ProtocolFactory(), 1)
 
     labels = re.findall(r'<span class="step-number">\d</span> ([^<]+)</li>', html)
     assert labels == ["Health questions", "Times", "Your details", "Consent and confirm"]
