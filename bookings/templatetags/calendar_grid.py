@@ -21,14 +21,13 @@ from urllib.parse import quote
 
 from django import template
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from common.templatetags.kept_urls import current_app_of, reverse_kept
+from common.templatetags.kept_urls import current_app_of, id_url, reverse_kept
 
 if TYPE_CHECKING:
     from bookings.reception.calendar import Block, CalendarView, Cell, Column
@@ -82,22 +81,6 @@ def _rows(context: template.Context, cells: list[Cell]) -> list[tuple[str, str, 
     return rows
 
 
-# A stand-in id: each visit's URL is one kept reversal with the visit's id put in its place.
-_STAND_IN_ID = 2_147_483_647
-
-
-def _id_url(context: template.Context, name: str) -> Callable[[int], str]:
-    """`reverse(name, args=[pk])` for an `<int:pk>` URL, as a function of `pk` made from one kept
-    reversal with a stand-in id (two reversals per visit were a tenth of a busy day's grid)."""
-    app = current_app_of(context)
-    before, stand_in, after = reverse_kept(name, app, args=(_STAND_IN_ID,)).partition(
-        str(_STAND_IN_ID)
-    )
-    if not stand_in or str(_STAND_IN_ID) in after:  # not exactly once: reverse as usual
-        return lambda pk: reverse(name, args=[pk], current_app=app)
-    return lambda pk: f"{before}{pk}{after}"
-
-
 @dataclass(slots=True)
 class _Shared:
     """What every visit block of a column shares, worked out once per column."""
@@ -110,8 +93,8 @@ class _Shared:
     @classmethod
     def of(cls, context: template.Context) -> _Shared:
         return cls(
-            panel=_id_url(context, "admin:bookings_appointment_panel"),
-            move=_id_url(context, "admin:bookings_appointment_reschedule")
+            panel=id_url("admin:bookings_appointment_panel", current_app_of(context)),
+            move=id_url("admin:bookings_appointment_reschedule", current_app_of(context))
             if context.get("can_change")
             else None,
             here=conditional_escape(quote(context.get("here", ""))),

@@ -8,12 +8,12 @@ character for character; tests/clinical/test_session_rows.py renders both and co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django import template
 from django.db.models import TextChoices
-from django.urls import reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +21,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from bookings.models import Appointment, AppointmentKind, AppointmentStatus, PlanStatus
+from common.templatetags.kept_urls import id_url
 
 register = template.Library()
 
@@ -40,17 +41,34 @@ def _when(start: datetime) -> str:
     return f"{weekday} {start.day} {month}, {start.hour:02d}:{start.minute:02d}"
 
 
-def _row(session: Appointment, now: datetime) -> str:
+@dataclass(frozen=True)
+class _Links:
+    """The rows' addresses, each from one kept reversal (common.templatetags.kept_urls)."""
+
+    consultation: Callable[[int], str]
+    plan: Callable[[int], str]
+    session: Callable[[int], str]
+
+    @classmethod
+    def make(cls) -> _Links:
+        return cls(
+            id_url("clinical:consultation"),
+            id_url("clinical:plan-detail"),
+            id_url("clinical:session-detail"),
+        )
+
+
+def _row(session: Appointment, now: datetime, links: _Links) -> str:
     start = template_localtime(session.start)
     plan = session.plan
     # A consultation has no protocol; the template showed nothing for it.
     protocol_name = plan.protocol.name if plan.protocol is not None else ""
     if session.kind == AppointmentKind.CONSULTATION:
-        patient_url = record_url = reverse("clinical:consultation", args=[session.plan_id])
+        patient_url = record_url = links.consultation(session.plan_id)
         record = gettext("Open")
     else:
-        patient_url = reverse("clinical:plan-detail", args=[session.plan_id])
-        record_url = reverse("clinical:session-detail", args=[session.pk])
+        patient_url = links.plan(session.plan_id)
+        record_url = links.session(session.pk)
         # A reverse one-to-one without a row raises an AttributeError subclass, as in a template.
         if getattr(session, "treatment_record", None):
             record = gettext("View record")
@@ -84,4 +102,5 @@ def _row(session: Appointment, now: datetime) -> str:
 @register.simple_tag
 def session_rows(sessions: Iterable[Appointment], now: datetime) -> SafeString:
     # Every value in a row is escaped, or is a number.
-    return mark_safe("".join(_row(session, now) for session in sessions))
+    links = _Links.make()
+    return mark_safe("".join(_row(session, now, links) for session in sessions))

@@ -9,12 +9,12 @@ tests/clinical/test_staff_nav.py renders both and compares them.
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from clinical.access import clinician_of
+from common.templatetags.kept_urls import reverse_kept
 
 register = template.Library()
 
@@ -38,21 +38,23 @@ def staff_nav(context: template.RequestContext) -> SafeString:
         (match.url_name, match.app_name, match.namespace) if match else (None, None, None)
     )
     items = [
-        _item(reverse("clinical:dashboard"), gettext("My dashboard"), url_name == "dashboard"),
-        _item(reverse("clinical:outcomes"), gettext("Outcomes"), url_name == "outcomes"),
-        _item(reverse("reports:overview"), gettext("Reports"), app_name == "reports"),
-        _item(reverse("clinical:lot-recall"), gettext("Lot recall"), url_name == "lot-recall"),
+        _item(reverse_kept("clinical:dashboard"), gettext("My dashboard"), url_name == "dashboard"),
+        _item(reverse_kept("clinical:outcomes"), gettext("Outcomes"), url_name == "outcomes"),
+        _item(reverse_kept("reports:overview"), gettext("Reports"), app_name == "reports"),
+        _item(reverse_kept("clinical:lot-recall"), gettext("Lot recall"), url_name == "lot-recall"),
     ]
     optional = [
         _item(
-            reverse("calendar-settings:settings"),
+            reverse_kept("calendar-settings:settings"),
             gettext("Calendar subscription"),
             namespace == "calendar-settings",
         )
         if clinician_of(user)
         else "",
         _item(
-            reverse("staff-accounts:list"), gettext("Staff accounts"), namespace == "staff-accounts"
+            reverse_kept("staff-accounts:list"),
+            gettext("Staff accounts"),
+            namespace == "staff-accounts",
         )
         if user.has_perm("clinic.manage_staff")
         else "",
@@ -63,6 +65,7 @@ def staff_nav(context: template.RequestContext) -> SafeString:
         if csrf_token and csrf_token != "NOTPROVIDED"
         else ""
     )
+    logout = reverse_kept("clinical:logout")
     sign_out = gettext("Sign out (%(name)s)") % {"name": conditional_escape(user.get_username())}
     return mark_safe(  # every value is escaped above, or is a URL reversed from the project's own
         "\n\n\n"
@@ -71,7 +74,7 @@ def staff_nav(context: template.RequestContext) -> SafeString:
         + "\n".join(optional)
         + "\n\n"
         + '<li class="nav-item">\n'
-        + f'  <form method="post" action="{reverse("clinical:logout")}" class="d-inline">{token}\n'
+        + f'  <form method="post" action="{logout}" class="d-inline">{token}\n'
         + f'    <button type="submit" class="btn btn-link nav-link">{sign_out}</button>\n'
         + "  </form>\n</li>\n\n\n"
     )

@@ -15,4 +15,7 @@ urlpatterns = [
     path("elsewhere/livez", page, name="livez"),
     path("one/", include(pages, namespace="one")),
     path("two/", include(pages, namespace="two")),
+    path("objects/<int:pk>/", page, name="object"),
+    # The stand-in id itself in the path: id_url must not put the id there too.
+    path("2147483647/<int:pk>/", page, name="odd-object"),
 ]

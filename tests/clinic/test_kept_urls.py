@@ -131,3 +131,23 @@ def test_an_address_without_arguments_is_reversed_once(monkeypatch):
         both(ADMIN)
         both("{% url 'no-such-view' as there %}")
     assert reversed_names == ["admin:index", "no-such-view"]
+
+
+@override_settings(ROOT_URLCONF="tests.clinic.kept_urls_conf")
+def test_an_address_with_an_id_is_the_kept_one_with_the_id_put_in(monkeypatch):
+    reversed_names: list[str] = []
+    reverse = kept_urls.reverse
+
+    def counted(view_name, *args, **kwargs):
+        reversed_names.append(view_name)
+        return reverse(view_name, *args, **kwargs)
+
+    monkeypatch.setattr(kept_urls, "reverse", counted)
+    for pk in (1, 42, 2147483647, 10**12):
+        assert kept_urls.id_url("object")(pk) == f"/objects/{pk}/"
+    assert reversed_names == ["object"]
+
+    odd = kept_urls.id_url("odd-object")
+    assert [odd(pk) for pk in (7, 8)] == ["/2147483647/7/", "/2147483647/8/"]
+    with pytest.raises(NoReverseMatch):
+        kept_urls.id_url("no-such-view")
