@@ -46,6 +46,15 @@ FOOTER = """{% load i18n %}  <footer class="site-footer mt-5 py-4">
   </footer>
 """  # noqa: E501
 
+# templates/base.html's head_links block before it moved into the tag.
+HEAD_LINKS = """
+  <link rel="canonical" href="{{ request.scheme }}://{{ request.get_host }}{{ request.path }}">
+  {% for alternate in language_alternates %}
+  <link rel="alternate" hreflang="{{ alternate.code }}" href="{{ request.scheme }}://{{ request.get_host }}{{ alternate.url }}">
+  {% endfor %}
+  <link rel="alternate" hreflang="x-default" href="{{ request.scheme }}://{{ request.get_host }}{{ x_default_url }}">
+  """  # noqa: E501
+
 PAGES = ["/en/treatments/", "/de/learn/", "/en/treatments/?q=<b>%22&'x", "/en/no/such/page/"]
 
 
@@ -92,3 +101,20 @@ def test_the_footer_follows_the_script_prefix_and_the_clinics_settings(settings)
     settings.CLINIC_PHONE = "+49 30 999 000"
     with translation.override("en"):
         assert "+49 30 999 000" in render("{% load layout %}{% site_footer %}", "/")
+
+
+@pytest.mark.parametrize("language", ["en", "de", "tr"])
+@pytest.mark.parametrize("path", PAGES)
+def test_the_head_links_are_the_templates_markup(language, path):
+    with translation.override(language):
+        html = render("{% load layout %}{% head_links %}", path)
+        assert html == render(HEAD_LINKS, path)
+    assert html.count('rel="alternate"') == 4 and 'href="http://testserver/' in html
+
+
+def test_the_head_links_without_a_request_are_the_templates_markup():
+    context = {"language_alternates": [{"code": "en", "url": "/en/<x>/"}], "x_default_url": "/"}
+    template = engines["django"].from_string
+    assert template("{% load layout %}{% head_links %}").render(context) == template(
+        HEAD_LINKS
+    ).render(context)
