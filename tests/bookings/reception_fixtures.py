@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -128,6 +129,14 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="row locks exist only on PostgreSQL (CI runs these there)",
 )
+
+
+@pytest.fixture
+def midday():
+    """Today at noon in the clinic, the clock running: a visit minutes away is still today's
+    (only today's visits can be checked in), whenever the suite runs (it failed at 23:56)."""
+    with time_machine.travel(local(today(), "12:00"), tick=True):
+        yield
 
 
 def visit_in(minutes: int, course, clinician, *, status=PlanStatus.CONFIRMED, **patient):

@@ -311,6 +311,7 @@ def test_moving_onto_a_time_just_taken_is_refused_with_the_public_message(recept
 # --- the caller's plan_id is not trusted ------------------------------------------------------
 
 
+@pytest.mark.usefixtures("midday")
 def test_check_in_decides_on_the_visits_stored_plan_not_the_callers_plan_id(course, weber):
     awaiting = visit_in(5, course, weber, status=PlanStatus.AWAITING_REVIEW)
     other_confirmed = visit_in(120, course, weber)
@@ -341,6 +342,7 @@ def test_cancel_by_clinic_emails_the_visits_own_patient_not_the_callers_plan(cou
 # --- one rule for completing a course -------------------------------------------------------
 
 
+@pytest.mark.usefixtures("midday")
 def test_completing_the_last_visit_at_reception_completes_the_course(course, weber):
     visit = visit_in(5, course, weber)
     appointment_check_in(appointment=visit)
@@ -367,6 +369,7 @@ def test_an_appointment_is_named_by_the_clinics_local_time_not_utc(course, weber
 
 
 @pytest.mark.parametrize("status", [PlanStatus.HELD, PlanStatus.AWAITING_REVIEW])
+@pytest.mark.usefixtures("midday")
 def test_a_visit_of_a_course_that_is_not_confirmed_cannot_be_marked_as_a_no_show(
     course, weber, status
 ):
@@ -388,6 +391,7 @@ def test_a_visit_of_a_course_that_is_not_confirmed_cannot_be_marked_as_a_no_show
 @pytest.mark.parametrize(
     "change", [appointment_check_in, appointment_complete, appointment_mark_no_show]
 )
+@pytest.mark.usefixtures("midday")
 def test_a_refusal_names_a_cancelled_visit_in_turkish_without_a_stray_dot(course, weber, change):
     visit = visit_in(-10, course, weber)
     Appointment.objects.filter(pk=visit.pk).update(status=AppointmentStatus.CANCELLED)
@@ -399,6 +403,7 @@ def test_a_refusal_names_a_cancelled_visit_in_turkish_without_a_stray_dot(course
     assert "\u0307" not in refusal.value.message  # "i̇ptal": lower() of a dotted capital İ
 
 
+@pytest.mark.usefixtures("midday")
 def test_a_refusal_names_a_course_awaiting_review_in_english_as_the_label_reads(course, weber):
     visit = visit_in(-10, course, weber, status=PlanStatus.AWAITING_REVIEW)
 

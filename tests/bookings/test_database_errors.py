@@ -177,6 +177,7 @@ class _GermanLockTimeout(Exception):
     sqlstate = "55P03"
 
 
+@pytest.mark.usefixtures("midday")
 def test_a_lock_timeout_in_another_language_is_clinic_busy_not_a_server_error(
     course, weber, monkeypatch
 ):
