@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from bookings.engine.rules import clinic_zone
 from bookings.models import Appointment, AppointmentStatus, PlanStatus
 from clinical import services
 from clinical.models import AuditEntry, Lot, LotStatus, TreatmentRecord
@@ -79,7 +80,9 @@ def test_recording_a_session_stores_the_lot_and_completes_the_session(
 
 
 def test_an_expired_lot_is_not_offered_and_is_refused(client, clinician, past_session):
-    expired = LotFactory(lot_number="OLD-1", expiry_date=timezone.localdate() - timedelta(days=1))
+    # Expired the day before the session (its day in the clinic: near midnight, not today).
+    session_day = past_session.start.astimezone(clinic_zone()).date()
+    expired = LotFactory(lot_number="OLD-1", expiry_date=session_day - timedelta(days=1))
     sign_in(client, clinician.user)
 
     page = client.get(reverse("clinical:session-detail", args=[past_session.pk]))
