@@ -46,8 +46,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -124,6 +125,9 @@ class _Shape:
     sql: str = ""
     params: tuple = ()
     slots: tuple[_Slot, ...] = ()
+    # The compiler's converters for its columns, per database connection (each thread has its
+    # own; SQLite's converters read it): working them out was a tenth of a run.
+    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
 
 class CompiledQuery(Generic[M]):
@@ -148,7 +152,12 @@ class CompiledQuery(Generic[M]):
         if not all(slot.fits(values) for slot in shape.slots):
             return list(self.build(**values))
         compiler = copy.copy(shape.compiler)
-        compiler.connection = connections[compiler.using]  # this thread's connection
+        connection = compiler.connection = connections[compiler.using]  # this thread's connection
+        converters = shape.converters.get(connection)
+        if converters is None:
+            columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+            converters = shape.converters[connection] = compiler.get_converters(columns)
+        compiler.get_converters = lambda expressions: converters
         params = list(shape.params)
         for slot in shape.slots:
             params[slot.index] = slot.value(values, compiler.connection)

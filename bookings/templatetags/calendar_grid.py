@@ -48,36 +48,63 @@ def _hh_mm(moment: datetime | time) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-def _rows(context: template.Context, cells: list[Cell]) -> list[tuple[str, str, str, str, bool]]:
-    """Each cell's start as the old template wrote it: `|date:'U'`, `|date:'Y-m-d'`,
+@dataclass(slots=True)
+class _Row:
+    """A cell's start as the old template wrote it: `|date:'U'`, `|date:'Y-m-d'`,
     `|time:"H:i"` (after `template_localtime`: the filters convert an aware datetime to the
     current time zone first) and the " hour" class (the template read the minute of the start
-    itself, not of its local time); and whether the start is after the context's `now`.
+    itself, not of its local time); whether the start is after the context's `now`; and the
+    markup of its plain (not bookable) cells, by (open, off), made when first needed."""
 
-    Kept for the whole page in the render context: every column of a day shares its starts (the
-    same objects, see calendar_load), so they are found by identity, which costs far less than
-    hashing an aware datetime (its UTC offset is looked up). An entry holds its start, so an id
-    is never taken for another object's.
-    """
+    start: datetime
+    row: int
+    epoch: str
+    day: str
+    clock: str
+    hour: str
+    future: bool
+    spans: dict[tuple[bool, bool], str]
+
+    def span(self, cell: Cell) -> str:
+        key = (cell.open, cell.off)
+        markup = self.spans.get(key)
+        if markup is None:
+            state = " off" if cell.off else "" if cell.open else " closed"
+            open_ = ' data-open="1"' if cell.open else ""
+            markup = self.spans[key] = (
+                f'<span class="cal-cell row-{self.row}{self.hour}{state}"'
+                f' data-start="{self.epoch}" data-day="{self.day}"{open_}></span>'
+            )
+        return markup
+
+
+def _rows(context: template.Context, cells: list[Cell]) -> list[_Row]:
+    """Each cell's row, kept for the whole page in the render context: every column of a day
+    shares its starts (the same objects in the same order, see calendar_load), so a row is found
+    by its start's identity, which costs far less than hashing an aware datetime (its UTC offset
+    is looked up), and its plain cells are marked up once for all the day's columns. A row holds
+    its start, so an id is never taken for another object's."""
     cache = context.render_context.setdefault(_rows, {})
     zone = _current_zone(context)
     now = context.get("now")
     rows = []
-    for cell in cells:
+    for row, cell in enumerate(cells):
         start = cell.start
-        entry = cache.get(id(start))
-        if entry is None or entry[0] is not start:
+        line = cache.get(id(start))
+        if line is None or line.start is not start or line.row != row:
             local = _local(start, zone)
-            entry = cache[id(start)] = (
-                start,
-                str(int(local.timestamp())),
-                f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
-                _hh_mm(local),
-                " hour" if start.minute == 0 else "",
+            line = cache[id(start)] = _Row(
+                start=start,
+                row=row,
+                epoch=str(int(local.timestamp())),
+                day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
+                clock=_hh_mm(local),
+                hour=" hour" if start.minute == 0 else "",
                 # The template's `{% if %}` read a missing `now` as false.
-                now is not None and start > now,
+                future=now is not None and start > now,
+                spans={},
             )
-        rows.append(entry[1:])
+        rows.append(line)
     return rows
 
 
@@ -361,25 +388,18 @@ def calendar_column(context: template.Context, column: Column) -> SafeString:
         book_url = escape(context.get("book_url", ""))
         # The template's `{% blocktranslate trimmed %}`: its msgid, its variables escaped.
         book_text = gettext("Book %(time)s with %(who)s")
-    for row, (cell, (epoch, day, clock, hour, future)) in enumerate(
-        zip(column.cells, _rows(context, column.cells), strict=True)
-    ):
-        if bookable and cell.free and future:
+    for cell, line in zip(column.cells, _rows(context, column.cells), strict=True):
+        if bookable and cell.free and line.future:
             # The clock needs no escaping: digits and a colon.
-            label = book_text % {"time": clock, "who": title}
+            label = book_text % {"time": line.clock, "who": title}
             parts.append(
-                f'<a class="cal-cell free row-{row}{hour}" draggable="false"'
-                f' href="{book_url}?clinician={clinician_id}&amp;start={epoch}"'
-                f' data-start="{epoch}" data-day="{day}">'
+                f'<a class="cal-cell free row-{line.row}{line.hour}" draggable="false"'
+                f' href="{book_url}?clinician={clinician_id}&amp;start={line.epoch}"'
+                f' data-start="{line.epoch}" data-day="{line.day}">'
                 f'<span class="visually-hidden">{label}</span></a>'
             )
         else:
-            state = " off" if cell.off else "" if cell.open else " closed"
-            open_ = ' data-open="1"' if cell.open else ""
-            parts.append(
-                f'<span class="cal-cell row-{row}{hour}{state}" data-start="{epoch}"'
-                f' data-day="{day}"{open_}></span>'
-            )
+            parts.append(line.span(cell))
     parts.append("\n      ")
     if column.blocks:
         shared = _Shared.of(context)
