@@ -7,6 +7,7 @@ from datetime import time
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.models import WorkingHours
 from education.demo import CONTENT_DIR
@@ -242,14 +243,21 @@ def test_turkish_review_dates_read_like_turkish(client, seeded_site):
 
 
 @pytest.mark.django_db
-def test_sitemap_lastmod_is_the_review_date(client, seeded_site):
+def test_sitemap_lastmod_is_the_seeded_pages_last_change(client, seeded_site):
+    """Since issue 20 a page's lastmod is its row's last change, not its review date (this test
+    compared it with the review date, which matched only on the day the content was seeded)."""
+    from education.models import Article
+    from treatments.models import Protocol
+
     xml = client.get("/sitemap.xml").content.decode()
     faq = re.search(r"<loc>http://testserver/en/learn/faq/</loc>\s*<lastmod>([^<]+)</lastmod>", xml)
-    assert faq and faq.group(1) == "2026-12-06"
+    changed = timezone.localdate(Article.objects.get(slug="faq").updated_at)
+    assert faq and faq.group(1) == changed.isoformat()
     protocol = re.search(
         r"<loc>http://testserver/en/treatments/acne-scars-laser-msc/</loc>\s*<lastmod>([^<]+)<", xml
     )
-    assert protocol and protocol.group(1) == "2026-12-06"
+    changed = timezone.localdate(Protocol.objects.get(slug="acne-scars-laser-msc").updated_at)
+    assert protocol and protocol.group(1) == changed.isoformat()
 
 
 @pytest.mark.django_db
