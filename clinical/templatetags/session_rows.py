@@ -8,16 +8,16 @@ character for character; tests/clinical/test_session_rows.py renders both and co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 
 from django import template
+from django.conf import settings
 from django.db.models import TextChoices
+from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from bookings.models import Appointment, AppointmentKind, AppointmentStatus, PlanStatus
@@ -26,49 +26,57 @@ from common.templatetags.kept_urls import id_url
 register = template.Library()
 
 
-def _label(choices: type[TextChoices], value: str) -> str:
-    """What get_FOO_display() shows, without building and hashing the whole choices dict (with
-    every label translated) on each call, which was most of this tag's time."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
+class _Table:
+    """What the rows of one table share, worked out once: their addresses (each from one kept
+    reversal, common.templatetags.kept_urls), the current time zone, and each label and day or
+    month name translated (a lazy translation is looked up again at every use)."""
 
+    def __init__(self) -> None:
+        self.consultation = id_url("clinical:consultation")
+        self.plan = id_url("clinical:plan-detail")
+        self.session = id_url("clinical:session-detail")
+        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        self._texts: dict[tuple, str] = {}
+        self._names: dict[tuple[int, int], tuple[str, str]] = {}
 
-def _when(start: datetime) -> str:
-    """The date filter's "D j M, H:i" (the template's), without parsing the format each time."""
-    weekday, month = WEEKDAYS_ABBR[start.weekday()], MONTHS_3[start.month].title()
-    return f"{weekday} {start.day} {month}, {start.hour:02d}:{start.minute:02d}"
+    def label(self, choices: type[TextChoices], value: str) -> str:
+        """What get_FOO_display() shows, escaped, without building and hashing the whole choices
+        dict (with every label translated) on each call."""
+        key = (choices, value)
+        if key not in self._texts:
+            try:
+                self._texts[key] = conditional_escape(str(choices(value).label))
+            except ValueError:
+                self._texts[key] = conditional_escape(value)
+        return self._texts[key]
 
-
-@dataclass(frozen=True)
-class _Links:
-    """The rows' addresses, each from one kept reversal (common.templatetags.kept_urls)."""
-
-    consultation: Callable[[int], str]
-    plan: Callable[[int], str]
-    session: Callable[[int], str]
-
-    @classmethod
-    def make(cls) -> _Links:
-        return cls(
-            id_url("clinical:consultation"),
-            id_url("clinical:plan-detail"),
-            id_url("clinical:session-detail"),
+    def when(self, start: datetime) -> str:
+        """The date filter's "D j M, H:i" (the template's), escaped, without parsing the format."""
+        key = (start.weekday(), start.month)
+        names = self._names.get(key)
+        if names is None:
+            names = self._names[key] = (str(WEEKDAYS_ABBR[key[0]]), MONTHS_3[key[1]].title())
+        weekday, month = names
+        return conditional_escape(
+            f"{weekday} {start.day} {month}, {start.hour:02d}:{start.minute:02d}"
         )
 
+    def local(self, moment: datetime) -> datetime:
+        """`template_localtime`: an aware time in the current zone."""
+        return moment.astimezone(self.zone) if self.zone is not None else moment
 
-def _row(session: Appointment, now: datetime, links: _Links) -> str:
-    start = template_localtime(session.start)
+
+def _row(session: Appointment, now: datetime, table: _Table) -> str:
+    start = table.local(session.start)
     plan = session.plan
     # A consultation has no protocol; the template showed nothing for it.
     protocol_name = plan.protocol.name if plan.protocol is not None else ""
     if session.kind == AppointmentKind.CONSULTATION:
-        patient_url = record_url = links.consultation(session.plan_id)
+        patient_url = record_url = table.consultation(session.plan_id)
         record = gettext("Open")
     else:
-        patient_url = links.plan(session.plan_id)
-        record_url = links.session(session.pk)
+        patient_url = table.plan(session.plan_id)
+        record_url = table.session(session.pk)
         # A reverse one-to-one without a row raises an AttributeError subclass, as in a template.
         if getattr(session, "treatment_record", None):
             record = gettext("View record")
@@ -76,17 +84,15 @@ def _row(session: Appointment, now: datetime, links: _Links) -> str:
             record = gettext("Record treatment")
         else:
             record = gettext("Open")
-    visit = conditional_escape(_label(AppointmentKind, session.kind))
+    visit = table.label(AppointmentKind, session.kind)
     if session.kind == AppointmentKind.SESSION:
         visit += f" {session.sequence}/{plan.protocol.session_count}"
-    status = conditional_escape(_label(AppointmentStatus, session.status))
+    status = table.label(AppointmentStatus, session.status)
     if plan.status != PlanStatus.CONFIRMED:
-        plan_status = conditional_escape(_label(PlanStatus, plan.status))
-        status += f'<br><span class="small">{plan_status}</span>'
+        status += f'<br><span class="small">{table.label(PlanStatus, plan.status)}</span>'
     return (
         "\n      <tr>\n"
-        f'        <td><time datetime="{start.isoformat()}">'
-        f"{conditional_escape(_when(start))}</time></td>\n"
+        f'        <td><time datetime="{start.isoformat()}">{table.when(start)}</time></td>\n'
         f'        <td><a href="{conditional_escape(patient_url)}">'
         f"{conditional_escape(plan.patient.full_name)}</a><br>"
         f'<span class="small text-body-secondary">{conditional_escape(protocol_name)}</span>'
@@ -102,5 +108,5 @@ def _row(session: Appointment, now: datetime, links: _Links) -> str:
 @register.simple_tag
 def session_rows(sessions: Iterable[Appointment], now: datetime) -> SafeString:
     # Every value in a row is escaped, or is a number.
-    links = _Links.make()
-    return mark_safe("".join(_row(session, now, links) for session in sessions))
+    table = _Table()
+    return mark_safe("".join(_row(session, now, table) for session in sessions))
