@@ -46,9 +46,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -125,9 +124,6 @@ class _Shape:
     sql: str = ""
     params: tuple = ()
     slots: tuple[_Slot, ...] = ()
-    # The compiler's converters for its columns, per database connection (each thread has its
-    # own; SQLite's converters read it): working them out was a tenth of a run.
-    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
 
 class CompiledQuery(Generic[M]):
@@ -152,11 +148,8 @@ class CompiledQuery(Generic[M]):
         if not all(slot.fits(values) for slot in shape.slots):
             return list(self.build(**values))
         compiler = copy.copy(shape.compiler)
-        connection = compiler.connection = connections[compiler.using]  # this thread's connection
-        converters = shape.converters.get(connection)
-        if converters is None:
-            columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
-            converters = shape.converters[connection] = compiler.get_converters(columns)
+        compiler.connection = connections[compiler.using]  # this thread's connection
+        converters = _converters(shape, compiler)
         compiler.get_converters = lambda expressions: converters
         params = list(shape.params)
         for slot in shape.slots:
@@ -203,6 +196,22 @@ class CompiledQuery(Generic[M]):
                 "parameters as given (make it a bool to choose a shape, or leave it out)"
             )
         return _Shape(first.queryset, first.compiler, first.sql, tuple(first.params), tuple(slots))
+
+
+# Per database connection (each thread has its own, and SQLite's converters are bound to it), on
+# the connection itself so that they go with it: the compiler's converters for each shape's
+# columns, by the shape's id (the entry holds the shape, so an id is never another's).
+_CONVERTERS = "compiled_query_converters"
+
+
+def _converters(shape: _Shape, compiler: Any) -> list:
+    """What Django's compiler works out again on every run of a query (a tenth of it)."""
+    kept = compiler.connection.__dict__.setdefault(_CONVERTERS, {})
+    entry = kept.get(id(shape))
+    if entry is None or entry[0] is not shape:
+        columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        entry = kept[id(shape)] = (shape, compiler.get_converters(columns))
+    return entry[1]
 
 
 def compiled(build: Callable[..., QuerySet[M]]) -> CompiledQuery[M]:

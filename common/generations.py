@@ -57,6 +57,10 @@ class Generation:
         and this write is what makes them drop a deactivated account."""
         write = getattr(cache, "set_past_breaker", cache.set)
         write(self.key, uuid4().hex, timeout=self.seconds)
+        # What a `prefetched` block around this read before the renewal is stale now.
+        prefetched = _PREFETCHED.get()
+        if prefetched is not None and prefetched[0] == self.key:
+            prefetched[1].clear()
 
     def renew_now_and_after_commit(self, *args: object, **kwargs: object) -> None:
         """For signal receivers and services that change a row entries are built from.
@@ -93,7 +97,7 @@ class Generation:
         """Inside the block, the first `read_through` of each of `keys` is answered from one
         round trip made here for all of them with the current token, as each would have made
         its own (a staff request's account and its second-factor device: issue 22). A key read
-        again, or after the block, goes to the cache as usual."""
+        again, after a renewal in the block, or after the block goes to the cache as usual."""
         if not keys:
             yield
             return

@@ -28,10 +28,15 @@ from django.utils.translation import get_language
 
 register = template.Library()
 
-# Reversals kept: a view's address or, as the exception's message, why there is none. Bounded
-# in case a template reverses names from variables.
+# Reversals kept: a view's address or, as the exception's arguments, why there is none (never the
+# exception itself: its traceback holds the page that asked, request and all). Bounded in case a
+# template reverses names from variables.
 KEPT = 2000
-_kept: dict[tuple, str | NoReverseMatch] = {}
+_kept: dict[tuple, str | _Missing] = {}
+
+
+class _Missing(tuple):
+    """The arguments of a NoReverseMatch, raised again for every later lookup."""
 
 
 class KeptURLNode(defaulttags.URLNode):
@@ -83,12 +88,12 @@ def reverse_kept(view_name: Any, current_app: str | None = None, args: tuple = (
         try:
             kept = reverse(view_name, args=args, current_app=current_app)
         except NoReverseMatch as missing:
-            kept = missing
+            kept = _Missing(missing.args)
         if len(_kept) >= KEPT:
             _kept.clear()
         _kept[key] = kept
-    if isinstance(kept, NoReverseMatch):
-        raise NoReverseMatch(*kept.args)
+    if isinstance(kept, _Missing):
+        raise NoReverseMatch(*kept)
     return kept
 
 

@@ -111,3 +111,16 @@ def test_nothing_to_read_together_makes_no_round_trip(round_trips):
         pass
 
     assert round_trips == []
+
+
+def test_a_renewal_in_the_block_makes_the_keys_not_read_yet_stale_too():
+    """Found in review: the second key was given from the snapshot taken before the renewal."""
+    GENERATION.read_through("test:account", lambda: "account")
+    GENERATION.read_through("test:device", lambda: "the deleted device")
+
+    with GENERATION.prefetched(["test:account", "test:device"]):
+        assert GENERATION.read_through("test:account", lambda: "not read") == "account"
+        GENERATION.renew()  # e.g. the device deleted in this request
+        device = GENERATION.read_through("test:device", lambda: None)
+
+    assert device is None

@@ -3,12 +3,20 @@ and gives what Django's own tag gives, in every case that could tell them apart.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Engine, engines
 from django.test import override_settings
-from django.urls import NoReverseMatch, clear_script_prefix, set_script_prefix, set_urlconf
+from django.urls import (
+    NoReverseMatch,
+    clear_script_prefix,
+    reverse,
+    set_script_prefix,
+    set_urlconf,
+)
 from django.utils import translation
 
 from common.templatetags import kept_urls
@@ -151,3 +159,33 @@ def test_an_address_with_an_id_is_the_kept_one_with_the_id_put_in(monkeypatch):
     assert [odd(pk) for pk in (7, 8)] == ["/2147483647/7/", "/2147483647/8/"]
     with pytest.raises(NoReverseMatch):
         kept_urls.id_url("no-such-view")
+
+
+class Page:
+    """Stands for what a page's context holds: a request, a user, a patient's rows."""
+
+
+def test_a_kept_failed_lookup_does_not_keep_the_page_that_asked_for_it():
+    """Found in review: the exception was kept, and its traceback held the first admin page's
+    whole context (every admin page asks for the admin docs' address, which is not installed)."""
+    page = Page()
+    alive = weakref.ref(page)
+    template = engines["django"].from_string("{% url 'no-such-view' as there %}[{{ there }}]")
+    assert template.render({"page": page}) == "[]"
+    del page, template
+    gc.collect()
+
+    assert alive() is None
+    with pytest.raises(NoReverseMatch, match="no-such-view"):
+        engines["django"].from_string("{% url 'no-such-view' %}").render({})
+
+
+@pytest.mark.django_db
+def test_an_admin_pages_request_is_not_kept_after_its_response(receptionist_client):
+    page = receptionist_client.get(reverse("admin:index"))
+    assert page.status_code == 200
+    request = weakref.ref(page.wsgi_request)
+    del page
+    gc.collect()
+
+    assert request() is None

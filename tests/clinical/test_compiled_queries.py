@@ -3,7 +3,9 @@ values, and giving exactly what the built queryset gives."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -355,3 +357,29 @@ def test_a_date_read_inside_the_function_is_frozen_so_it_is_an_argument(make_pla
     with time_machine.travel(timezone.now() + timedelta(days=50)):
         assert len(coming_visits.rows(plan_id=plan.pk)) == 3
         assert len(coming_visits.build(plan_id=plan.pk)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finished_threads_connection_is_not_kept_by_the_kept_converters(make_plan, clinician):
+    """Found in review: kept per connection in a WeakKeyDictionary, SQLite's converters (bound
+    to the connection) held their own key, and every thread's connection stayed."""
+    make_plan(clinician=clinician)
+    visits_of.clear()
+    visits_of.rows(clinician_id=clinician.pk, after=timezone.now())
+    finished: list[weakref.ref] = []
+
+    def another_thread() -> None:
+        try:
+            visits_of.rows(clinician_id=clinician.pk, after=timezone.now())
+            finished.append(weakref.ref(connections["default"]))
+        finally:
+            connections.close_all()
+
+    for _ in range(3):
+        thread = threading.Thread(target=another_thread)
+        thread.start()
+        thread.join()
+    gc.collect()
+
+    assert len(finished) == 3
+    assert [ref for ref in finished if ref() is not None] == []
