@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
-from bookings.models import Appointment, AppointmentKind, AppointmentStatus, PlanStatus
+from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Plan, PlanStatus
+from clinical.models import FollowUp
 from common.templatetags.kept_urls import id_url
 
 register = template.Library()
@@ -110,3 +112,73 @@ def session_rows(sessions: Iterable[Appointment], now: datetime) -> SafeString:
     # Every value in a row is escaped, or is a number.
     table = _Table()
     return mark_safe("".join(_row(session, now, table) for session in sessions))
+
+
+WARNING = ' class="table-warning"'
+
+
+@register.simple_tag
+def awaiting_rows(plans: Iterable[Plan], now: datetime, sees_everyone: bool) -> SafeString:
+    """The plans awaiting review: patient (urgent marked), treatment, how long it has waited, the
+    first visit, and for those who see everyone the clinician."""
+    table = _Table()
+    urgent = f' <span class="badge text-bg-danger">{gettext("urgent")}</span>'
+    rows = []
+    for plan in plans:
+        first = plan.first_visit
+        first_visit = (
+            f'<time datetime="{table.local(first).isoformat()}">{table.when(table.local(first))}'
+            "</time>"
+            if first
+            else "–"
+        )
+        clinician = (
+            f"<td>{conditional_escape(plan.clinician.display_name)}</td>" if sees_everyone else ""
+        )
+        rows.append(
+            f"\n          <tr{WARNING if plan.is_urgent else ''}>\n"
+            f'            <td><a href="{conditional_escape(table.plan(plan.pk))}">'
+            f"{conditional_escape(plan.patient.full_name)}</a>{urgent if plan.is_urgent else ''}"
+            "</td>\n"
+            f"            <td>{conditional_escape(plan.protocol.name)}</td>\n"
+            f"            <td>{conditional_escape(_timesince(plan.created_at, now))}</td>\n"
+            f"            <td>{first_visit}</td>\n"
+            f"            {clinician}\n"
+            "          </tr>\n        "
+        )
+    # Every value is escaped, or a translation of the project's own text.
+    return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def urgent_items(follow_ups: Iterable[FollowUp]) -> SafeString:
+    """The follow-up answers to act on: the session, when the patient answered, their phone."""
+    table = _Table()
+    session, answered = gettext("session"), gettext("answered")
+    items = []
+    for item in follow_ups:
+        visit = item.appointment
+        patient = visit.plan.patient
+        when = table.local(item.answered_at)
+        items.append(
+            '\n      <li class="list-group-item list-group-item-danger d-flex flex-wrap'
+            ' justify-content-between gap-2">\n'
+            f'        <a href="{conditional_escape(table.session(item.appointment_id))}">'
+            f"{conditional_escape(patient.full_name)} · "
+            f"{conditional_escape(visit.plan.protocol.name)}, {session} {visit.sequence}</a>\n"
+            f'        <span>{answered} <time datetime="{when.isoformat()}">'
+            f"{table.when(when)}</time> · {conditional_escape(patient.phone or '–')}</span>\n"
+            "      </li>\n      "
+        )
+    # Every value is escaped, or a translation of the project's own text.
+    return mark_safe("".join(items))
+
+
+def _timesince(value: datetime | None, now: datetime | None) -> str:
+    """The `timesince` filter: "" for no value or one it cannot compare."""
+    if not value:
+        return ""
+    try:
+        return timesince(value, now) if now else timesince(value)
+    except (ValueError, TypeError):
+        return ""

@@ -15,11 +15,12 @@ from bookings.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    Clinician,
     Patient,
     Plan,
     PlanStatus,
 )
-from clinical.models import TreatmentRecord
+from clinical.models import FollowUp, TreatmentRecord
 from treatments.models import Protocol
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,74 @@ def test_the_rows_are_the_template_loops_markup(language, sessions):
     if sessions:
         assert "Zoë &lt;b&gt;&quot;Bold&quot;&lt;/b&gt; &amp; Co" in rendered
         assert rendered.count("<tr>") == len(sessions) + 1
+
+
+# templates/clinical/dashboard.html's two loops before the tags, verbatim.
+AWAITING_LOOP = """{% load i18n %}        {% for plan in awaiting %}
+          <tr{% if plan.is_urgent %} class="table-warning"{% endif %}>
+            <td><a href="{% url 'clinical:plan-detail' plan.pk %}">{{ plan.patient.full_name }}</a>{% if plan.is_urgent %} <span class="badge text-bg-danger">{% translate "urgent" %}</span>{% endif %}</td>
+            <td>{{ plan.protocol.name }}</td>
+            <td>{{ plan.created_at|timesince:now }}</td>
+            <td>{% if plan.first_visit %}<time datetime="{{ plan.first_visit|date:'c' }}">{{ plan.first_visit|date:"D j M, H:i" }}</time>{% else %}–{% endif %}</td>
+            {% if sees_everyone %}<td>{{ plan.clinician.display_name }}</td>{% endif %}
+          </tr>
+        {% endfor %}"""  # noqa: E501
+URGENT_LOOP = """{% load i18n %}      {% for item in urgent_follow_ups %}
+      <li class="list-group-item list-group-item-danger d-flex flex-wrap justify-content-between gap-2">
+        <a href="{% url 'clinical:session-detail' item.appointment_id %}">{{ item.appointment.plan.patient.full_name }} · {{ item.appointment.plan.protocol.name }}, {% translate "session" %} {{ item.appointment.sequence }}</a>
+        <span>{% translate "answered" %} <time datetime="{{ item.answered_at|date:'c' }}">{{ item.answered_at|date:"D j M, H:i" }}</time> · {{ item.appointment.plan.patient.phone|default:"–" }}</span>
+      </li>
+      {% endfor %}"""  # noqa: E501
+
+
+def _awaiting(pk: int, *, urgent: bool, first_visit: datetime | None, name: str) -> Plan:
+    plan = Plan(
+        pk=5000 + pk,
+        patient=Patient(pk=6000 + pk, full_name=name),
+        protocol=Protocol(pk=7000 + pk, name="Laser & <PRP>"),
+        clinician=Clinician(pk=8000 + pk, display_name='Dr. <A> & "B"'),
+        created_at=NOW - timedelta(days=pk, hours=pk),
+    )
+    plan.is_urgent, plan.first_visit = urgent, first_visit
+    return plan
+
+
+AWAITING = [
+    _awaiting(1, urgent=True, first_visit=NOW + timedelta(hours=5), name="Maria Schneider"),
+    _awaiting(2, urgent=False, first_visit=None, name='Zoë <b>"Bold"</b> & Co'),
+    _awaiting(
+        3, urgent=False, first_visit=datetime(2026, 10, 25, 0, 30, tzinfo=ZoneInfo("UTC")), name="A"
+    ),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "tr"])
+@pytest.mark.parametrize("sees_everyone", [True, False])
+def test_the_awaiting_rows_are_the_template_loops_markup(language, sees_everyone):
+    context = {"awaiting": AWAITING, "now": NOW, "sees_everyone": sees_everyone}
+    # The tag takes the loop's place in the template, after the same indentation.
+    tag = "{% load session_rows %}        {% awaiting_rows awaiting now sees_everyone %}"
+    with translation.override(language):
+        rendered = engines["django"].from_string(tag).render(context)
+        assert rendered == engines["django"].from_string(AWAITING_LOOP).render(context)
+    assert rendered.count("<tr") == 3 and rendered.count("table-warning") == 1
+    assert ("Dr. &lt;A&gt;" in rendered) is sees_everyone
+    assert "Zoë &lt;b&gt;&quot;Bold&quot;&lt;/b&gt; &amp; Co" in rendered
+
+
+@pytest.mark.parametrize("language", ["en", "de", "tr"])
+def test_the_urgent_follow_ups_are_the_template_loops_markup(language):
+    follow_ups = []
+    for pk, phone in ((1, "+49 170 <1>"), (2, "")):
+        session = _session(pk, name=f"Patient <{pk}>")
+        session.plan.patient.phone = phone
+        follow_up = FollowUp(pk=pk, appointment=session, answered_at=NOW - timedelta(hours=pk))
+        follow_ups.append(follow_up)
+    context = {"urgent_follow_ups": follow_ups}
+    tag = "{% load session_rows %}      {% urgent_items urgent_follow_ups %}"
+    with translation.override(language):
+        rendered = engines["django"].from_string(tag).render(context)
+        assert rendered == engines["django"].from_string(URGENT_LOOP).render(context)
+    assert (
+        rendered.count("<li") == 2 and "+49 170 &lt;1&gt;" in rendered and " · –</span>" in rendered
+    )
