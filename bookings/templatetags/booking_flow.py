@@ -13,11 +13,11 @@ from datetime import date
 
 from django import template
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
 from bookings.online.booking_times import VisitTimes
+from common.markup import conditional_escape
 from treatments.models import Protocol
 
 register = template.Library()

@@ -12,7 +12,6 @@ renders both on the same grids).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
@@ -23,10 +22,11 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from common.markup import conditional_escape, escape
 from common.templatetags.kept_urls import current_app_of, id_url, reverse_kept
 
 if TYPE_CHECKING:
@@ -36,11 +36,6 @@ register = template.Library()
 
 # The visit states a receptionist may drag to another time (the template's `if`).
 _MOVABLE = ("booked", "awaiting_review")
-
-
-def escape(value: object) -> str:
-    """django.utils.html.escape without its lazy-string wrapper: the same five characters."""
-    return html.escape(str(value))
 
 
 def _hh_mm(moment: datetime | time) -> str:

@@ -16,13 +16,13 @@ from django.conf import settings
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
 from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Plan, PlanStatus
 from clinical.models import FollowUp
+from common.markup import conditional_escape
 from common.templatetags.kept_urls import id_url
 
 register = template.Library()

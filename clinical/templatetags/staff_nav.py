@@ -9,11 +9,12 @@ tests/clinical/test_staff_nav.py renders both and compares them.
 from __future__ import annotations
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from clinical.access import clinician_of
+from common.markup import conditional_escape
 from common.templatetags.kept_urls import reverse_kept
 
 register = template.Library()

@@ -16,11 +16,11 @@ import html
 from django import template
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info
 
 from common.context_processors import _MEMO_CLEARERS, _layout_urls, clinic_details
+from common.markup import conditional_escape
 
 register = template.Library()
 

@@ -10,20 +10,14 @@ third of the request (issue 22). The markup is crispy-bootstrap5's, option for o
 
 from __future__ import annotations
 
-import html
-
 from crispy_forms.templatetags.crispy_forms_filters import optgroups
 from django import template
 from django.forms import BoundField
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from common.markup import conditional_escape, escape
+
 register = template.Library()
-
-
-def escape(value: object) -> str:
-    """django.utils.html.escape without its lazy-string wrapper: the same five characters."""
-    return html.escape(str(value))
 
 
 def _attrs(attrs: dict[str, object]) -> str:
