@@ -1,13 +1,15 @@
-"""The reception calendar's grid markup (the time labels and each column), built in Python.
+"""The reception calendar's page under the admin's layout, built in Python: the controls, the
+strip of who waits and who is late, the grid's sections, the time labels and each column.
 
 Used by `templates/admin/bookings/calendar/grid.html`. The column was a template included once
 per column whose loop ran over every 15-minute cell (columns × rows: 120 cells on an ordinary
 day, 800 on the week of everyone), each cell resolving a dozen variables through three `date`
 filters, a `time` filter, a `blocktranslate` and four `if`s: about two thirds of the page's
-CPU. The strings that depend only on the row (its epoch seconds, its local day and clock time)
-are the same in every column of a day, so they are worked out once per start, not per cell.
-The markup is the old template's, byte for byte (tests/bookings/test_calendar_grid_markup.py
-renders both on the same grids).
+CPU. The strings that depend only on the row (its epoch seconds, its local day and clock time,
+its plain cells' markup) are the same in every column of a day, so they are worked out once per
+row, not per cell. The rest of the page followed (issue 22, fifth round): its loops, `if`s and
+translations cost as much as the cells. The markup is the old templates', byte for byte
+(tests/bookings/test_calendar_grid_markup.py and test_calendar.py render both).
 """
 
 from __future__ import annotations
