@@ -46,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -200,17 +201,23 @@ class CompiledQuery(Generic[M]):
 
 # Per database connection (each thread has its own, and SQLite's converters are bound to it), on
 # the connection itself so that they go with it: the compiler's converters for each shape's
-# columns, by the shape's id (the entry holds the shape, so an id is never another's).
+# columns, by the shape's id. An entry refers to its shape weakly (shapes are dropped when a
+# setting changes) and is checked against it, so an id is never taken for another shape's.
 _CONVERTERS = "compiled_query_converters"
+# Past this many entries on a connection, those of dropped shapes are removed.
+_CONVERTERS_TIDY_AT = 64
 
 
 def _converters(shape: _Shape, compiler: Any) -> list:
     """What Django's compiler works out again on every run of a query (a tenth of it)."""
     kept = compiler.connection.__dict__.setdefault(_CONVERTERS, {})
     entry = kept.get(id(shape))
-    if entry is None or entry[0] is not shape:
+    if entry is None or entry[0]() is not shape:
+        if len(kept) >= _CONVERTERS_TIDY_AT:
+            for key in [key for key, (shape_ref, _c) in kept.items() if shape_ref() is None]:
+                del kept[key]
         columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
-        entry = kept[id(shape)] = (shape, compiler.get_converters(columns))
+        entry = kept[id(shape)] = (weakref.ref(shape), compiler.get_converters(columns))
     return entry[1]
 
 

@@ -57,10 +57,10 @@ class Generation:
         and this write is what makes them drop a deactivated account."""
         write = getattr(cache, "set_past_breaker", cache.set)
         write(self.key, uuid4().hex, timeout=self.seconds)
-        # What a `prefetched` block around this read before the renewal is stale now.
-        prefetched = _PREFETCHED.get()
-        if prefetched is not None and prefetched[0] == self.key:
-            prefetched[1].clear()
+        # What the `prefetched` blocks around this read before the renewal is stale now.
+        for generation, unread, _found in _PREFETCHED.get():
+            if generation == self.key:
+                unread.clear()
 
     def renew_now_and_after_commit(self, *args: object, **kwargs: object) -> None:
         """For signal receivers and services that change a row entries are built from.
@@ -102,7 +102,7 @@ class Generation:
             yield
             return
         found = _get_many([self.key, *keys])
-        token = _PREFETCHED.set((self.key, set(keys), found))
+        token = _PREFETCHED.set((*_PREFETCHED.get(), (self.key, set(keys), found)))
         try:
             yield
         finally:
@@ -117,20 +117,21 @@ def _get_many(keys: list[str]) -> dict[str, Any]:
         return {}
 
 
-# The generation, the keys not read yet and what one round trip found (Generation.prefetched).
-_PREFETCHED: ContextVar[tuple[str, set[str], dict[str, Any]] | None] = ContextVar(
-    "generation_prefetched", default=None
+# The open `prefetched` blocks, innermost last: each block's generation, the keys not read yet
+# and what its round trip found.
+_PREFETCHED: ContextVar[tuple[tuple[str, set[str], dict[str, Any]], ...]] = ContextVar(
+    "generation_prefetched", default=()
 )
 
 
 def _take_prefetched(generation: str, key: str) -> dict[str, Any] | None:
-    """The token and `key`'s entry from the block around this read, once; None outside one."""
-    prefetched = _PREFETCHED.get()
-    if prefetched is None or prefetched[0] != generation or key not in prefetched[1]:
-        return None
-    prefetched[1].discard(key)
-    found = prefetched[2]
-    return {name: found[name] for name in (generation, key) if name in found}
+    """The token and `key`'s entry from the innermost block around this read that fetched it,
+    once; None when no block did (or a renewal since made it stale)."""
+    for block_generation, unread, found in reversed(_PREFETCHED.get()):
+        if block_generation == generation and key in unread:
+            unread.discard(key)
+            return {name: found[name] for name in (generation, key) if name in found}
+    return None
 
 
 # Per database connection (so per thread): the generations changed in a transaction still open,

@@ -64,15 +64,17 @@ class _Table:
         )
 
     def local(self, moment: datetime) -> datetime:
-        """`template_localtime`: an aware time in the current zone."""
-        return moment.astimezone(self.zone) if self.zone is not None else moment
+        """`template_localtime`: an aware time in the current zone, a naive one as it is."""
+        if self.zone is None or moment.utcoffset() is None:
+            return moment
+        return moment.astimezone(self.zone)
 
 
 def _row(session: Appointment, now: datetime, table: _Table) -> str:
     start = table.local(session.start)
     plan = session.plan
     # A consultation has no protocol; the template showed nothing for it.
-    protocol_name = plan.protocol.name if plan.protocol is not None else ""
+    protocol_name = _protocol_name(plan)
     if session.kind == AppointmentKind.CONSULTATION:
         patient_url = record_url = table.consultation(session.plan_id)
         record = gettext("Open")
@@ -140,7 +142,7 @@ def awaiting_rows(plans: Iterable[Plan], now: datetime, sees_everyone: bool) -> 
             f'            <td><a href="{conditional_escape(table.plan(plan.pk))}">'
             f"{conditional_escape(plan.patient.full_name)}</a>{urgent if plan.is_urgent else ''}"
             "</td>\n"
-            f"            <td>{conditional_escape(plan.protocol.name)}</td>\n"
+            f"            <td>{conditional_escape(_protocol_name(plan))}</td>\n"
             f"            <td>{conditional_escape(_timesince(plan.created_at, now))}</td>\n"
             f"            <td>{first_visit}</td>\n"
             f"            {clinician}\n"
@@ -159,19 +161,26 @@ def urgent_items(follow_ups: Iterable[FollowUp]) -> SafeString:
     for item in follow_ups:
         visit = item.appointment
         patient = visit.plan.patient
-        when = table.local(item.answered_at)
+        # `|date` shows nothing for no time (an answer not recorded).
+        when = table.local(item.answered_at) if item.answered_at else None
+        iso, answered_at = (when.isoformat(), table.when(when)) if when else ("", "")
         items.append(
             '\n      <li class="list-group-item list-group-item-danger d-flex flex-wrap'
             ' justify-content-between gap-2">\n'
             f'        <a href="{conditional_escape(table.session(item.appointment_id))}">'
             f"{conditional_escape(patient.full_name)} · "
-            f"{conditional_escape(visit.plan.protocol.name)}, {session} {visit.sequence}</a>\n"
-            f'        <span>{answered} <time datetime="{when.isoformat()}">'
-            f"{table.when(when)}</time> · {conditional_escape(patient.phone or '–')}</span>\n"
+            f"{conditional_escape(_protocol_name(visit.plan))}, {session} {visit.sequence}</a>\n"
+            f'        <span>{answered} <time datetime="{iso}">'
+            f"{answered_at}</time> · {conditional_escape(patient.phone or '–')}</span>\n"
             "      </li>\n      "
         )
     # Every value is escaped, or a translation of the project's own text.
     return mark_safe("".join(items))
+
+
+def _protocol_name(plan: Plan) -> str:
+    """`{{ plan.protocol.name }}`: nothing for a plan without a treatment (a consultation)."""
+    return plan.protocol.name if plan.protocol is not None else ""
 
 
 def _timesince(value: datetime | None, now: datetime | None) -> str:

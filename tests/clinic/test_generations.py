@@ -124,3 +124,16 @@ def test_a_renewal_in_the_block_makes_the_keys_not_read_yet_stale_too():
         device = GENERATION.read_through("test:device", lambda: None)
 
     assert device is None
+
+
+OTHER = Generation("test:other-generation", 60)
+
+
+@pytest.mark.parametrize("inner", [GENERATION, OTHER], ids=["same generation", "another"])
+def test_a_renewal_in_a_nested_block_makes_the_outer_blocks_keys_stale_too(inner):
+    """Found in review: only the innermost block was made stale."""
+    GENERATION.read_through("test:outer", lambda: "before")
+    with GENERATION.prefetched(["test:outer"]):
+        with inner.prefetched(["test:inner"]):
+            GENERATION.renew()
+        assert GENERATION.read_through("test:outer", lambda: "after") == "after"

@@ -383,3 +383,17 @@ def test_a_finished_threads_connection_is_not_kept_by_the_kept_converters(make_p
 
     assert len(finished) == 3
     assert [ref for ref in finished if ref() is not None] == []
+
+
+def test_the_converters_kept_on_a_connection_do_not_keep_dropped_shapes(clinician):
+    """Found in review: every setting change drops the shapes, and the connection kept them."""
+    visits_of.clear()
+    visits_of.rows(clinician_id=clinician.pk, after=timezone.now())
+    (dropped,) = visits_of._shapes.values()
+    alive = weakref.ref(dropped)
+    del dropped
+    visits_of.clear()  # what every setting change does
+    visits_of.rows(clinician_id=clinician.pk, after=timezone.now())
+    gc.collect()
+
+    assert alive() is None

@@ -181,3 +181,33 @@ def test_the_urgent_follow_ups_are_the_template_loops_markup(language):
     assert (
         rendered.count("<li") == 2 and "+49 170 &lt;1&gt;" in rendered and " · –</span>" in rendered
     )
+
+
+def test_a_plan_or_follow_up_without_a_treatment_or_an_answer_time_shows_blanks_as_before():
+    """Found in review: the Python rows read `protocol.name` and `answered_at` unchecked, where
+    the template showed nothing (the dashboard was a server error with such a row)."""
+    plan = _awaiting(4, urgent=False, first_visit=None, name="No treatment")
+    plan.protocol = None
+    context = {"awaiting": [plan], "now": NOW, "sees_everyone": True}
+    tag = "{% load session_rows %}        {% awaiting_rows awaiting now sees_everyone %}"
+    rendered = engines["django"].from_string(tag).render(context)
+    assert rendered == engines["django"].from_string(AWAITING_LOOP).render(context)
+
+    session = _session(11, protocol=None)
+    follow_ups = [
+        FollowUp(pk=11, appointment=session, answered_at=None),
+        FollowUp(pk=12, appointment=_session(12), answered_at=None),
+    ]
+    context = {"urgent_follow_ups": follow_ups}
+    tag = "{% load session_rows %}      {% urgent_items urgent_follow_ups %}"
+    rendered = engines["django"].from_string(tag).render(context)
+    assert rendered == engines["django"].from_string(URGENT_LOOP).render(context)
+    assert '<time datetime=""></time>' in rendered
+
+
+def test_a_naive_time_is_shown_as_it_is_as_the_date_filter_does():
+    plan = _awaiting(5, urgent=False, first_visit=datetime(2026, 3, 29, 2, 30), name="Naive")
+    context = {"awaiting": [plan], "now": NOW, "sees_everyone": False}
+    tag = "{% load session_rows %}        {% awaiting_rows awaiting now sees_everyone %}"
+    rendered = engines["django"].from_string(tag).render(context)
+    assert rendered == engines["django"].from_string(AWAITING_LOOP).render(context)
