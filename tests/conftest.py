@@ -50,3 +50,17 @@ def receptionist_client(client: Client, receptionist) -> Client:
     # A superuser can see medical data, so the admin asks for the second factor too.
     login_with_second_factor(client, receptionist)
     return client
+
+
+@pytest.fixture
+def cache_reads(monkeypatch) -> list[list[str]]:
+    """The keys of each read of several keys from the shared cache (one round trip each)."""
+    reads: list[list[str]] = []
+    get_many = cache.get_many
+
+    def counted(keys, *args, **kwargs):
+        reads.append(list(keys))
+        return get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", counted)
+    return reads

@@ -21,14 +21,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django import template
-from django.conf import settings
-from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from common.markup import conditional_escape, escape
+from common.markup import conditional_escape, csrf_input, current_zone, escape, local
 from common.templatetags.kept_urls import current_app_of, id_url, reverse_kept
 
 if TYPE_CHECKING:
@@ -82,20 +79,20 @@ def _rows(context: template.Context, cells: list[Cell]) -> list[_Row]:
     is looked up), and its plain cells are marked up once for all the day's columns. A row holds
     its start, so an id is never taken for another object's."""
     cache = context.render_context.setdefault(_rows, {})
-    zone = _current_zone(context)
+    zone = current_zone(context.use_tz)
     now = context.get("now")
     rows = []
     for row, cell in enumerate(cells):
         start = cell.start
         line = cache.get(id(start))
         if line is None or line.start is not start or line.row != row:
-            local = _local(start, zone)
+            moment = local(start, zone)
             line = cache[id(start)] = _Row(
                 start=start,
                 row=row,
-                epoch=str(int(local.timestamp())),
-                day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
-                clock=_hh_mm(local),
+                epoch=str(int(moment.timestamp())),
+                day=f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}",
+                clock=_hh_mm(moment),
                 hour=" hour" if start.minute == 0 else "",
                 # The template's `{% if %}` read a missing `now` as false.
                 future=now is not None and start > now,
@@ -122,21 +119,8 @@ class _Shared:
             if context.get("can_change")
             else None,
             here=conditional_escape(quote(context.get("here", ""))),
-            zone=_current_zone(context),
+            zone=current_zone(context.use_tz),
         )
-
-
-def _current_zone(context: template.Context) -> tzinfo | None:
-    """The zone `template_localtime` converts aware datetimes to, looked up once."""
-    use_tz = settings.USE_TZ if context.use_tz is None else context.use_tz
-    return timezone.get_current_timezone() if use_tz else None
-
-
-def _local(moment: datetime, zone: tzinfo | None) -> datetime:
-    """`template_localtime(moment)` with the zone from `_current_zone`."""
-    return (
-        moment.astimezone(zone) if zone is not None and moment.utcoffset() is not None else moment
-    )
 
 
 def _day_label(context: template.Context, day: date, format_: str) -> str:
@@ -209,20 +193,15 @@ def calendar_body(context: template.Context) -> SafeString:
     parts = [_closed_note(context), "\n"]
     if grid.waiting or grid.late:
         parts += ["\n", _strip(context, grid), "\n"]
-    token = context.get("csrf_token")
-    token_input = (
-        format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-        if token and token != "NOTPROVIDED"
-        else ""
-    )
     parts += [
         "\n",
         '<div class="cal-message" id="cal-message" role="alert" aria-live="assertive"'
         f' data-taken="{gettext("That time is taken: drop the visit on a free time.")}"'
         f' data-closed="{gettext("Nobody works at that time: drop the visit on a free time.")}">'
         "</div>\n",
-        f'<form id="cal-move-form" method="post" action="">{token_input}<input type="hidden"'
-        ' name="day" value=""><input type="hidden" name="visit" value=""></form>\n',
+        f'<form id="cal-move-form" method="post" action="">{csrf_input(context)}'
+        '<input type="hidden" name="day" value=""><input type="hidden" name="visit" value="">'
+        "</form>\n",
         '<p class="visually-hidden" id="cal-help">',
         gettext(
             "Each visit links to its panel (check in, move, cancel). Each free time links to a "
@@ -300,7 +279,7 @@ def _strip(context: template.Context, grid: CalendarView) -> str:
 
     def when_who(block: Block) -> str:
         patient = block.appointment.plan.patient
-        start = _hh_mm(_local(block.local_start, shared.zone))
+        start = _hh_mm(local(block.local_start, shared.zone))
         return f"{start} {conditional_escape(patient.full_name)}</a>"
 
     waiting = "".join(f"<li>{link(b)}{when_who(b)}</li>" for b in grid.waiting)
@@ -439,8 +418,8 @@ def _block(shared: _Shared, column: Column, block: Block) -> str:
         resource = f"<span>{conditional_escape(visit.device)}</span>"
     else:
         resource = ""
-    start = _local(block.local_start, shared.zone)
-    end = _local(block.local_end, shared.zone)
+    start = local(block.local_start, shared.zone)
+    end = local(block.local_end, shared.zone)
     return (
         f'\n      <article class="cal-block state-{escape(block.state)} row-{block.row}'
         f' span-{block.rows}{" late" if block.late else ""}"{drag} data-visit="{visit.pk}">\n'

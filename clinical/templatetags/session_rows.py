@@ -12,9 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django import template
-from django.conf import settings
 from django.db.models import TextChoices
-from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -22,7 +20,7 @@ from django.utils.translation import gettext
 
 from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Plan, PlanStatus
 from clinical.models import FollowUp
-from common.markup import conditional_escape
+from common.markup import conditional_escape, current_zone, local
 from common.templatetags.kept_urls import id_url
 
 register = template.Library()
@@ -37,7 +35,7 @@ class _Table:
         self.consultation = id_url("clinical:consultation")
         self.plan = id_url("clinical:plan-detail")
         self.session = id_url("clinical:session-detail")
-        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.zone = current_zone()
         self._texts: dict[tuple, str] = {}
         self._names: dict[tuple[int, int], tuple[str, str]] = {}
 
@@ -65,9 +63,7 @@ class _Table:
 
     def local(self, moment: datetime) -> datetime:
         """`template_localtime`: an aware time in the current zone, a naive one as it is."""
-        if self.zone is None or moment.utcoffset() is None:
-            return moment
-        return moment.astimezone(self.zone)
+        return local(moment, self.zone)
 
 
 def _row(session: Appointment, now: datetime, table: _Table) -> str:

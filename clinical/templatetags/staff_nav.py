@@ -9,12 +9,11 @@ tests/clinical/test_staff_nav.py renders both and compares them.
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from clinical.access import clinician_of
-from common.markup import conditional_escape
+from common.markup import conditional_escape, csrf_input
 from common.templatetags.kept_urls import reverse_kept
 
 register = template.Library()
@@ -60,12 +59,7 @@ def staff_nav(context: template.RequestContext) -> SafeString:
         if user.has_perm("clinic.manage_staff")
         else "",
     ]
-    csrf_token = context.get("csrf_token")
-    token = (
-        format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-        if csrf_token and csrf_token != "NOTPROVIDED"
-        else ""
-    )
+    token = csrf_input(context)
     logout = reverse_kept("clinical:logout")
     sign_out = gettext("Sign out (%(name)s)") % {"name": conditional_escape(user.get_username())}
     return mark_safe(  # every value is escaped above, or is a URL reversed from the project's own

@@ -41,33 +41,19 @@ def test_an_entry_this_code_cannot_read_back_is_a_miss(monkeypatch, error):
     )
 
 
-@pytest.fixture
-def round_trips(monkeypatch) -> list[list[str]]:
-    """The keys of each cache read."""
-    reads: list[list[str]] = []
-    get_many = cache.get_many
-
-    def counted(keys, *args, **kwargs):
-        reads.append(list(keys))
-        return get_many(keys, *args, **kwargs)
-
-    monkeypatch.setattr(cache, "get_many", counted)
-    return reads
-
-
-def test_entries_read_together_come_from_one_round_trip(round_trips):
+def test_entries_read_together_come_from_one_round_trip(cache_reads):
     GENERATION.read_through("test:one", lambda: "one")
     GENERATION.read_through("test:two", lambda: "two")
-    round_trips.clear()
+    cache_reads.clear()
 
     with GENERATION.prefetched(["test:one", "test:two"]):
         assert GENERATION.read_through("test:one", lambda: "not read") == "one"
         assert GENERATION.read_through("test:two", lambda: "not read") == "two"
 
-    assert round_trips == [[GENERATION.key, "test:one", "test:two"]]
+    assert cache_reads == [[GENERATION.key, "test:one", "test:two"]]
 
 
-def test_what_the_round_trip_missed_is_loaded_and_kept(round_trips):
+def test_what_the_round_trip_missed_is_loaded_and_kept(cache_reads):
     with GENERATION.prefetched(["test:new"]):
         assert GENERATION.read_through("test:new", lambda: "loaded") == "loaded"
 
@@ -82,10 +68,10 @@ def test_an_entry_of_an_earlier_generation_is_not_taken_from_the_round_trip():
         assert GENERATION.read_through("test:entry", lambda: "new") == "new"
 
 
-def test_a_second_read_other_keys_and_reads_after_the_block_go_to_the_cache(round_trips):
+def test_a_second_read_other_keys_and_reads_after_the_block_go_to_the_cache(cache_reads):
     GENERATION.read_through("test:entry", lambda: "first")
     other = Generation("test:other-generation", 60)
-    round_trips.clear()
+    cache_reads.clear()
 
     with GENERATION.prefetched(["test:entry"]):
         GENERATION.read_through("test:entry", lambda: "not read")
@@ -97,7 +83,7 @@ def test_a_second_read_other_keys_and_reads_after_the_block_go_to_the_cache(roun
         other.read_through("test:entry", lambda: "another generation's")
     GENERATION.read_through("test:entry", lambda: "not read")
 
-    assert round_trips == [
+    assert cache_reads == [
         [GENERATION.key, "test:entry"],
         [GENERATION.key, "test:entry"],
         [GENERATION.key, "test:elsewhere"],
@@ -106,11 +92,11 @@ def test_a_second_read_other_keys_and_reads_after_the_block_go_to_the_cache(roun
     ]
 
 
-def test_nothing_to_read_together_makes_no_round_trip(round_trips):
+def test_nothing_to_read_together_makes_no_round_trip(cache_reads):
     with GENERATION.prefetched([]):
         pass
 
-    assert round_trips == []
+    assert cache_reads == []
 
 
 def test_a_renewal_in_the_block_makes_the_keys_not_read_yet_stale_too():

@@ -52,6 +52,20 @@ def nothing_kept():
     kept_urls._kept.clear()
 
 
+@pytest.fixture
+def reversed_names(monkeypatch) -> list[str]:
+    """The view names Django was asked to reverse."""
+    names: list[str] = []
+    reverse = kept_urls.reverse
+
+    def counted(view_name, *args, **kwargs):
+        names.append(view_name)
+        return reverse(view_name, *args, **kwargs)
+
+    monkeypatch.setattr(kept_urls, "reverse", counted)
+    return names
+
+
 def test_the_project_uses_it_as_the_url_tag():
     template = engines["django"].from_string("{% url 'admin:index' %}")
     assert isinstance(template.template.nodelist[0], kept_urls.KeptURLNode)
@@ -126,15 +140,7 @@ def test_the_kept_addresses_never_grow_past_the_limit(monkeypatch):
     assert len(kept_urls._kept) <= 3
 
 
-def test_an_address_without_arguments_is_reversed_once(monkeypatch):
-    reversed_names: list[str] = []
-    reverse = kept_urls.reverse
-
-    def counted(view_name, *args, **kwargs):
-        reversed_names.append(view_name)
-        return reverse(view_name, *args, **kwargs)
-
-    monkeypatch.setattr(kept_urls, "reverse", counted)
+def test_an_address_without_arguments_is_reversed_once(reversed_names):
     for _three_times in range(3):
         both(ADMIN)
         both("{% url 'no-such-view' as there %}")
@@ -142,15 +148,7 @@ def test_an_address_without_arguments_is_reversed_once(monkeypatch):
 
 
 @override_settings(ROOT_URLCONF="tests.clinic.kept_urls_conf")
-def test_an_address_with_an_id_is_the_kept_one_with_the_id_put_in(monkeypatch):
-    reversed_names: list[str] = []
-    reverse = kept_urls.reverse
-
-    def counted(view_name, *args, **kwargs):
-        reversed_names.append(view_name)
-        return reverse(view_name, *args, **kwargs)
-
-    monkeypatch.setattr(kept_urls, "reverse", counted)
+def test_an_address_with_an_id_is_the_kept_one_with_the_id_put_in(reversed_names):
     for pk in (1, 42, 2147483647, 10**12):
         assert kept_urls.id_url("object")(pk) == f"/objects/{pk}/"
     assert reversed_names == ["object"]

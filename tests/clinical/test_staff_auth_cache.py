@@ -210,18 +210,10 @@ def test_a_rolled_back_permission_grant_is_not_kept_in_the_cache(receptionist):
     assert not backend.get_user(receptionist.pk).has_perm("clinical.view_all_patients")
 
 
-def test_the_account_and_its_authenticator_come_from_one_round_trip(signed_in, monkeypatch):
-    reads: list[list[str]] = []
-    get_many = cache.get_many
-
-    def counted(keys, *args, **kwargs):
-        reads.append(list(keys))
-        return get_many(keys, *args, **kwargs)
-
-    monkeypatch.setattr(cache, "get_many", counted)
+def test_the_account_and_its_authenticator_come_from_one_round_trip(signed_in, cache_reads):
     page = signed_in.get(DASHBOARD)
 
     assert "Good to see you, Dr. Anna Weber" in page.text
-    staff_reads = [keys for keys in reads if STAFF.key in keys]
+    staff_reads = [keys for keys in cache_reads if STAFF.key in keys]
     assert len(staff_reads) == 1
     assert [key.split(":")[1] for key in staff_reads[0][1:]] == ["user", "device"]
