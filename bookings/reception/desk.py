@@ -260,8 +260,3 @@ def visit_verdicts(appointment: Appointment, now: datetime) -> dict[str, Verdict
         "remind": reminder_verdict(**facts),
     }
 
-
-def allowed_actions(appointment: Appointment, now: datetime) -> list[tuple[str, str]]:
-    """(action, label) of what may be done now, in the desk's order."""
-    verdicts = visit_verdicts(appointment, now)
-    return [(name, str(ACTION_LABELS[name])) for name, v in verdicts.items() if v.allowed]
