@@ -225,6 +225,12 @@ def _second_factor_prefixes() -> tuple[str, ...]:
     return ("/admin/", *(f"/{code}/staff/" for code, _name in settings.LANGUAGES))
 
 
+def _account_prefixes() -> tuple[str, ...]:
+    # A staff member's own second-factor pages: the authenticator's secret and the recovery
+    # codes are shown there once. No second factor is asked for (they are how one is given).
+    return tuple(f"/{code}/account/" for code, _name in settings.LANGUAGES)
+
+
 class SecondFactorMiddleware:
     """Every staff account reaches the admin and the staff area only after a second factor.
 
@@ -234,9 +240,11 @@ class SecondFactorMiddleware:
     page, or to the setup page for staff without an authenticator yet (which sets one up only
     from a one-time enrolment link: clinic.accounts.enrolment).
 
-    Every response under those paths is also sent with `Cache-Control: no-store` (and private):
-    staff pages show patients' names and medical data, which must not stay in a shared browser's
-    cache or a proxy after sign-out. On paths too, so a new staff page cannot forget it.
+    Every response under those paths, and under /<lang>/account/ (the second factor's own
+    pages, with the authenticator's secret and the recovery codes), is also sent with
+    `Cache-Control: no-store` (and private): staff pages show patients' names and medical data,
+    which must not stay in a shared browser's cache or a proxy after sign-out. On paths too, so a
+    new staff page cannot forget it.
     """
 
     EXEMPT_URL_NAMES = frozenset({"login", "logout"})
@@ -244,10 +252,11 @@ class SecondFactorMiddleware:
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         self.prefixes = _second_factor_prefixes()
+        self.no_store_prefixes = self.prefixes + _account_prefixes()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.path_info.startswith(self.prefixes) and "no-store" not in response.get(
+        if request.path_info.startswith(self.no_store_prefixes) and "no-store" not in response.get(
             "Cache-Control", ""
         ):
             add_never_cache_headers(response)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from bookings.models import PlanStatus
+from clinic.accounts import urls as account_urls
 from clinical import urls as staff_urls
 from tests.clinical.conftest import sign_in, staff_user
 
@@ -123,6 +124,30 @@ def test_every_admin_page_is_sent_with_no_store(client, booked):
     assert missing == []
     patient_page = client.get(reverse("admin:bookings_patient_change", args=[booked[0].patient_id]))
     assert "Maria Schneider" in patient_page.text
+
+
+def test_every_page_of_a_staff_members_own_account_is_sent_with_no_store(client, clinician):
+    # The authenticator's secret and the recovery codes are shown on these pages, once.
+    sign_in(client, clinician.user)
+    client.post(reverse("accounts:recovery-codes"))  # new codes, shown on the next page
+    urls = []
+    for pattern in account_urls.urlpatterns:
+        kwargs = dict.fromkeys(pattern.pattern.converters, "not-a-real-token")
+        for language in ("en", "de", "tr"):
+            with override(language):
+                urls.append(reverse(f"accounts:{pattern.name}", kwargs=kwargs))
+
+    missing = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if "no-store" not in response.get("Cache-Control", ""):
+            missing.append(f"{url} ({response.status_code})")
+
+    assert missing == []
+    codes = client.get(reverse("accounts:recovery-codes"))
+    enrol = client.get(reverse("accounts:enrol"))
+    assert "recovery-codes" in codes.text and enrol.context["secret"] in enrol.text
 
 
 def test_public_pages_stay_cacheable(client):
