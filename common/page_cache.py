@@ -57,14 +57,15 @@ QueryRule = Literal["ignore"] | tuple[str, ...]
 View = Callable[..., HttpResponse]
 
 
-def page_cache_key(*, page: str, language: str, origin: str) -> str:
-    """The cache key of one page in one language, as served to one scheme and host.
+def page_cache_key(*, page: str, language: str, origin: str, generation: str) -> str:
+    """The cache key of one page in one language, as served to one scheme and host, while
+    `generation` is the content generation.
 
     The host is part of the key because pages contain absolute URLs (canonical, hreflang, Open
     Graph, JSON-LD).
     """
     digest = hashlib.sha256(f"{origin}|{language}|{page}".encode()).hexdigest()[:32]
-    return f"page:{content_generation()}:{digest}"
+    return f"page:{generation}:{digest}"
 
 
 def _is_anonymous_visit(request: HttpRequest) -> bool:
@@ -137,8 +138,15 @@ def cached_response(
     """Serve `page` from the cache (no queries), or render it and cache it when that is safe."""
     if not _is_anonymous_visit(request):
         return render_page()
+    # Read once, before the page is rendered: both entries below are stamped with the
+    # generation the rows were read under. An edit that commits while the page renders starts a
+    # new generation, and an entry stamped with it would serve the old rows as current.
+    generation = content_generation()
     key = page_cache_key(
-        page=page, language=get_language(), origin=f"{request.scheme}://{request.get_host()}"
+        page=page,
+        language=get_language(),
+        origin=f"{request.scheme}://{request.get_host()}",
+        generation=generation,
     )
     stored = cache.get(key)
     if stored is None:
@@ -151,7 +159,7 @@ def cached_response(
         response = HttpResponse(stored[0], content_type=stored[1])
     if _fast_path_eligible(request):
         # The next visit of this URL is answered by PublicPageCacheMiddleware.
-        entry = (content_generation(), *stored)
+        entry = (generation, *stored)
         cache.set(_fast_path_key(request, get_language()), entry, PAGE_CACHE_SECONDS)
     return response
 

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+import treatments.views
 from common.content_cache import content_cache_clear
 from tests.clinic.test_page_cache import header_nonce, without_nonce
 from tests.factories import ArticleFactory, IndicationFactory, ProtocolFactory
@@ -127,6 +128,29 @@ def test_an_edit_is_shown_at_once_on_the_fast_path(client, public_site):
     assert not fast(fresh)
     assert "Sun protection after a session" in fresh.text
     assert fast(Client().get(url))
+
+
+def test_an_edit_committed_while_a_page_renders_is_not_hidden(monkeypatch, db):
+    protocol = ProtocolFactory(name="Old name")
+    real_render = treatments.views.render
+
+    def render_then_edit(*args, **kwargs):
+        response = real_render(*args, **kwargs)  # the page holds "Old name"
+        if protocol.name == "Old name":
+            # An edit commits while this page is on its way to the cache; its admin save
+            # starts a new generation after the commit.
+            protocol.name = "New name"
+            protocol.save()
+            content_cache_clear()
+        return response
+
+    monkeypatch.setattr(treatments.views, "render", render_then_edit)
+    assert "Old name" in Client().get(protocol.get_absolute_url()).text
+
+    later = Client().get(protocol.get_absolute_url())
+
+    assert "New name" in later.text
+    assert not fast(later)
 
 
 def test_other_languages_and_pages_are_kept_apart(client, public_site):
