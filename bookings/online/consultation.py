@@ -112,10 +112,11 @@ def consultation_book(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             except BookingError as error:
-                messages.warning(request, error.message)
-                return redirect(request.get_full_path())
-            request.session[DONE_KEY] = plan.pk
-            return redirect("bookings:consultation-done")
+                # Shown beside the times, with everything the patient typed still in the form.
+                form.add_error("slot", error.message)
+            else:
+                request.session[DONE_KEY] = plan.pk
+                return redirect("bookings:consultation-done")
     return render(
         request,
         "bookings/consultation/book.html",

@@ -795,7 +795,8 @@ def manage_consent(request: HttpRequest, link: ManageLink, token: str) -> HttpRe
     The link came to the patient's own email, so this is the patient consenting, as online.
     """
     plan = link.plan
-    if plan.has_consent():
+    # A consultation treats nobody: there is no treatment consent to give (issue 18).
+    if plan.has_consent() or plan.kind == PlanKind.CONSULTATION:
         return redirect("bookings:manage", token=token)
     consent = consent_text_current(plan.protocol, get_language())
     if consent is None:
@@ -841,6 +842,13 @@ def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> 
     appointment = next((a for a in course if a.pk == pk), None)
     if appointment is None:
         raise Http404
+    if plan.kind == PlanKind.CONSULTATION:
+        # Not offered on the manage page: a consultation is cancelled and booked again.
+        messages.error(
+            request,
+            _("A consultation cannot be moved online. Please cancel it and book a new time."),
+        )
+        return redirect("bookings:manage", token=token)
     rules = BookingRules.from_settings()
     if not _changeable(appointment, plan, rules, timezone.now()):
         messages.error(request, _("This visit can no longer be moved online. Please call us."))

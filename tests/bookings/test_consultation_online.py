@@ -17,7 +17,7 @@ from bookings.models import (
     PlanKind,
     PlanStatus,
 )
-from tests.bookings.online import DETAILS, url
+from tests.bookings.online import DETAILS, book, url
 from tests.clinic_data import seed_small_clinic
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +134,58 @@ def test_an_odd_or_unknown_course_in_the_address_shows_the_page_without_a_course
 
     assert page.status_code == 200
     assert page.context["days"]
+
+
+def manage_link_of_the_consultation(client) -> str:
+    _page, value, _opening = first_time(client)
+    client.post(url("consultation"), {**DETAILS, "slot": value, "proposal": "p-1"})
+    email = OutgoingEmail.objects.get(template="consultation_confirmed")
+    return re.search(r"https?://[^/\s]+(/\S+/manage/\S+/)", email.body_text).group(1)
+
+
+def test_the_move_address_of_a_consultation_says_kindly_to_book_again(client, clinic):
+    manage = manage_link_of_the_consultation(client)
+    visit = Appointment.objects.get(plan__kind=PlanKind.CONSULTATION)
+    booked_at = visit.start
+
+    for method in (client.get, client.post):
+        response = method(manage + f"visits/{visit.pk}/move/", follow=True)
+        assert response.redirect_chain[-1][0] == manage
+        assert "cannot be moved online" in response.content.decode()
+
+    visit.refresh_from_db()
+    assert visit.status == "booked" and visit.start == booked_at
+
+
+def test_the_consent_address_of_a_consultation_asks_for_no_consent(client, clinic):
+    manage = manage_link_of_the_consultation(client)
+
+    response = client.get(manage + "consent/", follow=True)
+
+    assert response.redirect_chain[-1][0] == manage
+    assert "Consultation" in response.content.decode()
+    assert not Plan.objects.get(kind=PlanKind.CONSULTATION).has_consent()
+
+
+def test_a_refused_consultation_keeps_everything_the_patient_typed(client, clinic):
+    book(Client(), clinic.protocol)  # Maria's course, booked earlier
+    first = Appointment.objects.order_by("start").first()
+    other = next(c for c in clinic.clinicians if c.pk != first.clinician_id)
+    ConsultationSettings.objects.get().clinicians.set([other])
+    page = client.get(url("consultation"))
+    value = next(
+        value
+        for _day, openings in page.context["days"]
+        for value, opening in openings
+        if opening.start == first.start  # Maria is at her first session then
+    )
+    typed = {**DETAILS, "slot": value, "proposal": "p-1", "message": "Will it help my scars?"}
+
+    response = client.post(url("consultation"), typed)
+
+    assert response.status_code == 200
+    assert not Plan.objects.filter(kind=PlanKind.CONSULTATION).exists()
+    text = response.content.decode()
+    assert "Will it help my scars?" in text
+    assert DETAILS["phone"] in text and DETAILS["email"] in text
+    assert response.context["form"].errors["slot"]  # the reason, beside the times
