@@ -356,9 +356,11 @@ def book_times(request: HttpRequest, slug: str) -> HttpResponse:
         except BookingError as error:
             problem = error.message
         else:
-            _release_hold(flow)  # new times: a hold on older ones is given back
             _propose(flow, visits)
             funnel_step(request, flow, protocol=protocol, step=FunnelStep.TIMES_SHOWN)
+        # New times: a hold on older ones is given back, also when none were found, so that
+        # the review page cannot confirm times the patient has moved away from.
+        _release_hold(flow)
     _save_flow(request, flow)
     visits = visits_from_session(flow.get("visits", []))
     held = _held_plan_is_live(flow, timezone.now())
@@ -542,6 +544,8 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("bookings:start", slug=protocol.slug)
     if not flow.get("plan_id") or not flow.get("details"):
         return redirect("bookings:details", slug=protocol.slug)
+    if "visits" not in flow:  # a hold whose times are being chosen again
+        return redirect("bookings:times", slug=protocol.slug)
     now = timezone.now()
     plan = (
         Plan.objects.filter(pk=flow["plan_id"])

@@ -851,3 +851,25 @@ def test_each_step_reads_the_course_from_the_cache_until_it_is_saved(client, pro
     page = client.get(url("times", protocol))
     assert page.status_code == 200
     assert page.context["protocol"].session_minutes == protocol.session_minutes
+
+
+def test_a_new_search_that_finds_nothing_gives_back_the_held_times_and_confirms_nothing(
+    client, protocol
+):
+    answer_screening(client, protocol)
+    hold(client, protocol)  # the course is held; the review page is next
+    held = Plan.objects.get()
+    review_tab = consent_post(client, protocol)  # the review page, open in another tab
+    rules = BookingRules.from_settings()
+    beyond = rules.last_day(timezone.now()) + timedelta(days=10)
+
+    page = client.get(url("times", protocol), {"earliest": beyond.isoformat()})
+    assert "no free times" in page.content.decode()
+    # Back to the review tab, which still shows the hold, and confirm.
+    confirm = client.post(url("review", protocol), review_tab)
+
+    assert confirm.status_code == 302  # on to choose times again, kindly
+    held.refresh_from_db()
+    assert held.status == PlanStatus.CANCELLED  # its times are free for others again
+    assert not Plan.objects.filter(status=PlanStatus.CONFIRMED).exists()
+    assert client.get(confirm["Location"], follow=True).status_code == 200
