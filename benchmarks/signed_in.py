@@ -26,7 +26,6 @@ from django.contrib.auth import (  # noqa: E402
     SESSION_KEY,
     get_user_model,
 )
-from django.contrib.sessions.backends.cached_db import SessionStore  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
@@ -34,6 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from bookings.engine.rules import clinic_zone, local_date  # noqa: E402
 from bookings.engine.tokens import manage_link_create  # noqa: E402
 from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus  # noqa: E402
+from clinic.sessions import SessionStore  # noqa: E402
 
 # The demo accounts of clinic/demo.py.
 STAFF = {"reception": "reception", "clinician": "dr.weber"}

@@ -137,16 +137,31 @@ class ResilientRedisCache(RedisCache):
             "set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None
         )
 
+    # Writes that must reach Redis even if this process's breaker is open (a renewed cache
+    # generation, common/generations.py; a session ended or changed, clinic/sessions.py): other
+    # processes may be reading Redis all along, and would go on reading the old value. Still
+    # bounded by the socket timeout; a failure opens the breaker as usual.
+    def _past_breaker(self, operation: str, call: Callable[[], object]) -> bool:
+        try:
+            call()
+        except CACHE_ERRORS as error:
+            self._failed(operation, error)
+            return False
+        return True
+
     def set_past_breaker(
         self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
-    ) -> None:
-        """A write that must reach Redis even if this process's breaker is open (a renewed cache
-        generation, common/generations.py): other processes may be reading Redis all along.
-        Still bounded by the socket timeout; a failure opens the breaker as usual."""
-        try:
-            super().set(key, value, timeout, version)
-        except CACHE_ERRORS as error:
-            self._failed("set", error)
+    ) -> bool:
+        """True when Redis took the write."""
+        return self._past_breaker(
+            "set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version)
+        )
+
+    def delete_past_breaker(self, key: str, version: Any = None) -> bool:
+        """True when Redis took the delete (whether or not the key was there)."""
+        return self._past_breaker(
+            "delete", lambda: super(ResilientRedisCache, self).delete(key, version)
+        )
 
     def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
         return self._call(

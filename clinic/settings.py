@@ -420,8 +420,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions (a patient's booking flow, staff sign-ins) are read from the shared cache and written to
 # both, so a request reads no session row; the database keeps them through a cache outage or
-# eviction (the cache is an accelerator, never a dependency).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# eviction (the cache is an accelerator, never a dependency). Django's cached_db, with changes and
+# sign-outs written to the cache past the circuit breaker (clinic/sessions.py).
+SESSION_ENGINE = "clinic.sessions"
 # Trust X-Forwarded-Proto only behind a proxy that sets it and strips it from clients; without
 # such a proxy anyone could send "https" and be treated as on a secure connection.
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):

@@ -64,3 +64,28 @@ def cache_reads(monkeypatch) -> list[list[str]]:
 
     monkeypatch.setattr(cache, "get_many", counted)
     return reads
+
+
+@pytest.fixture
+def shared_redis(settings, worker_id):
+    """The production cache (clinic.cache_backend.ResilientRedisCache) on a real Redis, as
+    several workers share it. A database of its own per test process (10, 11, 12), so parallel
+    test processes do not empty each other's."""
+    import redis
+
+    index = int(worker_id[2:]) if worker_id.startswith("gw") else 0
+    url = f"redis://127.0.0.1:6379/{10 + index % 3}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
+    except redis.RedisError:
+        pytest.skip("needs a Redis server on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "clinic.cache_backend.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_timeout": 0.25, "retry_after_seconds": 10},
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()

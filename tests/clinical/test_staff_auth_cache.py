@@ -142,28 +142,6 @@ def test_the_admin_sidebar_is_kept_per_language(client, receptionist):
     assert ">Buchungen<" in german
 
 
-@pytest.fixture
-def shared_redis(settings):
-    """The production cache (clinic.cache_backend.ResilientRedisCache) on a real Redis, db 10."""
-    import redis
-
-    url = "redis://127.0.0.1:6379/10"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
-    except redis.RedisError:
-        pytest.skip("needs a Redis server on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "clinic.cache_backend.ResilientRedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_timeout": 0.25, "retry_after_seconds": 10},
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_a_deactivation_made_while_one_worker_skips_the_cache_signs_out_the_other_workers(
     shared_redis, client, clinician, manager
 ):
