@@ -7,12 +7,14 @@ shifts, devices, time off, the visits with their patients and treatments): the q
 
 A visit's position is computed from its *local* wall-clock time on its local day, so on the days
 the clocks change the grid still reads like the clock on the wall (the 25-hour October day shows
-both 02:30s at 02:30 — the clinic is closed at that hour in practice).
+both 02:30s at 02:30 — the clinic is closed at that hour in practice). On the 23-hour March day
+the rows labelled 02:00-02:45 name no instant (their datetimes fall on 03:00-03:45, which have
+rows of their own): they are closed, so no time is offered twice.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -43,6 +45,7 @@ from bookings.reception import desk
 from common.compiled import compiled
 
 ROW_MINUTES = 15
+ROW_SECONDS = ROW_MINUTES * 60
 # The grid's hours when nobody works that day (a closed day still shows a usable frame).
 DEFAULT_OPEN, DEFAULT_CLOSE = time(9), time(17)
 NEXT_OPEN_DAY_SEARCH_DAYS = 60
@@ -93,7 +96,7 @@ class Cell:
     start: datetime
     open: bool
     off: bool
-    free: bool = False  # open, and no visit in it: a phone booking may start here
+    free: bool = False  # open, and no visit overlaps its 15 minutes: a booking may start here
 
 
 @dataclass
@@ -244,11 +247,12 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
     first = min((start for start, _end in all_shifts), default=DEFAULT_OPEN)
     last = max((end for _start, end in all_shifts), default=DEFAULT_CLOSE)
     for visit in visits:
-        local_start = visit.start.astimezone(zone).time()
-        local_end = visit.end.astimezone(zone).time()
-        first = min(first, local_start)
-        if local_end > local_start:
-            last = max(last, local_end)
+        local_start = visit.start.astimezone(zone)
+        local_end = visit.end.astimezone(zone)
+        first = min(first, local_start.time())
+        # A visit ending at midnight ends with its day: its 00:00 is the next day's, which read
+        # as a time of day comes before the start. `time.max` rounds up to the day's last row.
+        last = max(last, local_end.time() if local_end.date() == local_start.date() else time.max)
     first = time(first.hour, first.minute - first.minute % ROW_MINUTES)
     last_minutes = -(-_minutes(last) // ROW_MINUTES) * ROW_MINUTES
     last = time(23, 59) if last_minutes >= 24 * 60 else time(*divmod(last_minutes, 60))
@@ -282,6 +286,20 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
         # The rows' instants as POSIX seconds: comparing floats is what comparing the aware
         # datetimes of two zones does (their UTC instants), at a fraction of the cost per cell.
         stamps = [start.timestamp() for start in starts]
+        # Only the spring day's skipped hour has rows whose wall-clock time does not exist; the
+        # day's offset changes on the two clock-change days alone, so other days check nothing.
+        missing: list[int] = []
+        if day_start.utcoffset() != day_end.utcoffset():
+            missing = [
+                row
+                for row, (row_time, stamp) in enumerate(zip(times, stamps, strict=True))
+                if datetime.fromtimestamp(stamp, zone).time() != row_time
+            ]
+            # A skipped row's datetime falls an hour on (02:30 is 03:30), past the rows after
+            # it: each row takes the earliest instant of itself and the rows below, so the
+            # stamps ascend as the bisections need (a skipped row then starts at 03:00).
+            for row in reversed(range(len(stamps) - 1)):
+                stamps[row] = min(stamps[row], stamps[row + 1])
         day_off = [entry for entry in time_off if entry[1] < day_end and entry[2] > day_start]
         weekday = day.weekday()
         columns: list[Column] = []
@@ -291,22 +309,24 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
             if not day_shifts and not by_column_day.get((key, day)):
                 continue
             column = Column(key, name, day, clinician_id=clinician_id)
-            column.cells = _cells(starts, stamps, times, day_shifts, day_off, clinician_id)
+            column.cells = _cells(starts, stamps, times, missing, day_shifts, day_off, clinician_id)
             columns.append(column)
         # A device is usable whenever someone works: its frame is the day's opening hours.
         opening_hours = [s for (_cid, wd), ss in shifts.items() if wd == weekday for s in ss]
         for device_id, device_name in devices:
             column = Column(f"d-{device_id}", device_name, day, device_id=device_id)
-            column.cells = _cells(starts, stamps, times, opening_hours, day_off, None)
+            column.cells = _cells(starts, stamps, times, missing, opening_hours, day_off, None)
             columns.append(column)
         for column in columns:
-            taken = [
-                (v.start.timestamp(), v.end.timestamp())
-                for v in by_column_day.get((column.key, day), [])
-            ]
-            for cell, stamp in zip(column.cells, stamps, strict=True):
-                cell.free = cell.open and not (taken and any(s <= stamp < e for s, e in taken))
-            for visit in by_column_day.get((column.key, day), []):
+            column_visits = by_column_day.get((column.key, day), [])
+            if column_visits:
+                busy = _busy_rows(stamps, column_visits)
+                for cell, taken in zip(column.cells, busy, strict=True):
+                    cell.free = cell.open and not taken
+            else:
+                for cell in column.cells:
+                    cell.free = cell.open
+            for visit in column_visits:
                 block = _block(visit, first, now)
                 column.blocks.append(block)
                 if column.device_id is None and day == local_date(now):
@@ -331,22 +351,41 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
     return CalendarView(calendar_days, times, first, last, waiting, late, now_row, next_open)
 
 
+def _busy_rows(stamps: list[float], visits: list[Appointment]) -> list[bool]:
+    """Which rows of a column the visits overlap, `stamps` being the rows' starts as POSIX
+    seconds in ascending order. A row is the instants [its start, its start + ROW_SECONDS): a
+    visit starting inside it (10:10 on a 10-minute booking clock) takes it too, or the row would
+    offer its start over the visit. Found by bisection per visit, not by a search per row."""
+    busy = [False] * len(stamps)
+    for visit in visits:
+        begins, ends = visit.start.timestamp(), visit.end.timestamp()
+        # The rows starting after `begins - ROW_SECONDS` and before `ends`.
+        for row in range(bisect_right(stamps, begins - ROW_SECONDS), bisect_left(stamps, ends)):
+            busy[row] = True
+    return busy
+
+
 def _cells(
     starts: list[datetime],
     stamps: list[float],
     times: list[time],
+    missing: list[int],
     day_shifts: list[tuple[time, time]],
     day_off: list[tuple[int | None, datetime, datetime]],
     clinician_id: int | None,
 ) -> list[Cell]:
     """A column's rows on one day: `starts` are the rows' moments (`times` on that day, in
-    ascending order), `stamps` the same as POSIX seconds, and `day_off` the time off that touches
-    the day (whole-clinic closures have no clinician)."""
+    ascending order), `stamps` the same as POSIX seconds (ascending: a skipped row has the next
+    row's), `missing` the rows whose wall-clock time the day skips, and `day_off` the time off
+    that touches the day (whole-clinic closures have no clinician)."""
     # A shift opens the rows from its start's to its end's: found by bisection, not per row.
     open_rows = [False] * len(times)
     for shift_start, shift_end in day_shifts:
         for row in range(bisect_left(times, shift_start), bisect_left(times, shift_end)):
             open_rows[row] = True
+    # A skipped row's start is the instant of a later row: open, it would offer that time twice.
+    for row in missing:
+        open_rows[row] = False
     off_spans = [
         (begins.timestamp(), ends.timestamp())
         for who, begins, ends in day_off

@@ -4,6 +4,7 @@ empty slot, and a fixed number of queries whatever the week holds."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -28,6 +29,7 @@ from bookings.models import (
     WaitlistOffer,
     WaitlistStatus,
 )
+from bookings.reception.calendar import CalendarView, Column, calendar_load
 from tests.bookings.reception_fixtures import *  # noqa: F403 (the personas' fixtures)
 from tests.bookings.reception_fixtures import EVERY_DAY, confirmed_plan, put
 from tests.factories import ClinicianFactory, PatientFactory
@@ -36,6 +38,7 @@ pytestmark = pytest.mark.django_db
 
 CALENDAR = reverse("admin:bookings_appointment_calendar")
 WEDNESDAY = date(2027, 3, 10)
+SPRING = date(2027, 3, 28)  # a Sunday: at 02:00 the clocks go to 03:00, 02:00-02:59 does not exist
 
 
 def at(day: date, hhmm: str) -> datetime:
@@ -450,6 +453,87 @@ def test_time_off_and_visits_mark_only_their_own_rows_columns_and_days_of_the_we
     for key in (weber_key, yilmaz_key, laser_key):
         assert rows(friday, key, lambda c: not c.off) == []
     assert not grid.days[4].is_open
+
+
+def _column(grid: CalendarView, key: str) -> Column:
+    """The column `key` of the grid's first day."""
+    return next(c for c in grid.days[0].columns if c.key == key)
+
+
+def test_a_row_whose_quarter_a_visit_starts_inside_is_not_free(course, weber, settings):
+    """On a 10-minute booking clock a visit can start at 10:10: the 10:00 row holds it for its
+    last five minutes, so "Book 10:00" would book over it."""
+    settings.BOOKING_GRANULARITY_MINUTES = 10
+    put(confirmed_plan(course, weber), at(WEDNESDAY, "10:10"))
+
+    grid = calendar_load(
+        first_day=WEDNESDAY, days=1, now=at(WEDNESDAY - timedelta(days=1), "08:00")
+    )
+
+    column = _column(grid, f"c-{weber.pk}")
+    free = {f"{cell.start:%H:%M}" for cell in column.cells if cell.free}
+    assert "09:45" in free
+    assert {"10:00", "10:15", "10:30", "10:45", "11:00"}.isdisjoint(free)  # 10:10-11:10
+    assert "11:15" in free
+
+
+def test_the_skipped_spring_hour_offers_no_free_time_twice(course):
+    """On the spring day the rows labelled 02:00-02:45 would be the instants 03:00-03:45 again:
+    they are closed (no booking link, no drop target), and each free instant is offered once."""
+    night = ClinicianFactory(
+        display_name="Dr. Night", protocols=[course], hours=[(6, time(0), time(6))]
+    )
+
+    grid = calendar_load(first_day=SPRING, days=1, now=at(SPRING - timedelta(days=1), "08:00"))
+
+    column = _column(grid, f"c-{night.pk}")
+    free_instants = [cell.start.timestamp() for cell in column.cells if cell.free]
+    assert len(free_instants) == len(set(free_instants))
+    skipped = [cell for cell in column.cells if cell.start.hour == 2]
+    assert [f"{cell.start:%H:%M}" for cell in skipped] == ["02:00", "02:15", "02:30", "02:45"]
+    assert not any(cell.open or cell.free or cell.off for cell in skipped)
+    free = {f"{cell.start:%H:%M}" for cell in column.cells if cell.free}
+    assert {"01:45", "03:00", "03:45", "05:45"} <= free
+
+
+def test_a_visit_across_the_skipped_spring_hour_takes_the_rows_on_both_sides(course):
+    """01:30 plus an hour is 03:30 on the spring day: the visit takes 01:30-01:45 and
+    03:00-03:15, and the rows around it stay free."""
+    night = ClinicianFactory(
+        display_name="Dr. Night", protocols=[course], hours=[(6, time(1), time(4))]
+    )
+    put(confirmed_plan(course, night), at(SPRING, "01:30"))
+
+    grid = calendar_load(first_day=SPRING, days=1, now=at(SPRING - timedelta(days=1), "08:00"))
+
+    free = [f"{cell.start:%H:%M}" for cell in _column(grid, f"c-{night.pk}").cells if cell.free]
+    assert free == ["01:00", "01:15", "03:30", "03:45"]
+
+
+def test_the_spring_day_page_links_each_free_instant_to_a_booking_once(desk, course):
+    """A night shift on the spring day: one "Book" link per quarter that exists, none twice."""
+    ClinicianFactory(display_name="Dr. Night", protocols=[course], hours=[(6, time(0), time(6))])
+
+    page = desk.get(CALENDAR, {"day": SPRING.isoformat()}).text
+
+    starts = re.findall(r'class="cal-cell free[^"]*"[^>]*&amp;start=(\d+)"', page)
+    assert len(starts) == 6 * 4 - 4  # six hours of quarters, less the skipped hour
+    assert len(starts) == len(set(starts))
+
+
+def test_a_visit_ending_at_midnight_stays_inside_the_grid(course, weber):
+    """00:00 ends the visit's own day: the grid stretches to cover 23:00-24:00 (it is not a
+    time before the start)."""
+    put(confirmed_plan(course, weber), at(WEDNESDAY, "23:00"))
+
+    grid = calendar_load(
+        first_day=WEDNESDAY, days=1, now=at(WEDNESDAY - timedelta(days=1), "08:00")
+    )
+
+    block = _column(grid, f"c-{weber.pk}").blocks[0]
+    assert grid.times[block.row] == time(23, 0)
+    assert block.row + block.rows <= len(grid.times)
+    assert grid.times[-1] == time(23, 45)
 
 
 # templates/admin/bookings/calendar/grid.html under the controls, before `{% calendar_body %}`.
