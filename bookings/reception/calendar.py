@@ -395,7 +395,8 @@ def _cells(
         return [Cell(start, open_, False) for start, open_ in zip(starts, open_rows, strict=True)]
     cells = []
     for start, stamp, open_ in zip(starts, stamps, open_rows, strict=True):
-        off = any(begins <= stamp < ends for begins, ends in off_spans)
+        # Like a visit, time off takes every row it overlaps (off from 13:10 takes 13:00).
+        off = any(begins < stamp + ROW_SECONDS and stamp < ends for begins, ends in off_spans)
         cells.append(Cell(start, open_ and not off, off))
     return cells
 

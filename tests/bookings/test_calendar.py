@@ -477,6 +477,23 @@ def test_a_row_whose_quarter_a_visit_starts_inside_is_not_free(course, weber, se
     assert "11:15" in free
 
 
+def test_time_off_starting_inside_a_row_takes_that_row(course, weber):
+    from bookings.models import TimeOff
+
+    TimeOff.objects.create(
+        clinician=weber, start=at(WEDNESDAY, "13:10"), end=at(WEDNESDAY, "13:50"), reason="Dentist"
+    )
+
+    grid = calendar_load(
+        first_day=WEDNESDAY, days=1, now=at(WEDNESDAY - timedelta(days=1), "08:00")
+    )
+
+    cells = {f"{cell.start:%H:%M}": cell for cell in _column(grid, f"c-{weber.pk}").cells}
+    assert cells["12:45"].free and cells["14:00"].free
+    for row in ("13:00", "13:15", "13:30", "13:45"):
+        assert cells[row].off and not cells[row].free, row
+
+
 def test_the_skipped_spring_hour_offers_no_free_time_twice(course):
     """On the spring day the rows labelled 02:00-02:45 would be the instants 03:00-03:45 again:
     they are closed (no booking link, no drop target), and each free instant is offered once."""
