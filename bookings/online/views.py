@@ -471,16 +471,18 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
 
     if request.method == "POST":
         form = PatientDetailsForm(request.POST)
-        if _page_is_stale(request, flow):
-            messages.warning(request, ProposalChanged.default_message)
-            return redirect("bookings:times", slug=protocol.slug)
         if form.is_valid():
             details = form.as_session()
             if flow.get("details") != details:
                 _release_hold(flow)  # a hold for other details is not this patient's
-            # Kept first, so nothing typed is lost if the times were just taken.
+            # Kept first, so nothing typed is lost if the times were just taken or changed in
+            # another tab: the details page shows them again.
             flow["details"] = details
             _save_flow(request, flow)
+        if _page_is_stale(request, flow):
+            messages.warning(request, ProposalChanged.default_message)
+            return redirect("bookings:times", slug=protocol.slug)
+        if form.is_valid():
             if _too_many(request, ratelimit.HOLD):
                 # The same page as before (chosen times, the real hold time), with the message.
                 return page(form, status=429)
@@ -976,6 +978,7 @@ def manage_calendar(request: HttpRequest, link: ManageLink, token: str) -> HttpR
     return response
 
 
+@never_cache  # shows the email address typed
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage_new_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":

@@ -486,6 +486,22 @@ def test_confirming_in_a_stale_tab_books_nothing_and_says_so(client, protocol):
     assert response.context["plan"].pk == held.pk
 
 
+def test_details_sent_from_a_stale_tab_are_kept_and_hold_nothing(client, protocol):
+    answer_screening(client, protocol)
+    client.get(url("times", protocol))
+    tab_a = with_proposal(client, {**DETAILS, "full_name": "Maria Anna Schneider"})
+    # Tab B, same session: a later start, so other times.
+    later = (timezone.localdate() + timedelta(days=10)).isoformat()
+    client.get(url("times", protocol), {"earliest": later})
+
+    response = client.post(url("details", protocol), tab_a, follow=True)
+
+    assert "the times on that page were changed" in response.content.decode()
+    assert not Plan.objects.exists()  # nothing held for times the patient never saw
+    details_page = client.get(url("details", protocol)).content.decode()
+    assert 'value="Maria Anna Schneider"' in details_page  # nothing typed is lost
+
+
 def test_a_stranger_is_not_told_that_a_patient_has_visits_at_those_times(client, protocol, clinic):
     weber, yilmaz = clinic.clinicians
     answer_screening(client, protocol)

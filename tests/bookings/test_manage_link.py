@@ -239,6 +239,10 @@ def test_asking_for_new_links_is_rate_limited(client, booked):
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
     assert ManageLink.objects.filter(plan=plan).count() == 1  # no new link was made
+    # The page shows the address typed: never kept by a browser or a proxy.
+    assert f'value="{plan.patient.email}"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in client.get(url("manage-new-link"))["Cache-Control"]
 
 
 # --- consent from the manage link (a course booked by phone) ---------------------------------
