@@ -319,8 +319,10 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
             columns.append(column)
         for column in columns:
             column_visits = by_column_day.get((column.key, day), [])
-            if column_visits:
-                busy = _busy_rows(stamps, column_visits)
+            # A no-show frees its time (docs/reception.md): its block stays, its rows are free.
+            blocking = [v for v in column_visits if v.status != AppointmentStatus.NO_SHOW]
+            if blocking:
+                busy = _busy_rows(stamps, blocking)
                 for cell, taken in zip(column.cells, busy, strict=True):
                     cell.free = cell.open and not taken
             else:

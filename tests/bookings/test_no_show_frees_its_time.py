@@ -116,3 +116,16 @@ def test_the_desk_is_told_to_move_the_visit_when_its_time_was_booked_again(
     assert "The time was booked again; move the visit instead." in page
     no_show.refresh_from_db()
     assert no_show.status == AppointmentStatus.NO_SHOW
+
+
+def test_the_calendar_offers_the_rest_of_a_no_shows_time_and_still_shows_the_block(
+    no_show, weber, reception
+):
+    page = reception.get(
+        reverse("admin:bookings_appointment_calendar"), {"day": WEDNESDAY.isoformat()}
+    ).text
+
+    start = int(at("09:30").timestamp())
+    assert f"clinician={weber.pk}&amp;start={start}" in page  # "Book 09:30 with Dr. Weber"
+    assert "state-no_show" in page  # the visit is still there, marked in colour and words
+    assert "No-show" in page
