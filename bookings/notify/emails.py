@@ -97,6 +97,12 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
+def _forget_content(email: OutgoingEmail) -> None:
+    email.body_text = ""
+    email.body_html = ""
+    email.attachments = []
+
+
 def email_deliver(*, email_id: int, now: datetime | None = None) -> bool:
     """Send one pending email if it is due. Returns True if this call sent it."""
     now = now or timezone.now()
@@ -129,10 +135,13 @@ def email_deliver(*, email_id: int, now: datetime | None = None) -> bool:
             if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
                 email.status = OutgoingEmailStatus.FAILED
                 logger.error("Email %s failed %s times; gave up", email.pk, email.attempts)
+                # Never sent again (a resend writes a new email): like a sent one, keep only the
+                # record, not the manage link and calendar file it carried.
+                _forget_content(email)
             else:
                 email.next_attempt_at = now + retry_delay(email.attempts)
                 logger.warning("Email %s failed (attempt %s); will retry", email.pk, email.attempts)
-            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            email.save()
             if email.status == OutgoingEmailStatus.PENDING:
                 retry_at = email.next_attempt_at
                 transaction.on_commit(lambda: _enqueue_delivery(email_id, run_after=retry_at))
@@ -141,9 +150,7 @@ def email_deliver(*, email_id: int, now: datetime | None = None) -> bool:
         email.sent_at = now
         email.last_error = ""
         # The body may carry a manage link: once it has been delivered, keep only the record.
-        email.body_text = ""
-        email.body_html = ""
-        email.attachments = []
+        _forget_content(email)
         email.save()
         return True
 

@@ -175,6 +175,11 @@ def _visit_label(protocol: Protocol | None, sequence: int) -> str:
     )
 
 
+def _plan_visit_label(plan: Plan, sequence: int) -> str:
+    # A consultation is labelled as one, also when the patient asked about a treatment.
+    return _visit_label(None if plan.kind == PlanKind.CONSULTATION else plan.protocol, sequence)
+
+
 def _visit_rows(protocol: Protocol, visits: list, names: dict[int, str]) -> list[dict]:
     """What the pages show for each visit (proposed visits or appointments alike)."""
     return [
@@ -753,9 +758,7 @@ def manage(request: HttpRequest, link: ManageLink, token: str) -> HttpResponse:
         rows.append(
             {
                 "appointment": appointment,
-                "label": _visit_label(
-                    None if consultation else plan.protocol, appointment.sequence
-                ),
+                "label": _plan_visit_label(plan, appointment.sequence),
                 # A consultation is cancelled and booked again (moving it: not built yet).
                 "can_move": changeable and not consultation,
                 "can_cancel": changeable and appointment.sequence > 0,
@@ -900,7 +903,7 @@ def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> 
             "plan": plan,
             "protocol": plan.protocol,
             "appointment": appointment,
-            "label": _visit_label(plan.protocol, appointment.sequence),
+            "label": _plan_visit_label(plan, appointment.sequence),
             "times": times,
             "form": form,
             "token": token,
@@ -937,7 +940,7 @@ def manage_cancel_visit(
             "plan": plan,
             "protocol": plan.protocol,
             "appointment": appointment,
-            "label": _visit_label(plan.protocol, appointment.sequence),
+            "label": _plan_visit_label(plan, appointment.sequence),
             "token": token,
             "whole_plan": False,
         },

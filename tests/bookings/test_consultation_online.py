@@ -136,9 +136,9 @@ def test_an_odd_or_unknown_course_in_the_address_shows_the_page_without_a_course
     assert page.context["days"]
 
 
-def manage_link_of_the_consultation(client) -> str:
-    _page, value, _opening = first_time(client)
-    client.post(url("consultation"), {**DETAILS, "slot": value, "proposal": "p-1"})
+def manage_link_of_the_consultation(client, **asked: str) -> str:
+    _page, value, _opening = first_time(client, **asked)
+    client.post(url("consultation"), {**DETAILS, "slot": value, "proposal": "p-1", **asked})
     email = OutgoingEmail.objects.get(template="consultation_confirmed")
     return re.search(r"https?://[^/\s]+(/\S+/manage/\S+/)", email.body_text).group(1)
 
@@ -189,3 +189,14 @@ def test_a_refused_consultation_keeps_everything_the_patient_typed(client, clini
     assert "Will it help my scars?" in text
     assert DETAILS["phone"] in text and DETAILS["email"] in text
     assert response.context["form"].errors["slot"]  # the reason, beside the times
+
+
+def test_a_consultation_about_a_course_is_called_a_consultation_on_its_cancel_page(client, clinic):
+    manage = manage_link_of_the_consultation(client, protocol=clinic.protocol.slug)
+    visit = Appointment.objects.get(plan__kind=PlanKind.CONSULTATION)
+    assert visit.plan.protocol == clinic.protocol
+
+    page = client.get(manage + f"visits/{visit.pk}/cancel/")
+
+    assert page.context["label"] == "Consultation"
+    assert "Session 1 of" not in page.content.decode()

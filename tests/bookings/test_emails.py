@@ -112,6 +112,8 @@ def test_the_email_is_given_up_after_the_maximum_attempts(patient, settings):
     email.refresh_from_db()
     assert email.status == OutgoingEmailStatus.FAILED
     assert email.attempts == 2
+    # Never sent again: the manage link and calendar file it carried are not kept.
+    assert (email.body_text, email.body_html, email.attachments) == ("", "", [])
 
 
 # --- a mail server that never answers ----------------------------------------------------------
