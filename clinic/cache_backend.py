@@ -75,6 +75,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
         self._down_until = 0.0
+        self._writes_down_until = 0.0  # the same, for the writes that pass the breaker
         self._lock = threading.Lock()
 
     # --- the breaker --------------------------------------------------------------------------
@@ -139,13 +140,18 @@ class ResilientRedisCache(RedisCache):
 
     # Writes that must reach Redis even if this process's breaker is open (a renewed cache
     # generation, common/generations.py; a session ended or changed, clinic/sessions.py): other
-    # processes may be reading Redis all along, and would go on reading the old value. Still
-    # bounded by the socket timeout; a failure opens the breaker as usual.
+    # processes may be reading Redis all along, and would go on reading the old value. The
+    # breaker may have opened on one slow answer, so such a write still tries; but once one of
+    # them has failed, they too leave Redis alone for the pause, so a Redis that hangs costs one
+    # socket timeout per pause, not one per sign-in or booking step.
     def _past_breaker(self, operation: str, call: Callable[[], object]) -> bool:
+        if time.monotonic() < self._writes_down_until:
+            return False
         try:
             call()
         except CACHE_ERRORS as error:
             self._failed(operation, error)
+            self._writes_down_until = time.monotonic() + self.retry_after
             return False
         return True
 

@@ -11,7 +11,8 @@ changes so that no server goes on reading a session that has changed or ended.
   from the database is cached again for as long (one row read per session every few minutes).
 
 Reads still respect the breaker: while Redis is away, sessions come from the database at no
-cost in timeouts.
+cost in timeouts; the writes that pass it pay one socket timeout per pause when Redis hangs
+(clinic/cache_backend.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ class SessionStore(cached_db.SessionStore):
 
     def load(self) -> dict[str, Any]:
         # Django's `cached_db` load, with the entry's lifetime bounded.
-        data = self._cache.get(self.cache_key)
+        try:
+            data = self._cache.get(self.cache_key)
+        except Exception:  # an entry that cannot be read (Django's #17810): use the database
+            data = None
         if data is None:
             stored = self._get_session_from_db()
             if stored is None:

@@ -254,3 +254,40 @@ def test_redis_replies_are_parsed_by_hiredis(monkeypatch):
         assert "Hiredis" in type(connection._parser).__name__
     finally:
         pool.release(connection)
+
+
+def test_a_hung_redis_costs_the_writes_past_the_breaker_one_timeout_per_pause(
+    db, settings, monkeypatch
+):
+    """Session changes and sign-outs go past the breaker (clinic/sessions.py); while Redis hangs
+    they must not each wait for the socket timeout."""
+    from django.contrib.sessions.models import Session
+
+    from clinic.sessions import SessionStore
+
+    settings.CACHES = redis_cache_at(REFUSED, monkeypatch)
+    tries: list[str] = []
+
+    def hangs(operation: str):
+        def call(*args, **kwargs):
+            tries.append(operation)
+            raise TimeoutError  # what a socket timeout raises, after the wait
+
+        return call
+
+    for operation in ("get", "set", "delete"):
+        monkeypatch.setattr(
+            f"django.core.cache.backends.redis.RedisCache.{operation}", hangs(operation)
+        )
+    assert cache.get("a") is None and cache.is_down()  # one slow read opened the breaker
+
+    session = SessionStore()  # a sign-in, a booking step and a sign-out
+    session["flow"] = 1
+    session.save(must_create=True)
+    session.cycle_key()
+    session["flow"] = 2
+    session.save()
+    session.flush()
+
+    assert tries == ["get", "set"], "one write tried Redis; the rest waited for the pause"
+    assert not Session.objects.exists()  # signed out in the database all the same

@@ -110,3 +110,13 @@ def test_a_session_stays_in_the_cache_a_few_minutes_at_most(shared_redis, client
     seconds = redis.ttl(caches["default"].make_key(key))
 
     assert 0 < seconds <= SESSION_CACHE_SECONDS < django_settings.SESSION_COOKIE_AGE
+
+
+def test_a_session_entry_the_cache_cannot_read_is_read_from_the_database(shared_redis):
+    session = SessionStore()
+    session["flow"] = "kept"
+    session.save()
+    key = caches["default"].make_key(SessionStore.cache_key_prefix + session.session_key)
+    caches["default"]._cache.get_client(write=True).set(key, b"\x80\x04\x95not a pickle")
+
+    assert SessionStore(session.session_key).load() == {"flow": "kept"}
