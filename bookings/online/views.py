@@ -854,8 +854,7 @@ def manage_move(request: HttpRequest, link: ManageLink, token: str, pk: int) -> 
     if plan.kind == PlanKind.CONSULTATION:
         # Not offered on the manage page: a consultation is cancelled and booked again.
         messages.error(
-            request,
-            _("A consultation cannot be moved online. Please cancel it and book a new time."),
+            request, _("A consultation cannot be moved: please cancel it and book a new time.")
         )
         return redirect("bookings:manage", token=token)
     rules = BookingRules.from_settings()
