@@ -259,4 +259,3 @@ def visit_verdicts(appointment: Appointment, now: datetime) -> dict[str, Verdict
         "cancel": change_verdict(**facts),
         "remind": reminder_verdict(**facts),
     }
-
