@@ -19,6 +19,8 @@ from benchmarks import standalone
 # `make serve`'s default: sessions are signed with it, and a staff session carries a hash of it.
 standalone.setup(secret_key="local-serve-only-not-secret")
 
+from importlib import import_module  # noqa: E402
+
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import (  # noqa: E402
     BACKEND_SESSION_KEY,
@@ -33,7 +35,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from bookings.engine.rules import clinic_zone, local_date  # noqa: E402
 from bookings.engine.tokens import manage_link_create  # noqa: E402
 from bookings.models import Appointment, AppointmentStatus, Plan, PlanStatus  # noqa: E402
-from clinic.sessions import SessionStore  # noqa: E402
 
 # The demo accounts of clinic/demo.py.
 STAFF = {"reception": "reception", "clinician": "dr.weber"}
@@ -44,7 +45,9 @@ def signed_in_session(username: str) -> str:
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, name="loadtest", defaults={"confirmed": True}
     )
-    session = SessionStore()
+    # The project's session engine, as SessionMiddleware finds it (the benchmarks sit below the
+    # project shell and do not import it).
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
