@@ -34,6 +34,7 @@ from modeltranslation.utils import get_translation_fields
 
 from bookings.engine.rules import appointment_title, clinic_zone, local_date
 from bookings.models import (
+    NOT_BLOCKING_STATUSES,
     Appointment,
     AppointmentStatus,
     Device,
@@ -319,15 +320,11 @@ def calendar_load(*, first_day: date, days: int, now: datetime) -> CalendarView:
             columns.append(column)
         for column in columns:
             column_visits = by_column_day.get((column.key, day), [])
-            # A no-show frees its time (docs/reception.md): its block stays, its rows are free.
-            blocking = [v for v in column_visits if v.status != AppointmentStatus.NO_SHOW]
-            if blocking:
-                busy = _busy_rows(stamps, blocking)
-                for cell, taken in zip(column.cells, busy, strict=True):
-                    cell.free = cell.open and not taken
-            else:
-                for cell in column.cells:
-                    cell.free = cell.open
+            # What blocks time is the engine's rule (a no-show frees its time, docs/reception.md):
+            # its block stays, its rows are free.
+            blocking = [v for v in column_visits if v.status not in NOT_BLOCKING_STATUSES]
+            for cell, taken in zip(column.cells, _busy_rows(stamps, blocking), strict=True):
+                cell.free = cell.open and not taken
             for visit in column_visits:
                 block = _block(visit, first, now)
                 column.blocks.append(block)
